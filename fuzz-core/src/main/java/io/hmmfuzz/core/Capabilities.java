@@ -1,0 +1,47 @@
+package io.hmmfuzz.core;
+
+/**
+ * What the filesystem under test offers, probed from the target (never guessed): the model is
+ * parametrised by it.
+ *
+ * @param kernel     running kernel release (uname -r)
+ * @param fs         filesystem kind of the scratch directory
+ * @param pageSize   the CPU page size
+ * @param blockSize  the filesystem block size (statvfs f_bsize), the alignment unit of reflink (R21)
+ * @param reflink    FICLONE/FICLONERANGE work (R19)
+ * @param mapSync    mmap(MAP_SHARED_VALIDATE|MAP_SYNC) is accepted (R27: only on DAX)
+ * @param dax        files are DAX (no page cache, R29)
+ * @param zeroRange  fallocate(FALLOC_FL_ZERO_RANGE) is supported (tmpfs: no)
+ * @param root       the tool runs as root
+ * @param testHmm    /dev/hmm_dmirror0 exists
+ */
+public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink,
+    boolean mapSync, boolean dax, boolean zeroRange, boolean root, boolean testHmm) {
+
+  /**
+   * R13/U1: writeback of the EOF folio zeroes the bytes beyond EOF in the page cache
+   * (iomap_writepage_handle_eof, ext4_bio_write_folio, extent_writepage). Not on tmpfs (no writeback)
+   * and not on DAX (no page cache, R29).
+   */
+  public boolean writebackZeroesPostEof() {
+    return fs.diskBacked() && !dax;
+  }
+
+  /**
+   * R14: an extension of the file exposes zeros in the old EOF page (fstests generic/363). tmpfs
+   * deviates (U2, mmap(2) BUGS; shmem_setattr does not call truncate_pagecache on growth): post-EOF
+   * stores become file data there. Disk filesystems are held to the strict rule on every version; an
+   * older kernel that leaks (ext4 before 6.13, xfs before 6.12, btrfs before 6.14) is reported, since
+   * that is a real, since-fixed kernel bug.
+   */
+  public boolean extensionZeroesPostEof() {
+    return fs.diskBacked();
+  }
+
+  public String summary() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(reflink ? "reflink" : "noreflink").append(',').append(mapSync ? "mapsync" : "nomapsync")
+        .append(',').append(dax ? "dax" : "nodax").append(',').append(zeroRange ? "zerorange" : "nozerorange");
+    return sb.toString();
+  }
+}

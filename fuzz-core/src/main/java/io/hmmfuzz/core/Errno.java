@@ -1,0 +1,11 @@
+package io.hmmfuzz.core;
+
+/**
+ * Error numbers the model can predict, by name only. The numeric values are platform knowledge and
+ * live in the target (targets: {@code LinuxAbi}); {@link #UNKNOWN} stands for any number the model has
+ * no name for, which the target reports with its raw value.
+ */
+public enum Errno {
+  EPERM, ENOENT, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV,
+  EISDIR, EINVAL, ETXTBSY, EFBIG, ENOSPC, EROFS, EOVERFLOW, EOPNOTSUPP, EDQUOT, UNKNOWN
+}

@@ -1,0 +1,184 @@
+package io.hmmfuzz.core.exec;
+
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The executor's side of one program run: which fd and which address each file and mapping of the
+ * program has on the real kernel, and CPU accesses done page by page so that a SIGBUS names the page.
+ */
+public final class Execution {
+  private final Kernel kernel;
+  private final int page;
+  private final Map<FileId, Integer> fds = new HashMap<>();
+  private final Map<FileId, String> names = new LinkedHashMap<>();
+  private final Map<MapId, Region> regions = new HashMap<>();
+
+  /** A live mapping: where it is, and the protection the kernel accepted for it. */
+  public static final class Region {
+    final long address;
+    final long length;
+    final long fileOffset;
+    Prot prot;
+
+    Region(long address, long length, long fileOffset, Prot prot) {
+      this.address = address;
+      this.length = length;
+      this.fileOffset = fileOffset;
+      this.prot = prot;
+    }
+
+    public long fileOffset() {
+      return fileOffset;
+    }
+
+    public long address() {
+      return address;
+    }
+
+    public long length() {
+      return length;
+    }
+  }
+
+  public Execution(Kernel kernel, int pageSize) {
+    this.kernel = kernel;
+    this.page = pageSize;
+  }
+
+  public Kernel kernel() {
+    return kernel;
+  }
+
+  public Integer fd(FileId f) {
+    return fds.get(f);
+  }
+
+  public void created(FileId f, String name, int fd) {
+    names.put(f, name);
+    fds.put(f, fd);
+  }
+
+  public void closed(FileId f) {
+    fds.remove(f);
+  }
+
+  public Region region(MapId m) {
+    return regions.get(m);
+  }
+
+  public void mapped(MapId m, long address, long length, long fileOffset, Prot prot) {
+    regions.put(m, new Region(address, length, fileOffset, prot));
+  }
+
+  public void unmapped(MapId m) {
+    regions.remove(m);
+  }
+
+  public void protectionChanged(MapId m, Prot prot) {
+    regions.get(m).prot = prot;
+  }
+
+  /**
+   * A CPU load or store of [offset, offset+buf.length) of mapping m, one page-sized bulk copy at a time
+   * so a SIGBUS ends the access at the faulting page. An access the accepted protection forbids is
+   * first checked against the kernel's own VMA table: a real SIGSEGV would kill the JVM (HotSpot only
+   * recovers SIGBUS in unsafe copies), so it is reported, not taken, when the kernel agrees; if the
+   * kernel's VMA allows the access after all, the access is made and its result reported.
+   */
+  public Outcome access(MapId m, long offset, byte[] buf, boolean write) {
+    Region r = regions.get(m);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    if (write ? !r.prot.writable() : !r.prot.readable()) {
+      Prot real = kernel.protectionAt(r.address + offset);
+      if (write ? !real.writable() : !real.readable()) {
+        return Outcome.signal(Signal.SIGSEGV, 0, write ? null : new byte[0]);
+      }
+    }
+    int pos = 0;
+    while (pos < buf.length) {
+      long a = offset + pos;
+      int n = (int) Math.min(page - a % page, buf.length - pos);
+      Signal s = write ? kernel.store(r.address + a, buf, pos, n) : kernel.load(r.address + a, buf, pos, n);
+      if (s != Signal.NONE) {
+        return Outcome.signal(s, pos, write ? null : Arrays.copyOf(buf, pos));
+      }
+      pos += n;
+    }
+    return write ? Outcome.ok(buf.length) : Outcome.ok(buf.length, buf);
+  }
+
+  /** The file view: fstat's st_size and pread of [0, size), through a read-only fd if the program closed it. */
+  public Outcome fileView(FileId f) {
+    Integer fd = fds.get(f);
+    boolean temporary = false;
+    if (fd == null) {
+      String name = names.get(f);
+      if (name == null) {
+        return Outcome.notLive();
+      }
+      SysResult o = kernel.openReadOnly(name);
+      if (o.failed()) {
+        return Outcome.error(o.errno(), o.rawErrno());
+      }
+      fd = (int) o.value();
+      temporary = true;
+    }
+    try {
+      SysResult st = kernel.fileSize(fd);
+      if (st.failed()) {
+        return Outcome.error(st.errno(), st.rawErrno());
+      }
+      long size = st.value();
+      if (size > Integer.MAX_VALUE) {
+        return Outcome.ok(size, new byte[0]);
+      }
+      byte[] buf = new byte[(int) size];
+      int got = 0;
+      while (got < size) {
+        byte[] chunk = got == 0 ? buf : new byte[(int) size - got];
+        SysResult r = kernel.pread(fd, chunk, chunk.length, got);
+        if (r.failed()) {
+          return Outcome.error(r.errno(), r.rawErrno());
+        }
+        if (r.value() == 0) {
+          break;
+        }
+        if (chunk != buf) {
+          System.arraycopy(chunk, 0, buf, got, (int) r.value());
+        }
+        got += (int) r.value();
+      }
+      return Outcome.ok(size, got == size ? buf : Arrays.copyOf(buf, got));
+    } finally {
+      if (temporary) {
+        kernel.close(fd);
+      }
+    }
+  }
+
+  /** The view of one whole page of a mapping through CPU loads. */
+  public Outcome pageView(MapId m, long pageIndex) {
+    return access(m, pageIndex * page, new byte[page], false);
+  }
+
+  /** Unmaps every live mapping and closes every fd of the program. */
+  public void release() {
+    for (Region r : regions.values()) {
+      kernel.munmap(r.address, r.length);
+    }
+    regions.clear();
+    for (int fd : fds.values()) {
+      kernel.close(fd);
+    }
+    fds.clear();
+  }
+}

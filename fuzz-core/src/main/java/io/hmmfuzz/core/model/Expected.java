@@ -1,0 +1,62 @@
+package io.hmmfuzz.core.model;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.model.Outcome.Status;
+
+/**
+ * The set of outcomes the model allows for one op or view: an exact status, value, errno and signal,
+ * and per data byte the allowed set of {@link Cells}. {@code rule} names the semantics rule (R#, see
+ * the notes on Linux semantics) that decided it, for reports.
+ */
+public record Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule) {
+
+  public static Expected ok(long value, String rule) {
+    return new Expected(Status.OK, value, null, Signal.NONE, null, rule);
+  }
+
+  public static Expected ok(long value, Cells data, String rule) {
+    return new Expected(Status.OK, value, null, Signal.NONE, data, rule);
+  }
+
+  public static Expected error(Errno errno, String rule) {
+    return new Expected(Status.ERROR, 0, errno, Signal.NONE, null, rule);
+  }
+
+  public static Expected signal(Signal signal, long offset, Cells before, String rule) {
+    return new Expected(Status.SIGNAL, offset, null, signal, before, rule);
+  }
+
+  public static Expected notLive() {
+    return new Expected(Status.NOT_LIVE, 0, null, Signal.NONE, null, "resource not live");
+  }
+
+  /** Whether {@code actual} is one of the allowed outcomes. */
+  public boolean allows(Outcome actual) {
+    if (actual.status() != status) {
+      return false;
+    }
+    return switch (status) {
+      case ERROR -> actual.errno() == errno;
+      case NOT_LIVE -> true;
+      case OK, SIGNAL -> actual.value() == value && actual.signal() == signal && dataAllowed(actual.data());
+    };
+  }
+
+  private boolean dataAllowed(byte[] actual) {
+    if (data == null || actual == null) {
+      return data == null && actual == null;
+    }
+    return data.firstMismatch(actual) < 0;
+  }
+
+  public String describe() {
+    String s = switch (status) {
+      case OK -> data == null ? "ok " + value : "ok " + value + " (" + data.length() + " bytes)";
+      case ERROR -> errno.name();
+      case SIGNAL -> signal + " at +0x" + Long.toHexString(value);
+      case NOT_LIVE -> "not live";
+    };
+    return s + "  [" + rule + "]";
+  }
+}

@@ -1,0 +1,327 @@
+package io.hmmfuzz.core.model;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.ModelBugException;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Tag;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The reference model: an executable specification of Linux semantics for files, the page cache and
+ * mappings. Op records hold the rules ({@code Op.model}); this class holds the state and the
+ * primitives they share (EOF, extension, truncation, copy-on-write, access through a mapping). Rule
+ * ids (R#, U#) refer to the project's notes on Linux semantics, which give the sources.
+ */
+public final class Model {
+  private final Capabilities caps;
+  private final int page;
+  private final Map<FileId, ModelFile> files = new TreeMap<>();
+  private final Map<MapId, ModelMapping> mappings = new TreeMap<>();
+
+  public Model(Capabilities caps) {
+    this.caps = caps;
+    this.page = caps.pageSize();
+  }
+
+  public Capabilities caps() {
+    return caps;
+  }
+
+  public int page() {
+    return page;
+  }
+
+  public ModelFile file(FileId id) {
+    return files.get(id);
+  }
+
+  public ModelMapping mapping(MapId id) {
+    return mappings.get(id);
+  }
+
+  public Collection<ModelFile> files() {
+    return files.values();
+  }
+
+  public Collection<ModelMapping> mappings() {
+    return mappings.values();
+  }
+
+  /** A file whose fd is open (its creating op succeeded and it was not closed). */
+  public ModelFile openFile(FileId id) {
+    ModelFile f = files.get(id);
+    return f != null && f.open ? f : null;
+  }
+
+  /** A mapping whose mmap succeeded and that is not unmapped. */
+  public ModelMapping liveMapping(MapId id) {
+    ModelMapping m = mappings.get(id);
+    return m != null && m.live ? m : null;
+  }
+
+  public ModelFile createFile(FileId id) {
+    if (files.containsKey(id)) {
+      throw new ModelBugException(id + " created twice");
+    }
+    ModelFile f = new ModelFile(id);
+    files.put(id, f);
+    return f;
+  }
+
+  public ModelMapping addMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing,
+      boolean sync) {
+    ModelMapping m = new ModelMapping(id, file, offset, length, prot, sharing, sync);
+    mappings.put(id, m);
+    return m;
+  }
+
+  public void unmap(ModelMapping m) {
+    m.live = false;
+    m.cowPages.clear();
+  }
+
+  public void close(ModelFile f) {
+    f.open = false;
+  }
+
+  public void protect(ModelMapping m, Prot prot) {
+    m.prot = prot;
+  }
+
+  // ---- sizes -------------------------------------------------------------------------------
+
+  public long roundUpPage(long x) {
+    return (x + page - 1) / page * page;
+  }
+
+  public long roundDownPage(long x) {
+    return x / page * page;
+  }
+
+  private static int idx(long x) {
+    if (x > Integer.MAX_VALUE) {
+      throw new ModelBugException("offset 0x" + Long.toHexString(x) + " beyond the model's range");
+    }
+    return (int) x;
+  }
+
+  // ---- writes, extension, truncation ------------------------------------------------------------
+
+  /**
+   * Tagged data written by op {@code op} over [off, off+len) of the page cache. Bytes that land beyond
+   * EOF (a store into the EOF page, R13) are post-EOF bytes: writeback may zero them at any time on
+   * disk filesystems (U1).
+   */
+  public void writeTagged(ModelFile f, long off, long len, int op) {
+    ensureCache(f, off + len);
+    Cells c = f.cache;
+    for (long o = off; o < off + len; o++) {
+      c.set(idx(o), Tag.byteAt(op, o), op);
+    }
+    markPostEofUncertain(f);
+  }
+
+  private void ensureCache(ModelFile f, long end) {
+    long need = Math.max(roundUpPage(f.size), roundUpPage(end));
+    if (need > f.cache.length()) {
+      f.cache.resize(idx(need));
+    }
+  }
+
+  /** U1: on disk filesystems writeback may zero the post-EOF bytes of the EOF page at any moment. */
+  void markPostEofUncertain(ModelFile f) {
+    if (caps.writebackZeroesPostEof()) {
+      long end = roundUpPage(f.size);
+      f.cache.allowZero(idx(f.size), idx(Math.min(end, f.cache.length())));
+    }
+  }
+
+  /**
+   * R13: explicit writeback (fsync, msync MS_SYNC) of a range containing the EOF page zeroes its
+   * post-EOF bytes in the page cache on disk filesystems (iomap_writepage_handle_eof,
+   * ext4_bio_write_folio, extent_writepage).
+   */
+  public void writeback(ModelFile f, long from, long to, int op) {
+    if (!caps.writebackZeroesPostEof() || f.size % page == 0) {
+      return;
+    }
+    long eofPage = roundDownPage(f.size);
+    if (from < eofPage + page && to > eofPage) {
+      f.cache.settleZero(idx(f.size), idx(roundUpPage(f.size)), op);
+    }
+  }
+
+  /**
+   * R14/R18: the file grows to {@code newSize}; {@code holeEnd} is where the growing op's own data
+   * starts (newSize for ftruncate). On disk filesystems the old EOF page's bytes in [old size,
+   * holeEnd) read zero (pagecache_isize_extended, iomap zeroing; fstests generic/363). tmpfs keeps
+   * them as file data (U2, mmap(2) BUGS; shmem_setattr does not zero on growth).
+   */
+  public void extend(ModelFile f, long newSize, long holeEnd, int op) {
+    long old = f.size;
+    if (newSize <= old) {
+      return;
+    }
+    ensureCache(f, newSize);
+    if (caps.extensionZeroesPostEof()) {
+      long to = Math.min(holeEnd, roundUpPage(old));
+      if (to > old) {
+        f.cache.zero(idx(old), idx(to), op);
+      }
+    }
+    f.size = newSize;
+    markPostEofUncertain(f);
+  }
+
+  /**
+   * R17: the file shrinks (or is truncated to its own size) to n. i_size = n; the page-cache bytes of
+   * the new EOF page beyond n are zeroed (truncate_pagecache / shmem_truncate_range); pages wholly
+   * beyond n are dropped from every mapping with even_cows = 1 (mm/truncate.c truncate_pagecache, and
+   * shmem_setattr's unmap_mapping_range(..., 1)), so private copies there are lost; a private copy of
+   * the EOF page keeps its bytes.
+   */
+  public void truncateTo(ModelFile f, long n, int op) {
+    ensureCache(f, n);
+    f.size = n;
+    long end = roundUpPage(n);
+    f.cache.zero(idx(n), idx(end), op);
+    f.cache.resize(idx(end));
+    long firstGone = end / page;
+    for (ModelMapping m : mappings.values()) {
+      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+        m.cowPages.entrySet().removeIf(e -> (m.offset / page + e.getKey()) >= firstGone);
+      }
+    }
+  }
+
+  /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
+  public void zeroData(ModelFile f, long from, long to, int op) {
+    long end = Math.min(to, f.size);
+    if (end > from) {
+      f.cache.zero(idx(from), idx(end), op);
+    }
+  }
+
+  // ---- CPU access through a mapping -------------------------------------------------------
+
+  /** Whether a CPU access to byte {@code offInMapping} of m faults, and how (R5, R7, R8). */
+  public Signal faultAt(ModelMapping m, long offInMapping, boolean write) {
+    if (!m.live) {
+      return Signal.SIGSEGV;
+    }
+    if (write ? !m.prot.writable() : !m.prot.readable()) {
+      return Signal.SIGSEGV;
+    }
+    ModelFile f = files.get(m.file);
+    long fileOff = m.offset + roundDownPage(offInMapping);
+    return fileOff >= roundUpPage(f.size) ? Signal.SIGBUS : Signal.NONE;
+  }
+
+  /** The cells a CPU load sees over [off, off+len) of mapping m, assuming no fault (R9, R10, R12). */
+  public Cells visible(ModelMapping m, long off, int len) {
+    Cells out = new Cells(len);
+    ModelFile f = files.get(m.file);
+    long pos = off;
+    while (pos < off + len) {
+      long pageIdx = pos / page;
+      int inPage = (int) (pos % page);
+      int n = (int) Math.min(page - inPage, off + len - pos);
+      Cells cow = m.cowPages.get(pageIdx);
+      if (cow != null) {
+        out.copyFrom(cow, inPage, (int) (pos - off), n);
+      } else {
+        long fo = m.offset + pos;
+        ensureCache(f, fo + n);
+        out.copyFrom(f.cache, idx(fo), (int) (pos - off), n);
+      }
+      pos += n;
+    }
+    return out;
+  }
+
+  /**
+   * A CPU load of [off, off+len) of mapping m, page by page: the first faulting page ends it with a
+   * signal at that page's first byte of the access.
+   */
+  public Expected load(ModelMapping m, long off, int len) {
+    long pos = off;
+    while (pos < off + len) {
+      Signal s = faultAt(m, pos, false);
+      if (s != Signal.NONE) {
+        return Expected.signal(s, pos - off, visible(m, off, (int) (pos - off)),
+            s == Signal.SIGBUS ? "R7 SIGBUS: page wholly beyond EOF" : "R5 SIGSEGV: no read permission");
+      }
+      pos = nextPage(pos);
+    }
+    return Expected.ok(len, visible(m, off, len), "R9/R10/R12 bytes through the mapping");
+  }
+
+  /**
+   * A CPU store of op's tagged bytes over [off, off+len) of mapping m, page by page, applied to the
+   * model up to the first faulting page. SHARED: into the page cache (R9), post-EOF bytes stay in the
+   * page (R13). PRIVATE: copy-on-write of the page's current content first (R10, U7).
+   */
+  public Expected store(ModelMapping m, long off, int len, int op) {
+    ModelFile f = files.get(m.file);
+    long pos = off;
+    while (pos < off + len) {
+      Signal s = faultAt(m, pos, true);
+      if (s != Signal.NONE) {
+        return Expected.signal(s, pos - off, null,
+            s == Signal.SIGBUS ? "R7/R8 SIGBUS: store to a page wholly beyond EOF" : "R5 SIGSEGV: no write permission");
+      }
+      long next = Math.min(nextPage(pos), off + len);
+      if (m.sharing == Sharing.SHARED) {
+        writeTagged(f, m.offset + pos, next - pos, op);
+      } else {
+        long pageIdx = pos / page;
+        Cells cow = m.cowPages.get(pageIdx);
+        if (cow == null) {
+          cow = visible(m, pageIdx * page, page);
+          m.cowPages.put(pageIdx, cow);
+        }
+        for (long p = pos; p < next; p++) {
+          cow.set((int) (p - pageIdx * page), Tag.byteAt(op, m.offset + p), op);
+        }
+      }
+      pos = next;
+    }
+    return Expected.ok(len, "R9/R10 store");
+  }
+
+  private long nextPage(long pos) {
+    return roundDownPage(pos) + page;
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  /** The file view: st_size and pread of [0, size). */
+  public Expected fileView(ModelFile f) {
+    ensureCache(f, f.size);
+    return Expected.ok(f.size, f.cache.slice(0, idx(f.size)), "file view: fstat + pread (R9, R11)");
+  }
+
+  /** The view of one whole page of a mapping through a CPU load. */
+  public Expected pageView(ModelMapping m, long pageIdx) {
+    return load(m, pageIdx * page, page);
+  }
+
+  /** Live mappings whose pages can be read for the view check. */
+  public List<ModelMapping> readableMappings() {
+    List<ModelMapping> out = new ArrayList<>();
+    for (ModelMapping m : mappings.values()) {
+      if (m.live && m.prot.readable()) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+}

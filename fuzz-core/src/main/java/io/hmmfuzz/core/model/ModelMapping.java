@@ -1,0 +1,65 @@
+package io.hmmfuzz.core.model;
+
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import java.util.TreeMap;
+
+/**
+ * One VMA in the model: where it maps, its protection, and for MAP_PRIVATE the pages it has copied on
+ * write (R10), keyed by page index within the mapping.
+ */
+public final class ModelMapping {
+  final MapId id;
+  final FileId file;
+  final long offset;
+  final long length;
+  final Sharing sharing;
+  final boolean sync;
+  Prot prot;
+  boolean live = true;
+  final TreeMap<Long, Cells> cowPages = new TreeMap<>();
+
+  ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
+    this.id = id;
+    this.file = file;
+    this.offset = offset;
+    this.length = length;
+    this.prot = prot;
+    this.sharing = sharing;
+    this.sync = sync;
+  }
+
+  public MapId id() {
+    return id;
+  }
+
+  public FileId file() {
+    return file;
+  }
+
+  public long offset() {
+    return offset;
+  }
+
+  public long length() {
+    return length;
+  }
+
+  public Prot prot() {
+    return prot;
+  }
+
+  public Sharing sharing() {
+    return sharing;
+  }
+
+  public boolean live() {
+    return live;
+  }
+
+  public boolean sync() {
+    return sync;
+  }
+}

@@ -1,0 +1,40 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** ioctl(dst, FICLONE, src): the whole source, as FICLONERANGE {0, 0, 0} (R19, fs/ioctl.c). */
+public record Clone(FileId dst, FileId src) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    return Reflink.rule(model, dst, src, 0, 0, 0, index);
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer d = x.fd(dst);
+    Integer s = x.fd(src);
+    if (d == null || s == null) {
+      return Outcome.notLive();
+    }
+    return Outcome.of(x.kernel().cloneFile(d, s), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(dst, src);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of();
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of(new Footprint(dst, 0, Long.MAX_VALUE, 'W'), new Footprint(src, 0, Long.MAX_VALUE, 'R'));
+  }
+}

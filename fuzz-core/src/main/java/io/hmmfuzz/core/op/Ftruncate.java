@@ -1,0 +1,58 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelFile;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** ftruncate(2) to {@code size} (R16, R17, R18). */
+public record Ftruncate(FileId file, long size) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelFile f = model.openFile(file);
+    if (f == null) {
+      return Expected.notLive();
+    }
+    if (size < 0) {
+      return Expected.error(Errno.EINVAL, "R16 ftruncate: negative length (fs/open.c do_sys_ftruncate)");
+    }
+    if (size > f.size()) {
+      // R18/R14: growth zeroes the old EOF page beyond the old size (not on tmpfs: shmem_setattr only
+      // i_size_write()s on growth, U2). Disk filesystems go through truncate_setsize, whose
+      // truncate_pagecache() also zeroes [size, end of page).
+      model.extend(f, size, size, index);
+      if (model.caps().fs().diskBacked()) {
+        f.cache().zero((int) size, (int) model.roundUpPage(size), index);
+      }
+      return Expected.ok(0, "R18 ftruncate grows");
+    }
+    // R17: shrinking, or truncating to the same size, zeroes [size, end of page) on every fs
+    // (truncate_pagecache; mm/shmem.c shmem_setattr calls shmem_truncate_range when newsize <= oldsize).
+    model.truncateTo(f, size, index);
+    return Expected.ok(0, "R17 ftruncate shrinks");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer fd = x.fd(file);
+    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().ftruncate(fd, size), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(file);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of();
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of(new Footprint(file, Math.max(0, size) / 4096 * 4096, Long.MAX_VALUE, 'T'));
+  }
+}

@@ -1,0 +1,38 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** A CPU read fault: load {@code length} bytes at {@code offset} of the mapping (R7, R9, R10, R12). */
+public record Load(MapId map, long offset, int length) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    return m == null ? Expected.notLive() : model.load(m, offset, length);
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.access(map, offset, new byte[length], false);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of();
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of(map);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    Mmap mm = layout.mmapOf(map);
+    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'R'));
+  }
+}

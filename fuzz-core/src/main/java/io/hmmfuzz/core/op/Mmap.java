@@ -1,0 +1,67 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * mmap(2) of {@code length} bytes of {@code file} at {@code offset}. With {@code sync}, the flags are
+ * MAP_SHARED_VALIDATE|MAP_SYNC.
+ */
+public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync)
+    implements Op {
+
+  @Override
+  public Expected model(Model model, int index) {
+    if (model.openFile(file) == null) {
+      return Expected.notLive();
+    }
+    // R1 (mm/mmap.c do_mmap, arch/x86/kernel/sys_x86_64.c): unaligned offset, then zero length -> EINVAL.
+    if (offset % model.page() != 0) {
+      return Expected.error(Errno.EINVAL, "R1 mmap: offset not page aligned");
+    }
+    if (length == 0) {
+      return Expected.error(Errno.EINVAL, "R1 mmap: length 0");
+    }
+    // R27: MAP_SHARED_VALIDATE|MAP_SYNC only where the file is DAX (daxdev_mapping_supported).
+    if (sync && !model.caps().mapSync()) {
+      return Expected.error(Errno.EOPNOTSUPP, "R27 MAP_SYNC off DAX");
+    }
+    model.addMapping(map, file, offset, length, prot, sharing, sync);
+    return Expected.ok(0, "R1 mmap succeeds, also beyond EOF");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer fd = x.fd(file);
+    if (fd == null) {
+      return Outcome.notLive();
+    }
+    SysResult r = x.kernel().mmap(length, prot, sharing, sync, fd, offset);
+    if (!r.failed()) {
+      x.mapped(map, r.value(), length, offset, prot);
+    }
+    return Outcome.of(r, false);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(file);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of(map);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of();
+  }
+}

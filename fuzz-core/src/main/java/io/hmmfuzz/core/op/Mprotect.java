@@ -1,0 +1,54 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * mprotect(2) of the whole mapping. Files are opened O_RDWR, so PROT_WRITE is always permitted
+ * (mm/mprotect.c: EACCES only for a shared mapping of a read-only fd).
+ */
+public record Mprotect(MapId map, Prot prot) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    model.protect(m, prot);
+    return Expected.ok(0, "R5 mprotect");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Execution.Region r = x.region(map);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    SysResult s = x.kernel().mprotect(r.address(), r.length(), prot);
+    if (!s.failed()) {
+      x.protectionChanged(map, prot);
+    }
+    return Outcome.of(s, false);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of();
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of(map);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of();
+  }
+}

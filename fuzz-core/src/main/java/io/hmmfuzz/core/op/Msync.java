@@ -1,0 +1,50 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** msync(2) of the whole mapping (R4). MS_SYNC on a shared mapping is vfs_fsync_range over its file range. */
+public record Msync(MapId map, MsyncMode mode) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    if (mode == MsyncMode.SYNC_ASYNC) {
+      return Expected.error(Errno.EINVAL, "R4 msync: MS_SYNC|MS_ASYNC");
+    }
+    if ((mode == MsyncMode.SYNC || mode == MsyncMode.SYNC_INVALIDATE) && m.sharing() == Sharing.SHARED) {
+      model.writeback(model.file(m.file()), m.offset(), m.offset() + model.roundUpPage(m.length()), index);
+    }
+    return Expected.ok(0, "R4 msync");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Execution.Region r = x.region(map);
+    return r == null ? Outcome.notLive() : Outcome.of(x.kernel().msync(r.address(), r.length(), mode), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of();
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of(map);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of();
+  }
+}

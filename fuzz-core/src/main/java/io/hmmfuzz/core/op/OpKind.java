@@ -1,0 +1,84 @@
+package io.hmmfuzz.core.op;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The op table, the sole source of op names for printing, parsing and generation weights (fsx's
+ * {@code op_names[]}). Arguments are the record's components, in order.
+ */
+public enum OpKind {
+  OPEN(Open.class),
+  CLOSE(Close.class),
+  MMAP(Mmap.class),
+  MUNMAP(Munmap.class),
+  MPROTECT(Mprotect.class),
+  LOAD(Load.class),
+  STORE(Store.class),
+  PWRITE(Pwrite.class),
+  PREAD(Pread.class),
+  FTRUNCATE(Ftruncate.class),
+  FSYNC(Fsync.class),
+  MSYNC(Msync.class),
+  REFLINK(Reflink.class),
+  CLONE(Clone.class),
+  PUNCH_HOLE(PunchHole.class),
+  ZERO_RANGE(ZeroRange.class);
+
+  private final Class<? extends Op> type;
+  private final RecordComponent[] components;
+  private final Constructor<? extends Op> constructor;
+
+  OpKind(Class<? extends Op> type) {
+    this.type = type;
+    this.components = type.getRecordComponents();
+    try {
+      this.constructor = type.getDeclaredConstructor(
+          Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+    } catch (NoSuchMethodException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** The name in reproducers, e.g. {@code punch-hole}. */
+  public String id() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  public Class<? extends Op> type() {
+    return type;
+  }
+
+  public RecordComponent[] components() {
+    return components.clone();
+  }
+
+  public Op construct(Object[] args) {
+    try {
+      return constructor.newInstance(args);
+    } catch (ReflectiveOperationException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalArgumentException(c.getMessage(), c);
+    }
+  }
+
+  public static OpKind of(Op op) {
+    for (OpKind k : values()) {
+      if (k.type == op.getClass()) {
+        return k;
+      }
+    }
+    throw new IllegalStateException("op " + op.getClass() + " missing from OpKind");
+  }
+
+  public static OpKind byId(String id) {
+    for (OpKind k : values()) {
+      if (k.id().equals(id)) {
+        return k;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,51 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelFile;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * fallocate(FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE). The range reads zero; the size stays; private
+ * copies survive (truncate_pagecache_range uses even_cows = 0, R17 contrast).
+ */
+public record PunchHole(FileId file, long offset, long length) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelFile f = model.openFile(file);
+    if (f == null) {
+      return Expected.notLive();
+    }
+    if (offset < 0 || length <= 0) {
+      return Expected.error(Errno.EINVAL, "vfs_fallocate: offset < 0 or len <= 0 (fs/open.c)");
+    }
+    model.zeroData(f, offset, offset + length, index);
+    ZeroRange.postEofMayBeZeroed(model, f, offset, offset + length);
+    return Expected.ok(0, "fallocate(2) punch hole");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer fd = x.fd(file);
+    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fallocate(fd, FallocMode.PUNCH_HOLE, offset, length), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(file);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of();
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of(new Footprint(file, offset, offset + length, 'W'));
+  }
+}

@@ -1,0 +1,55 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelFile;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** pwrite(2) of {@code length} tagged bytes at {@code offset} (R9, R11, R14). */
+public record Pwrite(FileId file, long offset, int length) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelFile f = model.openFile(file);
+    if (f == null) {
+      return Expected.notLive();
+    }
+    if (offset < 0) {
+      return Expected.error(Errno.EINVAL, "R11 pwrite: negative offset");
+    }
+    if (length == 0) {
+      return Expected.ok(0, "R11 pwrite of 0 bytes changes nothing");
+    }
+    // R14: a write past EOF leaves a hole [old size, offset) that reads zero (not on tmpfs, U2).
+    model.extend(f, Math.max(f.size(), offset + length), offset, index);
+    model.writeTagged(f, offset, length, index);
+    return Expected.ok(length, "R9/R11 pwrite");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer fd = x.fd(file);
+    if (fd == null) {
+      return Outcome.notLive();
+    }
+    byte[] data = Tag.bytes(index, offset, length);
+    return Outcome.of(x.kernel().pwrite(fd, data, length, offset), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(file);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of();
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    return List.of(new Footprint(file, offset, offset + length, 'W'));
+  }
+}

@@ -1,0 +1,116 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Cells;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelFile;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ioctl(dst, FICLONERANGE, {src, srcOffset, length, dstOffset}); length 0 means "to the source's EOF".
+ */
+public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, long length) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    return rule(model, dst, src, srcOffset, dstOffset, length, index);
+  }
+
+  /**
+   * R19-R23, following Linux 6.1 fs/ioctl.c ioctl_file_clone, fs/remap_range.c
+   * do_clone_file_range, __generic_remap_file_range_prep, generic_remap_checks and
+   * generic_remap_check_len, fs/xfs/xfs_reflink.c xfs_reflink_remap_prep, fs/btrfs/reflink.c
+   * btrfs_clone_files; both files are regular and opened O_RDWR on the same superblock.
+   */
+  static Expected rule(Model model, FileId dstId, FileId srcId, long srcOff, long dstOff, long reqLen, int index) {
+    ModelFile dst = model.openFile(dstId);
+    ModelFile src = model.openFile(srcId);
+    if (dst == null || src == null) {
+      return Expected.notLive();
+    }
+    if (!model.caps().reflink()) {
+      return Expected.error(Errno.EOPNOTSUPP, "R19 no ->remap_file_range (ext4, tmpfs, xfs without reflink)");
+    }
+    if (srcOff < 0 || dstOff < 0 || reqLen < 0) {
+      return Expected.error(Errno.EINVAL, "R20 remap_verify_area: negative offset or length");
+    }
+    long sizeIn = src.size();
+    long len = reqLen;
+    if (len == 0) {
+      if (srcOff == sizeIn) {
+        return Expected.ok(0, "R21 length 0 at the source's EOF: nothing to do");
+      }
+      if (srcOff > sizeIn) {
+        return Expected.error(Errno.EINVAL, "R21 length 0 beyond the source's EOF");
+      }
+      len = sizeIn - srcOff;
+    }
+    long bs = model.caps().blockSize();
+    if (srcOff % bs != 0 || dstOff % bs != 0) {
+      return Expected.error(Errno.EINVAL, "R21 generic_remap_checks: offsets not block aligned");
+    }
+    if (srcOff >= sizeIn) {
+      return Expected.error(Errno.EINVAL, "R21 generic_remap_checks: source offset at or beyond EOF");
+    }
+    long count = Math.min(len, sizeIn - srcOff);
+    long bcount;
+    if (srcOff + count == sizeIn) {
+      bcount = (sizeIn + bs - 1) / bs * bs - srcOff;
+    } else {
+      count = count / bs * bs;
+      bcount = count;
+    }
+    if (src == dst && dstOff + bcount > srcOff && dstOff < srcOff + bcount) {
+      return Expected.error(Errno.EINVAL, "R21 generic_remap_checks: overlapping ranges in one file");
+    }
+    if (count != len) {
+      return Expected.error(Errno.EINVAL, "R21 generic_remap_checks: the request would have to be shortened");
+    }
+    // Both ranges are written back before the remap (filemap_write_and_wait_range): R13 zeroing.
+    model.writeback(src, srcOff, srcOff + count, index);
+    model.writeback(dst, dstOff, dstOff + count, index);
+    if (count % bs != 0 && dstOff + count < dst.size()) {
+      return Expected.error(Errno.EINVAL, "R21 generic_remap_check_len: partial EOF block inside the destination");
+    }
+    // R22: the destination range takes the source's bytes at call time; a gap past the old EOF reads
+    // zero (xfs_reflink_zero_posteof, btrfs_cont_expand); the size only grows.
+    Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count));
+    model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
+    dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
+    // R23: the destination's page cache over the range is dropped and re-read; its post-EOF bytes
+    // are already "may read zero" on disk filesystems (Model.markPostEofUncertain), the only ones with reflink.
+    return Expected.ok(0, "R22 clone succeeds");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Integer d = x.fd(dst);
+    Integer s = x.fd(src);
+    if (d == null || s == null) {
+      return Outcome.notLive();
+    }
+    return Outcome.of(x.kernel().cloneRange(d, s, srcOffset, length, dstOffset), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of(dst, src);
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of();
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    long end = length == 0 ? Long.MAX_VALUE : dstOffset + length;
+    List<Footprint> out = new ArrayList<>();
+    out.add(new Footprint(dst, dstOffset, end, 'W'));
+    out.add(new Footprint(src, srcOffset, length == 0 ? Long.MAX_VALUE : srcOffset + length, 'R'));
+    return out;
+  }
+}

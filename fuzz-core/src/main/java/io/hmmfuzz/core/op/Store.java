@@ -1,0 +1,42 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/** A CPU write fault: store {@code length} tagged bytes at {@code offset} of the mapping (R8, R9, R10, R13). */
+public record Store(MapId map, long offset, int length) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    return m == null ? Expected.notLive() : model.store(m, offset, length, index);
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Execution.Region r = x.region(map);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    return x.access(map, offset, Tag.bytes(index, r.fileOffset() + offset, length), true);
+  }
+
+  @Override
+  public List<FileId> files() {
+    return List.of();
+  }
+
+  @Override
+  public List<MapId> mappings() {
+    return List.of(map);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    Mmap mm = layout.mmapOf(map);
+    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W'));
+  }
+}

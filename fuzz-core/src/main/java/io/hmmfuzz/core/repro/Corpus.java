@@ -1,0 +1,52 @@
+package io.hmmfuzz.core.repro;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A directory of reproducers ({@code *.repro}). Saves never leave a half-written file: temp file, then rename. */
+public final class Corpus {
+  public static final String SUFFIX = ".repro";
+
+  private Corpus() {}
+
+  /** Writes {@code r} as {@code dir/name.repro} atomically and returns the path. */
+  public static Path save(Path dir, String name, Reproducer r) throws IOException {
+    Files.createDirectories(dir);
+    Path target = dir.resolve(name + SUFFIX);
+    Path tmp = Files.createTempFile(dir, ".tmp-" + name, SUFFIX + ".part");
+    try {
+      Files.writeString(tmp, r.render(), StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return target;
+  }
+
+  public static Reproducer load(Path file) throws IOException, ReproducerSyntaxException {
+    return Reproducer.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+  }
+
+  /** The reproducer files of a directory (sorted), or the file itself. */
+  public static List<Path> list(Path fileOrDir) throws IOException {
+    if (!Files.isDirectory(fileOrDir)) {
+      return List.of(fileOrDir);
+    }
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(fileOrDir)) {
+      s.filter(p -> p.getFileName().toString().endsWith(SUFFIX) && Files.isRegularFile(p)).sorted().forEach(out::add);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,84 @@
+package io.hmmfuzz.core.repro;
+
+import io.hmmfuzz.core.run.Program;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A saved program with its header: the first line {@code # hmmfuzz-reproducer key=value ...} records
+ * the tool version, kernel release, filesystem, capabilities, seed, reproduction rate and what replay
+ * expects ({@code expect=pass}: no divergence, a regression test; {@code expect=divergence}: a finding
+ * not yet fixed). Further {@code #} lines before the first op are free notes (the report, the console
+ * excerpt); op lines follow in {@link ProgramText}.
+ */
+public record Reproducer(Map<String, String> header, List<String> notes, Program program) {
+  public static final String MAGIC = "hmmfuzz-reproducer";
+
+  public Reproducer {
+    header = Collections.unmodifiableMap(new LinkedHashMap<>(header));
+    notes = List.copyOf(notes);
+  }
+
+  public String get(String key) {
+    return header.get(key);
+  }
+
+  public String fs() {
+    return header.getOrDefault("fs", "tmpfs");
+  }
+
+  /** Whether replay must see a divergence (an open finding) rather than none. */
+  public boolean expectsDivergence() {
+    return "divergence".equals(header.get("expect"));
+  }
+
+  public Reproducer with(String key, String value) {
+    Map<String, String> h = new LinkedHashMap<>(header);
+    h.put(key, value);
+    return new Reproducer(h, notes, program);
+  }
+
+  public String render() {
+    StringBuilder sb = new StringBuilder("# ").append(MAGIC);
+    header.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+    sb.append('\n');
+    for (String n : notes) {
+      for (String line : n.split("\n", -1)) {
+        sb.append("#   ").append(line).append('\n');
+      }
+    }
+    sb.append(ProgramText.print(program));
+    return sb.toString();
+  }
+
+  public static Reproducer parse(String text, String fileName) throws ReproducerSyntaxException {
+    String[] lines = text.split("\n", -1);
+    if (lines.length == 0 || !lines[0].startsWith("# " + MAGIC)) {
+      throw new ReproducerSyntaxException(fileName, 1, 1, "expected the header line '# " + MAGIC + " key=value ...'");
+    }
+    Map<String, String> header = new LinkedHashMap<>();
+    String h = lines[0];
+    int pos = ("# " + MAGIC).length();
+    for (String tok : h.substring(pos).trim().split("\\s+")) {
+      if (tok.isEmpty()) {
+        continue;
+      }
+      int eq = tok.indexOf('=');
+      if (eq <= 0) {
+        throw new ReproducerSyntaxException(fileName, 1, h.indexOf(tok, pos) + 1,
+            "expected key=value in the header, found '" + tok + "'");
+      }
+      header.put(tok.substring(0, eq), tok.substring(eq + 1));
+    }
+    List<String> notes = new ArrayList<>();
+    for (int i = 1; i < lines.length && lines[i].startsWith("#"); i++) {
+      String n = lines[i].substring(1);
+      notes.add(n.startsWith("   ") ? n.substring(3) : n.strip());
+    }
+    return new Reproducer(header, notes.isEmpty() ? List.of() : List.of(String.join("\n", notes)),
+        ProgramText.parse(text, fileName));
+  }
+}

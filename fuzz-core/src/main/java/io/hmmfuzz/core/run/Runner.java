@@ -1,0 +1,102 @@
+package io.hmmfuzz.core.run;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelFile;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.Load;
+import io.hmmfuzz.core.op.Mmap;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.Pread;
+
+/**
+ * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
+ * compared; every {@code viewEvery} ops and after the last, every view is compared too: each file's
+ * size and bytes, and each live readable mapping page by page through CPU loads. The first mismatch is
+ * the run's {@link Divergence}.
+ */
+public final class Runner {
+  private final Target target;
+  private final int viewEvery;
+
+  public Runner(Target target, int viewEvery) {
+    if (viewEvery < 1) {
+      throw new IllegalArgumentException("view interval must be >= 1");
+    }
+    this.target = target;
+    this.viewEvery = viewEvery;
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public RunResult run(Program program) {
+    Capabilities caps = target.capabilities();
+    Model model = new Model(caps);
+    try (Target.Session session = target.openSession()) {
+      Execution x = new Execution(session.kernel(), caps.pageSize());
+      try {
+        for (int i = 0; i < program.size(); i++) {
+          Op op = program.op(i);
+          Outcome actual = op.execute(x, i);
+          Expected expected = op.model(model, i);
+          if (!expected.allows(actual)) {
+            return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
+          }
+          if ((i + 1) % viewEvery == 0 || i == program.size() - 1) {
+            Divergence d = checkViews(program, caps, i, model, x);
+            if (d != null) {
+              return new RunResult(i + 1, d);
+            }
+          }
+        }
+        return new RunResult(program.size(), null);
+      } finally {
+        x.release();
+      }
+    }
+  }
+
+  private static Divergence opDivergence(Program p, Capabilities caps, int i, Expected e, Outcome a) {
+    Op op = p.op(i);
+    FileId file = null;
+    long base = 0;
+    if (op instanceof Load l) {
+      Mmap m = p.mmapOf(l.map());
+      file = m.file();
+      base = m.offset() + l.offset();
+    } else if (op instanceof Pread r) {
+      file = r.file();
+      base = r.offset();
+    }
+    return new Divergence(i, "op", e, a, p, caps, file, base);
+  }
+
+  private static Divergence checkViews(Program p, Capabilities caps, int i, Model model, Execution x) {
+    for (ModelFile f : model.files()) {
+      Expected e = model.fileView(f);
+      Outcome a = x.fileView(f.id());
+      if (!e.allows(a)) {
+        return new Divergence(i, "view " + f.id() + " (fstat + pread)", e, a, p, caps, f.id(), 0);
+      }
+    }
+    for (ModelMapping m : model.readableMappings()) {
+      long pages = model.roundUpPage(m.length()) / model.page();
+      for (long pg = 0; pg < pages; pg++) {
+        Expected e = model.pageView(m, pg);
+        Outcome a = x.pageView(m.id(), pg);
+        if (!e.allows(a)) {
+          return new Divergence(i, "view " + m.id() + " page 0x" + Long.toHexString(pg) + " (CPU loads)", e, a, p,
+              caps, m.file(), m.offset() + pg * model.page());
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,50 @@
+package io.hmmfuzz.linux;
+
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+/**
+ * The libc binding (JNA direct mapping): system calls only. Mapping memory is never read or written
+ * here: see {@link LinuxKernel#load}. errno is read with {@link Native#getLastError()} right after
+ * each call.
+ */
+final class LibC {
+  static {
+    Native.register(Platform.C_LIBRARY_NAME);
+  }
+
+  private LibC() {}
+
+  static native int open(String path, int flags, int mode);
+
+  static native int close(int fd);
+
+  static native long pread(int fd, byte[] buf, long count, long offset);
+
+  static native long pwrite(int fd, byte[] buf, long count, long offset);
+
+  static native int ftruncate(int fd, long length);
+
+  static native int fsync(int fd);
+
+  static native int fallocate(int fd, int mode, long offset, long length);
+
+  static native int ioctl(int fd, long request, Pointer arg);
+
+  static native int fstat(int fd, byte[] statbuf);
+
+  static native int statvfs(String path, byte[] buf);
+
+  static native long mmap(long address, long length, int prot, int flags, int fd, long offset);
+
+  static native int munmap(long address, long length);
+
+  static native int mprotect(long address, long length, int prot);
+
+  static native int msync(long address, long length, int flags);
+
+  static native int getpagesize();
+
+  static native int geteuid();
+}

@@ -1,0 +1,132 @@
+package io.hmmfuzz.linux;
+
+import com.sun.jna.platform.linux.ErrNo;
+import com.sun.jna.platform.linux.Fcntl;
+import com.sun.jna.platform.linux.Mman;
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Linux x86-64 ABI knowledge as data, in one place: flag values, ioctl numbers, struct layouts and the
+ * errno table. Values come from jna-platform where it is right for Linux, else from the uapi headers
+ * named beside each constant.
+ */
+final class LinuxAbi {
+  private LinuxAbi() {}
+
+  static final int O_RDONLY = Fcntl.O_RDONLY;
+  static final int O_CREATE_FRESH = Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL | Fcntl.O_CLOEXEC;
+  static final int O_READ_ONLY = Fcntl.O_RDONLY | Fcntl.O_CLOEXEC;
+
+  static final int MAP_SHARED = Mman.MAP_SHARED;
+  static final int MAP_PRIVATE = Mman.MAP_PRIVATE;
+  static final int MAP_SHARED_VALIDATE = Mman.MAP_SHARED_VALIDATE;
+  static final int MAP_SYNC = Mman.MAP_SYNC;
+  static final long MAP_FAILED = -1L;
+
+  /**
+   * include/uapi/asm-generic/mman-common.h: MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4. (jna-platform's
+   * Mman has MS_SYNC = 2 and MS_INVALIDATE = 4, which is not Linux.)
+   */
+  static final int MS_ASYNC = 1;
+  static final int MS_INVALIDATE = 2;
+  static final int MS_SYNC = 4;
+
+  /** include/uapi/linux/falloc.h. */
+  static final int FALLOC_FL_KEEP_SIZE = 0x01;
+  static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+  static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+  /** include/uapi/linux/fs.h: FICLONE _IOW(0x94, 9, int), FICLONERANGE _IOW(0x94, 13, struct file_clone_range). */
+  static final long FICLONE = 0x40049409L;
+  static final long FICLONERANGE = 0x4020940dL;
+  /** struct file_clone_range { __s64 src_fd; __u64 src_offset, src_length, dest_offset; }. */
+  static final int FILE_CLONE_RANGE_SIZE = 32;
+
+  /** struct stat on x86-64 (arch/x86/include/uapi/asm/stat.h): 144 bytes, st_size at 48. */
+  static final int STAT_SIZE = 144;
+  static final int STAT_ST_SIZE_OFFSET = 48;
+  /** struct statvfs (glibc, x86-64): 112 bytes, f_bsize first. */
+  static final int STATVFS_SIZE = 112;
+  static final int STATVFS_F_BSIZE_OFFSET = 0;
+
+  static int prot(Prot p) {
+    return switch (p) {
+      case NONE -> Mman.PROT_NONE;
+      case READ -> Mman.PROT_READ;
+      case READ_WRITE -> Mman.PROT_READ | Mman.PROT_WRITE;
+    };
+  }
+
+  static int mapFlags(Sharing sharing, boolean sync) {
+    if (sync) {
+      return MAP_SHARED_VALIDATE | MAP_SYNC;
+    }
+    return sharing == Sharing.SHARED ? MAP_SHARED : MAP_PRIVATE;
+  }
+
+  static int msync(MsyncMode m) {
+    return switch (m) {
+      case ASYNC -> MS_ASYNC;
+      case SYNC -> MS_SYNC;
+      case INVALIDATE -> MS_INVALIDATE;
+      case SYNC_INVALIDATE -> MS_SYNC | MS_INVALIDATE;
+      case SYNC_ASYNC -> MS_SYNC | MS_ASYNC;
+    };
+  }
+
+  static int falloc(FallocMode m) {
+    return switch (m) {
+      case PUNCH_HOLE -> FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+      case ZERO_RANGE -> FALLOC_FL_ZERO_RANGE;
+      case ZERO_RANGE_KEEP_SIZE -> FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+    };
+  }
+
+  private static final Map<Integer, Errno> ERRNO = new HashMap<>();
+  private static final Map<Errno, Integer> NUMBER = new EnumMap<>(Errno.class);
+
+  private static void errno(Errno e, int n) {
+    ERRNO.put(n, e);
+    NUMBER.put(e, n);
+  }
+
+  static {
+    errno(Errno.EPERM, ErrNo.EPERM);
+    errno(Errno.ENOENT, ErrNo.ENOENT);
+    errno(Errno.EINTR, ErrNo.EINTR);
+    errno(Errno.EIO, ErrNo.EIO);
+    errno(Errno.EBADF, ErrNo.EBADF);
+    errno(Errno.EAGAIN, ErrNo.EAGAIN);
+    errno(Errno.ENOMEM, ErrNo.ENOMEM);
+    errno(Errno.EACCES, ErrNo.EACCES);
+    errno(Errno.EFAULT, ErrNo.EFAULT);
+    errno(Errno.EBUSY, ErrNo.EBUSY);
+    errno(Errno.EEXIST, ErrNo.EEXIST);
+    errno(Errno.EXDEV, ErrNo.EXDEV);
+    errno(Errno.ENODEV, ErrNo.ENODEV);
+    errno(Errno.EISDIR, ErrNo.EISDIR);
+    errno(Errno.EINVAL, ErrNo.EINVAL);
+    errno(Errno.ETXTBSY, ErrNo.ETXTBSY);
+    errno(Errno.EFBIG, ErrNo.EFBIG);
+    errno(Errno.ENOSPC, ErrNo.ENOSPC);
+    errno(Errno.EROFS, ErrNo.EROFS);
+    errno(Errno.EOVERFLOW, ErrNo.EOVERFLOW);
+    errno(Errno.EOPNOTSUPP, ErrNo.EOPNOTSUPP);
+    errno(Errno.EDQUOT, ErrNo.EDQUOT);
+  }
+
+  static Errno errno(int n) {
+    return ERRNO.getOrDefault(n, Errno.UNKNOWN);
+  }
+
+  static int number(Errno e) {
+    return NUMBER.get(e);
+  }
+}

@@ -1,0 +1,220 @@
+package io.hmmfuzz.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.exec.SysResult;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The running Linux kernel, through {@link LibC}, with file names resolved in one scratch directory.
+ *
+ * <p>CPU accesses go through bulk copies of a direct {@link ByteBuffer} over the mapping: HotSpot
+ * turns a SIGBUS inside such an unsafe copy into {@code InternalError("a fault occurred in an unsafe
+ * memory access")}, which is reported as {@link Signal#SIGBUS}. A SIGBUS in native code would kill the
+ * JVM, so mapping memory is never touched natively.
+ */
+public final class LinuxKernel implements Kernel {
+  private final Path dir;
+
+  public LinuxKernel(Path dir) {
+    this.dir = dir;
+  }
+
+  private static SysResult result(long r) {
+    if (r < 0) {
+      int e = Native.getLastError();
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
+    return SysResult.ok(r);
+  }
+
+  private String path(String name) {
+    if (name.contains("/") || name.startsWith(".")) {
+      throw new IllegalArgumentException("file names stay inside the scratch directory: " + name);
+    }
+    return dir.resolve(name).toString();
+  }
+
+  @Override
+  public SysResult createFile(String name) {
+    return result(LibC.open(path(name), LinuxAbi.O_CREATE_FRESH, 0600));
+  }
+
+  @Override
+  public SysResult openReadOnly(String name) {
+    return result(LibC.open(path(name), LinuxAbi.O_READ_ONLY, 0));
+  }
+
+  @Override
+  public SysResult close(int fd) {
+    return result(LibC.close(fd));
+  }
+
+  @Override
+  public SysResult pread(int fd, byte[] buf, int length, long offset) {
+    return result(LibC.pread(fd, buf, length, offset));
+  }
+
+  @Override
+  public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
+    return result(LibC.pwrite(fd, buf, length, offset));
+  }
+
+  @Override
+  public SysResult ftruncate(int fd, long length) {
+    return result(LibC.ftruncate(fd, length));
+  }
+
+  @Override
+  public SysResult fsync(int fd) {
+    return result(LibC.fsync(fd));
+  }
+
+  @Override
+  public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    return result(LibC.fallocate(fd, LinuxAbi.falloc(mode), offset, length));
+  }
+
+  @Override
+  public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+    try (Memory arg = new Memory(LinuxAbi.FILE_CLONE_RANGE_SIZE)) {
+      arg.setLong(0, srcFd);
+      arg.setLong(8, srcOffset);
+      arg.setLong(16, length);
+      arg.setLong(24, dstOffset);
+      return result(LibC.ioctl(dstFd, LinuxAbi.FICLONERANGE, arg));
+    }
+  }
+
+  @Override
+  public SysResult cloneFile(int dstFd, int srcFd) {
+    return result(LibC.ioctl(dstFd, LinuxAbi.FICLONE, new Pointer(srcFd)));
+  }
+
+  @Override
+  public SysResult fileSize(int fd) {
+    byte[] st = new byte[LinuxAbi.STAT_SIZE];
+    SysResult r = result(LibC.fstat(fd, st));
+    if (r.failed()) {
+      return r;
+    }
+    return SysResult.ok(ByteBuffer.wrap(st).order(ByteOrder.nativeOrder()).getLong(LinuxAbi.STAT_ST_SIZE_OFFSET));
+  }
+
+  @Override
+  public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
+    long a = LibC.mmap(0, length, LinuxAbi.prot(prot), LinuxAbi.mapFlags(sharing, sync), fd, offset);
+    if (a == LinuxAbi.MAP_FAILED) {
+      int e = Native.getLastError();
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
+    return SysResult.ok(a);
+  }
+
+  @Override
+  public SysResult munmap(long address, long length) {
+    return result(LibC.munmap(address, length));
+  }
+
+  @Override
+  public SysResult mprotect(long address, long length, Prot prot) {
+    return result(LibC.mprotect(address, length, LinuxAbi.prot(prot)));
+  }
+
+  @Override
+  public SysResult msync(long address, long length, MsyncMode mode) {
+    return result(LibC.msync(address, length, LinuxAbi.msync(mode)));
+  }
+
+  @Override
+  public Signal load(long address, byte[] dst, int dstOffset, int length) {
+    ByteBuffer view = new Pointer(address).getByteBuffer(0, length);
+    try {
+      view.get(0, dst, dstOffset, length);
+      deliverPendingFault();
+      return Signal.NONE;
+    } catch (InternalError e) {
+      return unsafeAccessFault(e);
+    }
+  }
+
+  @Override
+  public Signal store(long address, byte[] src, int srcOffset, int length) {
+    ByteBuffer view = new Pointer(address).getByteBuffer(0, length);
+    try {
+      view.put(0, src, srcOffset, length);
+      deliverPendingFault();
+      return Signal.NONE;
+    } catch (InternalError e) {
+      return unsafeAccessFault(e);
+    }
+  }
+
+  /**
+   * In compiled code HotSpot raises the SIGBUS of an unsafe access asynchronously ("a fault occurred
+   * in a recent unsafe memory access operation in compiled Java code"), at the thread's next check of
+   * its special conditions, which may lie past this method. A native call's return to Java is such a
+   * check, so one cheap native call inside the try pins the error to the access that caused it.
+   */
+  private static void deliverPendingFault() {
+    LibC.getpagesize();
+  }
+
+  private static Signal unsafeAccessFault(InternalError e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("fault occurred") && m.contains("unsafe memory access")) {
+      return Signal.SIGBUS;
+    }
+    throw e;
+  }
+
+  @Override
+  public Prot protectionAt(long address) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/maps"), StandardCharsets.US_ASCII)) {
+        int dash = line.indexOf('-');
+        int sp = line.indexOf(' ');
+        long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+        long end = Long.parseUnsignedLong(line.substring(dash + 1, sp), 16);
+        if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
+          boolean r = line.charAt(sp + 1) == 'r';
+          boolean w = line.charAt(sp + 2) == 'w';
+          return w ? Prot.READ_WRITE : r ? Prot.READ : Prot.NONE;
+        }
+      }
+      return Prot.NONE;
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot read /proc/self/maps", e);
+    }
+  }
+
+  /** The filesystem block size of a directory (statvfs f_bsize). */
+  static int blockSize(Path dir) {
+    byte[] buf = new byte[LinuxAbi.STATVFS_SIZE];
+    if (LibC.statvfs(dir.toString(), buf) != 0) {
+      throw new InfrastructureException("statvfs(" + dir + ") failed: errno " + Native.getLastError());
+    }
+    return (int) ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getLong(LinuxAbi.STATVFS_F_BSIZE_OFFSET);
+  }
+
+  static int pageSize() {
+    return LibC.getpagesize();
+  }
+
+  static boolean root() {
+    return LibC.geteuid() == 0;
+  }
+}

@@ -1,0 +1,238 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A scratch filesystem the tool made itself and tears down itself. tmpfs: a fresh directory under
+ * /dev/shm (no root needed). xfs (reflink=1), btrfs and ext4: a sparse image file in a fresh
+ * directory under /var/tmp, formatted and loop-mounted (root needed). Nothing outside these
+ * directories is ever created, changed or deleted.
+ */
+public final class ScratchFilesystem implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ScratchFilesystem.class);
+  static final long IMAGE_BYTES = 512L << 20;
+
+  private final FsKind kind;
+  private final Path base;
+  private final Path root;
+  private final Path image;
+  private final boolean mounted;
+  private final Thread cleanup;
+  private boolean closed;
+
+  private ScratchFilesystem(FsKind kind, Path base, Path root, Path image, boolean mounted) {
+    this.kind = kind;
+    this.base = base;
+    this.root = root;
+    this.image = image;
+    this.mounted = mounted;
+    this.cleanup = new Thread(this::teardown, "hmmfuzz-scratch-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+  }
+
+  public FsKind kind() {
+    return kind;
+  }
+
+  /** The directory programs get their session directories in. */
+  public Path root() {
+    return root;
+  }
+
+  public String describe() {
+    return mounted ? kind.id() + " on loop image " + image : kind.id() + " at " + root;
+  }
+
+  public static ScratchFilesystem create(FsKind kind) {
+    return kind == FsKind.TMPFS ? tmpfs() : loopImage(kind);
+  }
+
+  private static ScratchFilesystem tmpfs() {
+    Path shm = Path.of("/dev/shm");
+    if (!Files.isDirectory(shm) || !Files.isWritable(shm) || !"tmpfs".equals(Mounts.of(shm).type())) {
+      throw new TargetUnavailableException("tmpfs scratch needs a writable tmpfs at /dev/shm;"
+          + " mount one (mount -t tmpfs tmpfs /dev/shm) or use --fs xfs|btrfs|ext4 as root");
+    }
+    try {
+      Path dir = Files.createTempDirectory(shm, "hmmfuzz-");
+      return new ScratchFilesystem(FsKind.TMPFS, dir, dir, null, false);
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot create a scratch directory in /dev/shm", e);
+    }
+  }
+
+  private static ScratchFilesystem loopImage(FsKind kind) {
+    if (!LinuxKernel.root()) {
+      throw new TargetUnavailableException(kind.id() + " scratch needs root to loop-mount an image:"
+          + " run as root (sudo ./hmmfuzz ...) or use --fs tmpfs");
+    }
+    List<String> mkfs = switch (kind) {
+      case XFS -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
+      case BTRFS -> List.of("mkfs.btrfs", "-q", "-f");
+      case EXT4 -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
+      case TMPFS -> throw new IllegalStateException();
+    };
+    String pkg = switch (kind) {
+      case XFS -> "xfsprogs";
+      case BTRFS -> "btrfs-progs";
+      default -> "e2fsprogs";
+    };
+    if (findTool(mkfs.get(0)) == null) {
+      throw new TargetUnavailableException(mkfs.get(0) + " not found: apt-get install " + pkg);
+    }
+    if (!kernelHas(kind.id())) {
+      throw new TargetUnavailableException("this kernel has no " + kind.id() + " (not in /proc/filesystems)");
+    }
+    Path base;
+    try {
+      base = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-" + kind.id() + "-");
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot create a scratch directory in /var/tmp", e);
+    }
+    Path image = base.resolve("scratch.img");
+    Path mnt = base.resolve("mnt");
+    try {
+      try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+        f.setLength(IMAGE_BYTES);
+      }
+      Files.createDirectory(mnt);
+      List<String> cmd = new ArrayList<>(mkfs);
+      cmd.add(image.toString());
+      run(cmd);
+      run(List.of("mount", "-o", "loop", image.toString(), mnt.toString()));
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(image);
+      deleteQuietly(mnt);
+      deleteQuietly(base);
+      if (e instanceof TargetUnavailableException t) {
+        throw t;
+      }
+      throw new InfrastructureException("cannot make a " + kind.id() + " scratch filesystem: " + e.getMessage(), e);
+    }
+    return new ScratchFilesystem(kind, base, mnt, image, true);
+  }
+
+  private static boolean kernelHas(String fs) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/filesystems"))) {
+        String[] f = l.trim().split("\\s+");
+        if (f[f.length - 1].equals(fs)) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    // Module not loaded yet: mount will load it if it exists.
+    return Files.isDirectory(Path.of("/lib/modules"));
+  }
+
+  static Path findTool(String name) {
+    List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+    dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
+    for (String d : dirs) {
+      if (d.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(d, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  static String run(List<String> cmd) throws IOException {
+    List<String> full = new ArrayList<>(cmd);
+    Path tool = findTool(cmd.get(0));
+    if (tool != null) {
+      full.set(0, tool.toString());
+    }
+    Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + " timed out");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.trim());
+    }
+    return out;
+  }
+
+  private synchronized void teardown() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (mounted) {
+      try {
+        run(List.of("umount", root.toString()));
+      } catch (IOException e) {
+        LOG.warn("umount {} failed ({}); detaching lazily", root, e.getMessage());
+        try {
+          run(List.of("umount", "-l", root.toString()));
+        } catch (IOException e2) {
+          LOG.error("cannot unmount {}: {}; image left at {}", root, e2.getMessage(), image);
+          return;
+        }
+      }
+      deleteQuietly(image);
+      deleteQuietly(root);
+    } else {
+      deleteTree(root);
+    }
+    deleteQuietly(base);
+  }
+
+  /** Deletes a session directory of ours and the files in it (no recursion beyond one level of files). */
+  static void deleteTree(Path dir) {
+    try (var s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (Files.isDirectory(p)) {
+          deleteTree(p);
+        } else {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", dir, e.getMessage());
+    }
+    deleteQuietly(dir);
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", p, e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    teardown();
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    } catch (IllegalStateException e) {
+      // shutting down already: the hook runs teardown, which is idempotent
+    }
+  }
+}
