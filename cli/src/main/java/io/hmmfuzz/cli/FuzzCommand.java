@@ -1,0 +1,141 @@
+package io.hmmfuzz.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.linux.LinuxTarget;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code hmmfuzz fuzz}: a campaign on the local kernel. */
+@Command(name = "fuzz", mixinStandardHelpOptions = true,
+    description = "Run random programs on the local kernel and the model until the duration ends or Ctrl-C;"
+        + " shrink and save each new divergence.")
+final class FuzzCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--fs", converter = FsConverter.class, defaultValue = "tmpfs",
+      description = "scratch filesystem: tmpfs (default, no root), xfs (reflink), btrfs, ext4 (root)")
+  FsKind fs;
+
+  @Option(names = "--duration", converter = Durations.class, defaultValue = "10m",
+      description = "how long to run, e.g. 90s, 10m, 2h (default 10m)")
+  Duration duration;
+
+  @Option(names = "--seed", description = "base seed (default: from the clock, printed)")
+  Long seed;
+
+  @Option(names = "--profile", defaultValue = "default",
+      description = "op weights: default, eof, reflink, errors")
+  String profile;
+
+  @Option(names = "--out", defaultValue = "hmmfuzz-out", description = "directory for reproducers and summary.json")
+  Path out;
+
+  @Option(names = "--view-every", defaultValue = "8",
+      description = "compare every view (files, mappings) every N ops and after the last (default 8)")
+  int viewEvery;
+
+  @Option(names = "--reliability-runs", defaultValue = "5", description = "final runs of each reproducer")
+  int reliabilityRuns;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Profile prof;
+    try {
+      prof = Profile.named(profile);
+    } catch (IllegalArgumentException e) {
+      err.println("hmmfuzz: " + e.getMessage());
+      return ExitCode.USAGE;
+    }
+    long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
+    AtomicBoolean stop = new AtomicBoolean();
+    Interrupts.onInterrupt(() -> stop.set(true));
+    boolean terminal = System.console() != null;
+    List<String> findings = new ArrayList<>();
+    Campaign.Stats stats;
+    String targetName;
+    try (LinuxTarget target = LinuxTarget.create(fs)) {
+      targetName = target.describe();
+      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%n", target.describe(),
+          target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out));
+      out.flush();
+      Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
+          reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5)));
+      stats = c.run(new Campaign.Listener() {
+        @Override
+        public void status(Campaign.Stats s) {
+          String line = String.format("[%6.0fs] programs %d  ops %d  ops/s %.0f  divergences %d", s.seconds(),
+              s.programs(), s.ops(), s.opsPerSecond(), s.divergences());
+          if (terminal) {
+            out.print("\r" + line);
+          } else {
+            out.println(line);
+          }
+          out.flush();
+        }
+
+        @Override
+        public void finding(Campaign.Finding f) {
+          findings.add(f.file().toString());
+          out.println();
+          out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
+          out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
+              f.reduction().program().size(), f.reduction().millis() / 1000.0, f.reduction().candidates(),
+              f.reduction().reproduced(), f.reduction().attempts(), f.file());
+          out.flush();
+        }
+      }, stop::get);
+    }
+    if (terminal) {
+      out.println();
+    }
+    writeSummary(stats, baseSeed, prof.name(), targetName, findings);
+    out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d divergences%s%n", stats.programs(),
+        stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
+        stats.divergences() == 0 ? "; all operations completed A-OK" : "");
+    return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  private static String out(Path p) {
+    return p.toAbsolutePath().normalize().toString();
+  }
+
+  private void writeSummary(Campaign.Stats s, long baseSeed, String prof, String targetName, List<String> findings)
+      throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("programs", s.programs());
+    m.put("ops", s.ops());
+    m.put("divergences", s.divergences());
+    m.put("opsPerSecond", Math.round(s.opsPerSecond() * 10) / 10.0);
+    m.put("seconds", Math.round(s.seconds() * 10) / 10.0);
+    m.put("seed", baseSeed);
+    m.put("fs", fs.id());
+    m.put("profile", prof);
+    m.put("target", targetName);
+    m.put("findings", findings);
+    Files.createDirectories(out);
+    Path tmp = Files.createTempFile(out, ".summary", ".json.part");
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
+    Files.move(tmp, out.resolve("summary.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

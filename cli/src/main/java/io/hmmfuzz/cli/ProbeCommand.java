@@ -1,0 +1,61 @@
+package io.hmmfuzz.cli;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.linux.LinuxTarget;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code hmmfuzz probe}: what this machine offers, found by trying it. */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+    description = "Report the kernel, page size, root, test_hmm, and for each filesystem whether a scratch"
+        + " filesystem can be made and what it supports (reflink, MAP_SYNC, DAX, zero range).")
+final class ProbeCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("kernel     %s%n", LinuxTarget.runningKernel());
+    out.printf("root       %s%n", isRoot() ? "yes" : "no");
+    out.printf("test_hmm   %s%n", Files.exists(Path.of("/dev/hmm_dmirror0"))
+        ? "yes (/dev/hmm_dmirror0)" : "no (/dev/hmm_dmirror0 missing: needs CONFIG_TEST_HMM; see the VM target)");
+    int usable = 0;
+    for (FsKind k : FsKind.values()) {
+      try (LinuxTarget t = LinuxTarget.create(k)) {
+        Capabilities c = t.capabilities();
+        out.printf("%-10s usable: page %d, block %d, reflink %s, MAP_SYNC %s, DAX %s, zero-range %s%n", k.id(),
+            c.pageSize(), c.blockSize(), yn(c.reflink()), yn(c.mapSync()), yn(c.dax()), yn(c.zeroRange()));
+        usable++;
+      } catch (TargetUnavailableException | InfrastructureException e) {
+        out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
+      }
+    }
+    return usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
+  }
+
+  private static boolean isRoot() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("Uid:")) {
+          return l.split("\\s+")[2].equals("0");
+        }
+      }
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  private static String yn(boolean b) {
+    return b ? "yes" : "no";
+  }
+}

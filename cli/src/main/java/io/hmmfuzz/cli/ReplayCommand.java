@@ -1,0 +1,89 @@
+package io.hmmfuzz.cli;
+
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.core.run.RunResult;
+import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.linux.LinuxTarget;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hmmfuzz replay FILE|DIR}: runs reproducers on the local kernel, every view checked after every op. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+    description = "Replay reproducers (a file, or every *.repro under a directory) on the local kernel.")
+final class ReplayCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(paramLabel = "FILE|DIR", description = "a reproducer or a directory of them")
+  Path input;
+
+  @Option(names = "--fs", converter = FsConverter.class,
+      description = "run on this filesystem instead of the one in each reproducer's header")
+  FsKind fs;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<Path> files = Corpus.list(input);
+    if (files.isEmpty()) {
+      err.println("hmmfuzz: no *.repro files under " + input);
+      return ExitCode.USAGE;
+    }
+    Map<FsKind, LinuxTarget> targets = new EnumMap<>(FsKind.class);
+    int diverged = 0;
+    int skipped = 0;
+    int ran = 0;
+    try {
+      for (Path f : files) {
+        Reproducer r;
+        try {
+          r = Corpus.load(f);
+        } catch (ReproducerSyntaxException e) {
+          err.println("hmmfuzz: " + e.getMessage());
+          return ExitCode.USAGE;
+        }
+        FsKind kind = fs != null ? fs : FsKind.parse(r.fs());
+        LinuxTarget t;
+        try {
+          t = targets.computeIfAbsent(kind, LinuxTarget::create);
+        } catch (TargetUnavailableException e) {
+          out.printf("SKIP %s: %s%n", f, e.getMessage());
+          skipped++;
+          continue;
+        }
+        RunResult res = new Runner(t, 1).run(r.program());
+        ran++;
+        if (res.diverged()) {
+          diverged++;
+          out.printf("DIVERGED %s (expect=%s)%n", f, r.get("expect"));
+          out.println(res.divergence().render("hmmfuzz replay " + f));
+        } else {
+          out.printf("OK %s: %d ops, no divergence on %s%n", f, res.opsExecuted(), t.describe());
+        }
+        out.flush();
+      }
+    } finally {
+      targets.values().forEach(LinuxTarget::close);
+    }
+    out.printf("replay: %d passed, %d diverged, %d skipped%n", ran - diverged, diverged, skipped);
+    if (diverged > 0) {
+      return ExitCode.DIVERGENCE;
+    }
+    return ran == 0 ? ExitCode.SKIPPED : ExitCode.OK;
+  }
+}

@@ -1,0 +1,130 @@
+package io.hmmfuzz.gen;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.core.run.RunResult;
+import io.hmmfuzz.core.run.Runner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A fuzz campaign: random programs until the deadline or a stop request; each new divergence is
+ * shrunk, saved as a reproducer in the output directory and reported to the listener.
+ */
+public final class Campaign {
+  public static final String TOOL_VERSION = "0.1.0";
+
+  /**
+   * @param profile         op weights
+   * @param seed            base seed; program i uses a seed derived from it
+   * @param duration        how long to run
+   * @param viewEvery       compare all views every this many ops (and after the last)
+   * @param out             where reproducers go
+   * @param reliabilityRuns final runs of each reproducer
+   * @param statusEvery     how often the listener gets a status
+   */
+  public record Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
+      Duration statusEvery) {}
+
+  /** Counters of a campaign so far. */
+  public record Stats(long programs, long ops, int divergences, double seconds) {
+    public double opsPerSecond() {
+      return seconds > 0 ? ops / seconds : 0;
+    }
+  }
+
+  /** A shrunk divergence and where its reproducer was saved. */
+  public record Finding(Reduction reduction, Reproducer reproducer, Path file, long seed) {}
+
+  public interface Listener {
+    void status(Stats stats);
+
+    void finding(Finding finding);
+  }
+
+  private final Target target;
+  private final Settings settings;
+
+  public Campaign(Target target, Settings settings) {
+    this.target = target;
+    this.settings = settings;
+  }
+
+  public Stats run(Listener listener, BooleanSupplier stopRequested) {
+    Capabilities caps = target.capabilities();
+    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
+    Runner runner = new Runner(target, settings.viewEvery());
+    Runner precise = new Runner(target, 1);
+    SplittableRandom seeds = new SplittableRandom(settings.seed());
+    Set<String> seen = new HashSet<>();
+    long start = System.nanoTime();
+    long deadline = start + settings.duration().toNanos();
+    long nextStatus = start + settings.statusEvery().toNanos();
+    long programs = 0;
+    long ops = 0;
+    int divergences = 0;
+    while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()) {
+      long seed = seeds.nextLong();
+      Program p = gen.generate(seed);
+      RunResult r = runner.run(p);
+      programs++;
+      ops += r.opsExecuted();
+      if (r.diverged()) {
+        Reduction red = Reduction.of(precise, p, r.divergence(), settings.reliabilityRuns());
+        String key = red.divergence().signature() + "\n" + ProgramText.print(red.program());
+        if (seen.add(key)) {
+          divergences++;
+          Reproducer rep = reproducer(caps, red, seed, settings.profile().name());
+          Path file = save(settings.out(), rep, red);
+          listener.finding(new Finding(red, rep, file, seed));
+        }
+      }
+      long now = System.nanoTime();
+      if (now >= nextStatus) {
+        listener.status(new Stats(programs, ops, divergences, (now - start) / 1e9));
+        nextStatus = now + settings.statusEvery().toNanos();
+      }
+    }
+    return new Stats(programs, ops, divergences, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The reproducer of a reduction, its header filled from the capabilities it ran with. */
+  public static Reproducer reproducer(Capabilities caps, Reduction red, long seed, String profile) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("tool", TOOL_VERSION);
+    h.put("kernel", caps.kernel().release());
+    h.put("fs", caps.fs().id());
+    h.put("page", Integer.toString(caps.pageSize()));
+    h.put("block", Integer.toString(caps.blockSize()));
+    h.put("caps", caps.summary());
+    h.put("seed", Long.toString(seed));
+    h.put("profile", profile);
+    h.put("reproduced", red.reproduced() + "/" + red.attempts());
+    h.put("signature", red.divergence().signature());
+    h.put("expect", "divergence");
+    return new Reproducer(h, List.of(red.divergence().render(null).stripTrailing()), red.program());
+  }
+
+  static Path save(Path dir, Reproducer rep, Reduction red) {
+    String sig = red.divergence().signature().replaceAll("[^a-z0-9-]+", "-");
+    String hash = Integer.toHexString(ProgramText.print(red.program()).hashCode() & 0xfffffff);
+    try {
+      return Corpus.save(dir, rep.fs() + "-" + sig + "-" + hash, rep);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save reproducer in " + dir, e);
+    }
+  }
+}

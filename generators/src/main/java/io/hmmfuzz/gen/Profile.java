@@ -1,0 +1,98 @@
+package io.hmmfuzz.gen;
+
+import io.hmmfuzz.core.op.OpKind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Named op weights for generation (fsx's per-class switches, as data), plus how often an argument is
+ * made deliberately invalid to exercise error paths.
+ *
+ * @param name           the profile's name
+ * @param weights        relative weight per op kind (0 disables it)
+ * @param invalidPercent percent of arguments chosen to be invalid
+ * @param maxOps         ops per program
+ */
+public record Profile(String name, Map<OpKind, Integer> weights, int invalidPercent, int maxOps) {
+  public Profile {
+    weights = Collections.unmodifiableMap(new EnumMap<>(weights));
+  }
+
+  private static Map<OpKind, Integer> base() {
+    Map<OpKind, Integer> w = new EnumMap<>(OpKind.class);
+    w.put(OpKind.OPEN, 4);
+    w.put(OpKind.CLOSE, 1);
+    w.put(OpKind.MMAP, 8);
+    w.put(OpKind.MUNMAP, 2);
+    w.put(OpKind.MPROTECT, 2);
+    w.put(OpKind.LOAD, 14);
+    w.put(OpKind.STORE, 14);
+    w.put(OpKind.PWRITE, 10);
+    w.put(OpKind.PREAD, 6);
+    w.put(OpKind.FTRUNCATE, 10);
+    w.put(OpKind.FSYNC, 3);
+    w.put(OpKind.MSYNC, 3);
+    w.put(OpKind.REFLINK, 6);
+    w.put(OpKind.CLONE, 2);
+    w.put(OpKind.PUNCH_HOLE, 3);
+    w.put(OpKind.ZERO_RANGE, 3);
+    return w;
+  }
+
+  /** Balanced: every op kind. */
+  public static Profile standard() {
+    return new Profile("default", base(), 5, 40);
+  }
+
+  /** Around EOF: truncation, stores and loads near the end of files, extension by every means. */
+  public static Profile eof() {
+    Map<OpKind, Integer> w = base();
+    w.put(OpKind.FTRUNCATE, 20);
+    w.put(OpKind.STORE, 20);
+    w.put(OpKind.LOAD, 18);
+    w.put(OpKind.MSYNC, 6);
+    w.put(OpKind.FSYNC, 5);
+    w.put(OpKind.REFLINK, 2);
+    return new Profile("eof", w, 5, 40);
+  }
+
+  /** Reflink and clone into mapped destinations. */
+  public static Profile reflink() {
+    Map<OpKind, Integer> w = base();
+    w.put(OpKind.REFLINK, 22);
+    w.put(OpKind.CLONE, 8);
+    w.put(OpKind.PUNCH_HOLE, 2);
+    w.put(OpKind.ZERO_RANGE, 2);
+    return new Profile("reflink", w, 5, 40);
+  }
+
+  /** Mostly invalid arguments: errno paths. */
+  public static Profile errors() {
+    return new Profile("errors", base(), 40, 30);
+  }
+
+  public static List<Profile> all() {
+    return List.of(standard(), eof(), reflink(), errors());
+  }
+
+  public static Profile named(String name) {
+    for (Profile p : all()) {
+      if (p.name.equals(name.toLowerCase(Locale.ROOT))) {
+        return p;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (Profile p : all()) {
+      names.add(p.name);
+    }
+    throw new IllegalArgumentException("unknown profile '" + name + "', expected one of " + String.join(", ", names));
+  }
+
+  public int weight(OpKind k) {
+    return weights.getOrDefault(k, 0);
+  }
+}

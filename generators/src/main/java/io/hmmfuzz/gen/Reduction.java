@@ -1,0 +1,49 @@
+package io.hmmfuzz.gen;
+
+import io.hmmfuzz.core.run.Divergence;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.core.run.RunResult;
+import io.hmmfuzz.core.run.Runner;
+
+/**
+ * From a divergence to a reproducer (syzkaller pkg/repro's extract, minimize, reliability): re-run with
+ * every view checked after every op to pin the first divergent op, shrink while the divergence keeps
+ * its signature, then re-run the result several times and record how often it reproduces.
+ *
+ * @param program      the minimal program (the original if it never reproduced)
+ * @param divergence   the divergence of the minimal program (the original's if it never reproduced)
+ * @param reproduced   how many of {@code attempts} final runs diverged with the same signature
+ * @param attempts     final runs
+ * @param candidates   shrink candidates run
+ * @param millis       time spent
+ */
+public record Reduction(Program program, Divergence divergence, int reproduced, int attempts, int candidates,
+    long millis) {
+
+  public static Reduction of(Runner precise, Program original, Divergence found, int attempts) {
+    long t0 = System.nanoTime();
+    Divergence pinned = null;
+    for (int i = 0; i < 3 && pinned == null; i++) {
+      pinned = precise.run(original).divergence();
+    }
+    if (pinned == null) {
+      return new Reduction(original, found, 0, 0, 3, (System.nanoTime() - t0) / 1_000_000);
+    }
+    String signature = pinned.signature();
+    Shrinker shrinker = new Shrinker(p -> {
+      RunResult r = precise.run(p);
+      return r.diverged() && r.divergence().signature().equals(signature);
+    });
+    Program minimal = shrinker.shrink(original, pinned.opIndex());
+    Divergence last = pinned;
+    int ok = 0;
+    for (int i = 0; i < attempts; i++) {
+      RunResult r = precise.run(minimal);
+      if (r.diverged() && r.divergence().signature().equals(signature)) {
+        ok++;
+        last = r.divergence();
+      }
+    }
+    return new Reduction(minimal, last, ok, attempts, shrinker.runs() + 3, (System.nanoTime() - t0) / 1_000_000);
+  }
+}

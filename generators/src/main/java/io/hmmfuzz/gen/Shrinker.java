@@ -1,0 +1,325 @@
+package io.hmmfuzz.gen;
+
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Mmap;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.OpKind;
+import io.hmmfuzz.core.op.Open;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.run.Program;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Shrinks a failing program to a 1-minimal one: removing any single op (with the ops that need it) or
+ * simplifying any single argument loses the failure. Stages follow syzkaller's pkg/repro and
+ * prog/minimization.go: drop the tail after the failing op, then the ops it does not depend on, then
+ * chunks and single ops, then arguments (toward 0 and page boundaries), then renumber files and
+ * mappings. Every candidate is checked by the predicate (a real run); results are cached by program
+ * text.
+ */
+public final class Shrinker {
+  private static final long PAGE = 4096;
+
+  private final Predicate<Program> fails;
+  private final Map<String, Boolean> cache = new HashMap<>();
+  private int runs;
+
+  public Shrinker(Predicate<Program> fails) {
+    this.fails = fails;
+  }
+
+  /** How many candidates were actually run (cache misses). */
+  public int runs() {
+    return runs;
+  }
+
+  private boolean test(Program p) {
+    if (!p.valid()) {
+      return false;
+    }
+    String key = ProgramText.print(p);
+    Boolean r = cache.get(key);
+    if (r == null) {
+      runs++;
+      r = fails.test(p);
+      cache.put(key, r);
+    }
+    return r;
+  }
+
+  /** Shrinks {@code p}, which fails at op {@code failingOp}. */
+  public Program shrink(Program p, int failingOp) {
+    Program best = p;
+    if (failingOp + 1 < best.size()) {
+      Program cut = best.withOps(best.ops().subList(0, failingOp + 1));
+      if (test(cut)) {
+        best = cut;
+      }
+    }
+    Program slice = dependencySlice(best, Math.min(failingOp, best.size() - 1));
+    if (slice.size() < best.size() && test(slice)) {
+      best = slice;
+    }
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      Program r = removeChunks(best);
+      if (r != best) {
+        best = r;
+        changed = true;
+      }
+      r = simplifyArguments(best);
+      if (r != best) {
+        best = r;
+        changed = true;
+      }
+      r = renumber(best);
+      if (!ProgramText.print(r).equals(ProgramText.print(best)) && test(r)) {
+        best = r;
+        changed = true;
+      }
+    }
+    return best;
+  }
+
+  /** The ops that name resources the failing op depends on (its files, mappings, their files), transitively. */
+  static Program dependencySlice(Program p, int failing) {
+    Set<Object> need = new HashSet<>();
+    addResources(p, p.op(failing), need);
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      for (int i = 0; i < failing; i++) {
+        Op op = p.op(i);
+        if (namesAny(op, need) && addResources(p, op, need)) {
+          grew = true;
+        }
+      }
+    }
+    List<Op> kept = new ArrayList<>();
+    for (int i = 0; i <= failing; i++) {
+      if (i == failing || namesAny(p.op(i), need)) {
+        kept.add(p.op(i));
+      }
+    }
+    return p.withOps(kept);
+  }
+
+  private static boolean addResources(Program p, Op op, Set<Object> need) {
+    boolean added = false;
+    for (FileId f : op.files()) {
+      added |= need.add(f);
+    }
+    for (MapId m : op.mappings()) {
+      added |= need.add(m);
+      added |= need.add(p.mmapOf(m).file());
+    }
+    return added;
+  }
+
+  private static boolean namesAny(Op op, Set<Object> need) {
+    for (FileId f : op.files()) {
+      if (need.contains(f)) {
+        return true;
+      }
+    }
+    for (MapId m : op.mappings()) {
+      if (need.contains(m)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The program without ops [from, to) and without every later op naming a resource they created. */
+  static Program without(Program p, int from, int to) {
+    Set<Object> gone = new HashSet<>();
+    List<Op> kept = new ArrayList<>();
+    for (int i = 0; i < p.size(); i++) {
+      Op op = p.op(i);
+      boolean drop = i >= from && i < to;
+      if (!drop) {
+        for (FileId f : op.files()) {
+          drop |= gone.contains(f);
+        }
+        for (MapId m : op.mappings()) {
+          drop |= gone.contains(m);
+        }
+      }
+      if (drop) {
+        if (op instanceof Open o) {
+          gone.add(o.file());
+        } else if (op instanceof Mmap m) {
+          gone.add(m.map());
+        }
+      } else {
+        kept.add(op);
+      }
+    }
+    return p.withOps(kept);
+  }
+
+  private Program removeChunks(Program best) {
+    Program start = best;
+    for (int chunk = Math.max(1, best.size() / 2); chunk >= 1; chunk /= 2) {
+      for (int i = best.size() - chunk; i >= 0; i -= (chunk == 1 ? 1 : chunk)) {
+        if (i >= best.size()) {
+          continue;
+        }
+        Program cand = without(best, i, Math.min(best.size(), i + chunk));
+        if (cand.size() > 0 && cand.size() < best.size() && test(cand)) {
+          best = cand;
+        }
+      }
+      if (chunk == 1) {
+        break;
+      }
+    }
+    return best == start ? start : best;
+  }
+
+  private Program simplifyArguments(Program best) {
+    Program start = best;
+    for (int i = 0; i < best.size(); i++) {
+      boolean again = true;
+      while (again) {
+        again = false;
+        for (Op cand : simpler(best.op(i))) {
+          List<Op> ops = new ArrayList<>(best.ops());
+          ops.set(i, cand);
+          Program p = best.withOps(ops);
+          if (test(p)) {
+            best = p;
+            again = true;
+            break;
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Candidates one step simpler than op: numbers toward 0 and page boundaries, flags off, enums first. */
+  static List<Op> simpler(Op op) {
+    OpKind kind = op.kind();
+    RecordComponent[] cs = kind.components();
+    Object[] args = new Object[cs.length];
+    for (int i = 0; i < cs.length; i++) {
+      try {
+        args[i] = cs[i].getAccessor().invoke(op);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    List<Op> out = new ArrayList<>();
+    for (int i = 0; i < cs.length; i++) {
+      for (Object v : simplerValues(args[i])) {
+        Object[] a = args.clone();
+        a[i] = v;
+        try {
+          out.add(kind.construct(a));
+        } catch (IllegalArgumentException e) {
+          // not a valid value for this argument
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Object> simplerValues(Object v) {
+    LinkedHashSet<Object> out = new LinkedHashSet<>();
+    if (v instanceof Long l) {
+      for (long c : candidates(l)) {
+        out.add(c);
+      }
+    } else if (v instanceof Integer n) {
+      for (long c : candidates(n)) {
+        if (c >= 1) {
+          out.add((int) c);
+        }
+      }
+    } else if (v instanceof Boolean b && b) {
+      out.add(false);
+    } else if (v instanceof Prot p && p != Prot.READ_WRITE) {
+      out.add(Prot.READ_WRITE);
+    } else if (v instanceof Enum<?> e && e.ordinal() > 0 && !(v instanceof Prot)) {
+      out.add(e.getDeclaringClass().getEnumConstants()[0]);
+    }
+    out.remove(v);
+    return new ArrayList<>(out);
+  }
+
+  private static List<Long> candidates(long v) {
+    List<Long> c = new ArrayList<>();
+    if (v == 0) {
+      return c;
+    }
+    if (v < 0) {
+      c.add(0L);
+      return c;
+    }
+    c.add(0L);
+    long down = v / PAGE * PAGE;
+    if (down != v) {
+      c.add(down);
+      c.add(down + PAGE);
+    }
+    if (v >= PAGE && v % PAGE == 0) {
+      c.add(v - PAGE);
+    }
+    c.add(v / 2);
+    c.add(v - 1);
+    c.removeIf(x -> !simplerThan(x, v));
+    return c;
+  }
+
+  /** A well-founded order, so shrinking terminates: 0, then page-aligned values, then others; smaller first. */
+  static boolean simplerThan(long a, long b) {
+    int ra = rank(a);
+    int rb = rank(b);
+    return ra < rb || (ra == rb && Math.abs(a) < Math.abs(b));
+  }
+
+  private static int rank(long v) {
+    return v == 0 ? 0 : v % PAGE == 0 ? 1 : 2;
+  }
+
+  /** Files and mappings renumbered in order of creation, from 0. */
+  static Program renumber(Program p) {
+    Map<Object, Object> map = new HashMap<>();
+    int files = 0;
+    int maps = 0;
+    for (Op op : p.ops()) {
+      if (op instanceof Open o && !map.containsKey(o.file())) {
+        map.put(o.file(), new FileId(files++));
+      } else if (op instanceof Mmap m && !map.containsKey(m.map())) {
+        map.put(m.map(), new MapId(maps++));
+      }
+    }
+    List<Op> out = new ArrayList<>();
+    for (Op op : p.ops()) {
+      RecordComponent[] cs = op.kind().components();
+      Object[] a = new Object[cs.length];
+      for (int i = 0; i < cs.length; i++) {
+        try {
+          a[i] = cs[i].getAccessor().invoke(op);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+        a[i] = map.getOrDefault(a[i], a[i]);
+      }
+      out.add(op.kind().construct(a));
+    }
+    return p.withOps(out);
+  }
+}
