@@ -1,0 +1,191 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.exec.SysResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real kernel with one known bug planted on top, to prove the fuzzer finds and shrinks such bugs.
+ * The misbehaviour is made real where it can be: the truncate bug puts the stale bytes back into the
+ * page cache through a mapping, so every later view sees them.
+ */
+final class PlantedBugKernel implements Kernel {
+  enum Bug {
+    /** ftruncate to an unaligned smaller size forgets to zero the tail of the new EOF page (R17). */
+    TRUNCATE_KEEPS_TAIL,
+    /** FICLONE/FICLONERANGE leaves pages of the destination's mappings showing the old bytes (R23). */
+    REFLINK_LEAVES_MAPPING_STALE
+  }
+
+  private record Mapping(int fd, long address, long length, long offset) {}
+
+  private final Kernel real;
+  private final Bug bug;
+  private final List<Mapping> mappings = new ArrayList<>();
+  /** Stale page contents by page address (REFLINK bug). */
+  private final Map<Long, byte[]> stale = new HashMap<>();
+
+  PlantedBugKernel(Kernel real, Bug bug) {
+    this.real = real;
+    this.bug = bug;
+  }
+
+  @Override
+  public SysResult ftruncate(int fd, long length) {
+    if (bug != Bug.TRUNCATE_KEEPS_TAIL || length <= 0 || length % 4096 == 0) {
+      return real.ftruncate(fd, length);
+    }
+    long pageEnd = (length / 4096 + 1) * 4096;
+    byte[] tail = new byte[(int) (pageEnd - length)];
+    long got = real.pread(fd, tail, tail.length, length).value();
+    SysResult r = real.ftruncate(fd, length);
+    if (!r.failed() && got > 0) {
+      long page = length / 4096 * 4096;
+      SysResult a = real.mmap(4096, Prot.READ_WRITE, Sharing.SHARED, false, fd, page);
+      if (!a.failed()) {
+        real.store(a.value() + (length - page), tail, 0, (int) got);
+        real.munmap(a.value(), 4096);
+      }
+    }
+    return r;
+  }
+
+  private void snapshotDestination(int dstFd) {
+    for (Mapping m : mappings) {
+      if (m.fd != dstFd) {
+        continue;
+      }
+      for (long p = 0; p < m.length; p += 4096) {
+        byte[] page = new byte[4096];
+        if (real.load(m.address + p, page, 0, 4096) == Signal.NONE) {
+          stale.putIfAbsent(m.address + p, page);
+        }
+      }
+    }
+  }
+
+  @Override
+  public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+    if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
+      snapshotDestination(dstFd);
+    }
+    SysResult r = real.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset);
+    if (r.failed()) {
+      stale.clear();
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult cloneFile(int dstFd, int srcFd) {
+    if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
+      snapshotDestination(dstFd);
+    }
+    SysResult r = real.cloneFile(dstFd, srcFd);
+    if (r.failed()) {
+      stale.clear();
+    }
+    return r;
+  }
+
+  @Override
+  public Signal load(long address, byte[] dst, int dstOffset, int length) {
+    Signal s = real.load(address, dst, dstOffset, length);
+    long page = address / 4096 * 4096;
+    byte[] old = stale.get(page);
+    if (s == Signal.NONE && old != null) {
+      System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
+    }
+    return s;
+  }
+
+  @Override
+  public Signal store(long address, byte[] src, int srcOffset, int length) {
+    stale.remove(address / 4096 * 4096);
+    return real.store(address, src, srcOffset, length);
+  }
+
+  @Override
+  public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
+    SysResult r = real.mmap(length, prot, sharing, sync, fd, offset);
+    if (!r.failed()) {
+      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset));
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult munmap(long address, long length) {
+    mappings.removeIf(m -> m.address == address);
+    stale.keySet().removeIf(p -> p >= address && p < address + length);
+    return real.munmap(address, length);
+  }
+
+  @Override
+  public SysResult createFile(String name) {
+    return real.createFile(name);
+  }
+
+  @Override
+  public SysResult openReadOnly(String name) {
+    return real.openReadOnly(name);
+  }
+
+  @Override
+  public SysResult close(int fd) {
+    return real.close(fd);
+  }
+
+  @Override
+  public SysResult pread(int fd, byte[] buf, int length, long offset) {
+    return real.pread(fd, buf, length, offset);
+  }
+
+  @Override
+  public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
+    return real.pwrite(fd, buf, length, offset);
+  }
+
+  @Override
+  public SysResult fsync(int fd) {
+    return real.fsync(fd);
+  }
+
+  @Override
+  public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    return real.fallocate(fd, mode, offset, length);
+  }
+
+  @Override
+  public SysResult fileSize(int fd) {
+    return real.fileSize(fd);
+  }
+
+  @Override
+  public SysResult mprotect(long address, long length, Prot prot) {
+    return real.mprotect(address, length, prot);
+  }
+
+  @Override
+  public SysResult msync(long address, long length, MsyncMode mode) {
+    return real.msync(address, length, mode);
+  }
+
+  @Override
+  public Prot protectionAt(long address) {
+    return real.protectionAt(address);
+  }
+
+  @Override
+  public String toString() {
+    return "linux with planted bug " + bug;
+  }
+}
