@@ -1,0 +1,151 @@
+package io.hmmfuzz.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.Outcome.Status;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.Tag;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.run.Program;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Model rules against the outcomes the semantics notes record for real kernels (R#). */
+class ModelRuleTests {
+  static Capabilities caps(FsKind fs, boolean reflink) {
+    return new Capabilities(KernelVersion.parse("6.18.44"), fs, 4096, 4096, reflink, false, false,
+        fs != FsKind.TMPFS, true, false);
+  }
+
+  /** Runs the model over a program; returns each op's expectation. */
+  static List<Expected> run(Capabilities caps, String program) throws Exception {
+    Program p = ProgramText.parse(program, "t");
+    Model m = new Model(caps);
+    List<Expected> out = new ArrayList<>();
+    for (int i = 0; i < p.size(); i++) {
+      Op op = p.op(i);
+      out.add(op.model(m, i));
+    }
+    return out;
+  }
+
+  static final String SHARED = " prot=rw sharing=shared sync=false\n";
+  static final String PRIVATE = " prot=rw sharing=private sync=false\n";
+
+  @Test
+  void accessWhollyBeyondEofIsSigbusAndTheEofPageTailReadsZero() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1001\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + SHARED
+        + "load m0 offset=0x1000 length=0x1000\n"
+        + "load m0 offset=0xfff length=0x1002\n"
+        + "store m0 offset=0x2000 length=0x1\n");
+    assertEquals(Status.OK, e.get(2).status());
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(2).data().value(0));
+    for (int i = 1; i < 0x1000; i++) {
+      assertEquals(0, e.get(2).data().value(i), "R12 tail byte " + i);
+    }
+    assertEquals(Status.SIGNAL, e.get(3).status());
+    assertEquals(Signal.SIGBUS, e.get(3).signal());
+    assertEquals(0x1001, e.get(3).value(), "fault at the first byte of page 2 within the access");
+    assertEquals(Signal.SIGBUS, e.get(4).signal());
+  }
+
+  @Test
+  void postEofStoreMayBeZeroedByWritebackOnDiskButStaysOnTmpfs() throws Exception {
+    String prog = "open f0 size=0x800\nmmap m0 file=f0 offset=0x0 length=0x1000" + SHARED
+        + "store m0 offset=0x900 length=0x10\nload m0 offset=0x900 length=0x10\n";
+    Expected disk = run(caps(FsKind.XFS, true), prog).get(3);
+    assertTrue(disk.data().maybeZero(0), "U1: {stored, 0} on xfs");
+    assertTrue(disk.data().allows(0, (byte) 0));
+    assertTrue(disk.data().allows(0, Tag.byteAt(2, 0x900)));
+    assertFalse(disk.data().allows(0, (byte) 0x77 == Tag.byteAt(2, 0x900) ? (byte) 0x78 : (byte) 0x77));
+    Expected tmpfs = run(caps(FsKind.TMPFS, false), prog).get(3);
+    assertFalse(tmpfs.data().allows(0, (byte) 0), "tmpfs keeps post-EOF stores");
+    Expected synced = run(caps(FsKind.XFS, true), prog.replace("load", "fsync f0\nload")).get(4);
+    assertTrue(synced.data().allows(0, (byte) 0));
+    assertFalse(synced.data().allows(0, Tag.byteAt(2, 0x900)), "R13: fsync zeroes them on disk filesystems");
+  }
+
+  @Test
+  void extensionExposesZerosExceptOnTmpfs() throws Exception {
+    String prog = "open f0 size=0x800\nmmap m0 file=f0 offset=0x0 length=0x1000" + SHARED
+        + "store m0 offset=0x900 length=0x10\nftruncate f0 size=0x1000\npread f0 offset=0x900 length=0x10\n";
+    Expected xfs = run(caps(FsKind.XFS, true), prog).get(4);
+    assertEquals(0x10, xfs.value());
+    assertFalse(xfs.data().allows(0, Tag.byteAt(2, 0x900)), "R14: zero after extension");
+    Expected tmpfs = run(caps(FsKind.TMPFS, false), prog).get(4);
+    assertTrue(tmpfs.data().allows(0, Tag.byteAt(2, 0x900)), "U2: tmpfs makes them file data");
+  }
+
+  @Test
+  void privateCopiesSurvivePwriteAndPartialTruncateButNotWholePageTruncate() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x10 length=0x1\n"
+        + "store m0 offset=0x1010 length=0x1\n"
+        + "pwrite f0 offset=0x0 length=0x2000\n"
+        + "load m0 offset=0x10 length=0x1\n"
+        + "load m0 offset=0x11 length=0x1\n"
+        + "ftruncate f0 size=0x1001\n"
+        + "load m0 offset=0x1010 length=0x1\n"
+        + "ftruncate f0 size=0x1000\n"
+        + "ftruncate f0 size=0x2000\n"
+        + "load m0 offset=0x1010 length=0x1\n"
+        + "load m0 offset=0x800 length=0x1\n");
+    assertEquals(Tag.byteAt(2, 0x10), e.get(5).data().value(0), "R10: the COWed byte stays private");
+    assertEquals(Tag.byteAt(0, 0x11), e.get(6).data().value(0), "R10: the COW copy froze the page at copy time");
+    assertEquals(Tag.byteAt(3, 0x1010), e.get(8).data().value(0), "R17: a COW copy of the EOF page survives");
+    assertEquals(0, e.get(11).data().value(0), "R17: the COW copy of a page beyond EOF was dropped: zero");
+    assertEquals(Tag.byteAt(0, 0x800), e.get(12).data().value(0), "R10: page 0 is still the private copy");
+  }
+
+  @Test
+  void reflinkErrorsFollowGenericRemapChecks() throws Exception {
+    Capabilities xfs = caps(FsKind.XFS, true);
+    String files = "open f0 size=0x1800\nopen f1 size=0x3000\n";
+    assertEquals(Errno.EINVAL, run(xfs, files + "reflink f1 src=f0 srcOffset=0x1 dstOffset=0x0 length=0x1000\n")
+        .get(2).errno());
+    assertEquals(Errno.EINVAL, run(xfs, files + "reflink f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x100\n")
+        .get(2).errno());
+    assertEquals(Errno.EINVAL, run(xfs, files + "clone f1 src=f0\n").get(2).errno(),
+        "partial EOF block inside a larger destination (generic_remap_check_len)");
+    assertEquals(Errno.EINVAL, run(xfs, files + "clone f0 src=f0\n").get(2).errno(), "same-file overlap");
+    assertEquals(Status.OK, run(xfs, files + "clone f0 src=f1\n").get(2).status());
+    assertEquals(Errno.EINVAL, run(xfs, files + "reflink f1 src=f0 srcOffset=0x2000 dstOffset=0x0 length=0x0\n")
+        .get(2).errno(), "length 0 beyond the source EOF");
+    assertEquals(Status.OK, run(xfs, files + "reflink f1 src=f0 srcOffset=0x1800 dstOffset=0x0 length=0x0\n")
+        .get(2).status(), "length 0 at the source EOF is a no-op");
+    assertEquals(Errno.EOPNOTSUPP, run(caps(FsKind.EXT4, false), files + "clone f1 src=f0\n").get(2).errno());
+  }
+
+  @Test
+  void reflinkCopiesAndExtendsWithZeroGap() throws Exception {
+    List<Expected> e = run(caps(FsKind.BTRFS, true), "open f0 size=0x1800\nopen f1 size=0x800\n"
+        + "reflink f1 src=f0 srcOffset=0x0 dstOffset=0x2000 length=0x0\n"
+        + "pread f1 offset=0x0 length=0x4000\n");
+    assertEquals(Status.OK, e.get(2).status());
+    Expected read = e.get(3);
+    assertEquals(0x3800, read.value());
+    assertEquals(Tag.byteAt(1, 0x7ff), read.data().value(0x7ff));
+    assertEquals(0, read.data().value(0x800), "R22: the gap reads zero");
+    assertEquals(Tag.byteAt(0, 0x10), read.data().value(0x2010));
+  }
+
+  @Test
+  void mmapArgumentErrors() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x10\n"
+        + "mmap m0 file=f0 offset=0x1 length=0x1000" + SHARED
+        + "mmap m1 file=f0 offset=0x0 length=0x0" + SHARED
+        + "mmap m2 file=f0 offset=0x0 length=0x1000 prot=rw sharing=shared sync=true\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.EINVAL, e.get(1).errno());
+    assertEquals(Errno.EINVAL, e.get(2).errno());
+    assertEquals(Errno.EOPNOTSUPP, e.get(3).errno());
+    assertEquals(Status.NOT_LIVE, e.get(4).status());
+  }
+}
