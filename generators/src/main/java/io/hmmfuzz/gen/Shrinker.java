@@ -83,6 +83,11 @@ public final class Shrinker {
         best = r;
         changed = true;
       }
+      r = mergeResources(best);
+      if (r != best) {
+        best = r;
+        changed = true;
+      }
       r = renumber(best);
       if (!ProgramText.print(r).equals(ProgramText.print(best)) && test(r)) {
         best = r;
@@ -259,39 +264,81 @@ public final class Shrinker {
     return new ArrayList<>(out);
   }
 
+  /** Values strictly nearer 0: 0, 1, the page boundary below, a page less, half, one less. */
   private static List<Long> candidates(long v) {
     List<Long> c = new ArrayList<>();
     if (v == 0) {
       return c;
     }
-    if (v < 0) {
-      c.add(0L);
-      return c;
-    }
     c.add(0L);
-    long down = v / PAGE * PAGE;
-    if (down != v) {
-      c.add(down);
-      c.add(down + PAGE);
-    }
-    if (v >= PAGE && v % PAGE == 0) {
+    c.add(1L);
+    if (v > 0) {
+      c.add(v / PAGE * PAGE);
       c.add(v - PAGE);
+      c.add(v / 2);
+      c.add(v - 1);
     }
-    c.add(v / 2);
-    c.add(v - 1);
     c.removeIf(x -> !simplerThan(x, v));
     return c;
   }
 
-  /** A well-founded order, so shrinking terminates: 0, then page-aligned values, then others; smaller first. */
+  /** A well-founded order, so shrinking terminates: nearer 0 is simpler. */
   static boolean simplerThan(long a, long b) {
-    int ra = rank(a);
-    int rb = rank(b);
-    return ra < rb || (ra == rb && Math.abs(a) < Math.abs(b));
+    return (a >= 0 || b < 0) && Math.abs(a) < Math.abs(b) || (b < 0 && a >= 0);
   }
 
-  private static int rank(long v) {
-    return v == 0 ? 0 : v % PAGE == 0 ? 1 : 2;
+  /** Fewer files and mappings: every use of a later file (mapping) redirected to an earlier one, its creation dropped. */
+  private Program mergeResources(Program best) {
+    Program start = best;
+    List<Object> created = new ArrayList<>();
+    for (Op op : best.ops()) {
+      if (op instanceof Open o) {
+        created.add(o.file());
+      } else if (op instanceof Mmap m) {
+        created.add(m.map());
+      }
+    }
+    for (int later = created.size() - 1; later > 0; later--) {
+      for (int earlier = 0; earlier < later; earlier++) {
+        Object from = created.get(later);
+        Object to = created.get(earlier);
+        if (from.getClass() != to.getClass()) {
+          continue;
+        }
+        Program cand = redirect(best, from, to);
+        if (cand != null && test(cand)) {
+          best = cand;
+          break;
+        }
+      }
+    }
+    return best == start ? start : best;
+  }
+
+  /** The program with resource {@code from}'s creating op removed and its uses renamed to {@code to}. */
+  static Program redirect(Program p, Object from, Object to) {
+    List<Op> out = new ArrayList<>();
+    for (Op op : p.ops()) {
+      if ((op instanceof Open o && o.file().equals(from)) || (op instanceof Mmap m && m.map().equals(from))) {
+        continue;
+      }
+      out.add(rename(op, Map.of(from, to)));
+    }
+    return p.withOps(out);
+  }
+
+  private static Op rename(Op op, Map<Object, Object> map) {
+    RecordComponent[] cs = op.kind().components();
+    Object[] a = new Object[cs.length];
+    for (int i = 0; i < cs.length; i++) {
+      try {
+        a[i] = cs[i].getAccessor().invoke(op);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      a[i] = map.getOrDefault(a[i], a[i]);
+    }
+    return op.kind().construct(a);
   }
 
   /** Files and mappings renumbered in order of creation, from 0. */
@@ -308,17 +355,7 @@ public final class Shrinker {
     }
     List<Op> out = new ArrayList<>();
     for (Op op : p.ops()) {
-      RecordComponent[] cs = op.kind().components();
-      Object[] a = new Object[cs.length];
-      for (int i = 0; i < cs.length; i++) {
-        try {
-          a[i] = cs[i].getAccessor().invoke(op);
-        } catch (ReflectiveOperationException e) {
-          throw new IllegalStateException(e);
-        }
-        a[i] = map.getOrDefault(a[i], a[i]);
-      }
-      out.add(op.kind().construct(a));
+      out.add(rename(op, map));
     }
     return p.withOps(out);
   }

@@ -1,0 +1,78 @@
+package io.hmmfuzz.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command end to end, in process, on the local kernel's tmpfs. */
+class CliTests {
+  record Run(int code, String out, String err) {}
+
+  static synchronized Run hmmfuzz(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.execute(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void usageErrorsExitWithTwo() {
+    assertEquals(2, hmmfuzz("fuzz", "--fs", "zfs").code());
+    assertEquals(2, hmmfuzz("fuzz", "--duration", "soon").code());
+    assertEquals(2, hmmfuzz("frobnicate").code());
+    Run r = hmmfuzz("fuzz", "--profile", "nope", "--duration", "1s");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown profile 'nope'"), r.err());
+  }
+
+  @Test
+  void malformedReproducerNamesFileLineAndColumn(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("bad.repro");
+    Files.writeString(f, "# hmmfuzz-reproducer fs=tmpfs expect=pass\nopen f0 size=0x10\nmmap m0 file=x9\n");
+    Run r = hmmfuzz("replay", f.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains(f + ":3:14: bad value 'x9' for file: expected f<number>"), r.err());
+  }
+
+  @Test
+  void aShortCampaignWritesItsSummary(@TempDir Path dir) throws Exception {
+    Run r = hmmfuzz("fuzz", "--duration", "3s", "--seed", "7", "--out", dir.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("all operations completed A-OK"), r.out());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    for (String k : new String[] {"programs", "ops", "divergences", "opsPerSecond", "seconds"}) {
+      assertTrue(s.has(k), "summary.json lacks " + k + ": " + s);
+    }
+    assertTrue(s.get("programs").asLong() > 10, s.toString());
+    assertEquals(0, s.get("divergences").asInt());
+  }
+
+  @Test
+  void replayOfAPassingReproducerExitsZero(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("ok.repro");
+    Files.writeString(f, "# hmmfuzz-reproducer fs=tmpfs expect=pass\nopen f0 size=0x1800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000 prot=rw sharing=shared sync=false\n"
+        + "ftruncate f0 size=0x801\nload m0 offset=0x0 length=0x2000\n");
+    Run r = hmmfuzz("replay", dir.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("replay: 1 passed, 0 diverged, 0 skipped"), r.out());
+  }
+}

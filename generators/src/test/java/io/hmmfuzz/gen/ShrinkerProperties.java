@@ -1,0 +1,79 @@
+package io.hmmfuzz.gen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.Pwrite;
+import io.hmmfuzz.core.op.Store;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.run.Program;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** The shrinker against synthetic failure predicates, where the minimal answer is known. */
+class ShrinkerProperties {
+  /** "Fails" when some store writes at least 0x100 bytes and a later pwrite exists. */
+  static final Predicate<Program> FAILS = p -> {
+    boolean store = false;
+    for (Op op : p.ops()) {
+      if (op instanceof Store s && s.length() >= 0x100) {
+        store = true;
+      }
+      if (store && op instanceof Pwrite) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  @Test
+  void shrinksGeneratedProgramsToOneMinimalOnes() {
+    ProgramGenerator g = new ProgramGenerator(Profile.standard(), GeneratorProperties.XFS);
+    int checked = 0;
+    for (long seed = 0; seed < 200 && checked < 15; seed++) {
+      Program p = g.generate(seed);
+      if (!FAILS.test(p)) {
+        continue;
+      }
+      checked++;
+      Shrinker s = new Shrinker(FAILS);
+      Program min = s.shrink(p, p.size() - 1);
+      String text = ProgramText.print(min);
+      assertTrue(FAILS.test(min), text);
+      // open, mmap, store, pwrite: nothing else is needed, and one file serves both.
+      assertEquals(4, min.size(), text);
+      assertTrue(text.matches("(?s)open f0 size=0x0\nmmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared"
+          + " sync=false\nstore m0 offset=0x0 length=0x100\npwrite f0 offset=0x0 length=0x[01]\n"), text);
+      assertOneMinimal(min);
+    }
+    assertTrue(checked >= 5, "too few failing programs to check: " + checked);
+  }
+
+  private static void assertOneMinimal(Program min) {
+    for (int i = 0; i < min.size(); i++) {
+      Program less = Shrinker.without(min, i, i + 1);
+      assertFalse(less.valid() && FAILS.test(less), "removing op " + i + " still fails:\n" + ProgramText.print(min));
+      for (Op simpler : Shrinker.simpler(min.op(i))) {
+        List<Op> ops = new ArrayList<>(min.ops());
+        ops.set(i, simpler);
+        Program q = min.withOps(ops);
+        assertFalse(q.valid() && FAILS.test(q), "simplifying op " + i + " to " + ProgramText.print(simpler)
+            + " still fails:\n" + ProgramText.print(min));
+      }
+    }
+  }
+
+  @Test
+  void simplificationOrderIsWellFounded() {
+    assertTrue(Shrinker.simplerThan(0, 4096));
+    assertTrue(Shrinker.simplerThan(4095, 4096));
+    assertFalse(Shrinker.simplerThan(4096, 4095));
+    assertTrue(Shrinker.simplerThan(0, -1));
+    assertFalse(Shrinker.simplerThan(-1, 0));
+    assertFalse(Shrinker.simplerThan(5, 5));
+  }
+}
