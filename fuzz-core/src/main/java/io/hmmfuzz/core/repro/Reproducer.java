@@ -1,5 +1,8 @@
 package io.hmmfuzz.core.repro;
 
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.KernelVersion;
 import io.hmmfuzz.core.run.Program;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +31,25 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
 
   public String fs() {
     return header.getOrDefault("fs", "tmpfs");
+  }
+
+  /**
+   * The capabilities recorded in the header (kernel, fs, page, block, caps), for running the model
+   * alone; absent keys take the x86-64 defaults and "no".
+   */
+  public Capabilities capabilities() {
+    List<String> caps = List.of(header.getOrDefault("caps", "").split(","));
+    return new Capabilities(KernelVersion.parse(header.getOrDefault("kernel", "0.0.0")), FsKind.parse(fs()),
+        Integer.parseInt(header.getOrDefault("page", "4096")), Integer.parseInt(header.getOrDefault("block", "4096")),
+        caps.contains("reflink"), caps.contains("mapsync"), caps.contains("dax"), caps.contains("zerorange"), false,
+        false);
+  }
+
+  /** Whether the probed capabilities of a target match the ones this reproducer was made with. */
+  public boolean runsOn(Capabilities probed) {
+    Capabilities mine = capabilities();
+    return probed.fs() == mine.fs() && probed.pageSize() == mine.pageSize() && probed.blockSize() == mine.blockSize()
+        && probed.summary().equals(mine.summary());
   }
 
   /** Whether replay must see a divergence (an open finding) rather than none. */

@@ -1,0 +1,49 @@
+package io.hmmfuzz.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.Profile;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A short campaign per filesystem on the local kernel must find no divergence: the model's rules hold
+ * on this kernel. The loop-image filesystems need root; without it they are skipped with the reason.
+ */
+class ShortCampaignTests {
+  static final Duration LENGTH = Duration.ofSeconds(Long.getLong("hmmfuzz.campaignSeconds", 15));
+
+  @ParameterizedTest
+  @EnumSource(FsKind.class)
+  void noFalseDivergences(FsKind fs, @TempDir Path out) {
+    assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
+    List<String> findings = new ArrayList<>();
+    Campaign.Stats stats;
+    try (LinuxTarget t = LinuxTarget.create(fs)) {
+      Profile profile = fs == FsKind.XFS || fs == FsKind.BTRFS ? Profile.reflink() : Profile.eof();
+      stats = new Campaign(t, new Campaign.Settings(profile, 20261125L + fs.ordinal(), LENGTH, 4, out, 2,
+          Duration.ofHours(1))).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {}
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              findings.add(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
+            }
+          }, () -> false);
+    }
+    System.out.printf("%s: %d programs, %d ops, %.0f ops/s%n", fs.id(), stats.programs(), stats.ops(),
+        stats.opsPerSecond());
+    assertTrue(stats.programs() > 50, "too few programs ran: " + stats);
+    assertEquals(List.of(), findings);
+  }
+}
