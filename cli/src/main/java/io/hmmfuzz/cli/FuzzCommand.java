@@ -133,6 +133,7 @@ final class FuzzCommand implements Callable<Integer> {
     m.put("profile", prof);
     m.put("target", targetName);
     m.put("findings", findings);
+    m.put("outcomes", s.outcomes());
     Files.createDirectories(out);
     Path tmp = Files.createTempFile(out, ".summary", ".json.part");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);

@@ -8,6 +8,7 @@ import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Tally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ public final class Campaign {
       Duration statusEvery) {}
 
   /** Counters of a campaign so far. */
-  public record Stats(long programs, long ops, int divergences, double seconds) {
+  public record Stats(long programs, long ops, int divergences, double seconds, Map<String, Long> outcomes) {
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
     }
@@ -66,7 +67,8 @@ public final class Campaign {
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
-    Runner runner = new Runner(target, settings.viewEvery());
+    Tally tally = new Tally();
+    Runner runner = new Runner(target, settings.viewEvery(), tally);
     Runner precise = new Runner(target, 1);
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     Set<String> seen = new HashSet<>();
@@ -94,11 +96,11 @@ public final class Campaign {
       }
       long now = System.nanoTime();
       if (now >= nextStatus) {
-        listener.status(new Stats(programs, ops, divergences, (now - start) / 1e9));
+        listener.status(new Stats(programs, ops, divergences, (now - start) / 1e9, Map.of()));
         nextStatus = now + settings.statusEvery().toNanos();
       }
     }
-    return new Stats(programs, ops, divergences, (System.nanoTime() - start) / 1e9);
+    return new Stats(programs, ops, divergences, (System.nanoTime() - start) / 1e9, tally.snapshot());
   }
 
   /** The reproducer of a reduction, its header filled from the capabilities it ran with. */

@@ -22,6 +22,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ShortCampaignTests {
   static final Duration LENGTH = Duration.ofSeconds(Long.getLong("hmmfuzz.campaignSeconds", 15));
 
+  private static boolean hasReflink(FsKind fs) {
+    return fs == FsKind.XFS || fs == FsKind.BTRFS;
+  }
+
   @ParameterizedTest
   @EnumSource(FsKind.class)
   void noFalseDivergences(FsKind fs, @TempDir Path out) {
@@ -45,5 +49,14 @@ class ShortCampaignTests {
         stats.opsPerSecond());
     assertTrue(stats.programs() > 50, "too few programs ran: " + stats);
     assertEquals(List.of(), findings);
+    // The campaign reached the paths the model is about, on the real kernel.
+    List<String> reached = new ArrayList<>(List.of("load:ok", "load:SIGBUS", "store:ok", "store:SIGBUS",
+        "store:SIGSEGV", "load:SIGSEGV", "mmap:ok", "mmap:EINVAL", "ftruncate:ok", "ftruncate:EINVAL",
+        "pwrite:ok", "pread:ok", "msync:EINVAL", "punch-hole:ok", "mprotect:ok", "munmap:ok"));
+    reached.add(hasReflink(fs) ? "reflink:ok" : "reflink:EOPNOTSUPP");
+    reached.add(fs == FsKind.TMPFS ? "zero-range:EOPNOTSUPP" : "zero-range:ok");
+    for (String k : reached) {
+      assertTrue(stats.outcomes().getOrDefault(k, 0L) > 0, k + " never happened: " + stats.outcomes());
+    }
   }
 }

@@ -23,13 +23,20 @@ import io.hmmfuzz.core.op.Pread;
 public final class Runner {
   private final Target target;
   private final int viewEvery;
+  private final Tally tally;
 
   public Runner(Target target, int viewEvery) {
+    this(target, viewEvery, null);
+  }
+
+  /** A runner that also counts each op's actual outcome in {@code tally}. */
+  public Runner(Target target, int viewEvery, Tally tally) {
     if (viewEvery < 1) {
       throw new IllegalArgumentException("view interval must be >= 1");
     }
     this.target = target;
     this.viewEvery = viewEvery;
+    this.tally = tally;
   }
 
   public Target target() {
@@ -45,6 +52,9 @@ public final class Runner {
         for (int i = 0; i < program.size(); i++) {
           Op op = program.op(i);
           Outcome actual = op.execute(x, i);
+          if (tally != null) {
+            tally.add(op, actual);
+          }
           Expected expected = op.model(model, i);
           if (!expected.allows(actual)) {
             return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
