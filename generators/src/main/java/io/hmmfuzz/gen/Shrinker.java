@@ -264,7 +264,11 @@ public final class Shrinker {
     return new ArrayList<>(out);
   }
 
-  /** Values strictly nearer 0: 0, 1, the page boundary below, a page less, half, one less. */
+  /**
+   * Values strictly nearer 0, boldest first: 0, 1, the page boundary below, a page less, then v - d
+   * for d = v/2, v/4, ..., 1, so a value descends in logarithmic rather than linear steps and the
+   * last candidate, v - 1, makes the result 1-minimal.
+   */
   private static List<Long> candidates(long v) {
     List<Long> c = new ArrayList<>();
     if (v == 0) {
@@ -275,8 +279,9 @@ public final class Shrinker {
     if (v > 0) {
       c.add(v / PAGE * PAGE);
       c.add(v - PAGE);
-      c.add(v / 2);
-      c.add(v - 1);
+      for (long d = v / 2; d >= 1; d /= 2) {
+        c.add(v - d);
+      }
     }
     c.removeIf(x -> !simplerThan(x, v));
     return c;

@@ -32,7 +32,7 @@ class PlantedBugTests {
         Reduction red = Reduction.of(new Runner(target, 1), p, r.divergence(), 3);
         System.out.printf("planted %s: found by seed %d (%d ops), shrunk to %d ops in %.2f s (%d runs):%n%s%n",
             target.describe(), seed, p.size(), red.program().size(), (System.nanoTime() - t0) / 1e9,
-            red.candidates(), ProgramText.print(red.program()));
+            red.candidates(), red.divergence().render("hmmfuzz replay <file>"));
         return red;
       }
     }
