@@ -24,16 +24,6 @@ public record Clone(FileId dst, FileId src) implements Op {
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(dst, src);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(dst, 0, Long.MAX_VALUE, 'W'), new Footprint(src, 0, Long.MAX_VALUE, 'R'));
   }

@@ -5,7 +5,6 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /** close(2) of the file's fd. Its mappings stay (they hold their own reference to the file, mmap(2)). */
 public record Close(FileId file) implements Op {
@@ -27,20 +26,5 @@ public record Close(FileId file) implements Op {
     }
     x.closed(file);
     return Outcome.of(x.kernel().close(fd), false);
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

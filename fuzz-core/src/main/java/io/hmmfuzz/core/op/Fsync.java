@@ -5,7 +5,6 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /** fsync(2): writes back the file, which zeroes post-EOF bytes of the EOF page on disk filesystems (R13). */
 public record Fsync(FileId file) implements Op {
@@ -23,20 +22,5 @@ public record Fsync(FileId file) implements Op {
   public Outcome execute(Execution x, int index) {
     Integer fd = x.fd(file);
     return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fsync(fd), true);
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

@@ -42,16 +42,6 @@ public record Ftruncate(FileId file, long size) implements Op {
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, Math.max(0, size) / 4096 * 4096, Long.MAX_VALUE, 'T'));
   }

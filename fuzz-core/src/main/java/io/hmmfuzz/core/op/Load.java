@@ -21,16 +21,6 @@ public record Load(MapId map, long offset, int length) implements Op {
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of();
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of(map);
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
     return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'R'));

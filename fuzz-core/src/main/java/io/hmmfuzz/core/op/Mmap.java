@@ -8,7 +8,6 @@ import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /**
  * mmap(2) of {@code length} bytes of {@code file} at {@code offset}. With {@code sync}, the flags are
@@ -48,20 +47,5 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
       x.mapped(map, r.value(), length, offset, prot);
     }
     return Outcome.of(r, false);
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of(map);
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

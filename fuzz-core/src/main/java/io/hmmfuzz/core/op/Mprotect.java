@@ -7,7 +7,6 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /**
  * mprotect(2) of the whole mapping. Files are opened O_RDWR, so PROT_WRITE is always permitted
@@ -35,20 +34,5 @@ public record Mprotect(MapId map, Prot prot) implements Op {
       x.protectionChanged(map, prot);
     }
     return Outcome.of(s, false);
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of();
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of(map);
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

@@ -8,7 +8,6 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /** msync(2) of the whole mapping (R4). MS_SYNC on a shared mapping is vfs_fsync_range over its file range. */
 public record Msync(MapId map, MsyncMode mode) implements Op {
@@ -31,20 +30,5 @@ public record Msync(MapId map, MsyncMode mode) implements Op {
   public Outcome execute(Execution x, int index) {
     Execution.Region r = x.region(map);
     return r == null ? Outcome.notLive() : Outcome.of(x.kernel().msync(r.address(), r.length(), mode), true);
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of();
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of(map);
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

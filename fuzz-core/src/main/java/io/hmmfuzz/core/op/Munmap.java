@@ -5,7 +5,6 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
-import java.util.List;
 
 /** munmap(2) of the whole mapping (R3). */
 public record Munmap(MapId map) implements Op {
@@ -28,20 +27,5 @@ public record Munmap(MapId map) implements Op {
     Outcome o = Outcome.of(x.kernel().munmap(r.address(), r.length()), false);
     x.unmapped(map);
     return o;
-  }
-
-  @Override
-  public List<FileId> files() {
-    return List.of();
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of(map);
-  }
-
-  @Override
-  public List<Footprint> footprint(Layout layout) {
-    return List.of();
   }
 }

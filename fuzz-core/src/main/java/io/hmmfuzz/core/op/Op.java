@@ -21,14 +21,20 @@ public sealed interface Op
   /** The executor: the op issued against a real kernel. */
   Outcome execute(Execution x, int index);
 
-  /** Files the op names. */
-  List<FileId> files();
+  /** Files the op names: its FileId components, in order. */
+  default List<FileId> files() {
+    return kind().resources(this, FileId.class);
+  }
 
-  /** Mappings the op names. */
-  List<MapId> mappings();
+  /** Mappings the op names: its MapId components. */
+  default List<MapId> mappings() {
+    return kind().resources(this, MapId.class);
+  }
 
-  /** The bytes the op touches, for report markers. */
-  List<Footprint> footprint(Layout layout);
+  /** The bytes of files the op touches, for report markers; none by default. */
+  default List<Footprint> footprint(Layout layout) {
+    return List.of();
+  }
 
   default OpKind kind() {
     return OpKind.of(this);

@@ -2,7 +2,9 @@ package io.hmmfuzz.core.op;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,6 +55,21 @@ public enum OpKind {
 
   public RecordComponent[] components() {
     return components.clone();
+  }
+
+  /** The op's arguments of type {@code type} (FileId, MapId), in record order. */
+  public <T> List<T> resources(Op op, Class<T> type) {
+    List<T> out = new ArrayList<>(2);
+    for (RecordComponent c : components) {
+      if (c.getType() == type) {
+        try {
+          out.add(type.cast(c.getAccessor().invoke(op)));
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return out;
   }
 
   public Op construct(Object[] args) {

@@ -39,16 +39,6 @@ public record Open(FileId file, long size) implements Op {
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, 0, size, 'W'));
   }

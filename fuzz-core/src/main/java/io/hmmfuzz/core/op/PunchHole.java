@@ -35,16 +35,6 @@ public record PunchHole(FileId file, long offset, long length) implements Op {
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'W'));
   }

@@ -96,16 +96,6 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(dst, src);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     long end = length == 0 ? Long.MAX_VALUE : dstOffset + length;
     List<Footprint> out = new ArrayList<>();

@@ -54,16 +54,6 @@ public record ZeroRange(FileId file, long offset, long length, boolean keepSize)
   }
 
   @Override
-  public List<FileId> files() {
-    return List.of(file);
-  }
-
-  @Override
-  public List<MapId> mappings() {
-    return List.of();
-  }
-
-  @Override
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'W'));
   }
