@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hmmfuzz", mixinStandardHelpOptions = true, version = "hmmfuzz 0.1.0",
     description = "Differential fuzzer for Linux memory management: programs of mmap, faults, write, truncate,"
         + " reflink and MAP_SYNC run on a real kernel and on a reference model in lockstep.",
-    subcommands = {ProbeCommand.class, FuzzCommand.class, ReplayCommand.class, ShrinkCommand.class},
+    subcommands = {ProbeCommand.class, FuzzCommand.class, ReplayCommand.class, ShrinkCommand.class,
+        KernelCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:no divergence", "1:divergence found", "2:usage error or malformed input",
         "3:infrastructure failure or model bug", "4:skipped: a capability is missing"})

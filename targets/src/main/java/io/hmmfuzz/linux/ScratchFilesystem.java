@@ -5,12 +5,10 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,41 +138,11 @@ public final class ScratchFilesystem implements AutoCloseable {
   }
 
   static Path findTool(String name) {
-    List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-    dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
-    for (String d : dirs) {
-      if (d.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(d, name);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
+    return Commands.find(name);
   }
 
   static String run(List<String> cmd) throws IOException {
-    List<String> full = new ArrayList<>(cmd);
-    Path tool = findTool(cmd.get(0));
-    if (tool != null) {
-      full.set(0, tool.toString());
-    }
-    Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", cmd) + " timed out");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (p.exitValue() != 0) {
-      throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.trim());
-    }
-    return out;
+    return Commands.run(cmd);
   }
 
   private synchronized void teardown() {
