@@ -56,8 +56,23 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--reliability-runs", defaultValue = "5", description = "final runs of each reproducer")
   int reliabilityRuns;
 
+  @Option(names = "--target", defaultValue = "local",
+      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
+  String target;
+
+  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
+  Path kernel;
+
   @Override
   public Integer call() throws IOException {
+    if (target.equals("vm")) {
+      return VmRelay.run("fuzz", spec.commandLine().getParseResult().originalArgs(), kernel, this.out, duration.plus(Duration.ofMinutes(10)),
+          spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+    if (!target.equals("local")) {
+      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
+      return ExitCode.USAGE;
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Profile prof;

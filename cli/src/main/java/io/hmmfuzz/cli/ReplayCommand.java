@@ -11,6 +11,7 @@ import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +36,23 @@ final class ReplayCommand implements Callable<Integer> {
       description = "run on this filesystem instead of the one in each reproducer's header")
   FsKind fs;
 
+  @Option(names = "--target", defaultValue = "local",
+      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
+  String target;
+
+  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
+  Path kernel;
+
   @Override
   public Integer call() throws IOException {
+    if (target.equals("vm")) {
+      return VmRelay.run("replay", spec.commandLine().getParseResult().originalArgs(), kernel, null, Duration.ofMinutes(30),
+          spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+    if (!target.equals("local")) {
+      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
+      return ExitCode.USAGE;
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<Path> files = Corpus.list(input);

@@ -2,12 +2,17 @@ package io.hmmfuzz.core;
 
 import java.util.Locale;
 
-/** Filesystems whose rules the model knows. */
+/** Filesystems whose rules the model knows. The -dax kinds live on a pmem device, mounted with -o dax. */
 public enum FsKind {
-  TMPFS, XFS, BTRFS, EXT4;
+  TMPFS, XFS, BTRFS, EXT4, XFS_DAX, EXT4_DAX;
 
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** Files are DAX: no page cache, mappings point at the pmem itself (R29). */
+  public boolean dax() {
+    return this == XFS_DAX || this == EXT4_DAX;
   }
 
   public static FsKind parse(String s) {
@@ -16,7 +21,7 @@ public enum FsKind {
         return k;
       }
     }
-    throw new IllegalArgumentException("unknown filesystem '" + s + "' (expected tmpfs, xfs, btrfs or ext4)");
+    throw new IllegalArgumentException("unknown filesystem '" + s + "' (expected tmpfs, xfs, btrfs, ext4, xfs-dax or ext4-dax)");
   }
 
   /** Filesystems with writeback to a block device (and thus writeback's post-EOF zeroing, R13). */

@@ -81,7 +81,8 @@ public final class LinuxTarget implements Target {
       boolean zeroRange = !k.fallocate(a, FallocMode.ZERO_RANGE_KEEP_SIZE, 0, page).failed();
       k.close(a);
       k.close(b);
-      boolean dax = m.hasOption("dax");
+      String daxOption = m.option("dax");
+      boolean dax = mapSync || (m.hasOption("dax") && (daxOption == null || daxOption.equals("always")));
       return new Capabilities(runningKernel(), fs.kind(), page, LinuxKernel.blockSize(fs.root()), reflink, mapSync,
           dax, zeroRange, LinuxKernel.root(), Files.exists(Path.of("/dev/hmm_dmirror0")));
     } finally {

@@ -50,12 +50,22 @@ public final class ScratchFilesystem implements AutoCloseable {
   }
 
   public String describe() {
-    return mounted ? kind.id() + " on loop image " + image : kind.id() + " at " + root;
+    return !mounted ? kind.id() + " at " + root : kind.dax() ? kind.id() + " on " + image + " (-o dax)"
+        : kind.id() + " on loop image " + image;
   }
 
   public static ScratchFilesystem create(FsKind kind) {
     return kind == FsKind.TMPFS ? tmpfs() : loopImage(kind);
   }
+
+  /** Where image files and mount points go: $HMMFUZZ_SCRATCH, else /var/tmp (the VM guest sets /tmp). */
+  static Path scratchBase() {
+    String env = System.getenv("HMMFUZZ_SCRATCH");
+    return Path.of(env != null && !env.isEmpty() ? env : "/var/tmp");
+  }
+
+  /** The pmem device the -dax kinds are made on. */
+  static final Path PMEM = Path.of("/dev/pmem0");
 
   private static ScratchFilesystem tmpfs() {
     Path shm = Path.of("/dev/shm");
@@ -77,41 +87,51 @@ public final class ScratchFilesystem implements AutoCloseable {
           + " run as root (sudo ./hmmfuzz ...) or use --fs tmpfs");
     }
     List<String> mkfs = switch (kind) {
-      case XFS -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
+      case XFS, XFS_DAX -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
       case BTRFS -> List.of("mkfs.btrfs", "-q", "-f");
-      case EXT4 -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
+      case EXT4, EXT4_DAX -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
       case TMPFS -> throw new IllegalStateException();
     };
     String pkg = switch (kind) {
-      case XFS -> "xfsprogs";
+      case XFS, XFS_DAX -> "xfsprogs";
       case BTRFS -> "btrfs-progs";
       default -> "e2fsprogs";
     };
+    if (kind.dax() && !Files.exists(PMEM)) {
+      throw new TargetUnavailableException(kind.id() + " needs a pmem device (" + PMEM + " is missing): use"
+          + " --target vm, whose guest boots with memmap=1G!1G");
+    }
     if (findTool(mkfs.get(0)) == null) {
       throw new TargetUnavailableException(mkfs.get(0) + " not found: apt-get install " + pkg);
     }
-    if (!kernelHas(kind.id())) {
-      throw new TargetUnavailableException("this kernel has no " + kind.id() + " (not in /proc/filesystems)");
+    String fsType = kind.dax() ? kind.id().replace("-dax", "") : kind.id();
+    if (!kernelHas(fsType)) {
+      throw new TargetUnavailableException("this kernel has no " + fsType + " (not in /proc/filesystems)");
     }
     Path base;
     try {
-      base = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-" + kind.id() + "-");
+      base = Files.createTempDirectory(scratchBase(), "hmmfuzz-" + kind.id() + "-");
     } catch (IOException e) {
-      throw new InfrastructureException("cannot create a scratch directory in /var/tmp", e);
+      throw new InfrastructureException("cannot create a scratch directory in " + scratchBase(), e);
     }
-    Path image = base.resolve("scratch.img");
+    Path image = kind.dax() ? PMEM : base.resolve("scratch.img");
     Path mnt = base.resolve("mnt");
     try {
-      try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-        f.setLength(IMAGE_BYTES);
+      if (!kind.dax()) {
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+          f.setLength(IMAGE_BYTES);
+        }
       }
       Files.createDirectory(mnt);
       List<String> cmd = new ArrayList<>(mkfs);
       cmd.add(image.toString());
       run(cmd);
-      run(List.of("mount", "-o", "loop", image.toString(), mnt.toString()));
+      run(kind.dax() ? List.of("mount", "-o", "dax", image.toString(), mnt.toString())
+          : List.of("mount", "-o", "loop", image.toString(), mnt.toString()));
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(image);
+      if (!kind.dax()) {
+        deleteQuietly(image);
+      }
       deleteQuietly(mnt);
       deleteQuietly(base);
       if (e instanceof TargetUnavailableException t) {
@@ -162,7 +182,9 @@ public final class ScratchFilesystem implements AutoCloseable {
           return;
         }
       }
-      deleteQuietly(image);
+      if (!kind.dax()) {
+        deleteQuietly(image);
+      }
       deleteQuietly(root);
     } else {
       deleteTree(root);

@@ -30,6 +30,7 @@ class ShortCampaignTests {
   @EnumSource(FsKind.class)
   void noFalseDivergences(FsKind fs, @TempDir Path out) {
     assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
+    assumeTrue(!fs.dax() || java.nio.file.Files.exists(ScratchFilesystem.PMEM), fs.id() + " needs pmem (the VM target)");
     List<String> findings = new ArrayList<>();
     Campaign.Stats stats;
     try (LinuxTarget t = LinuxTarget.create(fs)) {

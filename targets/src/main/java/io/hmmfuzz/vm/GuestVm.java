@@ -1,0 +1,184 @@
+package io.hmmfuzz.vm;
+
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.linux.Commands;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Boots a kernel under QEMU (KVM when /dev/kvm exists, TCG otherwise) with the host's root shared
+ * read-only over 9p, so the guest runs this same Java and these same classes, and a writable 9p share
+ * for results. The guest's init mounts the pseudo filesystems and runs one hmmfuzz command; memmap=
+ * gives it a pmem device for fs-dax. The console is watched for kernel reports.
+ */
+public final class GuestVm {
+  /** What a guest run produced. */
+  public record Result(boolean booted, double bootSeconds, boolean timedOut, int exitCode, Path share,
+      List<String> consoleReports, List<String> consoleTail) {}
+
+  public static final String MAIN_CLASS = "io.hmmfuzz.cli.Main";
+  public static final String MEMORY = "3G";
+  /** 1 GiB of the guest's RAM at 1 GiB becomes /dev/pmem0 (legacy pmem, CONFIG_X86_PMEM_LEGACY). */
+  public static final String MEMMAP = "memmap=1G!1G";
+
+  private GuestVm() {}
+
+  /** The shell the guest runs as init. /tmp, /run and /dev/shm are tmpfs in the guest. */
+  static String initScript(Path share, List<String> command) {
+    StringBuilder cmd = new StringBuilder();
+    for (String c : command) {
+      cmd.append(" '").append(c.replace("'", "'\\''")).append('\'');
+    }
+    return "#!/bin/sh\n"
+        + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp HMMFUZZ_SCRATCH=/tmp LANG=C.UTF-8\n"
+        + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
+        + "mount -t tmpfs tmp /tmp\nmount -t tmpfs run /run\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
+        + "mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share '" + share + "'\n"
+        + "echo hmmfuzz-guest: up\n"
+        + "cd /tmp\n"
+        + cmd + " > '" + share.resolve("stdout") + "' 2> '" + share.resolve("stderr") + "'\n"
+        + "echo $? > '" + share.resolve("exit") + ".part' && mv '" + share.resolve("exit") + ".part' '"
+        + share.resolve("exit") + "'\n"
+        + "sync\necho hmmfuzz-guest: done\n"
+        + "exit 0\n";
+  }
+
+  /**
+   * Runs {@code hmmfuzzArgs} in a fresh guest ({@code @SHARE@} in an argument stands for the writable
+   * share's path). The share directory (for results) stays for the caller
+   * to read and is returned in the result; the caller deletes it.
+   */
+  public static Result run(Path bzImage, List<String> hmmfuzzArgs, Duration timeout, Consumer<String> guestOut,
+      Consumer<String> console) throws IOException {
+    Path qemu = Commands.find("qemu-system-x86_64");
+    if (qemu == null) {
+      throw new TargetUnavailableException("qemu-system-x86_64 not found: apt-get install qemu-system-x86");
+    }
+    if (!Files.isRegularFile(bzImage)) {
+      throw new TargetUnavailableException("no kernel at " + bzImage + ": build one with 'hmmfuzz kernel build'");
+    }
+    Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-vm-");
+    Path share = work.resolve("share");
+    Files.createDirectory(share);
+    String java = ProcessHandle.current().info().command().orElse(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), MAIN_CLASS));
+    for (String a : hmmfuzzArgs) {
+      command.add(a.replace("@SHARE@", share.toString()));
+    }
+    Path init = share.resolve("init.sh");
+    Files.writeString(init, initScript(share, command));
+    Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
+    boolean kvm = Files.isWritable(Path.of("/dev/kvm"));
+    List<String> q = new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
+        "-accel", kvm ? "kvm" : "tcg", "-kernel", bzImage.toString(), "-append",
+        "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
+            + init + " " + MEMMAP + " panic=-1 quiet",
+        "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
+        "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
+        "-fsdev", "local,id=share,path=" + share + ",security_model=none,multidevs=remap",
+        "-device", "virtio-9p-pci,fsdev=share,mount_tag=share"));
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    ConsoleWatch watch = new ConsoleWatch();
+    List<String> tail = new ArrayList<>();
+    double[] boot = {-1};
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null;) {
+          line = line.replace("\r", "");
+          if (line.contains("hmmfuzz-guest: up") && boot[0] < 0) {
+            boot[0] = (System.nanoTime() - t0) / 1e9;
+          }
+          synchronized (tail) {
+            tail.add(line);
+            if (tail.size() > 40) {
+              tail.remove(0);
+            }
+          }
+          watch.accept(line);
+          console.accept(line);
+        }
+      } catch (IOException e) {
+        // QEMU went away
+      }
+    }, "hmmfuzz-vm-console");
+    reader.setDaemon(true);
+    reader.start();
+    Path stdout = share.resolve("stdout");
+    long offset = 0;
+    boolean timedOut = false;
+    long deadline = t0 + timeout.toNanos();
+    try {
+      while (p.isAlive()) {
+        offset = follow(stdout, offset, guestOut);
+        if (System.nanoTime() > deadline) {
+          timedOut = true;
+          p.destroyForcibly();
+          break;
+        }
+        p.waitFor(200, TimeUnit.MILLISECONDS);
+      }
+      p.waitFor(10, TimeUnit.SECONDS);
+      reader.join(2000);
+      follow(stdout, offset, guestOut);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new InfrastructureException("interrupted while the VM ran", e);
+    }
+    Path exit = share.resolve("exit");
+    int code = Files.exists(exit) ? Integer.parseInt(Files.readString(exit).trim()) : -1;
+    List<String> t;
+    synchronized (tail) {
+      t = List.copyOf(tail);
+    }
+    return new Result(boot[0] >= 0, boot[0], timedOut, code, share, watch.reports(), t);
+  }
+
+  private static long follow(Path file, long offset, Consumer<String> sink) throws IOException {
+    if (!Files.exists(file)) {
+      return offset;
+    }
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      if (f.length() <= offset) {
+        return offset;
+      }
+      f.seek(offset);
+      byte[] buf = new byte[(int) Math.min(f.length() - offset, 1 << 20)];
+      f.readFully(buf);
+      String s = new String(buf, StandardCharsets.UTF_8);
+      int last = s.lastIndexOf('\n');
+      if (last < 0) {
+        return offset;
+      }
+      for (String line : s.substring(0, last).split("\n", -1)) {
+        sink.accept(line);
+      }
+      return offset + s.substring(0, last + 1).getBytes(StandardCharsets.UTF_8).length;
+    }
+  }
+
+  /** Deletes the work directory of a run (share and all). */
+  public static void cleanUp(Result r) {
+    Path work = r.share().getParent();
+    try (Stream<Path> s = Files.walk(work)) {
+      s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(x -> x.toFile().delete());
+    } catch (IOException e) {
+      // best effort: it lives in our own /var/tmp/hmmfuzz-vm-* directory
+    }
+  }
+}
