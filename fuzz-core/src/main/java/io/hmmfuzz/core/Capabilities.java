@@ -41,7 +41,8 @@ public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int bl
   public String summary() {
     StringBuilder sb = new StringBuilder();
     sb.append(reflink ? "reflink" : "noreflink").append(',').append(mapSync ? "mapsync" : "nomapsync")
-        .append(',').append(dax ? "dax" : "nodax").append(',').append(zeroRange ? "zerorange" : "nozerorange");
+        .append(',').append(dax ? "dax" : "nodax").append(',').append(zeroRange ? "zerorange" : "nozerorange")
+        .append(',').append(testHmm ? "hmm" : "nohmm");
     return sb.toString();
   }
 }

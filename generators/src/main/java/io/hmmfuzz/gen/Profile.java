@@ -40,6 +40,9 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     w.put(OpKind.CLONE, 2);
     w.put(OpKind.PUNCH_HOLE, 3);
     w.put(OpKind.ZERO_RANGE, 3);
+    w.put(OpKind.DREAD, 8);
+    w.put(OpKind.DWRITE, 8);
+    w.put(OpKind.SNAPSHOT, 5);
     return w;
   }
 

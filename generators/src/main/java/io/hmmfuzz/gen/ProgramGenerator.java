@@ -8,6 +8,9 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.op.Clone;
+import io.hmmfuzz.core.op.DeviceRead;
+import io.hmmfuzz.core.op.DeviceWrite;
+import io.hmmfuzz.core.op.Snapshot;
 import io.hmmfuzz.core.op.Close;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Fsync;
@@ -76,14 +79,18 @@ public final class ProgramGenerator {
     return new Program(ops);
   }
 
+  private int weight(OpKind k) {
+    return k.device() && !caps.testHmm() ? 0 : profile.weight(k);
+  }
+
   private OpKind pick(SplittableRandom rng) {
     int total = 0;
     for (OpKind k : OpKind.values()) {
-      total += profile.weight(k);
+      total += weight(k);
     }
     int r = rng.nextInt(total);
     for (OpKind k : OpKind.values()) {
-      r -= profile.weight(k);
+      r -= weight(k);
       if (r < 0) {
         return k;
       }
@@ -172,6 +179,25 @@ public final class ProgramGenerator {
       }
       case FSYNC:
         return new Fsync(f.id());
+      case DREAD:
+      case DWRITE:
+      case SNAPSHOT: {
+        if (m == null) {
+          return null;
+        }
+        int pagesInMap = (int) (model.roundUpPage(m.length()) / page);
+        long pg = rng.nextInt(pagesInMap);
+        long off = invalid(rng) && rng.nextInt(2) == 0 ? pg * page + 1 + rng.nextInt(page - 1) : pg * page;
+        if (off + page > pagesInMap * (long) page) {
+          off = pg * page;
+        }
+        int n = 1 + rng.nextInt((int) (pagesInMap - pg));
+        if (invalid(rng) && rng.nextInt(3) == 0) {
+          n = 0;
+        }
+        return k == OpKind.DREAD ? new DeviceRead(m.id(), off, n)
+            : k == OpKind.SNAPSHOT ? new Snapshot(m.id(), off, n) : new DeviceWrite(m.id(), off);
+      }
       case MSYNC: {
         if (m == null) {
           return null;

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 class GeneratorProperties {
   static final Capabilities XFS = new Capabilities(KernelVersion.parse("6.18.44"), FsKind.XFS, 4096, 4096, true,
       false, false, true, true, false);
+  static final Capabilities XFS_DAX_HMM = new Capabilities(KernelVersion.parse("6.1.192"), FsKind.XFS_DAX, 4096,
+      4096, true, true, true, true, true, true);
 
   @Test
   void sameSeedSameProgramAndSeedsDiffer() {
@@ -29,7 +31,7 @@ class GeneratorProperties {
   void generatedProgramsAreValidAndPrintParseIsTheIdentity() throws Exception {
     Map<OpKind, Integer> seen = new EnumMap<>(OpKind.class);
     for (Profile profile : Profile.all()) {
-      ProgramGenerator g = new ProgramGenerator(profile, XFS);
+      ProgramGenerator g = new ProgramGenerator(profile, XFS_DAX_HMM);
       for (long seed = 0; seed < 300; seed++) {
         Program p = g.generate(seed);
         assertEquals(java.util.List.of(), p.problems(), ProgramText.print(p));
@@ -41,6 +43,14 @@ class GeneratorProperties {
     }
     for (OpKind k : OpKind.values()) {
       assertTrue(seen.getOrDefault(k, 0) > 20, "the generator rarely makes " + k.id() + ": " + seen);
+    }
+  }
+
+  @Test
+  void deviceOpsOnlyWhereTestHmmIs() {
+    ProgramGenerator g = new ProgramGenerator(Profile.standard(), XFS);
+    for (long seed = 0; seed < 200; seed++) {
+      assertTrue(g.generate(seed).ops().stream().noneMatch(op -> op.kind().device()));
     }
   }
 }

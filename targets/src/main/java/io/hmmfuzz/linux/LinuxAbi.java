@@ -21,6 +21,7 @@ final class LinuxAbi {
   private LinuxAbi() {}
 
   static final int O_RDONLY = Fcntl.O_RDONLY;
+  static final int O_CLOEXEC_FLAG = Fcntl.O_CLOEXEC;
   static final int O_CREATE_FRESH = Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL | Fcntl.O_CLOEXEC;
   static final int O_READ_ONLY = Fcntl.O_RDONLY | Fcntl.O_CLOEXEC;
 

@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.Kernel;
@@ -26,8 +27,9 @@ import java.nio.file.Path;
  * memory access")}, which is reported as {@link Signal#SIGBUS}. A SIGBUS in native code would kill the
  * JVM, so mapping memory is never touched natively.
  */
-public final class LinuxKernel implements Kernel {
+public final class LinuxKernel implements Kernel, AutoCloseable {
   private final Path dir;
+  private TestHmm mirror;
 
   public LinuxKernel(Path dir) {
     this.dir = dir;
@@ -179,6 +181,27 @@ public final class LinuxKernel implements Kernel {
       return Signal.SIGBUS;
     }
     throw e;
+  }
+
+  @Override
+  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (mirror == null) {
+      mirror = TestHmm.open();
+      if (mirror == null) {
+        int e = Native.getLastError();
+        return SysResult.error(LinuxAbi.errno(e), e);
+      }
+    }
+    return mirror.command(command, address, pages, buffer);
+  }
+
+  /** Closes the session's device mirror, if one was opened. */
+  @Override
+  public void close() {
+    if (mirror != null) {
+      mirror.close();
+      mirror = null;
+    }
   }
 
   @Override

@@ -124,6 +124,7 @@ public final class LinuxTarget implements Target {
 
       @Override
       public void close() {
+        kernel.close();
         ScratchFilesystem.deleteTree(dir);
       }
     };

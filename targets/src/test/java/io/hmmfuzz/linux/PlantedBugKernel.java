@@ -1,6 +1,7 @@
 package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.MsyncMode;
@@ -177,6 +178,11 @@ final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
     return real.msync(address, length, mode);
+  }
+
+  @Override
+  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+    return real.device(command, address, pages, buffer);
   }
 
   @Override

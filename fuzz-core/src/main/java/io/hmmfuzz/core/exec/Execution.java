@@ -116,6 +116,32 @@ public final class Execution {
     return write ? Outcome.ok(buf.length) : Outcome.ok(buf.length, buf);
   }
 
+  public int pageSize() {
+    return page;
+  }
+
+  /**
+   * A test_hmm command over {@code pages} pages at {@code offset} of mapping m; {@code data} is what
+   * WRITE writes. READ returns the pages' bytes, SNAPSHOT one byte per page.
+   */
+  public Outcome device(MapId m, DeviceCommand cmd, long offset, int pages, byte[] data) {
+    Region r = regions.get(m);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    byte[] buf = switch (cmd) {
+      case WRITE -> data;
+      case SNAPSHOT -> new byte[pages];
+      default -> new byte[pages * page];
+    };
+    SysResult s = kernel.device(cmd, r.address + offset, pages, buf);
+    if (s.failed()) {
+      return Outcome.of(s, false);
+    }
+    return cmd == DeviceCommand.READ || cmd == DeviceCommand.SNAPSHOT ? Outcome.ok(s.value(), buf)
+        : Outcome.ok(s.value());
+  }
+
   /** The file view: fstat's st_size and pread of [0, size), through a read-only fd if the program closed it. */
   public Outcome fileView(FileId f) {
     Integer fd = fds.get(f);

@@ -3,13 +3,25 @@ package io.hmmfuzz.core.model;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.model.Outcome.Status;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The set of outcomes the model allows for one op or view: an exact status, value, errno and signal,
  * and per data byte the allowed set of {@link Cells}. {@code rule} names the semantics rule (R#, see
  * the notes on Linux semantics) that decided it, for reports.
  */
-public record Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule) {
+public record Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule,
+    List<Set<Byte>> choices) {
+
+  public Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule) {
+    this(status, value, errno, signal, data, rule, null);
+  }
+
+  /** OK with one byte per entry, each any member of its set (test_hmm SNAPSHOT, R37). */
+  public static Expected okChoices(long value, List<Set<Byte>> choices, String rule) {
+    return new Expected(Status.OK, value, null, Signal.NONE, null, rule, List.copyOf(choices));
+  }
 
   public static Expected ok(long value, String rule) {
     return new Expected(Status.OK, value, null, Signal.NONE, null, rule);
@@ -44,15 +56,38 @@ public record Expected(Status status, long value, Errno errno, Signal signal, Ce
   }
 
   private boolean dataAllowed(byte[] actual) {
+    if (choices != null) {
+      if (actual == null || actual.length != choices.size()) {
+        return false;
+      }
+      for (int i = 0; i < actual.length; i++) {
+        if (!choices.get(i).contains(actual[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
     if (data == null || actual == null) {
       return data == null && actual == null;
     }
     return data.firstMismatch(actual) < 0;
   }
 
+  private String describeChoices() {
+    StringBuilder sb = new StringBuilder("[");
+    for (Set<Byte> c : choices) {
+      sb.append(sb.length() > 1 ? " " : "").append('{');
+      c.stream().sorted().forEach(b -> sb.append(String.format("%02x,", b & 0xff)));
+      sb.setLength(sb.length() - 1);
+      sb.append('}');
+    }
+    return sb.append(']').toString();
+  }
+
   public String describe() {
     String s = switch (status) {
-      case OK -> data == null ? "ok " + value : "ok " + value + " (" + data.length() + " bytes)";
+      case OK -> choices != null ? "ok " + value + ", bytes in " + describeChoices()
+          : data == null ? "ok " + value : "ok " + value + " (" + data.length() + " bytes)";
       case ERROR -> errno.name();
       case SIGNAL -> signal + " at +0x" + Long.toHexString(value);
       case NOT_LIVE -> "not live";

@@ -314,6 +314,22 @@ public final class Model {
     return load(m, pageIdx * page, page);
   }
 
+  /** Whether page {@code pageIndex} of a MAP_PRIVATE mapping holds a private copy (R10). */
+  public boolean copied(ModelMapping m, long pageIndex) {
+    return m.cowPages.containsKey(pageIndex);
+  }
+
+  /** Live mappings. */
+  public List<ModelMapping> liveMappings() {
+    List<ModelMapping> out = new ArrayList<>();
+    for (ModelMapping m : mappings.values()) {
+      if (m.live) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
   /** Live mappings whose pages can be read for the view check. */
   public List<ModelMapping> readableMappings() {
     List<ModelMapping> out = new ArrayList<>();

@@ -43,7 +43,9 @@ public record Outcome(Status status, long value, Errno errno, Signal signal, byt
 
   public String describe() {
     return switch (status) {
-      case OK -> data == null ? "ok " + value : "ok " + value + " (" + data.length + " bytes)";
+      case OK -> data == null ? "ok " + value
+          : data.length <= 16 ? "ok " + value + ", bytes " + java.util.HexFormat.ofDelimiter(" ").formatHex(data)
+          : "ok " + value + " (" + data.length + " bytes)";
       case ERROR -> (errno == Errno.UNKNOWN ? "errno " + value : errno.name());
       case SIGNAL -> signal + " at +0x" + Long.toHexString(value);
       case NOT_LIVE -> "not live (its creating op failed)";

@@ -27,14 +27,23 @@ public enum OpKind {
   REFLINK(Reflink.class),
   CLONE(Clone.class),
   PUNCH_HOLE(PunchHole.class),
-  ZERO_RANGE(ZeroRange.class);
+  ZERO_RANGE(ZeroRange.class),
+  DREAD(DeviceRead.class, true),
+  DWRITE(DeviceWrite.class, true),
+  SNAPSHOT(Snapshot.class, true);
 
   private final Class<? extends Op> type;
   private final RecordComponent[] components;
   private final Constructor<? extends Op> constructor;
+  private final boolean device;
 
   OpKind(Class<? extends Op> type) {
+    this(type, false);
+  }
+
+  OpKind(Class<? extends Op> type, boolean device) {
     this.type = type;
+    this.device = device;
     this.components = type.getRecordComponents();
     try {
       this.constructor = type.getDeclaredConstructor(
@@ -42,6 +51,11 @@ public enum OpKind {
     } catch (NoSuchMethodException e) {
       throw new ExceptionInInitializerError(e);
     }
+  }
+
+  /** Whether the op needs the test_hmm device mirror. */
+  public boolean device() {
+    return device;
   }
 
   /** The name in reproducers, e.g. {@code punch-hole}. */

@@ -2,6 +2,9 @@ package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.Clone;
+import io.hmmfuzz.core.op.DeviceRead;
+import io.hmmfuzz.core.op.DeviceWrite;
+import io.hmmfuzz.core.op.Snapshot;
 import io.hmmfuzz.core.op.Close;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Layout;
@@ -133,6 +136,15 @@ public record Program(List<Op> ops) implements Layout {
     if (op instanceof Store s) {
       return access(s.offset(), s.length(), mapped.get(s.map()));
     }
+    if (op instanceof DeviceRead d) {
+      return deviceRange(d.offset(), d.pages(), mapped.get(d.map()));
+    }
+    if (op instanceof Snapshot d) {
+      return deviceRange(d.offset(), d.pages(), mapped.get(d.map()));
+    }
+    if (op instanceof DeviceWrite d) {
+      return deviceRange(d.offset(), 1, mapped.get(d.map()));
+    }
     if (op instanceof Pwrite w) {
       String r = range("offset", w.offset(), -1, MAX_FILE);
       return r != null ? r : range("length", w.length(), 0, MAX_IO);
@@ -161,6 +173,13 @@ public record Program(List<Op> ops) implements Layout {
       return null;
     }
     return null;
+  }
+
+  private static String deviceRange(long offset, int pages, Mmap m) {
+    if (pages < 0 || pages > 64) {
+      return "pages " + pages + " outside [0, 64]";
+    }
+    return pages == 0 ? (offset < 0 ? "negative offset" : null) : access(offset, (int) (pages * PAGE), m);
   }
 
   private static String access(long offset, int length, Mmap m) {

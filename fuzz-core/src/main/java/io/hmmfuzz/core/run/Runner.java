@@ -8,6 +8,8 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.op.DeviceRead;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Load;
 import io.hmmfuzz.core.op.Mmap;
@@ -104,6 +106,20 @@ public final class Runner {
         if (!e.allows(a)) {
           return new Divergence(i, "view " + m.id() + " page 0x" + Long.toHexString(pg) + " (CPU loads)", e, a, p,
               caps, m.file(), m.offset() + pg * model.page());
+        }
+      }
+    }
+    if (caps.testHmm()) {
+      // R40: the device mirror must read exactly what the CPU reads, or fail where the CPU would fault.
+      for (ModelMapping m : model.liveMappings()) {
+        long pages = model.roundUpPage(m.length()) / model.page();
+        for (long pg = 0; pg < pages; pg++) {
+          Expected e = DeviceRead.rule(model, m, pg * model.page(), 1);
+          Outcome a = x.device(m.id(), DeviceCommand.READ, pg * model.page(), 1, null);
+          if (!e.allows(a)) {
+            return new Divergence(i, "view " + m.id() + " page 0x" + Long.toHexString(pg) + " (device read)", e, a, p,
+                caps, m.file(), m.offset() + pg * model.page());
+          }
         }
       }
     }

@@ -1,0 +1,50 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * HMM_DMIRROR_READ of {@code pages} pages at {@code offset} of the mapping: the device mirror faults
+ * them like CPU reads (hmm_range_fault) and returns what the CPU would read (R34, R40a).
+ */
+public record DeviceRead(MapId map, long offset, int pages) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    return m == null ? Expected.notLive() : rule(model, m, offset, pages);
+  }
+
+  /** R33/R34 (lib/test_hmm.c dmirror_fops_unlocked_ioctl, dmirror_read; mm/hmm.c). */
+  public static Expected rule(Model model, ModelMapping m, long offset, int pages) {
+    int page = model.page();
+    if (offset % page != 0 || pages == 0) {
+      return Expected.error(Errno.EINVAL, "R33 test_hmm: unaligned address or npages 0");
+    }
+    if (!m.prot().readable()) {
+      return Expected.error(Errno.EFAULT, "R34 hmm_vma_walk_test: VMA without VM_READ");
+    }
+    for (int p = 0; p < pages; p++) {
+      if (model.faultAt(m, offset + (long) p * page, false) != io.hmmfuzz.core.Signal.NONE) {
+        return Expected.error(Errno.EFAULT, "R34 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
+      }
+    }
+    return Expected.ok(pages, model.visible(m, offset, pages * page), "R34/R40a the device reads what the CPU reads");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.READ, offset, pages, null);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    Mmap mm = layout.mmapOf(map);
+    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
+  }
+}

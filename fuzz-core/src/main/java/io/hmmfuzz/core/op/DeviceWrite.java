@@ -1,0 +1,55 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * HMM_DMIRROR_WRITE of one page of tagged bytes at {@code offset} of the mapping: a CPU write fault
+ * followed by a store of the whole page (R35). One page per op keeps the outcome exact: a failing
+ * multi-page write may leave earlier pages written or copied on write (U5).
+ */
+public record DeviceWrite(MapId map, long offset) implements Op {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    if (offset % model.page() != 0) {
+      return Expected.error(Errno.EINVAL, "R33 test_hmm: unaligned address");
+    }
+    if (!m.prot().readable()) {
+      return Expected.error(Errno.EFAULT, "R35 hmm_vma_walk_test: VMA without VM_READ");
+    }
+    if (!m.prot().writable()) {
+      return Expected.error(Errno.EPERM, "R35 hmm_vma_fault: write fault on a VMA without VM_WRITE");
+    }
+    if (model.faultAt(m, offset, true) != Signal.NONE) {
+      return Expected.error(Errno.EFAULT, "R35 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
+    }
+    model.store(m, offset, model.page(), index);
+    return Expected.ok(1, "R35 device write = write fault + store of the page (COW on MAP_PRIVATE)");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    Execution.Region r = x.region(map);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    return x.device(map, DeviceCommand.WRITE, offset, 1, Tag.bytes(index, r.fileOffset() + offset, x.pageSize()));
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    Mmap mm = layout.mmapOf(map);
+    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + 4096, 'W'));
+  }
+}

@@ -1,0 +1,64 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * HMM_DMIRROR_SNAPSHOT of {@code pages} pages at {@code offset}: one byte per page describing the CPU
+ * page table entry, without faulting (R37). PTE state moves with fault-around, writeback and reclaim,
+ * so per page the model allows a set, with exact parts: 0xFF exactly when the VMA is not readable, only
+ * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
+ * a few pages, never a PMD, so no PMD bit.
+ */
+public record Snapshot(MapId map, long offset, int pages) implements Op {
+  static final byte ERROR = (byte) 0xff;
+  static final byte NONE = 0x00;
+  static final byte READ = 0x01;
+  static final byte WRITE = 0x02;
+  static final byte ZERO_READ = 0x11;
+
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    int page = model.page();
+    if (offset % page != 0 || pages == 0) {
+      return Expected.error(Errno.EINVAL, "R33 test_hmm: unaligned address or npages 0");
+    }
+    List<Set<Byte>> choices = new ArrayList<>();
+    for (int p = 0; p < pages; p++) {
+      long off = offset + (long) p * page;
+      if (!m.prot().readable()) {
+        choices.add(Set.of(ERROR));
+      } else if (model.faultAt(m, off, false) == Signal.SIGBUS) {
+        choices.add(Set.of(NONE));
+      } else {
+        boolean anon = m.sharing() == Sharing.PRIVATE && model.copied(m, off / page);
+        boolean canWrite = m.prot().writable() && (m.sharing() == Sharing.SHARED || anon);
+        if (model.caps().dax() && !anon) {
+          choices.add(canWrite ? Set.of(NONE, READ, WRITE, ZERO_READ) : Set.of(NONE, READ, ZERO_READ));
+        } else {
+          choices.add(canWrite ? Set.of(NONE, READ, WRITE) : Set.of(NONE, READ));
+        }
+      }
+    }
+    return Expected.okChoices(pages, choices, "R37 snapshot: allowed PTE states per page");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.SNAPSHOT, offset, pages, null);
+  }
+}
