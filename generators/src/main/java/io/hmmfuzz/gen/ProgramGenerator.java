@@ -188,15 +188,12 @@ public final class ProgramGenerator {
         int pagesInMap = (int) (model.roundUpPage(m.length()) / page);
         long pg = rng.nextInt(pagesInMap);
         long off = invalid(rng) && rng.nextInt(2) == 0 ? pg * page + 1 + rng.nextInt(page - 1) : pg * page;
-        if (off + page > pagesInMap * (long) page) {
-          off = pg * page;
-        }
-        int n = 1 + rng.nextInt((int) (pagesInMap - pg));
+        int n = Math.min(1 + rng.nextInt((int) (pagesInMap - pg)), (int) ((pagesInMap * (long) page - off) / page));
         if (invalid(rng) && rng.nextInt(3) == 0) {
           n = 0;
         }
         return k == OpKind.DREAD ? new DeviceRead(m.id(), off, n)
-            : k == OpKind.SNAPSHOT ? new Snapshot(m.id(), off, n) : new DeviceWrite(m.id(), off);
+            : k == OpKind.SNAPSHOT ? new Snapshot(m.id(), off, n) : new DeviceWrite(m.id(), off % page == 0 ? off : pg * page);
       }
       case MSYNC: {
         if (m == null) {
