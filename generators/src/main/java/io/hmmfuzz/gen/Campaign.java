@@ -103,6 +103,23 @@ public final class Campaign {
     return new Stats(programs, ops, divergences, (System.nanoTime() - start) / 1e9, tally.snapshot());
   }
 
+  /**
+   * Generates programs from seeds 1, 2, ... until one diverges, then reduces it: how a planted bug is
+   * looked for. Null if none of {@code maxPrograms} programs diverged.
+   */
+  public static Reduction findFirst(Target target, Profile profile, int maxPrograms, int reliabilityRuns) {
+    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities());
+    Runner runner = new Runner(target, 8);
+    for (long seed = 1; seed <= maxPrograms; seed++) {
+      Program p = gen.generate(seed);
+      RunResult r = runner.run(p);
+      if (r.diverged()) {
+        return Reduction.of(new Runner(target, 1), p, r.divergence(), reliabilityRuns);
+      }
+    }
+    return null;
+  }
+
   /** The reproducer of a reduction, its header filled from the capabilities it ran with. */
   public static Reproducer reproducer(Capabilities caps, Reduction red, long seed, String profile) {
     Map<String, String> h = new LinkedHashMap<>();

@@ -5,11 +5,11 @@ import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.Target;
 
 /** A Linux target whose sessions carry a planted bug. */
-final class PlantedBugTarget implements Target {
+public final class PlantedBugTarget implements Target {
   private final LinuxTarget real;
   private final PlantedBugKernel.Bug bug;
 
-  PlantedBugTarget(LinuxTarget real, PlantedBugKernel.Bug bug) {
+  public PlantedBugTarget(LinuxTarget real, PlantedBugKernel.Bug bug) {
     this.real = real;
     this.bug = bug;
   }
@@ -41,8 +41,8 @@ final class PlantedBugTarget implements Target {
     return real.describe() + " with planted bug " + bug;
   }
 
+  /** Closes nothing: the real target belongs to the caller. */
   @Override
   public void close() {
-    real.close();
   }
 }

@@ -14,16 +14,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real kernel with one known bug planted on top, to prove the fuzzer finds and shrinks such bugs.
- * The misbehaviour is made real where it can be: the truncate bug puts the stale bytes back into the
- * page cache through a mapping, so every later view sees them.
+ * A real kernel with one known bug planted on top, to prove the fuzzer finds and shrinks such bugs
+ * ({@code hmmfuzz selftest}). The misbehaviour is made real where it can be: the truncate bug puts the
+ * stale bytes back into the page cache through a mapping, so every later view sees them.
  */
-final class PlantedBugKernel implements Kernel {
-  enum Bug {
+public final class PlantedBugKernel implements Kernel {
+  /** The planted bugs, each with the length of its minimal reproducer. */
+  public enum Bug {
     /** ftruncate to an unaligned smaller size forgets to zero the tail of the new EOF page (R17). */
-    TRUNCATE_KEEPS_TAIL,
+    TRUNCATE_KEEPS_TAIL(3),
     /** FICLONE/FICLONERANGE leaves pages of the destination's mappings showing the old bytes (R23). */
-    REFLINK_LEAVES_MAPPING_STALE
+    REFLINK_LEAVES_MAPPING_STALE(4),
+    /**
+     * The device mirror keeps a page after truncate (its invalidation of the range is lost, R17/R40):
+     * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
+     */
+    DEVICE_KEEPS_PAGE_AFTER_TRUNCATE(3);
+
+    private final int minimalOps;
+
+    Bug(int minimalOps) {
+      this.minimalOps = minimalOps;
+    }
+
+    public int minimalOps() {
+      return minimalOps;
+    }
   }
 
   private record Mapping(int fd, long address, long length, long offset) {}
@@ -33,10 +49,17 @@ final class PlantedBugKernel implements Kernel {
   private final List<Mapping> mappings = new ArrayList<>();
   /** Stale page contents by page address (REFLINK bug). */
   private final Map<Long, byte[]> stale = new HashMap<>();
+  /** The buggy device mirror's pages by address (DEVICE bug). */
+  private final Map<Long, byte[]> mirror = new HashMap<>();
 
-  PlantedBugKernel(Kernel real, Bug bug) {
+  public PlantedBugKernel(Kernel real, Bug bug) {
     this.real = real;
     this.bug = bug;
+  }
+
+  /** A change other than truncate: the buggy mirror still invalidates for these. */
+  private void changed() {
+    mirror.clear();
   }
 
   @Override
@@ -75,6 +98,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+    changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotDestination(dstFd);
     }
@@ -87,6 +111,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult cloneFile(int dstFd, int srcFd) {
+    changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotDestination(dstFd);
     }
@@ -110,12 +135,14 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public Signal store(long address, byte[] src, int srcOffset, int length) {
+    changed();
     stale.remove(address / 4096 * 4096);
     return real.store(address, src, srcOffset, length);
   }
 
   @Override
   public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
+    changed();
     SysResult r = real.mmap(length, prot, sharing, sync, fd, offset);
     if (!r.failed()) {
       mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset));
@@ -125,6 +152,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult munmap(long address, long length) {
+    changed();
     mappings.removeIf(m -> m.address == address);
     stale.keySet().removeIf(p -> p >= address && p < address + length);
     return real.munmap(address, length);
@@ -142,6 +170,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult close(int fd) {
+    changed();
     return real.close(fd);
   }
 
@@ -152,6 +181,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
+    changed();
     return real.pwrite(fd, buf, length, offset);
   }
 
@@ -162,6 +192,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    changed();
     return real.fallocate(fd, mode, offset, length);
   }
 
@@ -172,6 +203,7 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult mprotect(long address, long length, Prot prot) {
+    changed();
     return real.mprotect(address, length, prot);
   }
 
@@ -182,7 +214,22 @@ final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
-    return real.device(command, address, pages, buffer);
+    if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+      return real.device(command, address, pages, buffer);
+    }
+    if (command == DeviceCommand.READ && pages == 1 && mirror.containsKey(address)) {
+      byte[] kept = mirror.get(address);
+      System.arraycopy(kept, 0, buffer, 0, kept.length);
+      return SysResult.ok(1);
+    }
+    if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
+      changed();
+    }
+    SysResult r = real.device(command, address, pages, buffer);
+    if (command == DeviceCommand.READ && pages == 1 && !r.failed()) {
+      mirror.put(address, buffer.clone());
+    }
+    return r;
   }
 
   @Override

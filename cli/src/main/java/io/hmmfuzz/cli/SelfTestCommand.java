@@ -1,0 +1,80 @@
+package io.hmmfuzz.cli;
+
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Reduction;
+import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.linux.PlantedBugKernel.Bug;
+import io.hmmfuzz.linux.PlantedBugTarget;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hmmfuzz selftest}: plants known bugs over the real kernel; each must be found and shrunk to its known length. */
+@Command(name = "selftest", mixinStandardHelpOptions = true,
+    description = "Plant known bugs (truncate keeping the EOF tail, reflink leaving a mapping stale, a device mirror"
+        + " keeping a page after truncate) over the real kernel; each must be found and shrunk to its known"
+        + " minimal length. Bugs the filesystem cannot show (no reflink, no test_hmm) are skipped.")
+final class SelfTestCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--fs", converter = FsConverter.class, defaultValue = "tmpfs", description = "scratch filesystem")
+  FsKind fs;
+
+  @Option(names = "--target", defaultValue = "local", description = "local or vm")
+  String target;
+
+  @Option(names = "--kernel", description = "bzImage for --target vm")
+  Path kernel;
+
+  @Override
+  public Integer call() throws java.io.IOException {
+    if (target.equals("vm")) {
+      return VmRelay.run("selftest", spec.commandLine().getParseResult().originalArgs(), kernel, null,
+          java.time.Duration.ofMinutes(20), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    int failed = 0;
+    int ran = 0;
+    try (LinuxTarget real = LinuxTarget.create(fs)) {
+      for (Bug bug : Bug.values()) {
+        String skip = switch (bug) {
+          case REFLINK_LEAVES_MAPPING_STALE -> real.capabilities().reflink() ? null : "no reflink on " + fs.id();
+          case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE -> real.capabilities().testHmm() ? null : "no test_hmm";
+          default -> null;
+        };
+        if (skip != null) {
+          out.printf("SKIP %s: %s%n", bug, skip);
+          continue;
+        }
+        ran++;
+        Profile profile = bug == Bug.REFLINK_LEAVES_MAPPING_STALE ? Profile.reflink() : Profile.eof();
+        long t0 = System.nanoTime();
+        Reduction red = Campaign.findFirst(new PlantedBugTarget(real, bug), profile, 2000, 3);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (red == null) {
+          failed++;
+          out.printf("FAIL %s: not found in 2000 programs (%.1f s)%n", bug, secs);
+        } else if (red.program().size() != bug.minimalOps() || red.reproduced() != red.attempts()) {
+          failed++;
+          out.printf("FAIL %s: shrunk to %d ops (want %d), reproduced %d/%d:%n%s", bug, red.program().size(),
+              bug.minimalOps(), red.reproduced(), red.attempts(), ProgramText.print(red.program()));
+        } else {
+          out.printf("PASS %s: found and shrunk to %d ops in %.2f s (%d shrink runs), reproduced %d/%d%n", bug,
+              red.program().size(), secs, red.candidates(), red.reproduced(), red.attempts());
+          out.print(red.divergence().render(null).replaceAll("(?m)^", "    "));
+        }
+        out.flush();
+      }
+    }
+    out.printf("selftest on %s: %d passed, %d failed%n", fs.id(), ran - failed, failed);
+    return failed == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+}
