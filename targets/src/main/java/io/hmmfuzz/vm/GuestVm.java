@@ -82,7 +82,7 @@ public final class GuestVm {
     Path init = share.resolve("init.sh");
     Files.writeString(init, initScript(share, command));
     Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
-    boolean kvm = Files.isWritable(Path.of("/dev/kvm"));
+    boolean kvm = kvmUsable();
     List<String> q = new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
         "-accel", kvm ? "kvm" : "tcg", "-kernel", bzImage.toString(), "-append",
         "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
@@ -147,6 +147,31 @@ public final class GuestVm {
       t = List.copyOf(tail);
     }
     return new Result(boot[0] >= 0, boot[0], timedOut, code, share, watch.reports(), t);
+  }
+
+  /**
+   * KVM only where /dev/kvm is writable and the CPU has hardware virtualisation (vmx or svm): a
+   * /dev/kvm without it (seen in a nested guest) makes QEMU hang before the kernel runs.
+   * HMMFUZZ_ACCEL=kvm|tcg overrides.
+   */
+  static boolean kvmUsable() {
+    String forced = System.getenv("HMMFUZZ_ACCEL");
+    if (forced != null && !forced.isEmpty()) {
+      return forced.equals("kvm");
+    }
+    if (!Files.isWritable(Path.of("/dev/kvm"))) {
+      return false;
+    }
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (l.startsWith("flags") && (l.contains(" vmx") || l.contains(" svm"))) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
   }
 
   private static long follow(Path file, long offset, Consumer<String> sink) throws IOException {
