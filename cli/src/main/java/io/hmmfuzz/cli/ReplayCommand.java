@@ -82,7 +82,14 @@ final class ReplayCommand implements Callable<Integer> {
           skipped++;
           continue;
         }
-        RunResult res = new Runner(t, 1).run(r.program());
+        RunResult res;
+        try {
+          res = new Runner(t, 1).run(r.program());
+        } catch (TargetUnavailableException e) {
+          out.printf("SKIP %s: %s%n", f, e.getMessage());
+          skipped++;
+          continue;
+        }
         ran++;
         if (res.diverged()) {
           diverged++;

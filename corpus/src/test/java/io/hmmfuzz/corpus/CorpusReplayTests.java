@@ -77,6 +77,8 @@ class CorpusReplayTests {
             LinuxTarget t = target(FsKind.parse(r.fs()));
             assumeTrue(r.runsOn(t.capabilities()), () -> "skipped: made with " + r.capabilities().summary()
                 + ", this machine's " + r.fs() + " has " + t.capabilities().summary());
+            assumeTrue(t.capabilities().testHmm() || r.program().ops().stream().noneMatch(op -> op.kind().device()),
+                "skipped: uses device ops and this kernel has no test_hmm");
             RunResult res = new Runner(t, 1).run(r.program());
             assertEquals(r.expectsDivergence(), res.diverged(),
                 res.diverged() ? res.divergence().render("hmmfuzz replay corpus/" + f) : "no divergence");

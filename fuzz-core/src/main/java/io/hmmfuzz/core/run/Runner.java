@@ -3,6 +3,7 @@ package io.hmmfuzz.core.run;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
@@ -47,6 +48,14 @@ public final class Runner {
 
   public RunResult run(Program program) {
     Capabilities caps = target.capabilities();
+    if (!caps.testHmm()) {
+      for (Op op : program.ops()) {
+        if (op.kind().device()) {
+          throw new TargetUnavailableException("the program uses device ops (" + op.kind().id() + ") and "
+              + target.describe() + " has no test_hmm (/dev/hmm_dmirror0): run it with --target vm --kernel BZIMAGE");
+        }
+      }
+    }
     Model model = new Model(caps);
     try (Target.Session session = target.openSession()) {
       Execution x = new Execution(session.kernel(), caps.pageSize());
