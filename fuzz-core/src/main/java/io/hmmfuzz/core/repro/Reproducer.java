@@ -52,6 +52,11 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
         && probed.summary().equals(mine.summary());
   }
 
+  /** A finding that depends on state outside the program (expect=flaky): replay may or may not diverge. */
+  public boolean flaky() {
+    return "flaky".equals(header.get("expect"));
+  }
+
   /** Whether replay must see a divergence (an open finding) rather than none. */
   public boolean expectsDivergence() {
     return "divergence".equals(header.get("expect"));
