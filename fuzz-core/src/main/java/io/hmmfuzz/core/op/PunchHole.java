@@ -25,6 +25,12 @@ public record PunchHole(FileId file, long offset, long length) implements Op {
     }
     model.zeroData(f, offset, offset + length, index);
     ZeroRange.postEofMayBeZeroed(model, f, offset, offset + length);
+    if (offset < f.size() && offset + length > f.size()) {
+      // ext4_punch_hole (fs/ext4/inode.c, 6.1): "If the hole extends beyond i_size, set the hole to end
+      // after the page that contains i_size": the whole post-EOF tail of the EOF page may be zeroed
+      // (seen on ext4-dax, where no writeback hides it).
+      ZeroRange.postEofMayBeZeroed(model, f, f.size(), model.roundUpPage(f.size()));
+    }
     return Expected.ok(0, "fallocate(2) punch hole");
   }
 

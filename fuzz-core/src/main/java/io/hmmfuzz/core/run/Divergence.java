@@ -4,6 +4,7 @@ import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.DeviceWrite;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Footprint;
 import io.hmmfuzz.core.op.Mmap;
@@ -160,6 +161,12 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
     }
     if (op instanceof Pwrite w && dataFile.equals(w.file())) {
       return new long[] {w.offset(), w.offset() + w.length()};
+    }
+    if (op instanceof DeviceWrite d) {
+      Mmap m = program.mmapOf(d.map());
+      if (dataFile.equals(m.file())) {
+        return new long[] {m.offset() + d.offset(), m.offset() + d.offset() + caps.pageSize()};
+      }
     }
     if (op instanceof Store s) {
       Mmap m = program.mmapOf(s.map());
