@@ -45,11 +45,17 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
         caps.contains("hmm"));
   }
 
-  /** Whether the probed capabilities of a target match the ones this reproducer was made with. */
+  /**
+   * Whether the probed capabilities of a target match the ones this reproducer was made with; a finding
+   * (expect=divergence or flaky) also needs the same kernel major.minor, since a later kernel may have
+   * fixed it.
+   */
   public boolean runsOn(Capabilities probed) {
     Capabilities mine = capabilities();
+    boolean sameKernel = probed.kernel().major() == mine.kernel().major()
+        && probed.kernel().minor() == mine.kernel().minor();
     return probed.fs() == mine.fs() && probed.pageSize() == mine.pageSize() && probed.blockSize() == mine.blockSize()
-        && probed.summary().equals(mine.summary());
+        && probed.summary().equals(mine.summary()) && (sameKernel || !(expectsDivergence() || flaky()));
   }
 
   /** A finding that depends on state outside the program (expect=flaky): replay may or may not diverge. */
