@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code hmmfuzz fuzz}: a campaign on the local kernel. */
@@ -56,22 +57,14 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--reliability-runs", defaultValue = "5", description = "final runs of each reproducer")
   int reliabilityRuns;
 
-  @Option(names = "--target", defaultValue = "local",
-      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
-  String target;
-
-  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
-  Path kernel;
+  @Mixin
+  TargetOptions targetOptions;
 
   @Override
   public Integer call() throws IOException {
-    if (target.equals("vm")) {
-      return VmRelay.run("fuzz", spec.commandLine().getParseResult().originalArgs(), kernel, this.out, duration.plus(Duration.ofMinutes(10)),
-          spec.commandLine().getOut(), spec.commandLine().getErr());
-    }
-    if (!target.equals("local")) {
-      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
-      return ExitCode.USAGE;
+    Integer relayed = targetOptions.relayToVm(spec, "fuzz", this.out, duration.plus(Duration.ofMinutes(10)));
+    if (relayed != null) {
+      return relayed;
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,22 +24,14 @@ final class ProbeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "local",
-      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
-  String target;
-
-  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
-  Path kernel;
+  @Mixin
+  TargetOptions targetOptions;
 
   @Override
   public Integer call() throws java.io.IOException {
-    if (target.equals("vm")) {
-      return VmRelay.run("probe", spec.commandLine().getParseResult().originalArgs(), kernel, null, Duration.ofMinutes(10),
-          spec.commandLine().getOut(), spec.commandLine().getErr());
-    }
-    if (!target.equals("local")) {
-      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
-      return ExitCode.USAGE;
+    Integer relayed = targetOptions.relayToVm(spec, "probe", null, Duration.ofMinutes(10));
+    if (relayed != null) {
+      return relayed;
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("kernel     %s%n", LinuxTarget.runningKernel());

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,22 +37,14 @@ final class ReplayCommand implements Callable<Integer> {
       description = "run on this filesystem instead of the one in each reproducer's header")
   FsKind fs;
 
-  @Option(names = "--target", defaultValue = "local",
-      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
-  String target;
-
-  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
-  Path kernel;
+  @Mixin
+  TargetOptions targetOptions;
 
   @Override
   public Integer call() throws IOException {
-    if (target.equals("vm")) {
-      return VmRelay.run("replay", spec.commandLine().getParseResult().originalArgs(), kernel, null, Duration.ofMinutes(30),
-          spec.commandLine().getOut(), spec.commandLine().getErr());
-    }
-    if (!target.equals("local")) {
-      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
-      return ExitCode.USAGE;
+    Integer relayed = targetOptions.relayToVm(spec, "replay", null, Duration.ofMinutes(30));
+    if (relayed != null) {
+      return relayed;
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

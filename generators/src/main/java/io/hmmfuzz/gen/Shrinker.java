@@ -6,7 +6,9 @@ import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
+import io.hmmfuzz.core.op.Ftruncate;
 import io.hmmfuzz.core.op.Open;
+import io.hmmfuzz.core.op.Pwrite;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.run.Program;
 import java.lang.reflect.RecordComponent;
@@ -79,6 +81,11 @@ public final class Shrinker {
         changed = true;
       }
       r = simplifyArguments(best);
+      if (r != best) {
+        best = r;
+        changed = true;
+      }
+      r = foldIntoOpen(best);
       if (r != best) {
         best = r;
         changed = true;
@@ -290,6 +297,44 @@ public final class Shrinker {
   /** A well-founded order, so shrinking terminates: nearer 0 is simpler. */
   static boolean simplerThan(long a, long b) {
     return (a >= 0 || b < 0) && Math.abs(a) < Math.abs(b) || (b < 0 && a >= 0);
+  }
+
+  /**
+   * Fewer ops by folding a file's first growth into its creation: {@code open f size=0; pwrite f
+   * offset=o length=l} becomes {@code open f size=o+l}, and {@code open f; ftruncate f size=s} becomes
+   * {@code open f size=s}. The bytes differ (open writes its own tags), so each fold is tested like any
+   * candidate; it gets the shrinker out of minima that single-op steps cannot leave.
+   */
+  private Program foldIntoOpen(Program best) {
+    for (int i = 0; i < best.size(); i++) {
+      if (!(best.op(i) instanceof Open o)) {
+        continue;
+      }
+      for (int j = i + 1; j < best.size(); j++) {
+        Op next = best.op(j);
+        if (!next.files().contains(o.file()) && !next.mappings().stream()
+            .anyMatch(m -> best.mmapOf(m).file().equals(o.file()))) {
+          continue;
+        }
+        long size = -1;
+        if (next instanceof Pwrite w && w.file().equals(o.file()) && w.offset() >= 0) {
+          size = Math.max(o.size(), w.offset() + w.length());
+        } else if (next instanceof Ftruncate t && t.file().equals(o.file()) && t.size() >= 0) {
+          size = t.size();
+        }
+        if (size >= 0) {
+          List<Op> ops = new ArrayList<>(best.ops());
+          ops.set(i, new Open(o.file(), size));
+          ops.remove(j);
+          Program cand = best.withOps(ops);
+          if (test(cand)) {
+            return cand;
+          }
+        }
+        break;
+      }
+    }
+    return best;
   }
 
   /** Fewer files and mappings: every use of a later file (mapping) redirected to an earlier one, its creation dropped. */

@@ -22,23 +22,41 @@ public final class PlantedBugKernel implements Kernel {
   /** The planted bugs, each with the length of its minimal reproducer. */
   public enum Bug {
     /** ftruncate to an unaligned smaller size forgets to zero the tail of the new EOF page (R17). */
-    TRUNCATE_KEEPS_TAIL(3),
+    TRUNCATE_KEEPS_TAIL("""
+        open f0 size=0x2
+        ftruncate f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        """),
     /** FICLONE/FICLONERANGE leaves pages of the destination's mappings showing the old bytes (R23). */
-    REFLINK_LEAVES_MAPPING_STALE(4),
+    REFLINK_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x0
+        punch-hole f0 offset=0x0 length=0x1
+        """),
     /**
      * The device mirror keeps a page after truncate (its invalidation of the range is lost, R17/R40):
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
      */
-    DEVICE_KEEPS_PAGE_AFTER_TRUNCATE(3);
+    DEVICE_KEEPS_PAGE_AFTER_TRUNCATE("""
+        open f0 size=0x1001
+        mmap m0 file=f0 offset=0x0 length=0x2000 prot=rw sharing=shared sync=false
+        ftruncate f0 size=0x0
+        """);
 
-    private final int minimalOps;
+    private final String minimal;
 
-    Bug(int minimalOps) {
-      this.minimalOps = minimalOps;
+    Bug(String minimal) {
+      this.minimal = minimal;
+    }
+
+    /** The shortest program known to show the bug (found and shrunk on 6.18 tmpfs/xfs, 6.1 in the VM). */
+    public String minimalProgram() {
+      return minimal;
     }
 
     public int minimalOps() {
-      return minimalOps;
+      return (int) minimal.lines().filter(l -> !l.isBlank()).count();
     }
   }
 
@@ -86,6 +104,9 @@ public final class PlantedBugKernel implements Kernel {
     for (Mapping m : mappings) {
       if (m.fd != dstFd) {
         continue;
+      }
+      if (!real.protectionAt(m.address).readable()) {
+        continue; // a load would be a real SIGSEGV, which kills the JVM
       }
       for (long p = 0; p < m.length; p += 4096) {
         byte[] page = new byte[4096];

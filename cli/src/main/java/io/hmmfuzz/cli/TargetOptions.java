@@ -1,0 +1,33 @@
+package io.hmmfuzz.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** {@code --target local|vm} and {@code --kernel}, shared by the commands that run programs. */
+final class TargetOptions {
+  @Option(names = "--target", defaultValue = "local",
+      description = "local (this kernel) or vm (a guest booted from --kernel under QEMU)")
+  String target;
+
+  @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
+  Path kernel;
+
+  /**
+   * For --target vm, runs the command in a guest and returns its exit code; for local, null (the
+   * caller runs it here).
+   */
+  Integer relayToVm(CommandSpec spec, String subcommand, Path out, Duration timeout) throws IOException {
+    if (target.equals("local")) {
+      return null;
+    }
+    if (!target.equals("vm")) {
+      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
+      return ExitCode.USAGE;
+    }
+    return VmRelay.run(subcommand, spec.commandLine().getParseResult().originalArgs(), kernel, out, timeout,
+        spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+}
