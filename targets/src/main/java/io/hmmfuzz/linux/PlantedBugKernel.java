@@ -39,8 +39,8 @@ public final class PlantedBugKernel implements Kernel {
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
      */
     DEVICE_KEEPS_PAGE_AFTER_TRUNCATE("""
-        open f0 size=0x1001
-        mmap m0 file=f0 offset=0x0 length=0x2000 prot=rw sharing=shared sync=false
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
         """);
 
