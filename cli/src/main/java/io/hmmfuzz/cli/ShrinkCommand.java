@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,8 +36,19 @@ final class ShrinkCommand implements Callable<Integer> {
   @Option(names = "--reliability-runs", defaultValue = "5", description = "final runs of the result")
   int reliabilityRuns;
 
+  @Option(names = "--out", description = "directory for NAME-min.repro (default: beside FILE)")
+  Path outDir;
+
+  @Mixin
+  TargetOptions targetOptions;
+
   @Override
   public Integer call() throws IOException {
+    Path dest = outDir != null ? outDir : input.toAbsolutePath().getParent();
+    Integer relayed = targetOptions.relayToVm(spec, "shrink", dest, java.time.Duration.ofMinutes(60));
+    if (relayed != null) {
+      return relayed;
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Reproducer r;
@@ -57,8 +69,7 @@ final class ShrinkCommand implements Callable<Integer> {
       Reproducer min = Campaign.reproducer(t.capabilities(), red,
           Long.parseLong(r.header().getOrDefault("seed", "0")), r.header().getOrDefault("profile", "none"));
       String name = input.getFileName().toString().replaceFirst("\\.repro$", "") + "-min";
-      Path dir = input.toAbsolutePath().getParent();
-      Path saved = Corpus.save(dir, name, min);
+      Path saved = Corpus.save(dest, name, min);
       out.println(red.divergence().render("hmmfuzz replay " + saved));
       out.printf("shrunk %d -> %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n", r.program().size(),
           red.program().size(), red.millis() / 1000.0, red.candidates(), red.reproduced(), red.attempts(), saved);
