@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Shrinks a failing program to a 1-minimal one: removing any single op (with the ops that need it) or
@@ -72,33 +73,18 @@ public final class Shrinker {
     if (slice.size() < best.size() && test(slice)) {
       best = slice;
     }
+    // Each stage returns its input unchanged when nothing it tries keeps the failure; loop to a fixpoint.
+    List<UnaryOperator<Program>> stages = List.of(this::removeChunks, this::simplifyArguments, this::foldIntoOpen,
+        this::mergeResources, this::renumbered);
     boolean changed = true;
     while (changed) {
       changed = false;
-      Program r = removeChunks(best);
-      if (r != best) {
-        best = r;
-        changed = true;
-      }
-      r = simplifyArguments(best);
-      if (r != best) {
-        best = r;
-        changed = true;
-      }
-      r = foldIntoOpen(best);
-      if (r != best) {
-        best = r;
-        changed = true;
-      }
-      r = mergeResources(best);
-      if (r != best) {
-        best = r;
-        changed = true;
-      }
-      r = renumber(best);
-      if (!ProgramText.print(r).equals(ProgramText.print(best)) && test(r)) {
-        best = r;
-        changed = true;
+      for (UnaryOperator<Program> stage : stages) {
+        Program r = stage.apply(best);
+        if (r != best) {
+          best = r;
+          changed = true;
+        }
       }
     }
     return best;
@@ -389,6 +375,12 @@ public final class Shrinker {
       a[i] = map.getOrDefault(a[i], a[i]);
     }
     return op.kind().construct(a);
+  }
+
+  /** The program renumbered, if that changes it and it still fails. */
+  private Program renumbered(Program best) {
+    Program r = renumber(best);
+    return !ProgramText.print(r).equals(ProgramText.print(best)) && test(r) ? r : best;
   }
 
   /** Files and mappings renumbered in order of creation, from 0. */
