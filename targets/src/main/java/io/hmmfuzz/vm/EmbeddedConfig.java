@@ -12,7 +12,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The .config a kernel image carries with CONFIG_IKCONFIG (scripts/extract-ikconfig, in Java): find the
- * gzip-compressed kernel inside the bzImage, then the IKCFG_ST marker and the gzip stream after it.
+ * compressed kernel inside the bzImage (xz through the xz tool, or gzip), then the IKCFG_ST marker and
+ * the gzip stream after it.
  */
 public final class EmbeddedConfig {
   private EmbeddedConfig() {}
@@ -24,6 +25,16 @@ public final class EmbeddedConfig {
     Optional<String> direct = afterMarker(image);
     if (direct.isPresent()) {
       return direct;
+    }
+    int xz = indexOf(image, XZ_MAGIC, 0);
+    if (xz >= 0) {
+      byte[] kernel = unxz(image, xz);
+      if (kernel != null) {
+        Optional<String> c = afterMarker(kernel);
+        if (c.isPresent()) {
+          return c;
+        }
+      }
     }
     for (int i = 0; i + 3 < image.length; i++) {
       if ((image[i] & 0xff) == 0x1f && (image[i + 1] & 0xff) == 0x8b && image[i + 2] == 8) {
@@ -37,6 +48,33 @@ public final class EmbeddedConfig {
       }
     }
     return Optional.empty();
+  }
+
+  private static final byte[] XZ_MAGIC = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0};
+
+  /** An XZ-compressed kernel (CONFIG_KERNEL_XZ, tinyconfig's default) through the xz tool. */
+  private static byte[] unxz(byte[] data, int from) throws IOException {
+    if (io.hmmfuzz.linux.Commands.find("xz") == null) {
+      return null;
+    }
+    Process p = new ProcessBuilder("xz", "-dc", "--single-stream").redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    Thread feed = new Thread(() -> {
+      try (var in = p.getOutputStream()) {
+        in.write(data, from, data.length - from);
+      } catch (IOException e) {
+        // xz stopped reading at the end of its stream
+      }
+    });
+    feed.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    try {
+      p.waitFor();
+      feed.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return out.length > 0 ? out : null;
   }
 
   private static Optional<String> afterMarker(byte[] data) {
