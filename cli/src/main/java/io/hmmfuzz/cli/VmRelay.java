@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 final class VmRelay {
   private VmRelay() {}
 
-  private static final Set<String> HOST_ONLY = Set.of("--target", "--kernel", "--out", "--vm-timeout");
+  private static final Set<String> HOST_ONLY = Set.of("--target", "--kernel", "--out");
 
   static int run(String subcommand, List<String> originalArgs, Path kernel, Path out, Duration timeout,
       PrintWriter w, PrintWriter err) throws IOException {
@@ -31,6 +31,7 @@ final class VmRelay {
     }
     List<String> args = new ArrayList<>();
     args.add(subcommand);
+    boolean nameSeen = false;
     for (int i = 0; i < originalArgs.size(); i++) {
       String a = originalArgs.get(i);
       String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -40,7 +41,9 @@ final class VmRelay {
         }
         continue;
       }
-      if (!a.equals(subcommand)) {
+      if (!nameSeen && a.equals(subcommand)) {
+        nameSeen = true;
+      } else {
         args.add(a);
       }
     }
