@@ -26,14 +26,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code hmmfuzz fuzz}: a campaign on the local kernel. */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
-    description = "Run random programs on the local kernel and the model until the duration ends or Ctrl-C;"
+    description = "Run random programs on a kernel (local, or a VM guest) and the model until the duration ends or Ctrl-C;"
         + " shrink and save each new divergence.")
 final class FuzzCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Option(names = "--fs", converter = FsConverter.class, defaultValue = "tmpfs",
-      description = "scratch filesystem: tmpfs (default, no root), xfs (reflink), btrfs, ext4 (root)")
+      description = "scratch filesystem: tmpfs (default, no root), xfs (reflink), btrfs, ext4 (root), xfs-dax, ext4-dax (pmem: --target vm)")
   FsKind fs;
 
   @Option(names = "--duration", converter = Durations.class, defaultValue = "10m",

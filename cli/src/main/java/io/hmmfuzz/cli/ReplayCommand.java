@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code hmmfuzz replay FILE|DIR}: runs reproducers on the local kernel, every view checked after every op. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = "Replay reproducers (a file, or every *.repro under a directory) on the local kernel.")
+    description = "Replay reproducers (a file, or every *.repro under a directory) on the local kernel or a VM guest.")
 final class ReplayCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
