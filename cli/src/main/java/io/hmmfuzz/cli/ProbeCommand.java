@@ -6,14 +6,11 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code hmmfuzz probe}: what this machine offers, found by trying it. */
@@ -35,9 +32,10 @@ final class ProbeCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("kernel     %s%n", LinuxTarget.runningKernel());
-    out.printf("root       %s%n", isRoot() ? "yes" : "no");
-    out.printf("test_hmm   %s%n", Files.exists(Path.of("/dev/hmm_dmirror0"))
-        ? "yes (/dev/hmm_dmirror0)" : "no (/dev/hmm_dmirror0 missing: needs CONFIG_TEST_HMM; see the VM target)");
+    String device = LinuxTarget.testHmmDevice();
+    out.printf("root       %s%n", LinuxTarget.root() ? "yes" : "no");
+    out.printf("test_hmm   %s%n", LinuxTarget.testHmmPresent() ? "yes (" + device + ")"
+        : "no (" + device + " missing: needs CONFIG_TEST_HMM; see the VM target)");
     int usable = 0;
     for (FsKind k : FsKind.values()) {
       try (LinuxTarget t = LinuxTarget.create(k)) {
@@ -52,18 +50,6 @@ final class ProbeCommand implements Callable<Integer> {
     return usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
   }
 
-  private static boolean isRoot() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (l.startsWith("Uid:")) {
-          return l.split("\\s+")[2].equals("0");
-        }
-      }
-    } catch (java.io.IOException e) {
-      return false;
-    }
-    return false;
-  }
 
   private static String yn(boolean b) {
     return b ? "yes" : "no";

@@ -41,6 +41,21 @@ public final class LinuxTarget implements Target {
     }
   }
 
+  /** Whether this kernel offers the test_hmm device mirror. */
+  public static boolean testHmmPresent() {
+    return TestHmm.present();
+  }
+
+  /** Whether the tool runs as root (geteuid). */
+  public static boolean root() {
+    return LinuxKernel.root();
+  }
+
+  /** The device mirror's path, for messages. */
+  public static String testHmmDevice() {
+    return HmmUapi.DEVICE;
+  }
+
   public static KernelVersion runningKernel() {
     try {
       return KernelVersion.parse(Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
@@ -84,7 +99,7 @@ public final class LinuxTarget implements Target {
       String daxOption = m.option("dax");
       boolean dax = mapSync || (m.hasOption("dax") && (daxOption == null || daxOption.equals("always")));
       return new Capabilities(runningKernel(), fs.kind(), page, LinuxKernel.blockSize(fs.root()), reflink, mapSync,
-          dax, zeroRange, LinuxKernel.root(), Files.exists(Path.of("/dev/hmm_dmirror0")));
+          dax, zeroRange, LinuxKernel.root(), TestHmm.present());
     } finally {
       ScratchFilesystem.deleteTree(dir);
     }

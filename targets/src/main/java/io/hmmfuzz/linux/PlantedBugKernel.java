@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A real kernel with one known bug planted on top, to prove the fuzzer finds and shrinks such bugs
@@ -60,7 +61,7 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
-  private record Mapping(int fd, long address, long length, long offset) {}
+  private record Mapping(int fd, long address, long length) {}
 
   private final Kernel real;
   private final Bug bug;
@@ -117,13 +118,13 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
-  @Override
-  public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+  /** A clone into dstFd: with the REFLINK bug, its mapped pages keep showing what they showed before. */
+  private SysResult clone(int dstFd, Supplier<SysResult> call) {
     changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotDestination(dstFd);
     }
-    SysResult r = real.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset);
+    SysResult r = call.get();
     if (r.failed()) {
       stale.clear();
     }
@@ -131,16 +132,13 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+    return clone(dstFd, () -> real.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset));
+  }
+
+  @Override
   public SysResult cloneFile(int dstFd, int srcFd) {
-    changed();
-    if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
-      snapshotDestination(dstFd);
-    }
-    SysResult r = real.cloneFile(dstFd, srcFd);
-    if (r.failed()) {
-      stale.clear();
-    }
-    return r;
+    return clone(dstFd, () -> real.cloneFile(dstFd, srcFd));
   }
 
   @Override
@@ -166,7 +164,7 @@ public final class PlantedBugKernel implements Kernel {
     changed();
     SysResult r = real.mmap(length, prot, sharing, sync, fd, offset);
     if (!r.failed()) {
-      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset));
+      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096));
     }
     return r;
   }

@@ -101,7 +101,7 @@ public final class ScratchFilesystem implements AutoCloseable {
       throw new TargetUnavailableException(kind.id() + " needs a pmem device (" + PMEM + " is missing): use"
           + " --target vm, whose guest boots with memmap=1G!1G");
     }
-    if (findTool(mkfs.get(0)) == null) {
+    if (Commands.find(mkfs.get(0)) == null) {
       throw new TargetUnavailableException(mkfs.get(0) + " not found: apt-get install " + pkg);
     }
     String fsType = kind.dax() ? kind.id().replace("-dax", "") : kind.id();
@@ -125,8 +125,8 @@ public final class ScratchFilesystem implements AutoCloseable {
       Files.createDirectory(mnt);
       List<String> cmd = new ArrayList<>(mkfs);
       cmd.add(image.toString());
-      run(cmd);
-      run(kind.dax() ? List.of("mount", "-o", "dax", image.toString(), mnt.toString())
+      Commands.run(cmd);
+      Commands.run(kind.dax() ? List.of("mount", "-o", "dax", image.toString(), mnt.toString())
           : List.of("mount", "-o", "loop", image.toString(), mnt.toString()));
     } catch (IOException | RuntimeException e) {
       if (!kind.dax()) {
@@ -157,14 +157,6 @@ public final class ScratchFilesystem implements AutoCloseable {
     return Files.isDirectory(Path.of("/lib/modules"));
   }
 
-  static Path findTool(String name) {
-    return Commands.find(name);
-  }
-
-  static String run(List<String> cmd) throws IOException {
-    return Commands.run(cmd);
-  }
-
   private synchronized void teardown() {
     if (closed) {
       return;
@@ -172,11 +164,11 @@ public final class ScratchFilesystem implements AutoCloseable {
     closed = true;
     if (mounted) {
       try {
-        run(List.of("umount", root.toString()));
+        Commands.run(List.of("umount", root.toString()));
       } catch (IOException e) {
         LOG.warn("umount {} failed ({}); detaching lazily", root, e.getMessage());
         try {
-          run(List.of("umount", "-l", root.toString()));
+          Commands.run(List.of("umount", "-l", root.toString()));
         } catch (IOException e2) {
           LOG.error("cannot unmount {}: {}; image left at {}", root, e2.getMessage(), image);
           return;
@@ -192,8 +184,8 @@ public final class ScratchFilesystem implements AutoCloseable {
     deleteQuietly(base);
   }
 
-  /** Deletes a session directory of ours and the files in it (no recursion beyond one level of files). */
-  static void deleteTree(Path dir) {
+  /** Deletes a directory of ours and everything in it. */
+  public static void deleteTree(Path dir) {
     try (var s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         if (Files.isDirectory(p)) {

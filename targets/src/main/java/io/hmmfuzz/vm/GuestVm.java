@@ -3,6 +3,7 @@ package io.hmmfuzz.vm;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.linux.Commands;
+import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Boots a kernel under QEMU (KVM when /dev/kvm exists, TCG otherwise) with the host's root shared
@@ -199,11 +199,6 @@ public final class GuestVm {
 
   /** Deletes the work directory of a run (share and all). */
   public static void cleanUp(Result r) {
-    Path work = r.share().getParent();
-    try (Stream<Path> s = Files.walk(work)) {
-      s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(x -> x.toFile().delete());
-    } catch (IOException e) {
-      // best effort: it lives in our own /var/tmp/hmmfuzz-vm-* directory
-    }
+    ScratchFilesystem.deleteTree(r.share().getParent());
   }
 }

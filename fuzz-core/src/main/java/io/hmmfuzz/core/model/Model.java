@@ -332,12 +332,8 @@ public final class Model {
 
   /** Live mappings whose pages can be read for the view check. */
   public List<ModelMapping> readableMappings() {
-    List<ModelMapping> out = new ArrayList<>();
-    for (ModelMapping m : mappings.values()) {
-      if (m.live && m.prot.readable()) {
-        out.add(m);
-      }
-    }
+    List<ModelMapping> out = liveMappings();
+    out.removeIf(m -> !m.prot.readable());
     return out;
   }
 }

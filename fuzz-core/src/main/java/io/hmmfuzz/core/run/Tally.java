@@ -24,11 +24,6 @@ public final class Tally {
     counts.computeIfAbsent(op.kind().id() + ":" + what, k -> new LongAdder()).increment();
   }
 
-  public long get(String key) {
-    LongAdder a = counts.get(key);
-    return a == null ? 0 : a.sum();
-  }
-
   public Map<String, Long> snapshot() {
     Map<String, Long> out = new TreeMap<>();
     counts.forEach((k, v) -> out.put(k, v.sum()));
