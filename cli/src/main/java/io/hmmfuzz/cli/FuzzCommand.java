@@ -44,7 +44,7 @@ final class FuzzCommand implements Callable<Integer> {
   Long seed;
 
   @Option(names = "--profile", defaultValue = "default",
-      description = "op weights: default, eof, reflink, errors")
+      description = "op weights: default, eof, reflink, device, errors")
   String profile;
 
   @Option(names = "--out", defaultValue = "hmmfuzz-out", description = "directory for reproducers and summary.json")
@@ -57,17 +57,44 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--reliability-runs", defaultValue = "5", description = "final runs of each reproducer")
   int reliabilityRuns;
 
+  @Option(names = "--programs-per-boot", defaultValue = "5000",
+      description = "--target vm: reboot the guest after this many programs (default 5000), and after a kernel-log finding")
+  int programsPerBoot;
+
+  @Option(names = "--hang-timeout", converter = Durations.class, defaultValue = "3m",
+      description = "--target vm: a guest whose program makes no progress this long is killed as a hang (default 3m)")
+  Duration hangTimeout;
+
+  @Option(names = "--max-programs", defaultValue = "0", description = "stop after this many programs (0: no limit)")
+  long maxPrograms;
+
+  @Option(names = "--stop-on-kernel-log", description = "stop after a finding of the kernel-log kind (WARNING, BUG, ...)")
+  boolean stopOnKernelLog;
+
+  @Option(names = "--in-flight", description = "keep the text of the program about to run in this file")
+  Path inFlight;
+
+  @Option(names = "--known-signature", description = "a divergence signature already reported: count it, do not shrink it again (repeatable)")
+  List<String> knownSignatures = new ArrayList<>();
+
   @Mixin
   TargetOptions targetOptions;
 
   @Override
   public Integer call() throws IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "fuzz", this.out, duration.plus(Duration.ofMinutes(10)));
-    if (relayed != null) {
-      return relayed;
-    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (targetOptions.vm()) {
+      AtomicBoolean stop = new AtomicBoolean();
+      Interrupts.onInterrupt(() -> stop.set(true));
+      long s = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
+      return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
+          duration, s, programsPerBoot, hangTimeout, fs.id(), out, err, stop::get);
+    }
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
+    }
     Profile prof;
     try {
       prof = Profile.named(profile);
@@ -80,6 +107,7 @@ final class FuzzCommand implements Callable<Integer> {
     Interrupts.onInterrupt(() -> stop.set(true));
     boolean terminal = System.console() != null;
     List<String> findings = new ArrayList<>();
+    List<String> signatures = new ArrayList<>();
     Campaign.Stats stats;
     String targetName;
     try (LinuxTarget target = LinuxTarget.create(fs)) {
@@ -88,7 +116,8 @@ final class FuzzCommand implements Callable<Integer> {
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out));
       out.flush();
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
-          reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5)));
+          reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
+          inFlight, java.util.Set.copyOf(knownSignatures)));
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {
@@ -105,6 +134,7 @@ final class FuzzCommand implements Callable<Integer> {
         @Override
         public void finding(Campaign.Finding f) {
           findings.add(f.file().toString());
+          signatures.add(f.reduction().divergence().signature());
           out.println();
           out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
           out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
@@ -117,10 +147,11 @@ final class FuzzCommand implements Callable<Integer> {
     if (terminal) {
       out.println();
     }
-    writeSummary(stats, baseSeed, prof.name(), targetName, findings);
+    writeSummary(stats, baseSeed, prof.name(), targetName, findings, signatures);
     out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d divergences%s%n", stats.programs(),
         stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
-        stats.divergences() == 0 ? "; all operations completed A-OK" : "");
+        (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of known ones)" : "")
+            + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
     return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
   }
 
@@ -128,12 +159,13 @@ final class FuzzCommand implements Callable<Integer> {
     return p.toAbsolutePath().normalize().toString();
   }
 
-  private void writeSummary(Campaign.Stats s, long baseSeed, String prof, String targetName, List<String> findings)
-      throws IOException {
+  private void writeSummary(Campaign.Stats s, long baseSeed, String prof, String targetName, List<String> findings,
+      List<String> signatures) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("programs", s.programs());
     m.put("ops", s.ops());
     m.put("divergences", s.divergences());
+    m.put("repeats", s.repeats());
     m.put("opsPerSecond", Math.round(s.opsPerSecond() * 10) / 10.0);
     m.put("seconds", Math.round(s.seconds() * 10) / 10.0);
     m.put("seed", baseSeed);
@@ -141,6 +173,7 @@ final class FuzzCommand implements Callable<Integer> {
     m.put("profile", prof);
     m.put("target", targetName);
     m.put("findings", findings);
+    m.put("signatures", signatures);
     m.put("outcomes", s.outcomes());
     Files.createDirectories(out);
     Path tmp = Files.createTempFile(out, ".summary", ".json.part");

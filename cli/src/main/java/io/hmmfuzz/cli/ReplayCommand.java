@@ -77,7 +77,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         RunResult res;
         try {
-          res = new Runner(t, 1).run(r.program());
+          res = new Runner(t, r.viewEvery()).run(r.program());
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;

@@ -59,7 +59,7 @@ final class ShrinkCommand implements Callable<Integer> {
       return ExitCode.USAGE;
     }
     try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()))) {
-      Runner precise = new Runner(t, 1);
+      Runner precise = new Runner(t, r.viewEvery());
       RunResult res = precise.run(r.program());
       if (!res.diverged()) {
         out.printf("%s: no divergence on %s; nothing to shrink%n", input, t.describe());

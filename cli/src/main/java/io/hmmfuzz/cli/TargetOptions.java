@@ -15,17 +15,27 @@ final class TargetOptions {
   @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
   Path kernel;
 
+  boolean vm() {
+    return target.equals("vm");
+  }
+
+  /** A usage error for a --target that is neither local nor vm, else null. */
+  Integer checkTarget(CommandSpec spec) {
+    if (!target.equals("local") && !target.equals("vm")) {
+      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
+      return ExitCode.USAGE;
+    }
+    return null;
+  }
+
   /**
    * For --target vm, runs the command in a guest and returns its exit code; for local, null (the
    * caller runs it here).
    */
   Integer relayToVm(CommandSpec spec, String subcommand, Path out, Duration timeout) throws IOException {
-    if (target.equals("local")) {
-      return null;
-    }
-    if (!target.equals("vm")) {
-      spec.commandLine().getErr().println("hmmfuzz: --target is local or vm, not '" + target + "'");
-      return ExitCode.USAGE;
+    Integer bad = checkTarget(spec);
+    if (bad != null || target.equals("local")) {
+      return bad;
     }
     return VmRelay.run(subcommand, spec.commandLine().getParseResult().originalArgs(), kernel, out, timeout,
         spec.commandLine().getOut(), spec.commandLine().getErr());

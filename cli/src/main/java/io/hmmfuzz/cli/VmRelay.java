@@ -1,5 +1,6 @@
 package io.hmmfuzz.cli;
 
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,27 +16,25 @@ import java.util.stream.Stream;
 /**
  * Runs a subcommand inside a fresh guest ({@code --target vm}): the same command line with
  * {@code --target local}, its output directory redirected to the guest's writable share and copied
- * back afterwards. The host prints the guest's output as it comes and reports kernel console splats
- * (WARNING, BUG, Oops, ...) as findings of their own, saved beside the other results.
+ * back afterwards. The host prints the guest's output as it comes. Kernel reports the guest's command
+ * could not attribute to a program (the guest died, or the command reads no kernel log) are printed
+ * and saved beside the other results.
  */
 final class VmRelay {
   private VmRelay() {}
 
+  /** Options that belong to the host side and are not passed on to the guest's command. */
   private static final Set<String> HOST_ONLY = Set.of("--target", "--kernel", "--out");
 
-  static int run(String subcommand, List<String> originalArgs, Path kernel, Path out, Duration timeout,
-      PrintWriter w, PrintWriter err) throws IOException {
-    if (kernel == null) {
-      err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
-      return ExitCode.USAGE;
-    }
+  /** The subcommand's own arguments without {@code hostOnly} options (and their values). */
+  static List<String> guestArgs(String subcommand, List<String> originalArgs, Set<String> hostOnly) {
     List<String> args = new ArrayList<>();
     args.add(subcommand);
     boolean nameSeen = false;
     for (int i = 0; i < originalArgs.size(); i++) {
       String a = originalArgs.get(i);
       String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (HOST_ONLY.contains(name)) {
+      if (HOST_ONLY.contains(name) || hostOnly.contains(name)) {
         if (!a.contains("=")) {
           i++;
         }
@@ -49,37 +48,31 @@ final class VmRelay {
     }
     args.add("--target");
     args.add("local");
-    List<String> guestArgs = new ArrayList<>(args);
+    return args;
+  }
+
+  static int run(String subcommand, List<String> originalArgs, Path kernel, Path out, Duration timeout,
+      PrintWriter w, PrintWriter err) throws IOException {
+    if (kernel == null) {
+      err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+      return ExitCode.USAGE;
+    }
+    List<String> guestArgs = guestArgs(subcommand, originalArgs, Set.of());
     if (out != null) {
       guestArgs.add("--out");
       guestArgs.add("@SHARE@/out");
     }
-    GuestVm.Result r = GuestVm.run(kernel, guestArgs, timeout, line -> {
-      w.println(line);
-      w.flush();
-    }, line -> { });
+    GuestVm.Result r = boot(kernel, guestArgs, timeout, null, w);
     try {
-      w.printf("vm: %s, booted in %.1f s%s%n", r.booted() ? "guest ran" : "guest did not boot", r.bootSeconds(),
-          r.timedOut() ? ", killed after " + timeout + " (hang)" : "");
-      Path errFile = r.share().resolve("stderr");
-      if (Files.exists(errFile)) {
-        String e = Files.readString(errFile).strip();
-        if (!e.isEmpty()) {
-          err.println(e);
-        }
-      }
+      printErrors(r, err);
       int reports = r.consoleReports().size();
       if (out != null) {
-        copyBack(r.share().resolve("out"), out);
+        copyBack(r.share().resolve("out"), out, Set.of());
         for (int i = 0; i < reports; i++) {
-          Files.createDirectories(out);
-          Files.writeString(out.resolve("kernel-report-" + i + ".txt"), r.consoleReports().get(i));
+          Files.writeString(out.resolve("kernel-report-" + i + ".txt"), r.consoleReports().get(i).excerpt());
         }
       }
-      for (String rep : r.consoleReports()) {
-        w.println("KERNEL REPORT on the guest console (a finding):");
-        w.println(rep.strip());
-      }
+      printReports(r, w);
       if (!r.booted() || r.timedOut() || r.exitCode() < 0) {
         err.println("hmmfuzz: " + (r.timedOut() ? "the guest hung (killed after " + timeout + ")"
             : r.booted() ? "the guest ended without finishing the command" : "the VM did not boot") + "; console tail:");
@@ -92,14 +85,47 @@ final class VmRelay {
     }
   }
 
-  private static void copyBack(Path from, Path to) throws IOException {
+  /** One guest run of {@code guestArgs}, its output printed on {@code w} as it comes. */
+  static GuestVm.Result boot(Path kernel, List<String> guestArgs, Duration timeout, Duration stall, PrintWriter w)
+      throws IOException {
+    GuestVm.Result r = GuestVm.run(kernel, guestArgs, timeout, stall, line -> {
+      w.println(line);
+      w.flush();
+    }, line -> { });
+    w.printf("vm: %s, booted in %.1f s%s%n", r.booted() ? "guest ran" : "guest did not boot", r.bootSeconds(),
+        r.timedOut() ? ", killed after " + timeout : r.stalled() ? ", killed: no progress for " + stall + " (hang)" : "");
+    w.flush();
+    return r;
+  }
+
+  static void printErrors(GuestVm.Result r, PrintWriter err) throws IOException {
+    Path errFile = r.share().resolve("stderr");
+    if (Files.exists(errFile)) {
+      String e = Files.readString(errFile).strip();
+      if (!e.isEmpty()) {
+        err.println(e);
+        err.flush();
+      }
+    }
+  }
+
+  static void printReports(GuestVm.Result r, PrintWriter w) {
+    for (KernelReport rep : r.consoleReports()) {
+      w.println("KERNEL REPORT on the guest console: " + rep.title());
+      w.println(rep.excerpt().strip());
+    }
+    w.flush();
+  }
+
+  /** Copies the regular files of {@code from} into {@code to} (each atomically), except {@code skip}. */
+  static void copyBack(Path from, Path to, Set<String> skip) throws IOException {
+    Files.createDirectories(to);
     if (!Files.isDirectory(from)) {
       return;
     }
-    Files.createDirectories(to);
     try (Stream<Path> s = Files.list(from)) {
       for (Path f : (Iterable<Path>) s::iterator) {
-        if (Files.isRegularFile(f)) {
+        if (Files.isRegularFile(f) && !skip.contains(f.getFileName().toString())) {
           Path tmp = to.resolve(".tmp-" + f.getFileName());
           Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
           Files.move(tmp, to.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE,

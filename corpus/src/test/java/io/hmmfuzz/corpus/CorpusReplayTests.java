@@ -79,7 +79,7 @@ class CorpusReplayTests {
                 + ", this machine's " + r.fs() + " has " + t.capabilities().summary());
             assumeTrue(t.capabilities().testHmm() || r.program().ops().stream().noneMatch(op -> op.kind().device()),
                 "skipped: uses device ops and this kernel has no test_hmm");
-            RunResult res = new Runner(t, 1).run(r.program());
+            RunResult res = new Runner(t, r.viewEvery()).run(r.program());
             assumeTrue(!r.flaky(), () -> "expect=flaky: ran, " + (res.diverged() ? "diverged" : "did not diverge"));
             assertEquals(r.expectsDivergence(), res.diverged(),
                 res.diverged() ? res.divergence().render("hmmfuzz replay corpus/" + f) : "no divergence");

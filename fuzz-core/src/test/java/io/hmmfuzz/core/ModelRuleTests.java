@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.model.Outcome.Status;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Tag;
@@ -147,5 +148,87 @@ class ModelRuleTests {
     assertEquals(Errno.EINVAL, e.get(2).errno());
     assertEquals(Errno.EOPNOTSUPP, e.get(3).errno());
     assertEquals(Status.NOT_LIVE, e.get(4).status());
+  }
+
+  static Capabilities hmm(FsKind fs, boolean dax) {
+    return new Capabilities(KernelVersion.parse("6.1.192"), fs, 4096, 4096, fs == FsKind.XFS || fs == FsKind.XFS_DAX,
+        dax, dax, true, true, true);
+  }
+
+  static Outcome bytes(int value, byte... data) {
+    return Outcome.ok(value, data);
+  }
+
+  @Test
+  void onlyPrivateCopiesMigrateAndTheSnapshotThenAllowsTheDeviceEntryUntilACpuAccess() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x0 length=0x1\n"
+        + "migrate m0 offset=0x0 pages=0x2\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "load m0 offset=0x0 length=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "migrate-back m0 offset=0x0 pages=0x2\n"
+        + "migrate m0 offset=0x1000 pages=0x1\n"
+        + "migrate-back m0 offset=0x0 pages=0x2\n");
+    // R38: ok with the CPU's bytes, or ENOENT where an unmigrated page is no longer mirrored.
+    assertEquals(Status.OK, e.get(3).status());
+    assertTrue(e.get(3).allows(Outcome.error(Errno.ENOENT, 2)));
+    assertFalse(e.get(3).allows(Outcome.error(Errno.EFAULT, 14)));
+    assertTrue(e.get(4).allows(bytes(2, (byte) 0x22, (byte) 0x01)), "page 0 on the device, writable");
+    assertFalse(e.get(4).allows(bytes(2, (byte) 0x01, (byte) 0x22)), "page 1 was never copied: cannot migrate");
+    assertFalse(e.get(6).allows(bytes(2, (byte) 0x22, (byte) 0x01)), "the load brought page 0 back");
+    assertTrue(e.get(7).allows(Outcome.ok(0)));
+    assertFalse(e.get(7).allows(Outcome.ok(1)), "R39 nothing is left on the device");
+    assertFalse(e.get(9).allows(Outcome.ok(1)), "page 1 is page cache: it never migrates");
+  }
+
+  @Test
+  void migrationOfDaxOrUnreadableMappingsIsEinval() throws Exception {
+    List<Expected> e = run(hmm(FsKind.XFS_DAX, true), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "mprotect m0 prot=none\n"
+        + "migrate-back m0 offset=0x0 pages=0x1\n"
+        + "migrate m0 offset=0x1 pages=0x1\n");
+    assertTrue(e.get(2).allows(Outcome.error(Errno.EINVAL, 22)), "migrate_vma_setup: vma_is_dax");
+    assertTrue(e.get(4).allows(Outcome.error(Errno.EINVAL, 22)));
+    assertTrue(e.get(5).allows(Outcome.error(Errno.EINVAL, 22)), "R33 unaligned");
+  }
+
+  @Test
+  void exclusiveWriteFaultsPrivatePagesAndOnlyAnonymousOnesSucceed() throws Exception {
+    List<Expected> e = run(hmm(FsKind.XFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mmap m1 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "exclusive m0 offset=0x0 pages=0x2\n"
+        + "exclusive m1 offset=0x0 pages=0x2\n"
+        + "check-exclusive m1 offset=0x0 pages=0x1\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m1 offset=0x0 length=0x10\n"
+        + "check-exclusive m1 offset=0x0 pages=0x1\n"
+        + "check-exclusive m1 offset=0x1000 pages=0x1\n"
+        + "ftruncate f0 size=0x0\n"
+        + "exclusive m1 offset=0x0 pages=0x1\n");
+    assertTrue(e.get(3).allows(Outcome.error(Errno.EBUSY, 16)), "page-cache pages are not anonymous");
+    assertEquals(Status.OK, e.get(4).status());
+    assertTrue(e.get(5).allows(Outcome.error(Errno.EPERM, 1)));
+    assertTrue(e.get(5).allows(Outcome.ok(0)));
+    assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "the copy made by exclusive's write fault keeps the old bytes");
+    assertFalse(e.get(8).allows(Outcome.error(Errno.EPERM, 1)), "the CPU access restored page 0");
+    assertTrue(e.get(9).allows(Outcome.error(Errno.EPERM, 1)), "page 1 was not touched");
+    assertTrue(e.get(11).allows(Outcome.error(Errno.EBUSY, 16)), "beyond EOF the write fault fails");
+  }
+
+  @Test
+  void deviceReadsAndWritesLeaveDevicePagesWhereTheyAre() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "store m0 offset=0x0 length=0x1\n"
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "dread m0 offset=0x0 pages=0x1\n"
+        + "dwrite m0 offset=0x0\n"
+        + "migrate-back m0 offset=0x0 pages=0x1\n");
+    assertTrue(e.get(6).allows(Outcome.ok(1)), "hmm_range_fault reports the device's own pages without migrating them");
   }
 }

@@ -36,12 +36,27 @@ public final class Campaign {
    * @param out             where reproducers go
    * @param reliabilityRuns final runs of each reproducer
    * @param statusEvery     how often the listener gets a status
+   * @param maxPrograms     stop after this many programs (0: no limit), e.g. to reboot a guest every N
+   * @param stopOnKernelLog stop after a finding of the kernel-log kind (a tainted kernel is rebooted)
+   * @param inFlight        a file to hold the text of each program before it runs (null: none): what a
+   *                        host reads back as the last program of a guest that hung or crashed
+   * @param knownSignatures signatures already reported (by an earlier guest boot): counted, not shrunk again
    */
   public record Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
-      Duration statusEvery) {}
+      Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, Set<String> knownSignatures) {
+    public Settings {
+      knownSignatures = Set.copyOf(knownSignatures);
+    }
 
-  /** Counters of a campaign so far. */
-  public record Stats(long programs, long ops, int divergences, double seconds, Map<String, Long> outcomes) {
+    public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
+        Duration statusEvery) {
+      this(profile, seed, duration, viewEvery, out, reliabilityRuns, statusEvery, 0, false, null, Set.of());
+    }
+  }
+
+  /** Counters of a campaign so far; {@code repeats} are divergences with an already known signature. */
+  public record Stats(long programs, long ops, int divergences, long repeats, double seconds,
+      Map<String, Long> outcomes) {
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
     }
@@ -68,8 +83,9 @@ public final class Campaign {
     Capabilities caps = target.capabilities();
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     Tally tally = new Tally();
-    Runner runner = new Runner(target, settings.viewEvery(), tally);
-    Runner precise = new Runner(target, 1);
+    InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
+    Runner runner = new Runner(target, settings.viewEvery(), tally, inFlight);
+    Runner precise = new Runner(target, 1, null, inFlight);
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     Set<String> seen = new HashSet<>();
     long start = System.nanoTime();
@@ -78,14 +94,21 @@ public final class Campaign {
     long programs = 0;
     long ops = 0;
     int divergences = 0;
-    while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()) {
+    boolean kernelLogFinding = false;
+    long repeats = 0;
+    while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
+        && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
+        && !(kernelLogFinding && settings.stopOnKernelLog())) {
       long seed = seeds.nextLong();
       Program p = gen.generate(seed);
       RunResult r = runner.run(p);
       programs++;
       ops += r.opsExecuted();
-      if (r.diverged()) {
-        Reduction red = Reduction.of(precise, p, r.divergence(), settings.reliabilityRuns());
+      if (r.diverged() && settings.knownSignatures().contains(r.divergence().signature())) {
+        repeats++;
+        kernelLogFinding |= r.divergence().report() != null;
+      } else if (r.diverged()) {
+        Reduction red = Reduction.of(precise, runner, p, r.divergence(), settings.reliabilityRuns());
         String key = red.divergence().signature() + "\n" + ProgramText.print(red.program());
         if (seen.add(key)) {
           divergences++;
@@ -93,14 +116,15 @@ public final class Campaign {
           Path file = save(settings.out(), rep, red);
           listener.finding(new Finding(red, rep, file, seed));
         }
+        kernelLogFinding |= r.divergence().report() != null;
       }
       long now = System.nanoTime();
       if (now >= nextStatus) {
-        listener.status(new Stats(programs, ops, divergences, (now - start) / 1e9, Map.of()));
+        listener.status(new Stats(programs, ops, divergences, repeats, (now - start) / 1e9, Map.of()));
         nextStatus = now + settings.statusEvery().toNanos();
       }
     }
-    return new Stats(programs, ops, divergences, (System.nanoTime() - start) / 1e9, tally.snapshot());
+    return new Stats(programs, ops, divergences, repeats, (System.nanoTime() - start) / 1e9, tally.snapshot());
   }
 
   /**
@@ -133,12 +157,16 @@ public final class Campaign {
     h.put("profile", profile);
     h.put("reproduced", red.reproduced() + "/" + red.attempts());
     h.put("signature", red.divergence().signature());
+    if (red.viewEvery() != 1) {
+      h.put("view-every", Integer.toString(red.viewEvery()));
+    }
     h.put("expect", "divergence");
     return new Reproducer(h, List.of(red.divergence().render(null).stripTrailing()), red.program());
   }
 
   static Path save(Path dir, Reproducer rep, Reduction red) {
-    String sig = red.divergence().signature().replaceAll("[^a-z0-9-]+", "-");
+    String sig = red.divergence().signature().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-");
+    sig = sig.substring(0, Math.min(sig.length(), 64));
     String hash = Integer.toHexString(ProgramText.print(red.program()).hashCode() & 0xfffffff);
     try {
       return Corpus.save(dir, rep.fs() + "-" + sig + "-" + hash, rep);

@@ -43,6 +43,10 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     w.put(OpKind.DREAD, 8);
     w.put(OpKind.DWRITE, 8);
     w.put(OpKind.SNAPSHOT, 5);
+    w.put(OpKind.MIGRATE, 5);
+    w.put(OpKind.MIGRATE_BACK, 3);
+    w.put(OpKind.EXCLUSIVE, 3);
+    w.put(OpKind.CHECK_EXCLUSIVE, 2);
     return w;
   }
 
@@ -73,13 +77,31 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     return new Profile("reflink", w, 5, 40);
   }
 
+  /**
+   * The device mirror against the CPU page table: device reads, writes, snapshots, migration and
+   * exclusive access, with the mprotect and private copies that change what the device may hold.
+   * Without test_hmm these weights are not used (see {@link ProgramGenerator}).
+   */
+  public static Profile device() {
+    Map<OpKind, Integer> w = base();
+    w.put(OpKind.DREAD, 14);
+    w.put(OpKind.DWRITE, 14);
+    w.put(OpKind.SNAPSHOT, 8);
+    w.put(OpKind.MIGRATE, 14);
+    w.put(OpKind.MIGRATE_BACK, 6);
+    w.put(OpKind.EXCLUSIVE, 8);
+    w.put(OpKind.CHECK_EXCLUSIVE, 6);
+    w.put(OpKind.MPROTECT, 5);
+    return new Profile("device", w, 5, 40);
+  }
+
   /** Mostly invalid arguments: errno paths. */
   public static Profile errors() {
     return new Profile("errors", base(), 40, 30);
   }
 
   public static List<Profile> all() {
-    return List.of(standard(), eof(), reflink(), errors());
+    return List.of(standard(), eof(), reflink(), device(), errors());
   }
 
   public static Profile named(String name) {

@@ -11,6 +11,10 @@ import io.hmmfuzz.core.op.Clone;
 import io.hmmfuzz.core.op.DeviceRead;
 import io.hmmfuzz.core.op.DeviceWrite;
 import io.hmmfuzz.core.op.Snapshot;
+import io.hmmfuzz.core.op.Migrate;
+import io.hmmfuzz.core.op.MigrateBack;
+import io.hmmfuzz.core.op.Exclusive;
+import io.hmmfuzz.core.op.CheckExclusive;
 import io.hmmfuzz.core.op.Close;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Fsync;
@@ -181,7 +185,11 @@ public final class ProgramGenerator {
         return new Fsync(f.id());
       case DREAD:
       case DWRITE:
-      case SNAPSHOT: {
+      case SNAPSHOT:
+      case MIGRATE:
+      case MIGRATE_BACK:
+      case EXCLUSIVE:
+      case CHECK_EXCLUSIVE: {
         if (m == null) {
           return null;
         }
@@ -192,8 +200,15 @@ public final class ProgramGenerator {
         if (invalid(rng) && rng.nextInt(3) == 0) {
           n = 0;
         }
-        return k == OpKind.DREAD ? new DeviceRead(m.id(), off, n)
-            : k == OpKind.SNAPSHOT ? new Snapshot(m.id(), off, n) : new DeviceWrite(m.id(), off % page == 0 ? off : pg * page);
+        return switch (k) {
+          case DREAD -> new DeviceRead(m.id(), off, n);
+          case SNAPSHOT -> new Snapshot(m.id(), off, n);
+          case MIGRATE -> new Migrate(m.id(), off, n);
+          case MIGRATE_BACK -> new MigrateBack(m.id(), off, n);
+          case EXCLUSIVE -> new Exclusive(m.id(), off, n);
+          case CHECK_EXCLUSIVE -> new CheckExclusive(m.id(), off, n);
+          default -> new DeviceWrite(m.id(), off % page == 0 ? off : pg * page);
+        };
       }
       case MSYNC: {
         if (m == null) {

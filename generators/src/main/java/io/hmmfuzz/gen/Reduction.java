@@ -8,7 +8,9 @@ import io.hmmfuzz.core.run.Runner;
 /**
  * From a divergence to a reproducer (syzkaller pkg/repro's extract, minimize, reliability): re-run with
  * every view checked after every op to pin the first divergent op, shrink while the divergence keeps
- * its signature, then re-run the result several times and record how often it reproduces.
+ * its signature, then re-run the result several times and record how often it reproduces. The views
+ * are operations too (a CPU view faults pages in and migrates device pages back), so a divergence that
+ * needs them away is re-run, shrunk and recorded with the views as the campaign checked them.
  *
  * @param program      the minimal program (the original if it never reproduced)
  * @param divergence   the divergence of the minimal program (the original's if it never reproduced)
@@ -16,34 +18,49 @@ import io.hmmfuzz.core.run.Runner;
  * @param attempts     final runs
  * @param candidates   shrink candidates run
  * @param millis       time spent
+ * @param viewEvery    the view interval the reduction ran with (1 unless only the campaign's reproduced)
  */
 public record Reduction(Program program, Divergence divergence, int reproduced, int attempts, int candidates,
-    long millis) {
+    long millis, int viewEvery) {
 
   public static Reduction of(Runner precise, Program original, Divergence found, int attempts) {
+    return of(precise, null, original, found, attempts);
+  }
+
+  /** As above; {@code asFound} (may be null) is the campaign's runner, tried if the precise one never diverges. */
+  public static Reduction of(Runner precise, Runner asFound, Program original, Divergence found, int attempts) {
     long t0 = System.nanoTime();
     Divergence pinned = null;
     for (int i = 0; i < 3 && pinned == null; i++) {
       pinned = precise.run(original).divergence();
     }
-    if (pinned == null) {
-      return new Reduction(original, found, 0, 0, 3, (System.nanoTime() - t0) / 1_000_000);
+    for (int i = 0; asFound != null && i < 3 && pinned == null; i++) {
+      pinned = asFound.run(original).divergence();
+      if (pinned != null) {
+        precise = asFound;
+      }
     }
+    if (pinned == null) {
+      return new Reduction(original, found, 0, 0, asFound == null ? 3 : 6, (System.nanoTime() - t0) / 1_000_000,
+          precise.viewEvery());
+    }
+    Runner runner = precise;
     String signature = pinned.signature();
     Shrinker shrinker = new Shrinker(p -> {
-      RunResult r = precise.run(p);
+      RunResult r = runner.run(p);
       return r.diverged() && r.divergence().signature().equals(signature);
     });
     Program minimal = shrinker.shrink(original, pinned.opIndex());
     Divergence last = pinned;
     int ok = 0;
     for (int i = 0; i < attempts; i++) {
-      RunResult r = precise.run(minimal);
+      RunResult r = runner.run(minimal);
       if (r.diverged() && r.divergence().signature().equals(signature)) {
         ok++;
         last = r.divergence();
       }
     }
-    return new Reduction(minimal, last, ok, attempts, shrinker.runs() + 3, (System.nanoTime() - t0) / 1_000_000);
+    return new Reduction(minimal, last, ok, attempts, shrinker.runs() + 3, (System.nanoTime() - t0) / 1_000_000,
+        runner.viewEvery());
   }
 }

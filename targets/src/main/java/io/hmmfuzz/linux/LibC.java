@@ -16,9 +16,18 @@ final class LibC {
 
   private LibC() {}
 
+  /** errno of the last call on this thread. */
+  static int errno() {
+    return Native.getLastError();
+  }
+
   static native int open(String path, int flags, int mode);
 
   static native int close(int fd);
+
+  static native long read(int fd, byte[] buf, long count);
+
+  static native long lseek(int fd, long offset, int whence);
 
   static native long pread(int fd, byte[] buf, long count, long offset);
 

@@ -25,6 +25,12 @@ final class LinuxAbi {
   static final int O_CREATE_FRESH = Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL | Fcntl.O_CLOEXEC;
   static final int O_READ_ONLY = Fcntl.O_RDONLY | Fcntl.O_CLOEXEC;
 
+  /** include/uapi/asm-generic/fcntl.h O_NONBLOCK; include/uapi/linux/fs.h SEEK_END. */
+  static final int O_NONBLOCK = 0x800;
+  static final int SEEK_END = 2;
+  /** The kernel log, one record per read (Documentation/ABI/testing/dev-kmsg). */
+  static final String KMSG = "/dev/kmsg";
+
   static final int MAP_SHARED = Mman.MAP_SHARED;
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;
   static final int MAP_SHARED_VALIDATE = Mman.MAP_SHARED_VALIDATE;
@@ -118,6 +124,7 @@ final class LinuxAbi {
     errno(Errno.EFBIG, ErrNo.EFBIG);
     errno(Errno.ENOSPC, ErrNo.ENOSPC);
     errno(Errno.EROFS, ErrNo.EROFS);
+    errno(Errno.EPIPE, ErrNo.EPIPE);
     errno(Errno.EOVERFLOW, ErrNo.EOVERFLOW);
     errno(Errno.EOPNOTSUPP, ErrNo.EOPNOTSUPP);
     errno(Errno.EDQUOT, ErrNo.EDQUOT);

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.KernelVersion;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
@@ -14,6 +15,7 @@ import io.hmmfuzz.core.exec.TargetUnavailableException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,10 +26,12 @@ public final class LinuxTarget implements Target {
   private final ScratchFilesystem scratch;
   private final Capabilities caps;
   private final AtomicInteger sessions = new AtomicInteger();
+  private final KernelLog log;
 
   private LinuxTarget(ScratchFilesystem scratch, Capabilities caps) {
     this.scratch = scratch;
     this.caps = caps;
+    this.log = KernelLog.open();
   }
 
   /** Makes the scratch filesystem and probes it; TargetUnavailableException names what is missing. */
@@ -39,6 +43,11 @@ public final class LinuxTarget implements Target {
       fs.close();
       throw e;
     }
+  }
+
+  /** Whether reports the kernel logs (WARNING, BUG, ...) are read and become findings: /dev/kmsg is readable. */
+  public boolean kernelLogWatched() {
+    return log != null;
   }
 
   /** Whether this kernel offers the test_hmm device mirror. */
@@ -119,7 +128,8 @@ public final class LinuxTarget implements Target {
 
   @Override
   public String describe() {
-    return "linux " + caps.kernel() + ", " + scratch.describe();
+    return "linux " + caps.kernel() + ", " + scratch.describe()
+        + (log == null ? ", kernel log not readable (reports of WARNING/BUG are not checked; run as root)" : "");
   }
 
   @Override
@@ -138,6 +148,11 @@ public final class LinuxTarget implements Target {
       }
 
       @Override
+      public List<KernelReport> kernelReports() {
+        return log == null ? List.of() : log.reports();
+      }
+
+      @Override
       public void close() {
         kernel.close();
         ScratchFilesystem.deleteTree(dir);
@@ -147,6 +162,9 @@ public final class LinuxTarget implements Target {
 
   @Override
   public void close() {
+    if (log != null) {
+      log.close();
+    }
     scratch.close();
   }
 }

@@ -8,6 +8,10 @@ import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +44,15 @@ public final class PlantedBugKernel implements Kernel {
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
      */
     DEVICE_KEEPS_PAGE_AFTER_TRUNCATE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        ftruncate f0 size=0x0
+        """),
+    /**
+     * A truncate that shrinks a mapped file logs a kernel WARNING (written to /dev/kmsg as the kernel
+     * would print it) and otherwise behaves: found only through the kernel log, as a finding of its own.
+     */
+    TRUNCATE_OF_MAPPED_FILE_WARNS("""
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
@@ -76,6 +89,18 @@ public final class PlantedBugKernel implements Kernel {
     this.bug = bug;
   }
 
+  /** Logs a WARNING report the way the kernel prints one, one /dev/kmsg record per line. */
+  private static void warn(String where) {
+    try {
+      for (String line : List.of("------------[ cut here ]------------", "WARNING: CPU: 0 PID: 1 at " + where,
+          "---[ end trace 0000000000000000 ]---")) {
+        Files.writeString(Path.of(LinuxAbi.KMSG), line + "\n");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the planted WARNING to " + LinuxAbi.KMSG, e);
+    }
+  }
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
@@ -83,6 +108,12 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult ftruncate(int fd, long length) {
+    if (bug == Bug.TRUNCATE_OF_MAPPED_FILE_WARNS && mappings.stream().anyMatch(m -> m.fd == fd)) {
+      SysResult size = real.fileSize(fd);
+      if (!size.failed() && length >= 0 && length < size.value()) {
+        warn("planted/hmmfuzz.c:1 planted_truncate_of_mapped_file+0x0/0x10");
+      }
+    }
     if (bug != Bug.TRUNCATE_KEEPS_TAIL || length <= 0 || length % 4096 == 0) {
       return real.ftruncate(fd, length);
     }

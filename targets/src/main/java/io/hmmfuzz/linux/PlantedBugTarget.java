@@ -30,6 +30,11 @@ public final class PlantedBugTarget implements Target {
       }
 
       @Override
+      public java.util.List<io.hmmfuzz.core.exec.KernelReport> kernelReports() {
+        return s.kernelReports();
+      }
+
+      @Override
       public void close() {
         s.close();
       }

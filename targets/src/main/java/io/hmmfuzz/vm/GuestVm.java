@@ -2,7 +2,9 @@ package io.hmmfuzz.vm;
 
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.linux.Commands;
+import io.hmmfuzz.linux.ConsoleWatch;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,8 +28,16 @@ import java.util.function.Consumer;
  */
 public final class GuestVm {
   /** What a guest run produced. */
-  public record Result(boolean booted, double bootSeconds, boolean timedOut, int exitCode, Path share,
-      List<String> consoleReports, List<String> consoleTail) {}
+  public record Result(boolean booted, double bootSeconds, boolean timedOut, boolean stalled, int exitCode,
+      Path share, List<KernelReport> consoleReports, List<String> consoleTail) {}
+
+  /**
+   * In the writable share: the program the guest is running, rewritten before each run (a command's
+   * {@code --in-flight}); with the guest's output, its heartbeat.
+   */
+  public static final String IN_FLIGHT = "in-flight.repro";
+  /** How long a guest may make no progress after a kernel report on its console before it counts as stuck. */
+  static final Duration REPORT_STALL = Duration.ofSeconds(20);
 
   public static final String MAIN_CLASS = "io.hmmfuzz.cli.Main";
   public static final String MEMORY = "3G";
@@ -59,10 +69,12 @@ public final class GuestVm {
   /**
    * Runs {@code hmmfuzzArgs} in a fresh guest ({@code @SHARE@} in an argument stands for the writable
    * share's path). The share directory (for results) stays for the caller
-   * to read and is returned in the result; the caller deletes it.
+   * to read and is returned in the result; the caller deletes it. The guest is killed after
+   * {@code timeout}, or once booted when neither its output nor {@link #IN_FLIGHT} changed for
+   * {@code stall} (null: no such check), or for {@link #REPORT_STALL} after a kernel report: a hang.
    */
-  public static Result run(Path bzImage, List<String> hmmfuzzArgs, Duration timeout, Consumer<String> guestOut,
-      Consumer<String> console) throws IOException {
+  public static Result run(Path bzImage, List<String> hmmfuzzArgs, Duration timeout, Duration stall,
+      Consumer<String> guestOut, Consumer<String> console) throws IOException {
     Path qemu = Commands.find("qemu-system-x86_64");
     if (qemu == null) {
       throw new TargetUnavailableException("qemu-system-x86_64 not found: apt-get install qemu-system-x86");
@@ -119,14 +131,32 @@ public final class GuestVm {
     reader.setDaemon(true);
     reader.start();
     Path stdout = share.resolve("stdout");
+    Path inFlight = share.resolve(IN_FLIGHT);
     long offset = 0;
     boolean timedOut = false;
+    boolean stalled = false;
     long deadline = t0 + timeout.toNanos();
+    long lastProgress = System.nanoTime();
+    long lastBeat = -1;
     try {
       while (p.isAlive()) {
+        long before = offset;
         offset = follow(stdout, offset, guestOut);
-        if (System.nanoTime() > deadline) {
-          timedOut = true;
+        long beat = Files.exists(inFlight) ? Files.getLastModifiedTime(inFlight).toMillis() : -1;
+        long now = System.nanoTime();
+        if (offset != before || beat != lastBeat || boot[0] < 0) {
+          lastProgress = now;
+          lastBeat = beat;
+        }
+        // After a kernel report on the console (an Oops kills the task in the kernel, and the JVM waits
+        // for it forever) a short stall is enough.
+        long limit = stall == null ? Long.MAX_VALUE : stall.toNanos();
+        if (!watch.reports().isEmpty()) {
+          limit = Math.min(limit, REPORT_STALL.toNanos());
+        }
+        if (now > deadline || now - lastProgress > limit) {
+          timedOut = now > deadline;
+          stalled = !timedOut;
           p.destroyForcibly();
           break;
         }
@@ -146,7 +176,7 @@ public final class GuestVm {
     synchronized (tail) {
       t = List.copyOf(tail);
     }
-    return new Result(boot[0] >= 0, boot[0], timedOut, code, share, watch.reports(), t);
+    return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, watch.reports(), t);
   }
 
   /**

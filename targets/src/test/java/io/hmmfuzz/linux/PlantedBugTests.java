@@ -48,4 +48,15 @@ class PlantedBugTests {
       assertTrue(red.divergence().signature().contains("view"), red.divergence().signature());
     }
   }
+
+  @Test
+  void aKernelWarningIsAFindingOfItsOwnFoundThroughTheKernelLogAndShrunk() {
+    try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
+      assumeTrue(t.kernelLogWatched() && java.nio.file.Files.isWritable(java.nio.file.Path.of("/dev/kmsg")),
+          "needs root: /dev/kmsg must be readable and writable");
+      Reduction red = findAndShrink(t, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS, Profile.eof());
+      assertEquals("kernel:WARNING: at planted/hmmfuzz.c:1 planted_truncate_of_mapped_file",
+          red.divergence().signature());
+    }
+  }
 }

@@ -138,8 +138,10 @@ public final class Execution {
     if (s.failed()) {
       return Outcome.of(s, false);
     }
-    return cmd == DeviceCommand.READ || cmd == DeviceCommand.SNAPSHOT ? Outcome.ok(s.value(), buf)
-        : Outcome.ok(s.value());
+    return switch (cmd) {
+      case READ, SNAPSHOT, MIGRATE_TO_DEV, EXCLUSIVE -> Outcome.ok(s.value(), buf);
+      default -> Outcome.ok(s.value());
+    };
   }
 
   /** The file view: fstat's st_size and pread of [0, size), through a read-only fd if the program closed it. */

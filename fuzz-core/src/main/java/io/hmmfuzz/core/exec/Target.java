@@ -20,6 +20,11 @@ public interface Target extends AutoCloseable {
   interface Session extends AutoCloseable {
     Kernel kernel();
 
+    /** Reports the kernel logged since the last call (none where the target cannot read the kernel log). */
+    default java.util.List<KernelReport> kernelReports() {
+      return java.util.List.of();
+    }
+
     @Override
     void close();
   }

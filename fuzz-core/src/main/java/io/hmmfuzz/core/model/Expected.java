@@ -9,18 +9,26 @@ import java.util.Set;
 /**
  * The set of outcomes the model allows for one op or view: an exact status, value, errno and signal,
  * and per data byte the allowed set of {@link Cells}. {@code rule} names the semantics rule (R#, see
- * the notes on Linux semantics) that decided it, for reports.
+ * the notes on Linux semantics) that decided it, for reports. Where the kernel's state is hidden from
+ * the model (which pages the device mirror still holds), {@link #or} adds a named alternative: the
+ * outcome must match this one or the alternative.
  */
 public record Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule,
-    List<Set<Byte>> choices) {
+    List<Set<Byte>> choices, Expected orElse) {
 
   public Expected(Status status, long value, Errno errno, Signal signal, Cells data, String rule) {
-    this(status, value, errno, signal, data, rule, null);
+    this(status, value, errno, signal, data, rule, null, null);
+  }
+
+  /** This outcome, or else {@code alternative}. */
+  public Expected or(Expected alternative) {
+    return new Expected(status, value, errno, signal, data, rule, choices,
+        orElse == null ? alternative : orElse.or(alternative));
   }
 
   /** OK with one byte per entry, each any member of its set (test_hmm SNAPSHOT, R37). */
   public static Expected okChoices(long value, List<Set<Byte>> choices, String rule) {
-    return new Expected(Status.OK, value, null, Signal.NONE, null, rule, List.copyOf(choices));
+    return new Expected(Status.OK, value, null, Signal.NONE, null, rule, List.copyOf(choices), null);
   }
 
   public static Expected ok(long value, String rule) {
@@ -45,6 +53,10 @@ public record Expected(Status status, long value, Errno errno, Signal signal, Ce
 
   /** Whether {@code actual} is one of the allowed outcomes. */
   public boolean allows(Outcome actual) {
+    return matches(actual) || (orElse != null && orElse.allows(actual));
+  }
+
+  private boolean matches(Outcome actual) {
     if (actual.status() != status) {
       return false;
     }
@@ -92,6 +104,7 @@ public record Expected(Status status, long value, Errno errno, Signal signal, Ce
       case SIGNAL -> signal + " at +0x" + Long.toHexString(value);
       case NOT_LIVE -> "not live";
     };
-    return s + "  [" + rule + "]";
+    s = s + "  [" + rule + "]";
+    return orElse == null ? s : s + "\n      or " + orElse.describe();
   }
 }

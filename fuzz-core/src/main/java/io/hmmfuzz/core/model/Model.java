@@ -86,13 +86,23 @@ public final class Model {
   public void unmap(ModelMapping m) {
     m.live = false;
     m.cowPages.clear();
+    m.maybeOnDevice.clear();
+    m.maybeExclusive.clear();
   }
 
   public void close(ModelFile f) {
     f.open = false;
   }
 
+  /**
+   * mprotect to a new protection invalidates the mirror over the VMA (mm/mprotect.c change_protection,
+   * MMU_NOTIFY_PROTECTION_VMA), so no page stays exclusive to the device (lib/test_hmm.c dmirror_interval_invalidate); device-private entries
+   * stay on the device, made read-only (change_pte_range). Same protection: mprotect_fixup returns early.
+   */
   public void protect(ModelMapping m, Prot prot) {
+    if (prot != m.prot) {
+      m.maybeExclusive.clear();
+    }
     m.prot = prot;
   }
 
@@ -198,6 +208,8 @@ public final class Model {
     for (ModelMapping m : mappings.values()) {
       if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
         m.cowPages.entrySet().removeIf(e -> (m.offset / page + e.getKey()) >= firstGone);
+        m.maybeOnDevice.removeIf(p -> m.offset / page + p >= firstGone);
+        m.maybeExclusive.removeIf(p -> m.offset / page + p >= firstGone);
       }
     }
   }
@@ -256,12 +268,16 @@ public final class Model {
     while (pos < off + len) {
       Signal s = faultAt(m, pos, false);
       if (s != Signal.NONE) {
-        return Expected.signal(s, pos - off, visible(m, off, (int) (pos - off)),
+        Cells before = visible(m, off, (int) (pos - off));
+        faulted(m, off, pos - off);
+        return Expected.signal(s, pos - off, before,
             s == Signal.SIGBUS ? "R7 SIGBUS: page wholly beyond EOF" : "R5 SIGSEGV: no read permission");
       }
       pos = nextPage(pos);
     }
-    return Expected.ok(len, visible(m, off, len), "R9/R10/R12 bytes through the mapping");
+    Cells seen = visible(m, off, len);
+    faulted(m, off, len);
+    return Expected.ok(len, seen, "R9/R10/R12 bytes through the mapping");
   }
 
   /**
@@ -270,6 +286,15 @@ public final class Model {
    * page (R13). PRIVATE: copy-on-write of the page's current content first (R10, U7).
    */
   public Expected store(ModelMapping m, long off, int len, int op) {
+    return store(m, off, len, op, true);
+  }
+
+  /**
+   * A store as above; {@code cpu} false for a device write, which writes a page on this device's
+   * private memory in place instead of migrating it back (mm/hmm.c hmm_vma_handle_pte reports the
+   * caller's own device-private pages without faulting).
+   */
+  public Expected store(ModelMapping m, long off, int len, int op, boolean cpu) {
     ModelFile f = files.get(m.file);
     long pos = off;
     while (pos < off + len) {
@@ -279,6 +304,11 @@ public final class Model {
             s == Signal.SIGBUS ? "R7/R8 SIGBUS: store to a page wholly beyond EOF" : "R5 SIGSEGV: no write permission");
       }
       long next = Math.min(nextPage(pos), off + len);
+      if (cpu) {
+        faulted(m, pos, 1);
+      } else {
+        deviceFaulted(m, pos, 1);
+      }
       if (m.sharing == Sharing.SHARED) {
         writeTagged(f, m.offset + pos, next - pos, op);
       } else {
@@ -295,6 +325,64 @@ public final class Model {
       pos = next;
     }
     return Expected.ok(len, "R9/R10 store");
+  }
+
+  /**
+   * A CPU access to the pages of
+   * [off, off+len) of m: a device-private page migrates back to system memory (R38: the page's
+   * dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c dmirror_devmem_fault), and a device-exclusive entry
+   * is restored, which invalidates the mirror's atomic entry ( mm/memory.c
+   * remove_device_exclusive_entry, MMU_NOTIFY_EXCLUSIVE with no owner).
+   */
+  public void faulted(ModelMapping m, long off, long len) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.maybeOnDevice.remove(p);
+      m.maybeExclusive.remove(p);
+    }
+  }
+
+  /**
+   * A device fault (hmm_range_fault) on the pages of [off, off+len) of m: a device-exclusive entry is
+   * restored as for a CPU fault, but this device's own private pages are reported as they are, not
+   * migrated back (mm/hmm.c hmm_vma_handle_pte, dev_private_owner).
+   */
+  public void deviceFaulted(ModelMapping m, long off, long len) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.maybeExclusive.remove(p);
+    }
+  }
+
+  /**
+   * A write fault on page {@code pageIdx} of m without a store (get_user_pages with FOLL_WRITE): a
+   * MAP_PRIVATE page is copied on write with its current content (R10), a shared one stays as it is.
+   */
+  public void writeFault(ModelMapping m, long pageIdx) {
+    faulted(m, pageIdx * page, 1);
+    if (m.sharing == Sharing.PRIVATE && !m.cowPages.containsKey(pageIdx)) {
+      m.cowPages.put(pageIdx, visible(m, pageIdx * page, page));
+    }
+  }
+
+  /** Pages of m that may be in device-private memory (R38). */
+  public boolean maybeOnDevice(ModelMapping m, long pageIdx) {
+    return m.maybeOnDevice.contains(pageIdx);
+  }
+
+  public void markMaybeOnDevice(ModelMapping m, long pageIdx) {
+    m.maybeOnDevice.add(pageIdx);
+  }
+
+  /** After HMM_DMIRROR_MIGRATE_TO_SYS every device-private page of the range is back (R39). */
+  public void backFromDevice(ModelMapping m, long pageIdx) {
+    m.maybeOnDevice.remove(pageIdx);
+  }
+
+  public boolean maybeExclusive(ModelMapping m, long pageIdx) {
+    return m.maybeExclusive.contains(pageIdx);
+  }
+
+  public void markMaybeExclusive(ModelMapping m, long pageIdx) {
+    m.maybeExclusive.add(pageIdx);
   }
 
   private long nextPage(long pos) {

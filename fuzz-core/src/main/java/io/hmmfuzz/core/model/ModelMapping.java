@@ -5,10 +5,13 @@ import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One VMA in the model: where it maps, its protection, and for MAP_PRIVATE the pages it has copied on
- * write (R10), keyed by page index within the mapping.
+ * write (R10), keyed by page index within the mapping. The device mirror's hidden state about those
+ * anonymous copies is kept as "may be" sets (R38, and for exclusive access mm/rmap.c make_device_exclusive_range): pages that may have migrated to device-private
+ * memory, and pages the device may hold for exclusive access.
  */
 public final class ModelMapping {
   final MapId id;
@@ -20,6 +23,8 @@ public final class ModelMapping {
   Prot prot;
   boolean live = true;
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
+  final TreeSet<Long> maybeOnDevice = new TreeSet<>();
+  final TreeSet<Long> maybeExclusive = new TreeSet<>();
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
     this.id = id;

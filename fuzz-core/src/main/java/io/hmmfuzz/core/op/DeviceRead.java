@@ -3,6 +3,7 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
@@ -13,7 +14,7 @@ import java.util.List;
  * HMM_DMIRROR_READ of {@code pages} pages at {@code offset} of the mapping: the device mirror faults
  * them like CPU reads (hmm_range_fault) and returns what the CPU would read (R34, R40a).
  */
-public record DeviceRead(MapId map, long offset, int pages) implements Op {
+public record DeviceRead(MapId map, long offset, int pages) implements Op, DevicePages {
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
@@ -31,10 +32,13 @@ public record DeviceRead(MapId map, long offset, int pages) implements Op {
     }
     for (int p = 0; p < pages; p++) {
       if (model.faultAt(m, offset + (long) p * page, false) != io.hmmfuzz.core.Signal.NONE) {
+        model.deviceFaulted(m, offset, (long) p * page);
         return Expected.error(Errno.EFAULT, "R34 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
       }
     }
-    return Expected.ok(pages, model.visible(m, offset, pages * page), "R34/R40a the device reads what the CPU reads");
+    Cells seen = model.visible(m, offset, pages * page);
+    model.deviceFaulted(m, offset, (long) pages * page);
+    return Expected.ok(pages, seen, "R34/R40a the device reads what the CPU reads");
   }
 
   @Override

@@ -34,7 +34,7 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     if (model.faultAt(m, offset, true) != Signal.NONE) {
       return Expected.error(Errno.EFAULT, "R35 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
     }
-    model.store(m, offset, model.page(), index);
+    model.store(m, offset, model.page(), index, false);
     return Expected.ok(1, "R35 device write = write fault + store of the page (COW on MAP_PRIVATE)");
   }
 

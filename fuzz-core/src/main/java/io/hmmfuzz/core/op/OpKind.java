@@ -30,7 +30,11 @@ public enum OpKind {
   ZERO_RANGE(ZeroRange.class),
   DREAD(DeviceRead.class, true),
   DWRITE(DeviceWrite.class, true),
-  SNAPSHOT(Snapshot.class, true);
+  SNAPSHOT(Snapshot.class, true),
+  MIGRATE(Migrate.class, true),
+  MIGRATE_BACK(MigrateBack.class, true),
+  EXCLUSIVE(Exclusive.class, true),
+  CHECK_EXCLUSIVE(CheckExclusive.class, true);
 
   private final Class<? extends Op> type;
   private final RecordComponent[] components;

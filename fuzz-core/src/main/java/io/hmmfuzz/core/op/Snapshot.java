@@ -10,6 +10,7 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,12 +21,13 @@ import java.util.Set;
  * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
  * a few pages, never a PMD, so no PMD bit.
  */
-public record Snapshot(MapId map, long offset, int pages) implements Op {
+public record Snapshot(MapId map, long offset, int pages) implements Op, DevicePages {
   static final byte ERROR = (byte) 0xff;
   static final byte NONE = 0x00;
   static final byte READ = 0x01;
   static final byte WRITE = 0x02;
   static final byte ZERO_READ = 0x11;
+  static final byte DEV_PRIVATE_LOCAL = 0x20;
 
   @Override
   public Expected model(Model model, int index) {
@@ -47,11 +49,21 @@ public record Snapshot(MapId map, long offset, int pages) implements Op {
       } else {
         boolean anon = m.sharing() == Sharing.PRIVATE && model.copied(m, off / page);
         boolean canWrite = m.prot().writable() && (m.sharing() == Sharing.SHARED || anon);
+        Set<Byte> allowed = new HashSet<>();
         if (model.caps().dax() && !anon) {
-          choices.add(canWrite ? Set.of(NONE, READ, WRITE, ZERO_READ) : Set.of(NONE, READ, ZERO_READ));
+          allowed.addAll(canWrite ? Set.of(NONE, READ, WRITE, ZERO_READ) : Set.of(NONE, READ, ZERO_READ));
         } else {
-          choices.add(canWrite ? Set.of(NONE, READ, WRITE) : Set.of(NONE, READ));
+          allowed.addAll(canWrite ? Set.of(NONE, READ, WRITE) : Set.of(NONE, READ));
         }
+        if (model.maybeOnDevice(m, off / page)) {
+          // R37/R38: a page on this device's private memory; any mprotect since makes its entry
+          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry).
+          allowed.add((byte) (DEV_PRIVATE_LOCAL | READ));
+          if (m.prot().writable()) {
+            allowed.add((byte) (DEV_PRIVATE_LOCAL | WRITE));
+          }
+        }
+        choices.add(Set.copyOf(allowed));
       }
     }
     return Expected.okChoices(pages, choices, "R37 snapshot: allowed PTE states per page");

@@ -59,6 +59,16 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
   }
 
   /** A finding that depends on state outside the program (expect=flaky): replay may or may not diverge. */
+  /**
+   * How often the views are checked when replaying: every op ({@code 1}) unless the header's
+   * {@code view-every} says otherwise, for findings that need the views' own faults to stay away (a CPU
+   * view migrates device pages back).
+   */
+  public int viewEvery() {
+    String v = header.get("view-every");
+    return v == null ? 1 : Integer.parseInt(v);
+  }
+
   public boolean flaky() {
     return "flaky".equals(header.get("expect"));
   }

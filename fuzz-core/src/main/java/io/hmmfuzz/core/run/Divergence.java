@@ -1,6 +1,7 @@
 package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Outcome;
@@ -28,12 +29,26 @@ import java.util.List;
  * @param actual     what the target did
  * @param dataFile   the file the compared bytes belong to (null if none)
  * @param dataBase   the file offset of the first compared byte
+ * @param report     the kernel's own report, for a finding of that kind (then expected and actual are null)
  */
 public record Divergence(int opIndex, String subject, Expected expected, Outcome actual, Program program,
-    Capabilities caps, FileId dataFile, long dataBase) {
+    Capabilities caps, FileId dataFile, long dataBase, KernelReport report) {
+
+  public Divergence(int opIndex, String subject, Expected expected, Outcome actual, Program program,
+      Capabilities caps, FileId dataFile, long dataBase) {
+    this(opIndex, subject, expected, actual, program, caps, dataFile, dataBase, null);
+  }
+
+  /** The kernel logged a report (WARNING, BUG, ...) during op {@code opIndex} or the views after it. */
+  public static Divergence kernelReport(int opIndex, KernelReport report, Program program, Capabilities caps) {
+    return new Divergence(opIndex, "kernel log", null, null, program, caps, null, 0, report);
+  }
 
   /** What kind of disagreement this is, stable under shrinking: the shrinker keeps programs with the same signature. */
   public String signature() {
+    if (report != null) {
+      return "kernel:" + report.title();
+    }
     String where = subject.equals("op") ? "op:" + program.op(opIndex).kind().id()
         : subject.startsWith("view f") ? "file-view" : "mapping-view";
     return where + ":" + mismatchClass();
@@ -52,7 +67,7 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
 
   /** The file offset of the first byte that differs, or -1. */
   public long firstBadOffset() {
-    if (expected.data() == null || actual.data() == null || dataFile == null) {
+    if (report != null || expected.data() == null || actual.data() == null || dataFile == null) {
       return -1;
     }
     int i = expected.data().firstMismatch(actual.data());
@@ -64,9 +79,14 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
     Op op = program.op(opIndex);
     sb.append("DIVERGENCE at op ").append(opIndex).append(" of ").append(program.size()).append(": ")
         .append(ProgramText.print(op)).append('\n');
-    sb.append("  checked:  ").append(subject.equals("op") ? "the op's own outcome" : subject).append('\n');
-    sb.append("  expected: ").append(expected.describe()).append('\n');
-    sb.append("  actual:   ").append(actual.describe()).append('\n');
+    if (report != null) {
+      sb.append("  KERNEL REPORT: ").append(report.title()).append('\n');
+      report.excerpt().lines().limit(40).forEach(l -> sb.append("    | ").append(l).append('\n'));
+    } else {
+      sb.append("  checked:  ").append(subject.equals("op") ? "the op's own outcome" : subject).append('\n');
+      sb.append("  expected: ").append(expected.describe()).append('\n');
+      sb.append("  actual:   ").append(actual.describe()).append('\n');
+    }
     sb.append("  kernel ").append(caps.kernel()).append(", ").append(caps.fs().id()).append(", page ")
         .append(caps.pageSize()).append(", block ").append(caps.blockSize()).append(", ").append(caps.summary())
         .append('\n');

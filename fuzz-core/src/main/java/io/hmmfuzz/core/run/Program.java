@@ -2,9 +2,8 @@ package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.Clone;
-import io.hmmfuzz.core.op.DeviceRead;
+import io.hmmfuzz.core.op.DevicePages;
 import io.hmmfuzz.core.op.DeviceWrite;
-import io.hmmfuzz.core.op.Snapshot;
 import io.hmmfuzz.core.op.Close;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Layout;
@@ -136,14 +135,8 @@ public record Program(List<Op> ops) implements Layout {
     if (op instanceof Store s) {
       return access(s.offset(), s.length(), mapped.get(s.map()));
     }
-    if (op instanceof DeviceRead d) {
+    if (op instanceof DevicePages d) {
       return deviceRange(d.offset(), d.pages(), mapped.get(d.map()));
-    }
-    if (op instanceof Snapshot d) {
-      return deviceRange(d.offset(), d.pages(), mapped.get(d.map()));
-    }
-    if (op instanceof DeviceWrite d) {
-      return deviceRange(d.offset(), 1, mapped.get(d.map()));
     }
     if (op instanceof Pwrite w) {
       String r = range("offset", w.offset(), -1, MAX_FILE);

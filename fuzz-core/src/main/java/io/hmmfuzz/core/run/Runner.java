@@ -2,6 +2,7 @@ package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.core.model.Expected;
@@ -16,6 +17,8 @@ import io.hmmfuzz.core.op.Load;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Pread;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
@@ -27,6 +30,7 @@ public final class Runner {
   private final Target target;
   private final int viewEvery;
   private final Tally tally;
+  private final Consumer<Program> onStart;
 
   public Runner(Target target, int viewEvery) {
     this(target, viewEvery, null);
@@ -34,12 +38,22 @@ public final class Runner {
 
   /** A runner that also counts each op's actual outcome in {@code tally}. */
   public Runner(Target target, int viewEvery, Tally tally) {
+    this(target, viewEvery, tally, null);
+  }
+
+  /** As above; {@code onStart} (may be null) sees every program just before it runs. */
+  public Runner(Target target, int viewEvery, Tally tally, Consumer<Program> onStart) {
     if (viewEvery < 1) {
       throw new IllegalArgumentException("view interval must be >= 1");
     }
     this.target = target;
     this.viewEvery = viewEvery;
     this.tally = tally;
+    this.onStart = onStart;
+  }
+
+  public int viewEvery() {
+    return viewEvery;
   }
 
   public Target target() {
@@ -56,6 +70,9 @@ public final class Runner {
         }
       }
     }
+    if (onStart != null) {
+      onStart.accept(program);
+    }
     Model model = new Model(caps);
     try (Target.Session session = target.openSession()) {
       Execution x = new Execution(session.kernel(), caps.pageSize());
@@ -66,12 +83,20 @@ public final class Runner {
           if (tally != null) {
             tally.add(op, actual);
           }
+          List<KernelReport> reports = session.kernelReports();
+          if (!reports.isEmpty()) {
+            return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
+          }
           Expected expected = op.model(model, i);
           if (!expected.allows(actual)) {
             return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
           }
           if ((i + 1) % viewEvery == 0 || i == program.size() - 1) {
             Divergence d = checkViews(program, caps, i, model, x);
+            reports = session.kernelReports();
+            if (!reports.isEmpty()) {
+              return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
+            }
             if (d != null) {
               return new RunResult(i + 1, d);
             }

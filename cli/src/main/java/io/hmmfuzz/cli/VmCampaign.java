@@ -1,0 +1,193 @@
+package io.hmmfuzz.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.vm.GuestVm;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code fuzz --target vm}: a campaign across guest boots (syzkaller's vm loop). Each boot runs the
+ * local campaign in a fresh guest for the time left, at most {@code programsPerBoot} programs, and
+ * stops it after a kernel-log finding (the kernel is tainted), so the next boot starts clean. A guest
+ * that makes no progress for {@code hangTimeout} is killed and its last program saved as a hang; a
+ * guest that dies is saved as a crash with the console's report; then a fresh guest goes on. Findings
+ * and a summary.json of all boots land in {@code out}.
+ */
+final class VmCampaign {
+  private VmCampaign() {}
+
+  /** Options of the host's campaign, set per boot on the guest's command line instead. */
+  private static final Set<String> PER_BOOT = Set.of("--duration", "--seed", "--programs-per-boot",
+      "--hang-timeout", "--max-programs", "--stop-on-kernel-log", "--in-flight", "--known-signature");
+
+  static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
+      int programsPerBoot, Duration hangTimeout, String fs, PrintWriter w, PrintWriter err, BooleanSupplier stop)
+      throws IOException {
+    if (kernel == null) {
+      err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+      return ExitCode.USAGE;
+    }
+    SplittableRandom seeds = new SplittableRandom(baseSeed);
+    long start = System.nanoTime();
+    long deadline = start + duration.toNanos();
+    long programs = 0;
+    long ops = 0;
+    int divergences = 0;
+    int hangs = 0;
+    int crashes = 0;
+    List<Double> bootTimes = new ArrayList<>();
+    List<String> findings = new ArrayList<>();
+    Map<String, Long> outcomes = new TreeMap<>();
+    Set<String> signatures = new java.util.LinkedHashSet<>();
+    long repeats = 0;
+    int boots = 0;
+    while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
+      long seed = boots == 0 ? baseSeed : seeds.nextLong();
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
+      List<String> args = VmRelay.guestArgs("fuzz", originalArgs, PER_BOOT);
+      args.addAll(List.of("--duration", left + "s", "--seed", Long.toString(seed), "--out", "@SHARE@/out",
+          "--in-flight", "@SHARE@/" + GuestVm.IN_FLIGHT, "--max-programs", Integer.toString(programsPerBoot),
+          "--stop-on-kernel-log"));
+      for (String sig : signatures) {
+        args.add("--known-signature");
+        args.add(sig);
+      }
+      w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
+      GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
+          hangTimeout, w);
+      boots++;
+      try {
+        VmRelay.printErrors(r, err);
+        if (!r.booted()) {
+          err.println("hmmfuzz: the VM did not boot (an infrastructure failure, not a finding); console tail:");
+          r.consoleTail().forEach(err::println);
+          return ExitCode.INFRASTRUCTURE;
+        }
+        bootTimes.add(r.bootSeconds());
+        Path guestOut = r.share().resolve("out");
+        VmRelay.copyBack(guestOut, out, Set.of("summary.json"));
+        Path summary = guestOut.resolve("summary.json");
+        if (Files.exists(summary)) {
+          JsonNode s = new ObjectMapper().readTree(summary.toFile());
+          programs += s.path("programs").asLong();
+          ops += s.path("ops").asLong();
+          divergences += s.path("divergences").asInt();
+          repeats += s.path("repeats").asLong();
+          s.path("signatures").forEach(x -> signatures.add(x.asText()));
+          s.path("findings").forEach(f -> findings.add(out.resolve(Path.of(f.asText()).getFileName()).toString()));
+          s.path("outcomes").fields().forEachRemaining(e -> outcomes.merge(e.getKey(), e.getValue().asLong(), Long::sum));
+        }
+        if ((r.stalled() || r.timedOut()) && r.consoleReports().isEmpty()) {
+          hangs++;
+          Path saved = saveLast(r, out, fs, "hang", "hang", "the guest made no progress for " + hangTimeout
+              + " during this program and was killed", r.consoleTail());
+          w.println("HANG: the guest stopped answering" + (saved != null ? "; last program saved as " + saved : ""));
+          if (saved != null) {
+            findings.add(saved.toString());
+          }
+        } else if (r.stalled() || r.timedOut() || (r.exitCode() != ExitCode.OK && r.exitCode() != ExitCode.DIVERGENCE)) {
+          List<String> notes = new ArrayList<>();
+          r.consoleReports().forEach(k -> notes.addAll(k.excerpt().lines().toList()));
+          if (notes.isEmpty()) {
+            notes.addAll(r.consoleTail());
+          }
+          String signature = r.consoleReports().isEmpty() ? "crash" : "kernel:" + r.consoleReports().get(0).title();
+          if (!signatures.add(signature)) {
+            repeats++;
+            w.println("CRASH again: " + signature + " (known; not saved again)");
+            continue;
+          }
+          crashes++;
+          Path saved = saveLast(r, out, fs, "crash", signature, r.exitCode() >= 0
+              ? "the guest's campaign ended with exit code " + r.exitCode() + " during this program"
+              : "the kernel reported this during the program, and the guest stopped answering", notes);
+          VmRelay.printReports(r, w);
+          w.println("CRASH: the guest's campaign died" + (saved != null ? "; last program saved as " + saved : ""));
+          if (saved != null) {
+            findings.add(saved.toString());
+          }
+        }
+      } finally {
+        GuestVm.cleanUp(r);
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    writeSummary(out, programs, ops, divergences, repeats, hangs, crashes, boots, bootTimes, seconds, baseSeed, fs,
+        findings, outcomes);
+    w.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
+            + " %d divergences (%d repeats of known ones), %d hangs, %d crashes%n", boots,
+        bootTimes.stream().mapToDouble(Double::doubleValue).average().orElse(0), programs, ops, seconds,
+        seconds > 0 ? ops / seconds : 0, divergences, repeats, hangs, crashes);
+    return divergences + hangs + crashes == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */
+  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
+      List<String> console)
+      throws IOException {
+    Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
+    if (!Files.exists(inFlight)) {
+      return null;
+    }
+    Reproducer last;
+    try {
+      last = Corpus.load(inFlight);
+    } catch (ReproducerSyntaxException e) {
+      return null;
+    }
+    Map<String, String> h = new LinkedHashMap<>(last.header());
+    h.put("signature", signature);
+    h.put("finding", kind);
+    List<String> notes = new ArrayList<>();
+    notes.add(what + ". Replaying it may hang or crash the kernel it runs on: use --target vm.");
+    notes.add("console:");
+    console.forEach(l -> notes.add("  " + l));
+    Reproducer rep = new Reproducer(h, notes, last.program());
+    String hash = Integer.toHexString(ProgramText.print(last.program()).hashCode() & 0xfffffff);
+    return Corpus.save(out, fs + "-" + kind + "-" + hash, rep);
+  }
+
+  private static void writeSummary(Path out, long programs, long ops, int divergences, long repeats, int hangs,
+      int crashes,
+      int boots, List<Double> bootTimes, double seconds, long seed, String fs, List<String> findings,
+      Map<String, Long> outcomes) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("programs", programs);
+    m.put("ops", ops);
+    m.put("divergences", divergences);
+    m.put("repeats", repeats);
+    m.put("hangs", hangs);
+    m.put("crashes", crashes);
+    m.put("boots", boots);
+    m.put("bootSeconds", bootTimes);
+    m.put("opsPerSecond", seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0);
+    m.put("seconds", Math.round(seconds * 10) / 10.0);
+    m.put("seed", seed);
+    m.put("fs", fs);
+    m.put("target", "vm");
+    m.put("findings", findings);
+    m.put("outcomes", outcomes);
+    Files.createDirectories(out);
+    Path tmp = Files.createTempFile(out, ".summary", ".json.part");
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
+    Files.move(tmp, out.resolve("summary.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,42 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+
+/**
+ * HMM_DMIRROR_CHECK_EXCLUSIVE of {@code pages} pages at {@code offset}: EPERM while the mirror still
+ * holds an atomic entry in the range (lib/test_hmm.c dmirror_check_atomic). Any invalidation of the
+ * page erases the entry: a CPU or device fault on it, mprotect, munmap, truncate (the model clears its
+ * "may be exclusive" mark on those), and also hole punching or reflink over the file range, after which
+ * the model still allows both answers.
+ */
+public record CheckExclusive(MapId map, long offset, int pages) implements Op, DevicePages {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected bad = DeviceRange.invalid(model, offset, pages);
+    if (bad != null) {
+      return bad;
+    }
+    Expected none = Expected.ok(0, "check-exclusive: no atomic entry in the range");
+    for (int p = 0; p < pages; p++) {
+      if (model.maybeExclusive(m, offset / model.page() + p)) {
+        return Expected.error(Errno.EPERM, "check-exclusive: the device holds a page exclusively").or(none);
+      }
+    }
+    return none;
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.CHECK_EXCLUSIVE, offset, pages, null);
+  }
+}

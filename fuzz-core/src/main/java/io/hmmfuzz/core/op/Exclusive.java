@@ -1,0 +1,67 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
+
+/**
+ * HMM_DMIRROR_EXCLUSIVE of {@code pages} pages at {@code offset}: the device asks for exclusive
+ * (atomic) access. 6.1 (lib/test_hmm.c dmirror_exclusive, mm/rmap.c make_device_exclusive_range):
+ * get_user_pages_remote with FOLL_WRITE write-faults the pages in order, stopping at the first it
+ * cannot fault (no VM_WRITE, beyond EOF); only anonymous pages can be made exclusive
+ * (folio_make_device_exclusive); unless every page was, the ioctl fails with EBUSY. The write faults
+ * stay either way: a MAP_PRIVATE page is copied on write.
+ */
+public record Exclusive(MapId map, long offset, int pages) implements Op, DevicePages {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected bad = DeviceRange.invalid(model, offset, pages);
+    if (bad != null) {
+      return bad;
+    }
+    int page = model.page();
+    int faulted = 0;
+    for (int p = 0; p < pages; p++) {
+      long off = offset + (long) p * page;
+      if (model.faultAt(m, off, true) != Signal.NONE) {
+        break;
+      }
+      model.writeFault(m, off / page);
+      faulted++;
+    }
+    if (faulted < pages) {
+      return Expected.error(Errno.EBUSY, "exclusive: get_user_pages(FOLL_WRITE) stopped at page " + faulted
+          + " (no VM_WRITE or beyond EOF)");
+    }
+    if (m.sharing() != Sharing.PRIVATE) {
+      return Expected.error(Errno.EBUSY, "exclusive: page-cache pages are never made exclusive (folio_test_anon)");
+    }
+    for (int p = 0; p < pages; p++) {
+      model.markMaybeExclusive(m, offset / page + p);
+    }
+    return Expected.ok(pages, model.visible(m, offset, pages * page),
+        "exclusive: every page an anonymous private copy, made exclusive; the read-back is what the CPU sees");
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.EXCLUSIVE, offset, pages, null);
+  }
+
+  @Override
+  public List<Footprint> footprint(Layout layout) {
+    Mmap mm = layout.mmapOf(map);
+    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
+  }
+}

@@ -1,0 +1,61 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+
+/**
+ * HMM_DMIRROR_MIGRATE_TO_DEV of {@code pages} pages at {@code offset} of the mapping (R38): anonymous
+ * pages (the private copies of a MAP_PRIVATE mapping) move to the device's private memory, page-cache
+ * and DAX pages stay, and the driver then reads the whole range back through its mirror.
+ */
+public record Migrate(MapId map, long offset, int pages) implements Op, DevicePages {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected bad = DeviceRange.invalid(model, offset, pages);
+    if (bad != null) {
+      return bad;
+    }
+    if (!m.prot().readable()) {
+      return Expected.error(Errno.EINVAL, "R38 dmirror_migrate_to_device: VMA without VM_READ");
+    }
+    if (model.caps().dax()) {
+      return Expected.error(Errno.EINVAL, "R38 migrate_vma_setup: vma_is_dax (mm/migrate_device.c 6.1)");
+    }
+    int page = model.page();
+    boolean beyondEof = false;
+    for (int p = 0; p < pages; p++) {
+      long idx = offset / page + p;
+      if (model.faultAt(m, idx * page, false) == Signal.SIGBUS) {
+        beyondEof = true;
+      } else if (model.copied(m, idx)) {
+        model.markMaybeOnDevice(m, idx);
+      }
+    }
+    Expected noEntry = Expected.error(Errno.ENOENT,
+        "R38 a page neither migrated nor still mirrored: dmirror_do_read finds no entry");
+    if (beyondEof) {
+      return Expected.error(Errno.ENOENT,
+          "R38 a page wholly beyond EOF has no PTE to migrate, and truncate erased its mirror entry");
+    }
+    // Whether the mirror still holds an unmigrated page depends on invalidations the model cannot see
+    // (writeback, reclaim); a private copy may also fail to migrate (migrate_vma_unmap isolates it
+    // from the LRU, and lru_add_drain only drains this CPU's batch).
+    return Expected.ok(pages, model.visible(m, offset, pages * page),
+        "R38 every page migrated or still mirrored: the read-back is what the CPU sees").or(noEntry);
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.MIGRATE_TO_DEV, offset, pages, null);
+  }
+}

@@ -1,0 +1,53 @@
+package io.hmmfuzz.core.op;
+
+import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.model.Expected;
+import io.hmmfuzz.core.model.Model;
+import io.hmmfuzz.core.model.ModelMapping;
+import io.hmmfuzz.core.model.Outcome;
+
+/**
+ * HMM_DMIRROR_MIGRATE_TO_SYS of {@code pages} pages at {@code offset} (R39): every page of the range in
+ * this device's private memory comes back to system memory; cpages counts them.
+ */
+public record MigrateBack(MapId map, long offset, int pages) implements Op, DevicePages {
+  @Override
+  public Expected model(Model model, int index) {
+    ModelMapping m = model.liveMapping(map);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected bad = DeviceRange.invalid(model, offset, pages);
+    if (bad != null) {
+      return bad;
+    }
+    if (!m.prot().readable()) {
+      return Expected.error(Errno.EINVAL, "R39 dmirror_migrate_to_system: VMA without VM_READ");
+    }
+    if (model.caps().dax()) {
+      return Expected.error(Errno.EINVAL, "R39 migrate_vma_setup: vma_is_dax (mm/migrate_device.c 6.1)");
+    }
+    int page = model.page();
+    int onDevice = 0;
+    for (int p = 0; p < pages; p++) {
+      long idx = offset / page + p;
+      if (model.maybeOnDevice(m, idx)) {
+        onDevice++;
+        model.backFromDevice(m, idx);
+      }
+    }
+    // cpages counts the pages that were on the device; which of the "may be" pages were is hidden.
+    Expected e = Expected.ok(onDevice, "R39 cpages = pages migrated back");
+    for (int k = onDevice - 1; k >= 0; k--) {
+      e = e.or(Expected.ok(k, "R39 cpages = pages migrated back"));
+    }
+    return e;
+  }
+
+  @Override
+  public Outcome execute(Execution x, int index) {
+    return x.device(map, DeviceCommand.MIGRATE_TO_SYS, offset, pages, null);
+  }
+}

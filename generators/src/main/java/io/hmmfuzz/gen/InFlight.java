@@ -1,0 +1,46 @@
+package io.hmmfuzz.gen;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.run.Program;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The program about to run, kept as a reproducer file (written atomically before every run): if the
+ * kernel hangs or dies during it, this is the program to report. Rewriting it is also the campaign's
+ * heartbeat for a host that watches a guest.
+ */
+final class InFlight implements Consumer<Program> {
+  private final Path file;
+  private final Capabilities caps;
+
+  InFlight(Path file, Capabilities caps) {
+    this.file = file;
+    this.caps = caps;
+  }
+
+  @Override
+  public void accept(Program program) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("tool", Campaign.TOOL_VERSION);
+    h.put("kernel", caps.kernel().release());
+    h.put("fs", caps.fs().id());
+    h.put("page", Integer.toString(caps.pageSize()));
+    h.put("block", Integer.toString(caps.blockSize()));
+    h.put("caps", caps.summary());
+    h.put("expect", "divergence");
+    try {
+      String name = file.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "");
+      Corpus.save(file.toAbsolutePath().getParent(), name, new Reproducer(h, List.of("the program running when the kernel stopped answering"), program));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.exec.KernelReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Watches kernel log lines (a guest's serial console, or /dev/kmsg) for reports that are findings of
+ * their own kind: WARNING, BUG, Oops, KASAN, lockdep splats, general protection faults, hung tasks,
+ * panics. Keeps the excerpt from a few lines before the report through the end of its trace.
+ */
+public final class ConsoleWatch {
+  static final Pattern REPORT = Pattern.compile(
+      "(WARNING: |BUG: |Oops|KASAN: |UBSAN: |general protection fault|Kernel panic|possible circular locking"
+          + "|possible recursive locking|INFO: task .* blocked|kernel BUG at|Unable to handle kernel)");
+  /** The guest's own orderly end: init exits, the kernel panics on purpose and QEMU stops (-no-reboot). */
+  static final Pattern ORDERLY_END = Pattern.compile("Attempted to kill init! exitcode=0x0000(0000|0100)");
+  private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s*");
+
+  private final List<String> recent = new ArrayList<>();
+  private final List<KernelReport> reports = new ArrayList<>();
+  private StringBuilder current;
+  private String currentTitle;
+  private int linesLeft;
+
+  public void accept(String line) {
+    recent.add(line);
+    if (recent.size() > 20) {
+      recent.remove(0);
+    }
+    if (current != null) {
+      current.append(line).append('\n');
+      if (--linesLeft <= 0 || line.contains("---[ end trace")) {
+        reports.add(new KernelReport(currentTitle, current.toString()));
+        current = null;
+      }
+      return;
+    }
+    Matcher m = REPORT.matcher(line);
+    if (m.find() && !ORDERLY_END.matcher(line).find()
+        && !(line.contains("Kernel panic") && recent.stream().anyMatch(l -> ORDERLY_END.matcher(l).find()))) {
+      current = new StringBuilder();
+      for (String r : recent) {
+        current.append(r).append('\n');
+      }
+      currentTitle = title(line.substring(m.start()));
+      linesLeft = 60;
+    }
+  }
+
+  /**
+   * A report's first line made stable across runs and machines: no timestamp, CPU, PID, task name,
+   * code offsets or durations. "WARNING: CPU: 1 PID: 97 at lib/test_hmm.c:280 dmirror_do_fault+0x5e/0x80"
+   * becomes "WARNING: at lib/test_hmm.c:280 dmirror_do_fault".
+   */
+  static String title(String line) {
+    String t = TIMESTAMP.matcher(line).replaceFirst("");
+    t = t.replaceAll("CPU: \\d+ PID: \\d+ (Comm: \\S+ )?", "");
+    t = t.replaceAll("\\+0x[0-9a-f]+/0x[0-9a-f]+", "");
+    t = t.replaceAll("task \\S+:\\d+ blocked for more than \\d+ seconds", "task blocked");
+    t = t.replaceAll(" \\[\\w+\\]$", "");
+    return t.strip();
+  }
+
+  /** Reports seen so far (an unfinished one included). */
+  public List<KernelReport> reports() {
+    List<KernelReport> out = new ArrayList<>(reports);
+    if (current != null) {
+      out.add(new KernelReport(currentTitle, current.toString()));
+    }
+    return out;
+  }
+
+  /** Reports seen so far, unfinished ones included, and forgets them. */
+  public List<KernelReport> drain() {
+    List<KernelReport> out = reports();
+    reports.clear();
+    current = null;
+    return out;
+  }
+}
