@@ -3,6 +3,10 @@ package io.hmmfuzz.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.op.OpKind;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.LinuxTarget;
@@ -14,8 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -74,6 +80,13 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--in-flight", description = "keep the text of the program about to run in this file")
   Path inFlight;
 
+  @Option(names = "--without", split = ",", description = "ops never to generate, e.g. reflink,clone")
+  List<String> without = new ArrayList<>();
+
+  @Option(names = "--known", description = "a reproducer file or directory: the findings in it that were made on this"
+      + " kernel series, filesystem and capabilities are known; a divergence with one of their signatures is counted, not shrunk")
+  Path known;
+
   @Option(names = "--known-signature", description = "a divergence signature already reported: count it, do not shrink it again (repeatable)")
   List<String> knownSignatures = new ArrayList<>();
 
@@ -84,13 +97,6 @@ final class FuzzCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (targetOptions.vm()) {
-      AtomicBoolean stop = new AtomicBoolean();
-      Interrupts.onInterrupt(() -> stop.set(true));
-      long s = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
-      return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
-          duration, s, programsPerBoot, hangTimeout, fs.id(), out, err, stop::get);
-    }
     Integer bad = targetOptions.checkTarget(spec);
     if (bad != null) {
       return bad;
@@ -98,6 +104,15 @@ final class FuzzCommand implements Callable<Integer> {
     Profile prof;
     try {
       prof = Profile.named(profile);
+      List<OpKind> off = new ArrayList<>();
+      for (String id : without) {
+        OpKind k = OpKind.byId(id.trim());
+        if (k == null) {
+          throw new IllegalArgumentException("--without: unknown op '" + id + "'");
+        }
+        off.add(k);
+      }
+      prof = prof.without(off);
     } catch (IllegalArgumentException e) {
       err.println("hmmfuzz: " + e.getMessage());
       return ExitCode.USAGE;
@@ -105,6 +120,10 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
+    if (targetOptions.vm()) {
+      return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
+          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), out, err, stop::get);
+    }
     boolean terminal = System.console() != null;
     List<String> findings = new ArrayList<>();
     List<String> signatures = new ArrayList<>();
@@ -115,9 +134,24 @@ final class FuzzCommand implements Callable<Integer> {
       out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%n", target.describe(),
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out));
       out.flush();
+      Set<String> knownSigs = new LinkedHashSet<>(knownSignatures);
+      if (known != null) {
+        try {
+          for (Path f : Corpus.list(known)) {
+            Reproducer r = Corpus.load(f);
+            if ((r.expectsDivergence() || r.flaky()) && r.runsOn(target.capabilities()) && r.get("signature") != null) {
+              knownSigs.add(r.get("signature"));
+            }
+          }
+        } catch (ReproducerSyntaxException e) {
+          err.println("hmmfuzz: " + e.getMessage());
+          return ExitCode.USAGE;
+        }
+        out.printf("known findings (%s): %s%n", known, knownSigs.isEmpty() ? "none for this kernel and filesystem" : knownSigs);
+      }
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
-          inFlight, java.util.Set.copyOf(knownSignatures)));
+          inFlight, knownSigs));
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {

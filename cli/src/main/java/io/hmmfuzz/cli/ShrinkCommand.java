@@ -59,13 +59,14 @@ final class ShrinkCommand implements Callable<Integer> {
       return ExitCode.USAGE;
     }
     try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()))) {
-      Runner precise = new Runner(t, r.viewEvery());
-      RunResult res = precise.run(r.program());
+      Runner asSaved = new Runner(t, r.viewEvery());
+      Runner precise = new Runner(t, 1);
+      RunResult res = asSaved.run(r.program());
       if (!res.diverged()) {
         out.printf("%s: no divergence on %s; nothing to shrink%n", input, t.describe());
         return ExitCode.OK;
       }
-      Reduction red = Reduction.of(precise, r.program(), res.divergence(), reliabilityRuns);
+      Reduction red = Reduction.of(precise, asSaved, r.program(), res.divergence(), reliabilityRuns);
       Reproducer min = Campaign.reproducer(t.capabilities(), red,
           Long.parseLong(r.header().getOrDefault("seed", "0")), r.header().getOrDefault("profile", "none"));
       String name = input.getFileName().toString().replaceFirst("\\.repro$", "") + "-min";

@@ -36,11 +36,11 @@ final class VmCampaign {
 
   /** Options of the host's campaign, set per boot on the guest's command line instead. */
   private static final Set<String> PER_BOOT = Set.of("--duration", "--seed", "--programs-per-boot",
-      "--hang-timeout", "--max-programs", "--stop-on-kernel-log", "--in-flight", "--known-signature");
+      "--hang-timeout", "--max-programs", "--stop-on-kernel-log", "--in-flight", "--known-signature", "--known");
 
   static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
-      int programsPerBoot, Duration hangTimeout, String fs, PrintWriter w, PrintWriter err, BooleanSupplier stop)
-      throws IOException {
+      int programsPerBoot, Duration hangTimeout, Path known, String fs, PrintWriter w, PrintWriter err,
+      BooleanSupplier stop) throws IOException {
     if (kernel == null) {
       err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
       return ExitCode.USAGE;
@@ -66,6 +66,10 @@ final class VmCampaign {
       args.addAll(List.of("--duration", left + "s", "--seed", Long.toString(seed), "--out", "@SHARE@/out",
           "--in-flight", "@SHARE@/" + GuestVm.IN_FLIGHT, "--max-programs", Integer.toString(programsPerBoot),
           "--stop-on-kernel-log"));
+      if (known != null) {
+        args.add("--known");
+        args.add(known.toAbsolutePath().toString());
+      }
       for (String sig : signatures) {
         args.add("--known-signature");
         args.add(sig);
@@ -109,7 +113,7 @@ final class VmCampaign {
           if (notes.isEmpty()) {
             notes.addAll(r.consoleTail());
           }
-          String signature = r.consoleReports().isEmpty() ? "crash" : "kernel:" + r.consoleReports().get(0).title();
+          String signature = r.consoleReports().isEmpty() ? "crash" : r.consoleReports().get(0).signature();
           if (!signatures.add(signature)) {
             repeats++;
             w.println("CRASH again: " + signature + " (known; not saved again)");

@@ -93,7 +93,7 @@ final class VmRelay {
       w.flush();
     }, line -> { });
     w.printf("vm: %s, booted in %.1f s%s%n", r.booted() ? "guest ran" : "guest did not boot", r.bootSeconds(),
-        r.timedOut() ? ", killed after " + timeout : r.stalled() ? ", killed: no progress for " + stall + " (hang)" : "");
+        r.timedOut() ? ", killed after " + timeout : r.stalled() ? ", killed: no progress (a hang, or a kernel report that stopped the guest)" : "");
     w.flush();
     return r;
   }

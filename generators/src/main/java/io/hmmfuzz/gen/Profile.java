@@ -117,6 +117,17 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     throw new IllegalArgumentException("unknown profile '" + name + "', expected one of " + String.join(", ", names));
   }
 
+  /** This profile with the given ops never generated (weight 0). */
+  public Profile without(java.util.Collection<OpKind> ops) {
+    Map<OpKind, Integer> w = new EnumMap<>(weights);
+    List<String> names = new ArrayList<>();
+    for (OpKind k : ops) {
+      w.put(k, 0);
+      names.add(k.id());
+    }
+    return ops.isEmpty() ? this : new Profile(name + "-without-" + String.join("-", names), w, invalidPercent, maxOps);
+  }
+
   public int weight(OpKind k) {
     return weights.getOrDefault(k, 0);
   }

@@ -4,6 +4,8 @@ import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * From a divergence to a reproducer (syzkaller pkg/repro's extract, minimize, reliability): re-run with
@@ -27,24 +29,35 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
     return of(precise, null, original, found, attempts);
   }
 
-  /** As above; {@code asFound} (may be null) is the campaign's runner, tried if the precise one never diverges. */
+  /**
+   * As above; {@code asFound} (may be null) is the campaign's runner. The views are operations too (a
+   * CPU view faults pages in and migrates device pages back), so a divergence the precise runner does
+   * not show is tried with views only after the last op (stable while ops are removed), then with the
+   * campaign's interval.
+   */
   public static Reduction of(Runner precise, Runner asFound, Program original, Divergence found, int attempts) {
     long t0 = System.nanoTime();
-    Divergence pinned = null;
-    for (int i = 0; i < 3 && pinned == null; i++) {
-      pinned = precise.run(original).divergence();
+    List<Runner> runners = new ArrayList<>(List.of(precise));
+    if (asFound != null) {
+      runners.add(new Runner(precise.target(), 0, null, precise.onStart()));
+      runners.add(asFound);
     }
-    for (int i = 0; asFound != null && i < 3 && pinned == null; i++) {
-      pinned = asFound.run(original).divergence();
+    Divergence pinned = null;
+    Runner chosen = precise;
+    for (Runner r : runners) {
+      for (int i = 0; i < 3 && pinned == null; i++) {
+        pinned = r.run(original).divergence();
+      }
       if (pinned != null) {
-        precise = asFound;
+        chosen = r;
+        break;
       }
     }
     if (pinned == null) {
-      return new Reduction(original, found, 0, 0, asFound == null ? 3 : 6, (System.nanoTime() - t0) / 1_000_000,
+      return new Reduction(original, found, 0, 0, 3 * runners.size(), (System.nanoTime() - t0) / 1_000_000,
           precise.viewEvery());
     }
-    Runner runner = precise;
+    Runner runner = chosen;
     String signature = pinned.signature();
     Shrinker shrinker = new Shrinker(p -> {
       RunResult r = runner.run(p);

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * Watches kernel log lines (a guest's serial console, or /dev/kmsg) for reports that are findings of
  * their own kind: WARNING, BUG, Oops, KASAN, lockdep splats, general protection faults, hung tasks,
- * panics. Keeps the excerpt from a few lines before the report through the end of its trace.
+ * panics. Keeps the excerpt from the report's "cut here" line (or the line before it) through the end
+ * of its trace.
  */
 public final class ConsoleWatch {
   static final Pattern REPORT = Pattern.compile(
@@ -41,8 +42,16 @@ public final class ConsoleWatch {
     Matcher m = REPORT.matcher(line);
     if (m.find() && !ORDERLY_END.matcher(line).find()
         && !(line.contains("Kernel panic") && recent.stream().anyMatch(l -> ORDERLY_END.matcher(l).find()))) {
+      // Context: from the report's own "cut here" line if it has one, else the line before it.
+      int from = Math.max(0, recent.size() - 2);
+      for (int i = recent.size() - 1; i >= Math.max(0, recent.size() - 4); i--) {
+        if (recent.get(i).contains("cut here")) {
+          from = i;
+          break;
+        }
+      }
       current = new StringBuilder();
-      for (String r : recent) {
+      for (String r : recent.subList(from, recent.size())) {
         current.append(r).append('\n');
       }
       currentTitle = title(line.substring(m.start()));
@@ -52,7 +61,7 @@ public final class ConsoleWatch {
 
   /**
    * A report's first line made stable across runs and machines: no timestamp, CPU, PID, task name,
-   * code offsets or durations. "WARNING: CPU: 1 PID: 97 at lib/test_hmm.c:280 dmirror_do_fault+0x5e/0x80"
+   * code offsets, addresses (ADDR) or durations. "WARNING: CPU: 1 PID: 97 at lib/test_hmm.c:280 dmirror_do_fault+0x5e/0x80"
    * becomes "WARNING: at lib/test_hmm.c:280 dmirror_do_fault".
    */
   static String title(String line) {
@@ -61,6 +70,7 @@ public final class ConsoleWatch {
     t = t.replaceAll("\\+0x[0-9a-f]+/0x[0-9a-f]+", "");
     t = t.replaceAll("task \\S+:\\d+ blocked for more than \\d+ seconds", "task blocked");
     t = t.replaceAll(" \\[\\w+\\]$", "");
+    t = t.replaceAll("\\b(0x)?[0-9a-f]{8,16}\\b", "ADDR");
     return t.strip();
   }
 

@@ -55,7 +55,7 @@ class PlantedBugTests {
       assumeTrue(t.kernelLogWatched() && java.nio.file.Files.isWritable(java.nio.file.Path.of("/dev/kmsg")),
           "needs root: /dev/kmsg must be readable and writable");
       Reduction red = findAndShrink(t, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS, Profile.eof());
-      assertEquals("kernel:WARNING: at planted/hmmfuzz.c:1 planted_truncate_of_mapped_file",
+      assertEquals("kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file",
           red.divergence().signature());
     }
   }

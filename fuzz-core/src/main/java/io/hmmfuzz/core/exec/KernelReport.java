@@ -8,4 +8,9 @@ package io.hmmfuzz.core.exec;
  *                "WARNING at lib/test_hmm.c:280 dmirror_do_fault"
  * @param excerpt the log lines of the report
  */
-public record KernelReport(String title, String excerpt) {}
+public record KernelReport(String title, String excerpt) {
+  /** The finding's signature: {@code kernel:} and the title, blanks as underscores (header values have none). */
+  public String signature() {
+    return "kernel:" + title.strip().replaceAll("\\s+", "_");
+  }
+}

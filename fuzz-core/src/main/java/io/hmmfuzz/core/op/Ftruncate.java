@@ -22,9 +22,11 @@ public record Ftruncate(FileId file, long size) implements Op {
     if (size > f.size()) {
       // R18/R14: growth zeroes the old EOF page beyond the old size (not on tmpfs: shmem_setattr only
       // i_size_write()s on growth, U2). Disk filesystems go through truncate_setsize, whose
-      // truncate_pagecache() also zeroes [size, end of page).
+      // truncate_pagecache() also zeroes the page cache's [size, end of page). With DAX there is no
+      // page cache: xfs_setattr_size zeroes only [old size, size) on growth (fs/xfs/xfs_iops.c 6.1),
+      // so bytes stored beyond the new size stay in the pmem block, as post-EOF stores do on DAX (U1).
       model.extend(f, size, size, index);
-      if (model.caps().fs().diskBacked()) {
+      if (model.caps().fs().diskBacked() && !model.caps().dax()) {
         f.cache().zero((int) size, (int) model.roundUpPage(size), index);
       }
       return Expected.ok(0, "R18 ftruncate grows");

@@ -21,6 +21,11 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
   public static final String MAGIC = "hmmfuzz-reproducer";
 
   public Reproducer {
+    header.forEach((k, v) -> {
+      if (k.isEmpty() || (k + v).chars().anyMatch(c -> Character.isWhitespace(c) || c == '=' && k.indexOf(c) >= 0)) {
+        throw new IllegalArgumentException("header entry '" + k + "=" + v + "' would not survive key=value parsing");
+      }
+    });
     header = Collections.unmodifiableMap(new LinkedHashMap<>(header));
     notes = List.copyOf(notes);
   }
@@ -58,17 +63,17 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
         && probed.summary().equals(mine.summary()) && (sameKernel || !(expectsDivergence() || flaky()));
   }
 
-  /** A finding that depends on state outside the program (expect=flaky): replay may or may not diverge. */
   /**
    * How often the views are checked when replaying: every op ({@code 1}) unless the header's
-   * {@code view-every} says otherwise, for findings that need the views' own faults to stay away (a CPU
-   * view migrates device pages back).
+   * {@code view-every} says otherwise ({@code 0}: only after the last op), for findings that need the
+   * views' own faults to stay away (a CPU view migrates device pages back).
    */
   public int viewEvery() {
     String v = header.get("view-every");
     return v == null ? 1 : Integer.parseInt(v);
   }
 
+  /** A finding that depends on state outside the program (expect=flaky): replay may or may not diverge. */
   public boolean flaky() {
     return "flaky".equals(header.get("expect"));
   }

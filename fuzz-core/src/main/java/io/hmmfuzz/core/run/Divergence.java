@@ -47,7 +47,7 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
   /** What kind of disagreement this is, stable under shrinking: the shrinker keeps programs with the same signature. */
   public String signature() {
     if (report != null) {
-      return "kernel:" + report.title();
+      return report.signature();
     }
     String where = subject.equals("op") ? "op:" + program.op(opIndex).kind().id()
         : subject.startsWith("view f") ? "file-view" : "mapping-view";

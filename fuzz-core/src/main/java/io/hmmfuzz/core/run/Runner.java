@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
- * compared; every {@code viewEvery} ops and after the last, every view is compared too: each file's
+ * compared; every {@code viewEvery} ops (0: never) and after the last, every view is compared too: each file's
  * size and bytes, and each live readable mapping page by page through CPU loads. The first mismatch is
  * the run's {@link Divergence}.
  */
@@ -43,13 +43,17 @@ public final class Runner {
 
   /** As above; {@code onStart} (may be null) sees every program just before it runs. */
   public Runner(Target target, int viewEvery, Tally tally, Consumer<Program> onStart) {
-    if (viewEvery < 1) {
-      throw new IllegalArgumentException("view interval must be >= 1");
+    if (viewEvery < 0) {
+      throw new IllegalArgumentException("view interval must be >= 0");
     }
     this.target = target;
     this.viewEvery = viewEvery;
     this.tally = tally;
     this.onStart = onStart;
+  }
+
+  public Consumer<Program> onStart() {
+    return onStart;
   }
 
   public int viewEvery() {
@@ -91,7 +95,7 @@ public final class Runner {
           if (!expected.allows(actual)) {
             return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
           }
-          if ((i + 1) % viewEvery == 0 || i == program.size() - 1) {
+          if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1) {
             Divergence d = checkViews(program, caps, i, model, x);
             reports = session.kernelReports();
             if (!reports.isEmpty()) {
