@@ -104,11 +104,22 @@ public final class Campaign {
       RunResult r = runner.run(p);
       programs++;
       ops += r.opsExecuted();
-      if (r.diverged() && settings.knownSignatures().contains(r.divergence().signature())) {
+      if (!r.diverged()) {
+        // nothing to do
+      } else if (settings.knownSignatures().contains(r.divergence().signature())) {
         repeats++;
         kernelLogFinding |= r.divergence().report() != null;
-      } else if (r.diverged()) {
-        Reduction red = Reduction.of(precise, runner, p, r.divergence(), settings.reliabilityRuns());
+      } else {
+        long t0 = System.nanoTime();
+        Reduction.Pinned pinned = Reduction.pin(precise, runner, p, r.divergence());
+        kernelLogFinding |= r.divergence().report() != null;
+        if (pinned != null && settings.knownSignatures().contains(pinned.divergence().signature())) {
+          repeats++;
+          continue;
+        }
+        Reduction red = pinned == null
+            ? new Reduction(p, r.divergence(), 0, 0, 9, (System.nanoTime() - t0) / 1_000_000, runner.viewEvery())
+            : Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
         String key = red.divergence().signature() + "\n" + ProgramText.print(red.program());
         if (seen.add(key)) {
           divergences++;
@@ -116,7 +127,6 @@ public final class Campaign {
           Path file = save(settings.out(), rep, red);
           listener.finding(new Finding(red, rep, file, seed));
         }
-        kernelLogFinding |= r.divergence().report() != null;
       }
       long now = System.nanoTime();
       if (now >= nextStatus) {

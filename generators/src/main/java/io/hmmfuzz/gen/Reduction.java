@@ -30,41 +30,61 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
   }
 
   /**
-   * As above; {@code asFound} (may be null) is the campaign's runner. The views are operations too (a
-   * CPU view faults pages in and migrates device pages back), so a divergence the precise runner does
-   * not show is tried with views only after the last op (stable while ops are removed), then with the
-   * campaign's interval.
+   * The divergence re-run and pinned: the runner that showed it and what it showed.
+   *
+   * @param runner     the runner that reproduced it
+   * @param divergence its first divergence there (the signature the shrinker keeps)
+   * @param runs       runs it took
    */
-  public static Reduction of(Runner precise, Runner asFound, Program original, Divergence found, int attempts) {
-    long t0 = System.nanoTime();
+  public record Pinned(Runner runner, Divergence divergence, int runs) {}
+
+  /**
+   * Re-runs {@code original} to pin its divergence. The views are operations too (a CPU view faults
+   * pages in and migrates device pages back), so a divergence the precise runner does not show is tried
+   * with views only after the last op (stable while ops are removed), then with the campaign's runner
+   * {@code asFound} (may be null). A kernel report must come back with the same signature (another
+   * divergence of the program does not pin it). Null if it never came back.
+   */
+  public static Pinned pin(Runner precise, Runner asFound, Program original, Divergence found) {
     List<Runner> runners = new ArrayList<>(List.of(precise));
     if (asFound != null) {
       runners.add(new Runner(precise.target(), 0, null, precise.onStart()));
       runners.add(asFound);
     }
-    Divergence pinned = null;
-    Runner chosen = precise;
+    int runs = 0;
     for (Runner r : runners) {
-      for (int i = 0; i < 3 && pinned == null; i++) {
-        pinned = r.run(original).divergence();
-      }
-      if (pinned != null) {
-        chosen = r;
-        break;
+      for (int i = 0; i < 3; i++) {
+        runs++;
+        Divergence d = r.run(original).divergence();
+        if (d != null && (found.report() == null || d.signature().equals(found.signature()))) {
+          return new Pinned(r, d, runs);
+        }
       }
     }
+    return null;
+  }
+
+  /** Pins, then shrinks: {@link #pin} then {@link #shrink}; the original, reproduced 0/0, if it never came back. */
+  public static Reduction of(Runner precise, Runner asFound, Program original, Divergence found, int attempts) {
+    long t0 = System.nanoTime();
+    Pinned pinned = pin(precise, asFound, original, found);
     if (pinned == null) {
-      return new Reduction(original, found, 0, 0, 3 * runners.size(), (System.nanoTime() - t0) / 1_000_000,
+      return new Reduction(original, found, 0, 0, asFound == null ? 3 : 9, (System.nanoTime() - t0) / 1_000_000,
           precise.viewEvery());
     }
-    Runner runner = chosen;
-    String signature = pinned.signature();
+    return shrink(pinned, original, attempts, t0);
+  }
+
+  /** Shrinks a pinned divergence while it keeps its signature, then re-runs the result {@code attempts} times. */
+  public static Reduction shrink(Pinned pinned, Program original, int attempts, long startNanos) {
+    Runner runner = pinned.runner();
+    String signature = pinned.divergence().signature();
     Shrinker shrinker = new Shrinker(p -> {
       RunResult r = runner.run(p);
       return r.diverged() && r.divergence().signature().equals(signature);
     });
-    Program minimal = shrinker.shrink(original, pinned.opIndex());
-    Divergence last = pinned;
+    Program minimal = shrinker.shrink(original, pinned.divergence().opIndex());
+    Divergence last = pinned.divergence();
     int ok = 0;
     for (int i = 0; i < attempts; i++) {
       RunResult r = runner.run(minimal);
@@ -73,7 +93,7 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
         last = r.divergence();
       }
     }
-    return new Reduction(minimal, last, ok, attempts, shrinker.runs() + 3, (System.nanoTime() - t0) / 1_000_000,
-        runner.viewEvery());
+    return new Reduction(minimal, last, ok, attempts, shrinker.runs() + pinned.runs(),
+        (System.nanoTime() - startNanos) / 1_000_000, runner.viewEvery());
   }
 }

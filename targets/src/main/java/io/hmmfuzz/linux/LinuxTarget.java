@@ -133,6 +133,11 @@ public final class LinuxTarget implements Target {
   }
 
   @Override
+  public List<KernelReport> kernelReports() {
+    return log == null ? List.of() : log.reports();
+  }
+
+  @Override
   public Session openSession() {
     Path dir = scratch.root().resolve("p" + sessions.getAndIncrement());
     try {
@@ -145,11 +150,6 @@ public final class LinuxTarget implements Target {
       @Override
       public Kernel kernel() {
         return kernel;
-      }
-
-      @Override
-      public List<KernelReport> kernelReports() {
-        return log == null ? List.of() : log.reports();
       }
 
       @Override

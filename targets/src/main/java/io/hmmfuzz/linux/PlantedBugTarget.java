@@ -20,6 +20,11 @@ public final class PlantedBugTarget implements Target {
   }
 
   @Override
+  public java.util.List<io.hmmfuzz.core.exec.KernelReport> kernelReports() {
+    return real.kernelReports();
+  }
+
+  @Override
   public Session openSession() {
     Session s = real.openSession();
     Kernel k = new PlantedBugKernel(s.kernel(), bug);
@@ -27,11 +32,6 @@ public final class PlantedBugTarget implements Target {
       @Override
       public Kernel kernel() {
         return k;
-      }
-
-      @Override
-      public java.util.List<io.hmmfuzz.core.exec.KernelReport> kernelReports() {
-        return s.kernelReports();
       }
 
       @Override

@@ -1,6 +1,7 @@
 package io.hmmfuzz.core.exec;
 
 import io.hmmfuzz.core.Capabilities;
+import java.util.List;
 
 /** Something programs run on: a kernel with a scratch filesystem. */
 public interface Target extends AutoCloseable {
@@ -9,6 +10,11 @@ public interface Target extends AutoCloseable {
 
   /** A fresh scratch directory for one program; closing it removes everything the program made. */
   Session openSession();
+
+  /** Reports the kernel logged since the last call (none where the target cannot read the kernel log). */
+  default List<KernelReport> kernelReports() {
+    return List.of();
+  }
 
   /** A short description for reports, e.g. "linux 6.18.44 xfs on loop". */
   String describe();
@@ -19,11 +25,6 @@ public interface Target extends AutoCloseable {
   /** One program's worth of kernel. */
   interface Session extends AutoCloseable {
     Kernel kernel();
-
-    /** Reports the kernel logged since the last call (none where the target cannot read the kernel log). */
-    default java.util.List<KernelReport> kernelReports() {
-      return java.util.List.of();
-    }
 
     @Override
     void close();

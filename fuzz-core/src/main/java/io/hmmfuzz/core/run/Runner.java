@@ -77,39 +77,52 @@ public final class Runner {
     if (onStart != null) {
       onStart.accept(program);
     }
-    Model model = new Model(caps);
+    target.kernelReports(); // whatever the kernel logged before this program is not its finding
+    RunResult result;
     try (Target.Session session = target.openSession()) {
-      Execution x = new Execution(session.kernel(), caps.pageSize());
-      try {
-        for (int i = 0; i < program.size(); i++) {
-          Op op = program.op(i);
-          Outcome actual = op.execute(x, i);
-          if (tally != null) {
-            tally.add(op, actual);
-          }
-          List<KernelReport> reports = session.kernelReports();
+      result = runIn(session, program, caps);
+    }
+    // Closing the session unmaps and deletes the program's files: the kernel may report then too.
+    List<KernelReport> late = target.kernelReports();
+    if (!late.isEmpty() && (result.divergence() == null || result.divergence().report() == null)) {
+      int last = Math.max(0, result.opsExecuted() - 1);
+      return new RunResult(result.opsExecuted(), Divergence.kernelReport(last, late.get(0), program, caps));
+    }
+    return result;
+  }
+
+  private RunResult runIn(Target.Session session, Program program, Capabilities caps) {
+    Model model = new Model(caps);
+    Execution x = new Execution(session.kernel(), caps.pageSize());
+    try {
+      for (int i = 0; i < program.size(); i++) {
+        Op op = program.op(i);
+        Outcome actual = op.execute(x, i);
+        if (tally != null) {
+          tally.add(op, actual);
+        }
+        List<KernelReport> reports = target.kernelReports();
+        if (!reports.isEmpty()) {
+          return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
+        }
+        Expected expected = op.model(model, i);
+        if (!expected.allows(actual)) {
+          return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
+        }
+        if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1) {
+          Divergence d = checkViews(program, caps, i, model, x);
+          reports = target.kernelReports();
           if (!reports.isEmpty()) {
             return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
           }
-          Expected expected = op.model(model, i);
-          if (!expected.allows(actual)) {
-            return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
-          }
-          if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1) {
-            Divergence d = checkViews(program, caps, i, model, x);
-            reports = session.kernelReports();
-            if (!reports.isEmpty()) {
-              return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
-            }
-            if (d != null) {
-              return new RunResult(i + 1, d);
-            }
+          if (d != null) {
+            return new RunResult(i + 1, d);
           }
         }
-        return new RunResult(program.size(), null);
-      } finally {
-        x.release();
       }
+      return new RunResult(program.size(), null);
+    } finally {
+      x.release();
     }
   }
 
