@@ -64,7 +64,7 @@ final class FuzzCommand implements Callable<Integer> {
   int reliabilityRuns;
 
   @Option(names = "--programs-per-boot", defaultValue = "5000",
-      description = "--target vm: reboot the guest after this many programs (default 5000), and after a kernel-log finding")
+      description = "--target vm: reboot the guest after this many programs (default 5000), and after a new kernel-log finding")
   int programsPerBoot;
 
   @Option(names = "--hang-timeout", converter = Durations.class, defaultValue = "3m",

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
+import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
@@ -37,7 +38,7 @@ public final class Campaign {
    * @param reliabilityRuns final runs of each reproducer
    * @param statusEvery     how often the listener gets a status
    * @param maxPrograms     stop after this many programs (0: no limit), e.g. to reboot a guest every N
-   * @param stopOnKernelLog stop after a finding of the kernel-log kind (a tainted kernel is rebooted)
+   * @param stopOnKernelLog stop after a new finding of the kernel-log kind (a tainted kernel is rebooted)
    * @param inFlight        a file to hold the text of each program before it runs (null: none): what a
    *                        host reads back as the last program of a guest that hung or crashed
    * @param knownSignatures signatures already reported (by an earlier guest boot): counted, not shrunk again
@@ -104,24 +105,14 @@ public final class Campaign {
       RunResult r = runner.run(p);
       programs++;
       ops += r.opsExecuted();
-      if (!r.diverged()) {
-        // nothing to do
-      } else if (settings.knownSignatures().contains(r.divergence().signature())) {
-        repeats++;
-        kernelLogFinding |= r.divergence().report() != null;
-      } else {
-        long t0 = System.nanoTime();
-        Reduction.Pinned pinned = Reduction.pin(precise, runner, p, r.divergence());
-        kernelLogFinding |= r.divergence().report() != null;
-        if (pinned != null && settings.knownSignatures().contains(pinned.divergence().signature())) {
+      if (r.diverged()) {
+        Reduction red = reduceUnlessKnown(precise, runner, p, r.divergence());
+        // A new kernel report taints the kernel: stop so that a host can boot a fresh one. A known one
+        // (often a WARN_ON_ONCE that will not fire again) is counted and the campaign goes on.
+        kernelLogFinding |= red != null && r.divergence().report() != null;
+        if (red == null) {
           repeats++;
-          continue;
-        }
-        Reduction red = pinned == null
-            ? new Reduction(p, r.divergence(), 0, 0, 9, (System.nanoTime() - t0) / 1_000_000, runner.viewEvery())
-            : Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
-        String key = red.divergence().signature() + "\n" + ProgramText.print(red.program());
-        if (seen.add(key)) {
+        } else if (seen.add(red.divergence().signature() + "\n" + ProgramText.print(red.program()))) {
           divergences++;
           Reproducer rep = reproducer(caps, red, seed, settings.profile().name());
           Path file = save(settings.out(), rep, red);
@@ -135,6 +126,20 @@ public final class Campaign {
       }
     }
     return new Stats(programs, ops, divergences, repeats, (System.nanoTime() - start) / 1e9, tally.snapshot());
+  }
+
+  /** The divergence pinned and shrunk, or null if its signature (as found, or as pinned) is a known one. */
+  private Reduction reduceUnlessKnown(Runner precise, Runner asFound, Program p, Divergence found) {
+    if (settings.knownSignatures().contains(found.signature())) {
+      return null;
+    }
+    long t0 = System.nanoTime();
+    Reduction.Pinned pinned = Reduction.pin(precise, asFound, p, found);
+    if (pinned == null) {
+      return Reduction.unreproduced(p, found, t0, asFound.viewEvery());
+    }
+    return settings.knownSignatures().contains(pinned.divergence().signature()) ? null
+        : Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
   }
 
   /**

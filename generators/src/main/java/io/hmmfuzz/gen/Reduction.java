@@ -68,11 +68,13 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
   public static Reduction of(Runner precise, Runner asFound, Program original, Divergence found, int attempts) {
     long t0 = System.nanoTime();
     Pinned pinned = pin(precise, asFound, original, found);
-    if (pinned == null) {
-      return new Reduction(original, found, 0, 0, asFound == null ? 3 : 9, (System.nanoTime() - t0) / 1_000_000,
-          precise.viewEvery());
-    }
-    return shrink(pinned, original, attempts, t0);
+    return pinned == null ? unreproduced(original, found, t0, precise.viewEvery())
+        : shrink(pinned, original, attempts, t0);
+  }
+
+  /** The original program as found, for a divergence that never came back (reproduced 0/0). */
+  public static Reduction unreproduced(Program original, Divergence found, long startNanos, int viewEvery) {
+    return new Reduction(original, found, 0, 0, 0, (System.nanoTime() - startNanos) / 1_000_000, viewEvery);
   }
 
   /** Shrinks a pinned divergence while it keeps its signature, then re-runs the result {@code attempts} times. */

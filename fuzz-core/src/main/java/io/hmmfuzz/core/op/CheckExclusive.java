@@ -18,14 +18,11 @@ import io.hmmfuzz.core.model.Outcome;
 public record CheckExclusive(MapId map, long offset, int pages) implements Op, DevicePages {
   @Override
   public Expected model(Model model, int index) {
+    Expected early = DeviceRange.precheck(model, map, offset, pages);
+    if (early != null) {
+      return early;
+    }
     ModelMapping m = model.liveMapping(map);
-    if (m == null) {
-      return Expected.notLive();
-    }
-    Expected bad = DeviceRange.invalid(model, offset, pages);
-    if (bad != null) {
-      return bad;
-    }
     Expected none = Expected.ok(0, "check-exclusive: no atomic entry in the range");
     for (int p = 0; p < pages; p++) {
       if (model.maybeExclusive(m, offset / model.page() + p)) {

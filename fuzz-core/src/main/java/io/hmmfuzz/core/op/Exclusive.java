@@ -22,14 +22,11 @@ import java.util.List;
 public record Exclusive(MapId map, long offset, int pages) implements Op, DevicePages {
   @Override
   public Expected model(Model model, int index) {
+    Expected early = DeviceRange.precheck(model, map, offset, pages);
+    if (early != null) {
+      return early;
+    }
     ModelMapping m = model.liveMapping(map);
-    if (m == null) {
-      return Expected.notLive();
-    }
-    Expected bad = DeviceRange.invalid(model, offset, pages);
-    if (bad != null) {
-      return bad;
-    }
     int page = model.page();
     int faulted = 0;
     for (int p = 0; p < pages; p++) {

@@ -17,19 +17,14 @@ import io.hmmfuzz.core.model.Outcome;
 public record Migrate(MapId map, long offset, int pages) implements Op, DevicePages {
   @Override
   public Expected model(Model model, int index) {
+    Expected early = DeviceRange.precheck(model, map, offset, pages);
+    if (early != null) {
+      return early;
+    }
     ModelMapping m = model.liveMapping(map);
-    if (m == null) {
-      return Expected.notLive();
-    }
-    Expected bad = DeviceRange.invalid(model, offset, pages);
-    if (bad != null) {
-      return bad;
-    }
-    if (!m.prot().readable()) {
-      return Expected.error(Errno.EINVAL, "R38 dmirror_migrate_to_device: VMA without VM_READ");
-    }
-    if (model.caps().dax()) {
-      return Expected.error(Errno.EINVAL, "R38 migrate_vma_setup: vma_is_dax (mm/migrate_device.c 6.1)");
+    Expected refused = DeviceRange.migrationRefused(model, m, "R38 dmirror_migrate_to_device");
+    if (refused != null) {
+      return refused;
     }
     int page = model.page();
     boolean beyondEof = false;

@@ -1,6 +1,5 @@
 package io.hmmfuzz.core.op;
 
-import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
@@ -15,19 +14,14 @@ import io.hmmfuzz.core.model.Outcome;
 public record MigrateBack(MapId map, long offset, int pages) implements Op, DevicePages {
   @Override
   public Expected model(Model model, int index) {
+    Expected early = DeviceRange.precheck(model, map, offset, pages);
+    if (early != null) {
+      return early;
+    }
     ModelMapping m = model.liveMapping(map);
-    if (m == null) {
-      return Expected.notLive();
-    }
-    Expected bad = DeviceRange.invalid(model, offset, pages);
-    if (bad != null) {
-      return bad;
-    }
-    if (!m.prot().readable()) {
-      return Expected.error(Errno.EINVAL, "R39 dmirror_migrate_to_system: VMA without VM_READ");
-    }
-    if (model.caps().dax()) {
-      return Expected.error(Errno.EINVAL, "R39 migrate_vma_setup: vma_is_dax (mm/migrate_device.c 6.1)");
+    Expected refused = DeviceRange.migrationRefused(model, m, "R39 dmirror_migrate_to_system");
+    if (refused != null) {
+      return refused;
     }
     int page = model.page();
     int onDevice = 0;
