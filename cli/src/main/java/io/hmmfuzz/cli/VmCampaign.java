@@ -3,6 +3,7 @@ package io.hmmfuzz.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
@@ -22,6 +23,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code fuzz --target vm}: a campaign across guest boots (syzkaller's vm loop). Each boot runs the
@@ -75,8 +78,15 @@ final class VmCampaign {
         args.add(sig);
       }
       w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
+      long[] lastStatus = {0, 0};
       GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
-          hangTimeout, w);
+          hangTimeout, w, line -> {
+            Matcher m = STATUS.matcher(line);
+            if (m.find()) {
+              lastStatus[0] = Long.parseLong(m.group(1));
+              lastStatus[1] = Long.parseLong(m.group(2));
+            }
+          });
       boots++;
       try {
         VmRelay.printErrors(r, err);
@@ -89,7 +99,11 @@ final class VmCampaign {
         Path guestOut = r.share().resolve("out");
         VmRelay.copyBack(guestOut, out, Set.of("summary.json"));
         Path summary = guestOut.resolve("summary.json");
-        if (Files.exists(summary)) {
+        if (!Files.exists(summary)) {
+          // The guest's campaign died before its summary: count what its last status line said.
+          programs += lastStatus[0];
+          ops += lastStatus[1];
+        } else {
           JsonNode s = new ObjectMapper().readTree(summary.toFile());
           programs += s.path("programs").asLong();
           ops += s.path("ops").asLong();
@@ -114,7 +128,7 @@ final class VmCampaign {
             notes.addAll(r.consoleTail());
           }
           String signature = r.consoleReports().isEmpty() ? "crash" : r.consoleReports().get(0).signature();
-          if (!signatures.add(signature)) {
+          if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
             repeats++;
             w.println("CRASH again: " + signature + " (known; not saved again)");
             continue;
@@ -141,6 +155,32 @@ final class VmCampaign {
         bootTimes.stream().mapToDouble(Double::doubleValue).average().orElse(0), programs, ops, seconds,
         seconds > 0 ? ops / seconds : 0, divergences, repeats, hangs, crashes);
     return divergences + hangs + crashes == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360 ...". */
+  private static final Pattern STATUS = Pattern.compile("\\]\\s+programs (\\d+)\\s+ops (\\d+)");
+
+  /**
+   * Whether {@code signature} is that of a finding in the {@code known} reproducers made on the
+   * guest's kernel series, filesystem and capabilities (read from its in-flight program's header).
+   */
+  private static boolean knownCrash(Path known, String fs, String signature, GuestVm.Result r) throws IOException {
+    Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
+    if (known == null || !Files.exists(inFlight)) {
+      return false;
+    }
+    try {
+      Capabilities guest = Corpus.load(inFlight).capabilities();
+      for (Path f : Corpus.list(known)) {
+        Reproducer k = Corpus.load(f);
+        if (signature.equals(k.get("signature")) && fs.equals(k.fs()) && k.runsOn(guest)) {
+          return true;
+        }
+      }
+    } catch (ReproducerSyntaxException e) {
+      return false;
+    }
+    return false;
   }
 
   /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */

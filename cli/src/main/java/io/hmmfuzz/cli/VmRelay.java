@@ -88,9 +88,16 @@ final class VmRelay {
   /** One guest run of {@code guestArgs}, its output printed on {@code w} as it comes. */
   static GuestVm.Result boot(Path kernel, List<String> guestArgs, Duration timeout, Duration stall, PrintWriter w)
       throws IOException {
+    return boot(kernel, guestArgs, timeout, stall, w, line -> { });
+  }
+
+  /** As above; {@code seen} also gets each line of the guest's output. */
+  static GuestVm.Result boot(Path kernel, List<String> guestArgs, Duration timeout, Duration stall, PrintWriter w,
+      java.util.function.Consumer<String> seen) throws IOException {
     GuestVm.Result r = GuestVm.run(kernel, guestArgs, timeout, stall, line -> {
       w.println(line);
       w.flush();
+      seen.accept(line);
     }, line -> { });
     w.printf("vm: %s, booted in %.1f s%s%n", r.booted() ? "guest ran" : "guest did not boot", r.bootSeconds(),
         r.timedOut() ? ", killed after " + timeout : r.stalled() ? ", killed: no progress (a hang, or a kernel report that stopped the guest)" : "");
