@@ -1,6 +1,7 @@
 package io.hmmfuzz.cli;
 
 import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
@@ -12,6 +13,7 @@ import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.linux.PlantedBugKernel.Bug;
 import io.hmmfuzz.linux.PlantedBugTarget;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,6 +69,10 @@ final class SelfTestCommand implements Callable<Integer> {
         }
         ran++;
         Profile profile = bug == Bug.REFLINK_LEAVES_MAPPING_STALE ? Profile.reflink() : Profile.eof();
+        if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+          // The same search with or without test_hmm: device ops would only lengthen the way there.
+          profile = profile.without(Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
+        }
         long t0 = System.nanoTime();
         Reduction red = Campaign.findFirst(new PlantedBugTarget(real, bug), profile, 2000, 3);
         double secs = (System.nanoTime() - t0) / 1e9;
