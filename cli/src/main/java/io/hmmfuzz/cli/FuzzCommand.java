@@ -152,6 +152,7 @@ final class FuzzCommand implements Callable<Integer> {
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
           inFlight, knownSigs));
+      Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {
@@ -177,6 +178,7 @@ final class FuzzCommand implements Callable<Integer> {
           out.flush();
         }
       }, stop::get);
+      watchdog.interrupt();
     }
     if (terminal) {
       out.println();

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,6 +58,8 @@ final class ReplayCommand implements Callable<Integer> {
     int diverged = 0;
     int skipped = 0;
     int ran = 0;
+    AtomicLong started = new AtomicLong(System.nanoTime());
+    Thread watch = StuckWatch.start(() -> Duration.ofNanos(System.nanoTime() - started.get()), out);
     try {
       for (Path f : files) {
         Reproducer r;
@@ -77,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         RunResult res;
         try {
-          res = new Runner(t, r.viewEvery()).run(r.program());
+          res = new Runner(t, r.viewEvery(), null, p -> started.set(System.nanoTime())).run(r.program());
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;
@@ -94,6 +97,7 @@ final class ReplayCommand implements Callable<Integer> {
         out.flush();
       }
     } finally {
+      watch.interrupt();
       targets.values().forEach(LinuxTarget::close);
     }
     out.printf("replay: %d passed, %d diverged, %d skipped%n", ran - diverged, diverged, skipped);

@@ -79,8 +79,15 @@ final class VmCampaign {
       }
       w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
       long[] lastStatus = {0, 0};
+      java.util.ArrayDeque<String> guestTail = new java.util.ArrayDeque<>();
       GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
           hangTimeout, w, line -> {
+            if (!line.startsWith("[")) {
+              guestTail.addLast(line);
+              if (guestTail.size() > 40) {
+                guestTail.removeFirst();
+              }
+            }
             Matcher m = STATUS.matcher(line);
             if (m.find()) {
               lastStatus[0] = Long.parseLong(m.group(1));
@@ -96,6 +103,13 @@ final class VmCampaign {
           return ExitCode.INFRASTRUCTURE;
         }
         bootTimes.add(r.bootSeconds());
+        if (stop.getAsBoolean()) {
+          // Ctrl-C reaches QEMU too: the guest's end is the user's doing, not a hang or a crash.
+          VmRelay.copyBack(r.share().resolve("out"), out, Set.of("summary.json"));
+          programs += lastStatus[0];
+          ops += lastStatus[1];
+          break;
+        }
         Path guestOut = r.share().resolve("out");
         VmRelay.copyBack(guestOut, out, Set.of("summary.json"));
         Path summary = guestOut.resolve("summary.json");
@@ -113,21 +127,24 @@ final class VmCampaign {
           s.path("findings").forEach(f -> findings.add(out.resolve(Path.of(f.asText()).getFileName()).toString()));
           s.path("outcomes").fields().forEachRemaining(e -> outcomes.merge(e.getKey(), e.getValue().asLong(), Long::sum));
         }
-        if ((r.stalled() || r.timedOut()) && r.consoleReports().isEmpty()) {
+        if ((r.stalled() || r.timedOut()) && r.lastReports().isEmpty()) {
           hangs++;
+          List<String> notes = new ArrayList<>(r.consoleTail());
+          notes.add("guest output (a STUCK report names the system call or fault the program was in):");
+          notes.addAll(guestTail);
           Path saved = saveLast(r, out, fs, "hang", "hang", "the guest made no progress for " + hangTimeout
-              + " during this program and was killed", r.consoleTail());
+              + " during this program and was killed", notes);
           w.println("HANG: the guest stopped answering" + (saved != null ? "; last program saved as " + saved : ""));
           if (saved != null) {
             findings.add(saved.toString());
           }
         } else if (r.stalled() || r.timedOut() || (r.exitCode() != ExitCode.OK && r.exitCode() != ExitCode.DIVERGENCE)) {
           List<String> notes = new ArrayList<>();
-          r.consoleReports().forEach(k -> notes.addAll(k.excerpt().lines().toList()));
+          r.lastReports().forEach(k -> notes.addAll(k.excerpt().lines().toList()));
           if (notes.isEmpty()) {
             notes.addAll(r.consoleTail());
           }
-          String signature = r.consoleReports().isEmpty() ? "crash" : r.consoleReports().get(0).signature();
+          String signature = r.lastReports().isEmpty() ? "crash" : r.lastReports().get(0).signature();
           if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
             repeats++;
             w.println("CRASH again: " + signature + " (known; not saved again)");
@@ -137,7 +154,7 @@ final class VmCampaign {
           Path saved = saveLast(r, out, fs, "crash", signature, r.exitCode() >= 0
               ? "the guest's campaign ended with exit code " + r.exitCode() + " during this program"
               : "the kernel reported this during the program, and the guest stopped answering", notes);
-          VmRelay.printReports(r, w);
+          VmRelay.printReports(r.lastReports(), w);
           w.println("CRASH: the guest's campaign died" + (saved != null ? "; last program saved as " + saved : ""));
           if (saved != null) {
             findings.add(saved.toString());

@@ -16,9 +16,9 @@ import java.util.stream.Stream;
 /**
  * Runs a subcommand inside a fresh guest ({@code --target vm}): the same command line with
  * {@code --target local}, its output directory redirected to the guest's writable share and copied
- * back afterwards. The host prints the guest's output as it comes. Kernel reports the guest's command
- * could not attribute to a program (the guest died, or the command reads no kernel log) are printed
- * and saved beside the other results.
+ * back afterwards. The host prints the guest's output as it comes. Kernel reports on the console
+ * that stopped the guest (it died or stopped answering after them) are printed and saved beside the
+ * other results; a guest that finished judged the kernel log itself.
  */
 final class VmRelay {
   private VmRelay() {}
@@ -65,21 +65,22 @@ final class VmRelay {
     GuestVm.Result r = boot(kernel, guestArgs, timeout, null, w);
     try {
       printErrors(r, err);
-      int reports = r.consoleReports().size();
       if (out != null) {
         copyBack(r.share().resolve("out"), out, Set.of());
-        for (int i = 0; i < reports; i++) {
-          Files.writeString(out.resolve("kernel-report-" + i + ".txt"), r.consoleReports().get(i).excerpt());
+        for (int i = 0; i < r.lastReports().size(); i++) {
+          Files.writeString(out.resolve("kernel-report-" + i + ".txt"), r.lastReports().get(i).excerpt());
         }
       }
-      printReports(r, w);
-      if (!r.booted() || r.timedOut() || r.exitCode() < 0) {
+      if (!r.booted() || r.timedOut() || r.stalled() || r.exitCode() < 0) {
+        printReports(r.lastReports(), w);
         err.println("hmmfuzz: " + (r.timedOut() ? "the guest hung (killed after " + timeout + ")"
+            : r.stalled() ? "the guest stopped answering after a kernel report"
             : r.booted() ? "the guest ended without finishing the command" : "the VM did not boot") + "; console tail:");
         r.consoleTail().forEach(err::println);
-        return reports > 0 ? ExitCode.DIVERGENCE : ExitCode.INFRASTRUCTURE;
+        return r.lastReports().isEmpty() ? ExitCode.INFRASTRUCTURE : ExitCode.DIVERGENCE;
       }
-      return reports > 0 && r.exitCode() == ExitCode.OK ? ExitCode.DIVERGENCE : r.exitCode();
+      // The guest's command finished: it read the kernel log itself and judged each report.
+      return r.exitCode();
     } finally {
       GuestVm.cleanUp(r);
     }
@@ -116,8 +117,8 @@ final class VmRelay {
     }
   }
 
-  static void printReports(GuestVm.Result r, PrintWriter w) {
-    for (KernelReport rep : r.consoleReports()) {
+  static void printReports(List<KernelReport> reports, PrintWriter w) {
+    for (KernelReport rep : reports) {
       w.println("KERNEL REPORT on the guest console: " + rep.title());
       w.println(rep.excerpt().strip());
     }

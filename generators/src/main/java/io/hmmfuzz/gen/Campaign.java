@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * A fuzz campaign: random programs until the deadline or a stop request; each new divergence is
@@ -74,6 +75,7 @@ public final class Campaign {
 
   private final Target target;
   private final Settings settings;
+  private volatile long programStarted = System.nanoTime();
 
   public Campaign(Target target, Settings settings) {
     this.target = target;
@@ -85,8 +87,14 @@ public final class Campaign {
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     Tally tally = new Tally();
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
-    Runner runner = new Runner(target, settings.viewEvery(), tally, inFlight);
-    Runner precise = new Runner(target, 1, null, inFlight);
+    Consumer<Program> onStart = program -> {
+      programStarted = System.nanoTime();
+      if (inFlight != null) {
+        inFlight.accept(program);
+      }
+    };
+    Runner runner = new Runner(target, settings.viewEvery(), tally, onStart);
+    Runner precise = new Runner(target, 1, null, onStart);
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     Set<String> seen = new HashSet<>();
     long start = System.nanoTime();
@@ -126,6 +134,11 @@ public final class Campaign {
       }
     }
     return new Stats(programs, ops, divergences, repeats, (System.nanoTime() - start) / 1e9, tally.snapshot());
+  }
+
+  /** How long the program running now (a campaign's or a shrink candidate) has been running. */
+  public Duration sinceProgramStart() {
+    return Duration.ofNanos(System.nanoTime() - programStarted);
   }
 
   /** The divergence pinned and shrunk, or null if its signature (as found, or as pinned) is a known one. */

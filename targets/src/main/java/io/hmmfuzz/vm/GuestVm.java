@@ -27,9 +27,12 @@ import java.util.function.Consumer;
  * gives it a pmem device for fs-dax. The console is watched for kernel reports.
  */
 public final class GuestVm {
-  /** What a guest run produced. */
+  /**
+   * What a guest run produced. {@code consoleReports} are all kernel reports on its console;
+   * {@code lastReports} those after the guest's last sign of progress (what stopped it, if anything).
+   */
   public record Result(boolean booted, double bootSeconds, boolean timedOut, boolean stalled, int exitCode,
-      Path share, List<KernelReport> consoleReports, List<String> consoleTail) {}
+      Path share, List<KernelReport> consoleReports, List<KernelReport> lastReports, List<String> consoleTail) {}
 
   /**
    * In the writable share: the program the guest is running, rewritten before each run (a command's
@@ -71,7 +74,9 @@ public final class GuestVm {
    * share's path). The share directory (for results) stays for the caller
    * to read and is returned in the result; the caller deletes it. The guest is killed after
    * {@code timeout}, or once booted when neither its output nor {@link #IN_FLIGHT} changed for
-   * {@code stall} (null: no such check), or for {@link #REPORT_STALL} after a kernel report: a hang.
+   * {@code stall} (null: no such check), or for {@link #REPORT_STALL} after a kernel report that came
+   * with no progress since: a hang. The console shows messages up to KERN_WARNING (loglevel=5), so
+   * a report's trace is on it too.
    */
   public static Result run(Path bzImage, List<String> hmmfuzzArgs, Duration timeout, Duration stall,
       Consumer<String> guestOut, Consumer<String> console) throws IOException {
@@ -98,13 +103,19 @@ public final class GuestVm {
     List<String> q = new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
         "-accel", kvm ? "kvm" : "tcg", "-kernel", bzImage.toString(), "-append",
         "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
-            + init + " " + MEMMAP + " panic=-1 quiet",
+            + init + " " + MEMMAP + " panic=-1 loglevel=5",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
         "-fsdev", "local,id=share,path=" + share + ",security_model=none,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=share,mount_tag=share"));
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    // If this JVM ends while the guest runs (SIGTERM, SIGINT), take QEMU and the work directory with it.
+    Thread reaper = new Thread(() -> {
+      p.destroyForcibly();
+      ScratchFilesystem.deleteTree(work);
+    }, "hmmfuzz-vm-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
     ConsoleWatch watch = new ConsoleWatch();
     List<String> tail = new ArrayList<>();
     double[] boot = {-1};
@@ -138,6 +149,7 @@ public final class GuestVm {
     long deadline = t0 + timeout.toNanos();
     long lastProgress = System.nanoTime();
     long lastBeat = -1;
+    int reportsAtProgress = 0;
     try {
       while (p.isAlive()) {
         long before = offset;
@@ -147,11 +159,12 @@ public final class GuestVm {
         if (offset != before || beat != lastBeat || boot[0] < 0) {
           lastProgress = now;
           lastBeat = beat;
+          reportsAtProgress = watch.reports().size();
         }
         // After a kernel report on the console (an Oops kills the task in the kernel, and the JVM waits
         // for it forever) a short stall is enough.
         long limit = stall == null ? Long.MAX_VALUE : stall.toNanos();
-        if (!watch.reports().isEmpty()) {
+        if (watch.reports().size() > reportsAtProgress) {
           limit = Math.min(limit, REPORT_STALL.toNanos());
         }
         if (now > deadline || now - lastProgress > limit) {
@@ -170,13 +183,16 @@ public final class GuestVm {
       p.destroyForcibly();
       throw new InfrastructureException("interrupted while the VM ran", e);
     }
+    Runtime.getRuntime().removeShutdownHook(reaper);
     Path exit = share.resolve("exit");
     int code = Files.exists(exit) ? Integer.parseInt(Files.readString(exit).trim()) : -1;
     List<String> t;
     synchronized (tail) {
       t = List.copyOf(tail);
     }
-    return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, watch.reports(), t);
+    List<KernelReport> reports = watch.reports();
+    return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, reports,
+        reports.subList(Math.min(reportsAtProgress, reports.size()), reports.size()), t);
   }
 
   /**
