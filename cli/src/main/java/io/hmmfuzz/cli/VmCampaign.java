@@ -127,6 +127,12 @@ final class VmCampaign {
           s.path("findings").forEach(f -> findings.add(out.resolve(Path.of(f.asText()).getFileName()).toString()));
           s.path("outcomes").fields().forEachRemaining(e -> outcomes.merge(e.getKey(), e.getValue().asLong(), Long::sum));
         }
+        boolean ended = !r.stalled() && !r.timedOut();
+        if (ended && !Files.exists(summary) && r.lastReports().isEmpty() && r.exitCode() >= 0 && r.exitCode() < 128) {
+          err.println("hmmfuzz: the guest's campaign ended with exit code " + r.exitCode() + " before running"
+              + " (an infrastructure failure, not a finding); its stderr is above");
+          return ExitCode.INFRASTRUCTURE;
+        }
         if ((r.stalled() || r.timedOut()) && r.lastReports().isEmpty()) {
           hangs++;
           List<String> notes = new ArrayList<>(r.consoleTail());

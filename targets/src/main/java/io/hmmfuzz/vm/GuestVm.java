@@ -7,6 +7,7 @@ import io.hmmfuzz.linux.Commands;
 import io.hmmfuzz.linux.ConsoleWatch;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
@@ -92,7 +93,12 @@ public final class GuestVm {
     Files.createDirectory(share);
     String java = ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), MAIN_CLASS));
+    // The guest starts in /tmp: every class path entry must be absolute.
+    StringBuilder cp = new StringBuilder();
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      cp.append(cp.length() > 0 ? File.pathSeparator : "").append(Path.of(e).toAbsolutePath());
+    }
+    List<String> command = new ArrayList<>(List.of(java, "-cp", cp.toString(), MAIN_CLASS));
     for (String a : hmmfuzzArgs) {
       command.add(a.replace("@SHARE@", share.toString()));
     }
