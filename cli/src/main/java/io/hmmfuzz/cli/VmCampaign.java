@@ -150,6 +150,7 @@ final class VmCampaign {
           if (notes.isEmpty()) {
             notes.addAll(r.consoleTail());
           }
+          notes.addAll(jvmErrorHead(r.share()));
           String signature = r.lastReports().isEmpty() ? "crash" : r.lastReports().get(0).signature();
           if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
             repeats++;
@@ -178,6 +179,22 @@ final class VmCampaign {
         bootTimes.stream().mapToDouble(Double::doubleValue).average().orElse(0), programs, ops, seconds,
         seconds > 0 ? ops / seconds : 0, divergences, repeats, hangs, crashes);
     return divergences + hangs + crashes == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** The first lines of a fatal error report the guest JVM left in the share (signal, frame), if any. */
+  private static List<String> jvmErrorHead(Path share) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(share)) {
+      for (Path f : (Iterable<Path>) s::iterator) {
+        if (f.getFileName().toString().startsWith("hs_err_pid")) {
+          List<String> head = new ArrayList<>(List.of("guest JVM fatal error report (" + f.getFileName() + "):"));
+          try (java.util.stream.Stream<String> lines = Files.lines(f)) {
+            lines.limit(40).forEach(head::add);
+          }
+          return head;
+        }
+      }
+    }
+    return List.of();
   }
 
   /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360 ...". */

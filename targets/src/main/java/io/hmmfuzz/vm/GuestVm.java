@@ -40,6 +40,9 @@ public final class GuestVm {
    * {@code --in-flight}); with the guest's output, its heartbeat.
    */
   public static final String IN_FLIGHT = "in-flight.repro";
+  /** In the share: the guest JVM's fatal error report, if it died (HotSpot -XX:ErrorFile, %p the pid). */
+  public static final String JVM_ERROR_FILE = "hs_err_pid%p.log";
+
   /** How long a guest may make no progress after a kernel report on its console before it counts as stuck. */
   static final Duration REPORT_STALL = Duration.ofSeconds(20);
 
@@ -98,7 +101,9 @@ public final class GuestVm {
     for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
       cp.append(cp.length() > 0 ? File.pathSeparator : "").append(Path.of(e).toAbsolutePath());
     }
-    List<String> command = new ArrayList<>(List.of(java, "-cp", cp.toString(), MAIN_CLASS));
+    // A JVM that dies in the guest leaves its hs_err report in the share, for the crash reproducer.
+    List<String> command = new ArrayList<>(List.of(java, "-XX:ErrorFile=" + share.resolve(JVM_ERROR_FILE),
+        "-cp", cp.toString(), MAIN_CLASS));
     for (String a : hmmfuzzArgs) {
       command.add(a.replace("@SHARE@", share.toString()));
     }
