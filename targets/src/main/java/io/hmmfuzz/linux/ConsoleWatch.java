@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Watches kernel log lines (a guest's serial console, or /dev/kmsg) for reports that are findings of
  * their own kind: WARNING, BUG, Oops, KASAN, lockdep splats, general protection faults, hung tasks,
  * panics. Keeps the excerpt from the report's "cut here" line (or the line before it) through the end
- * of its trace.
+ * of its trace. Thread-safe: a console reader feeds it while another thread asks for reports.
  */
 public final class ConsoleWatch {
   static final Pattern REPORT = Pattern.compile(
@@ -26,7 +26,7 @@ public final class ConsoleWatch {
   private String currentTitle;
   private int linesLeft;
 
-  public void accept(String line) {
+  public synchronized void accept(String line) {
     recent.add(line);
     if (recent.size() > 20) {
       recent.remove(0);
@@ -75,7 +75,7 @@ public final class ConsoleWatch {
   }
 
   /** Reports seen so far (an unfinished one included). */
-  public List<KernelReport> reports() {
+  public synchronized List<KernelReport> reports() {
     List<KernelReport> out = new ArrayList<>(reports);
     if (current != null) {
       out.add(new KernelReport(currentTitle, current.toString()));
@@ -84,7 +84,7 @@ public final class ConsoleWatch {
   }
 
   /** Reports seen so far, unfinished ones included, and forgets them. */
-  public List<KernelReport> drain() {
+  public synchronized List<KernelReport> drain() {
     List<KernelReport> out = reports();
     reports.clear();
     current = null;
