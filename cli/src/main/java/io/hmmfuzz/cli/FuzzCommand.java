@@ -1,7 +1,5 @@
 package io.hmmfuzz.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.Corpus;
@@ -12,9 +10,7 @@ import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -211,9 +207,6 @@ final class FuzzCommand implements Callable<Integer> {
     m.put("findings", findings);
     m.put("signatures", signatures);
     m.put("outcomes", s.outcomes());
-    Files.createDirectories(out);
-    Path tmp = Files.createTempFile(out, ".summary", ".json.part");
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
-    Files.move(tmp, out.resolve("summary.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Summary.write(out, m);
   }
 }

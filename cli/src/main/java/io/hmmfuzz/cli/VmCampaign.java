@@ -2,7 +2,6 @@ package io.hmmfuzz.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -269,9 +267,6 @@ final class VmCampaign {
     m.put("target", "vm");
     m.put("findings", findings);
     m.put("outcomes", outcomes);
-    Files.createDirectories(out);
-    Path tmp = Files.createTempFile(out, ".summary", ".json.part");
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
-    Files.move(tmp, out.resolve("summary.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Summary.write(out, m);
   }
 }

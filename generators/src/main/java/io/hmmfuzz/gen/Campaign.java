@@ -172,8 +172,8 @@ public final class Campaign {
     return null;
   }
 
-  /** The reproducer of a reduction, its header filled from the capabilities it ran with. */
-  public static Reproducer reproducer(Capabilities caps, Reduction red, long seed, String profile) {
+  /** A reproducer header's first entries: the tool and the capabilities a program ran with. */
+  static Map<String, String> header(Capabilities caps) {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("tool", TOOL_VERSION);
     h.put("kernel", caps.kernel().release());
@@ -181,6 +181,12 @@ public final class Campaign {
     h.put("page", Integer.toString(caps.pageSize()));
     h.put("block", Integer.toString(caps.blockSize()));
     h.put("caps", caps.summary());
+    return h;
+  }
+
+  /** The reproducer of a reduction, its header filled from the capabilities it ran with. */
+  public static Reproducer reproducer(Capabilities caps, Reduction red, long seed, String profile) {
+    Map<String, String> h = header(caps);
     h.put("seed", Long.toString(seed));
     h.put("profile", profile);
     h.put("reproduced", red.reproduced() + "/" + red.attempts());

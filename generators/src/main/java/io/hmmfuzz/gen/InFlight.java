@@ -7,7 +7,6 @@ import io.hmmfuzz.core.run.Program;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -28,13 +27,7 @@ final class InFlight implements Consumer<Program> {
 
   @Override
   public void accept(Program program) {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("tool", Campaign.TOOL_VERSION);
-    h.put("kernel", caps.kernel().release());
-    h.put("fs", caps.fs().id());
-    h.put("page", Integer.toString(caps.pageSize()));
-    h.put("block", Integer.toString(caps.blockSize()));
-    h.put("caps", caps.summary());
+    Map<String, String> h = Campaign.header(caps);
     h.put("expect", "divergence");
     try {
       String name = file.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "");

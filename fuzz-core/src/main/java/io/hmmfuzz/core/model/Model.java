@@ -85,9 +85,7 @@ public final class Model {
 
   public void unmap(ModelMapping m) {
     m.live = false;
-    m.cowPages.clear();
-    m.maybeOnDevice.clear();
-    m.maybeExclusive.clear();
+    m.forgetPagesFrom(0);
   }
 
   public void close(ModelFile f) {
@@ -96,8 +94,9 @@ public final class Model {
 
   /**
    * mprotect to a new protection invalidates the mirror over the VMA (mm/mprotect.c change_protection,
-   * MMU_NOTIFY_PROTECTION_VMA), so no page stays exclusive to the device (lib/test_hmm.c dmirror_interval_invalidate); device-private entries
-   * stay on the device, made read-only (change_pte_range). Same protection: mprotect_fixup returns early.
+   * MMU_NOTIFY_PROTECTION_VMA), so no page stays exclusive to the device (lib/test_hmm.c
+   * dmirror_interval_invalidate); device-private entries stay on the device, made read-only
+   * (change_pte_range). Same protection: mprotect_fixup returns early.
    */
   public void protect(ModelMapping m, Prot prot) {
     if (prot != m.prot) {
@@ -207,9 +206,7 @@ public final class Model {
     long firstGone = end / page;
     for (ModelMapping m : mappings.values()) {
       if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
-        m.cowPages.entrySet().removeIf(e -> (m.offset / page + e.getKey()) >= firstGone);
-        m.maybeOnDevice.removeIf(p -> m.offset / page + p >= firstGone);
-        m.maybeExclusive.removeIf(p -> m.offset / page + p >= firstGone);
+        m.forgetPagesFrom(firstGone - m.offset / page);
       }
     }
   }
@@ -313,11 +310,7 @@ public final class Model {
         writeTagged(f, m.offset + pos, next - pos, op);
       } else {
         long pageIdx = pos / page;
-        Cells cow = m.cowPages.get(pageIdx);
-        if (cow == null) {
-          cow = visible(m, pageIdx * page, page);
-          m.cowPages.put(pageIdx, cow);
-        }
+        Cells cow = copyOnWrite(m, pageIdx);
         for (long p = pos; p < next; p++) {
           cow.set((int) (p - pageIdx * page), Tag.byteAt(op, m.offset + p), op);
         }
@@ -328,16 +321,15 @@ public final class Model {
   }
 
   /**
-   * A CPU access to the pages of
-   * [off, off+len) of m: a device-private page migrates back to system memory (R38: the page's
-   * dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c dmirror_devmem_fault), and a device-exclusive entry
-   * is restored, which invalidates the mirror's atomic entry ( mm/memory.c
+   * A CPU access to the pages of [off, off+len) of m: a device-private page migrates back to system
+   * memory (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c dmirror_devmem_fault), and
+   * a device-exclusive entry is restored, which invalidates the mirror's atomic entry (mm/memory.c
    * remove_device_exclusive_entry, MMU_NOTIFY_EXCLUSIVE with no owner).
    */
   public void faulted(ModelMapping m, long off, long len) {
+    deviceFaulted(m, off, len);
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.maybeOnDevice.remove(p);
-      m.maybeExclusive.remove(p);
     }
   }
 
@@ -358,9 +350,14 @@ public final class Model {
    */
   public void writeFault(ModelMapping m, long pageIdx) {
     faulted(m, pageIdx * page, 1);
-    if (m.sharing == Sharing.PRIVATE && !m.cowPages.containsKey(pageIdx)) {
-      m.cowPages.put(pageIdx, visible(m, pageIdx * page, page));
+    if (m.sharing == Sharing.PRIVATE) {
+      copyOnWrite(m, pageIdx);
     }
+  }
+
+  /** The private copy of page {@code pageIdx} of m, made from what the page shows now if there is none (R10). */
+  private Cells copyOnWrite(ModelMapping m, long pageIdx) {
+    return m.cowPages.computeIfAbsent(pageIdx, i -> visible(m, i * page, page));
   }
 
   /** Pages of m that may be in device-private memory (R38). */

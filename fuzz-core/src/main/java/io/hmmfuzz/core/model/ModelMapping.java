@@ -40,6 +40,13 @@ public final class ModelMapping {
     return id;
   }
 
+  /** Forgets private copies and device state of pages {@code from} on (page indices within the mapping). */
+  void forgetPagesFrom(long from) {
+    cowPages.tailMap(from, true).clear();
+    maybeOnDevice.tailSet(from, true).clear();
+    maybeExclusive.tailSet(from, true).clear();
+  }
+
   public FileId file() {
     return file;
   }
