@@ -80,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         RunResult res;
         try {
-          res = new Runner(t, r.viewEvery(), null, p -> started.set(System.nanoTime())).run(r.program());
+          res = new Runner(t, r.viewEvery(), null, (p, viewEvery) -> started.set(System.nanoTime())).run(r.program());
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * A fuzz campaign: random programs until the deadline or a stop request; each new divergence is
@@ -39,7 +39,7 @@ public final class Campaign {
    * @param reliabilityRuns final runs of each reproducer
    * @param statusEvery     how often the listener gets a status
    * @param maxPrograms     stop after this many programs (0: no limit), e.g. to reboot a guest every N
-   * @param stopOnKernelLog stop after a new finding of the kernel-log kind (a tainted kernel is rebooted)
+   * @param stopOnKernelLog stop after a kernel report, new or known (a tainted kernel is rebooted)
    * @param inFlight        a file to hold the text of each program before it runs (null: none): what a
    *                        host reads back as the last program of a guest that hung or crashed
    * @param knownSignatures signatures already reported (by an earlier guest boot): counted, not shrunk again
@@ -87,10 +87,10 @@ public final class Campaign {
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     Tally tally = new Tally();
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
-    Consumer<Program> onStart = program -> {
+    ObjIntConsumer<Program> onStart = (program, viewEvery) -> {
       programStarted = System.nanoTime();
       if (inFlight != null) {
-        inFlight.accept(program);
+        inFlight.accept(program, viewEvery);
       }
     };
     Runner runner = new Runner(target, settings.viewEvery(), tally, onStart);
@@ -115,9 +115,10 @@ public final class Campaign {
       ops += r.opsExecuted();
       if (r.diverged()) {
         Reduction red = reduceUnlessKnown(precise, runner, p, r.divergence());
-        // A new kernel report taints the kernel: stop so that a host can boot a fresh one. A known one
-        // (often a WARN_ON_ONCE that will not fire again) is counted and the campaign goes on.
-        kernelLogFinding |= red != null && r.divergence().report() != null;
+        // A kernel report, new or known, taints the kernel: what it logs or does next may be the first
+        // report's doing (a WARN_ON_ONCE that is silent the second time, a livelock after it), so stop
+        // and let a host boot a fresh one (syzkaller reboots on any report for the same reason).
+        kernelLogFinding |= r.divergence().report() != null || (red != null && red.divergence().report() != null);
         if (red == null) {
           repeats++;
         } else if (seen.add(red.divergence().signature() + "\n" + ProgramText.print(red.program()))) {

@@ -9,14 +9,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * The program about to run, kept as a reproducer file (written atomically before every run): if the
  * kernel hangs or dies during it, this is the program to report. Rewriting it is also the campaign's
  * heartbeat for a host that watches a guest.
  */
-final class InFlight implements Consumer<Program> {
+final class InFlight implements ObjIntConsumer<Program> {
   private final Path file;
   private final Capabilities caps;
 
@@ -26,8 +26,11 @@ final class InFlight implements Consumer<Program> {
   }
 
   @Override
-  public void accept(Program program) {
+  public void accept(Program program, int viewEvery) {
     Map<String, String> h = Campaign.header(caps);
+    if (viewEvery != 1) {
+      h.put("view-every", Integer.toString(viewEvery));
+    }
     h.put("expect", "divergence");
     try {
       String name = file.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "");

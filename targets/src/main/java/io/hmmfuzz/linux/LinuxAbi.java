@@ -8,6 +8,7 @@ import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +31,13 @@ final class LinuxAbi {
   static final int SEEK_END = 2;
   /** The kernel log, one record per read (Documentation/ABI/testing/dev-kmsg). */
   static final String KMSG = "/dev/kmsg";
+  /** Writing to it re-arms every WARN_ON_ONCE of the kernel (debugfs, CONFIG_DEBUG_FS; since 4.19). */
+  static final Path CLEAR_WARN_ONCE = Path.of("/sys/kernel/debug/clear_warn_once");
+  /**
+   * Set (to 1) where the kernel is the tool's own, a VM guest: kernel-wide state such as
+   * {@link #CLEAR_WARN_ONCE} may be changed. The guest's init script sets it; a host kernel is left alone.
+   */
+  static final String OWN_KERNEL_ENV = "HMMFUZZ_OWN_KERNEL";
 
   static final int MAP_SHARED = Mman.MAP_SHARED;
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;

@@ -27,11 +27,15 @@ public final class LinuxTarget implements Target {
   private final Capabilities caps;
   private final AtomicInteger sessions = new AtomicInteger();
   private final KernelLog log;
+  /** Whether each program starts with the kernel's WARN_ON_ONCE re-armed (only on a kernel of our own). */
+  private final boolean rearmWarnOnce;
 
   private LinuxTarget(ScratchFilesystem scratch, Capabilities caps) {
     this.scratch = scratch;
     this.caps = caps;
     this.log = KernelLog.open();
+    this.rearmWarnOnce = log != null && "1".equals(System.getenv(LinuxAbi.OWN_KERNEL_ENV))
+        && Files.isWritable(LinuxAbi.CLEAR_WARN_ONCE);
   }
 
   /** Makes the scratch filesystem and probes it; TargetUnavailableException names what is missing. */
@@ -129,7 +133,8 @@ public final class LinuxTarget implements Target {
   @Override
   public String describe() {
     return "linux " + caps.kernel() + ", " + scratch.describe()
-        + (log == null ? ", kernel log not readable (reports of WARNING/BUG are not checked; run as root)" : "");
+        + (log == null ? ", kernel log not readable (reports of WARNING/BUG are not checked; run as root)" : "")
+        + (rearmWarnOnce ? ", WARN_ON_ONCE re-armed per program" : "");
   }
 
   @Override
@@ -137,8 +142,20 @@ public final class LinuxTarget implements Target {
     return log == null ? List.of() : log.reports();
   }
 
+  /**
+   * A fresh directory per program. On a kernel of our own, the kernel's one-shot warnings are re-armed
+   * first, so a WARN_ON_ONCE that a program hit fires again when it, or a shrink candidate, runs again
+   * in the same boot.
+   */
   @Override
   public Session openSession() {
+    if (rearmWarnOnce) {
+      try {
+        Files.writeString(LinuxAbi.CLEAR_WARN_ONCE, "1\n");
+      } catch (IOException e) {
+        throw new InfrastructureException("cannot write " + LinuxAbi.CLEAR_WARN_ONCE, e);
+      }
+    }
     Path dir = scratch.root().resolve("p" + sessions.getAndIncrement());
     try {
       Files.createDirectory(dir);

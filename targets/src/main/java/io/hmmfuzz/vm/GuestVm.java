@@ -61,7 +61,9 @@ public final class GuestVm {
     }
     return "#!/bin/sh\n"
         + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp HMMFUZZ_SCRATCH=/tmp LANG=C.UTF-8\n"
+        + "export HMMFUZZ_OWN_KERNEL=1\n"
         + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
+        + "mount -t debugfs debug /sys/kernel/debug 2>/dev/null\n"
         + "mount -t tmpfs tmp /tmp\nmount -t tmpfs run /run\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
         + "mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share '" + share + "'\n"
         + "echo hmmfuzz-guest: up\n"

@@ -10,7 +10,12 @@ import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.gen.Reduction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fuzzer must find each planted bug by generating programs, and shrink it to its known minimal
@@ -57,6 +62,29 @@ class PlantedBugTests {
       Reduction red = findAndShrink(t, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS, Profile.eof());
       assertEquals("kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file",
           red.divergence().signature());
+    }
+  }
+
+  @Test
+  void aKnownKernelWarningStillStopsACampaignThatStopsOnKernelReports(@TempDir Path out) {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      assumeTrue(real.kernelLogWatched() && Files.isWritable(Path.of("/dev/kmsg")),
+          "needs root: /dev/kmsg must be readable and writable");
+      String known = "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file";
+      PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS);
+      Campaign.Stats stats = new Campaign(t, new Campaign.Settings(Profile.eof(), 1, Duration.ofMinutes(2), 1,
+          out, 1, Duration.ofHours(1), 2000, true, null, Set.of(known))).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {}
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              throw new AssertionError("a known signature was saved again: " + f.file());
+            }
+          }, () -> false);
+      // The kernel is tainted by the report, known or not: the boot ends with it.
+      assertEquals(1, stats.repeats(), stats.toString());
+      assertTrue(stats.programs() < 2000, "the campaign went on after the report: " + stats);
     }
   }
 }

@@ -18,7 +18,7 @@ import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Pread;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
@@ -30,7 +30,7 @@ public final class Runner {
   private final Target target;
   private final int viewEvery;
   private final Tally tally;
-  private final Consumer<Program> onStart;
+  private final ObjIntConsumer<Program> onStart;
 
   public Runner(Target target, int viewEvery) {
     this(target, viewEvery, null);
@@ -41,8 +41,11 @@ public final class Runner {
     this(target, viewEvery, tally, null);
   }
 
-  /** As above; {@code onStart} (may be null) sees every program just before it runs. */
-  public Runner(Target target, int viewEvery, Tally tally, Consumer<Program> onStart) {
+  /**
+   * As above; {@code onStart} (may be null) sees every program just before it runs, with this runner's
+   * view interval (a program that hangs the kernel is replayed as it ran).
+   */
+  public Runner(Target target, int viewEvery, Tally tally, ObjIntConsumer<Program> onStart) {
     if (viewEvery < 0) {
       throw new IllegalArgumentException("view interval must be >= 0");
     }
@@ -52,7 +55,7 @@ public final class Runner {
     this.onStart = onStart;
   }
 
-  public Consumer<Program> onStart() {
+  public ObjIntConsumer<Program> onStart() {
     return onStart;
   }
 
@@ -75,7 +78,7 @@ public final class Runner {
       }
     }
     if (onStart != null) {
-      onStart.accept(program);
+      onStart.accept(program, viewEvery);
     }
     target.kernelReports(); // whatever the kernel logged before this program is not its finding
     RunResult result;
