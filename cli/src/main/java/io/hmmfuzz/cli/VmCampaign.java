@@ -148,17 +148,23 @@ final class VmCampaign {
           if (notes.isEmpty()) {
             notes.addAll(r.consoleTail());
           }
-          notes.addAll(jvmErrorHead(r.share()));
-          String signature = r.lastReports().isEmpty() ? "crash" : r.lastReports().get(0).signature();
+          List<String> jvmError = jvmErrorHead(r.share());
+          notes.addAll(jvmError);
+          // Blame: the kernel when it reported something; else the guest's JVM died of a signal (the JVM,
+          // QEMU's emulation or memory the kernel corrupted: replay decides); else the campaign just ended.
+          String signature = !r.lastReports().isEmpty() ? r.lastReports().get(0).signature()
+              : jvmError.isEmpty() ? "crash" : jvmSignature(jvmError);
           if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
             repeats++;
             w.println("CRASH again: " + signature + " (known; not saved again)");
             continue;
           }
           crashes++;
-          Path saved = saveLast(r, out, fs, "crash", signature, r.exitCode() >= 0
-              ? "the guest's campaign ended with exit code " + r.exitCode() + " during this program"
-              : "the kernel reported this during the program, and the guest stopped answering", notes);
+          Path saved = saveLast(r, out, fs, "crash", signature, !r.lastReports().isEmpty()
+              ? "the kernel reported this during the program, and the guest stopped answering"
+              : !jvmError.isEmpty() ? "the guest's JVM died of a fatal error during this program, with no kernel"
+                  + " report: the JVM, QEMU or memory the kernel corrupted (replay it to tell)"
+              : "the guest's campaign ended with exit code " + r.exitCode() + " during this program", notes);
           VmRelay.printReports(r.lastReports(), w);
           w.println("CRASH: the guest's campaign died" + (saved != null ? "; last program saved as " + saved : ""));
           if (saved != null) {
@@ -193,6 +199,19 @@ final class VmCampaign {
       }
     }
     return List.of();
+  }
+
+  private static final Pattern JVM_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(");
+
+  /** "jvm:SIGILL" from a fatal error report's head ("#  SIGILL (0x4) at pc=..."); "jvm:fatal-error" without a signal. */
+  static String jvmSignature(List<String> head) {
+    for (String line : head) {
+      Matcher m = JVM_SIGNAL.matcher(line);
+      if (m.find()) {
+        return "jvm:" + m.group(1);
+      }
+    }
+    return "jvm:fatal-error";
   }
 
   /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360 ...". */
