@@ -3,7 +3,13 @@ package io.hmmfuzz.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Option;
 
 /** {@code --target local|vm} and {@code --kernel}, shared by the commands that run programs. */
@@ -37,7 +43,25 @@ final class TargetOptions {
     if (bad != null || target.equals("local")) {
       return bad;
     }
-    return VmRelay.run(subcommand, spec.commandLine().getParseResult().originalArgs(), kernel, out, timeout,
+    return VmRelay.run(subcommand, withAbsolutePaths(spec.commandLine().getParseResult()), kernel, out, timeout,
         spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /**
+   * The command line with each path given as a positional parameter (a reproducer, a directory of them)
+   * made absolute: the guest sees the host's root at the same paths, but starts in another directory.
+   */
+  static List<String> withAbsolutePaths(ParseResult parsed) {
+    Set<String> paths = new HashSet<>();
+    for (PositionalParamSpec p : parsed.matchedPositionals()) {
+      if (p.type() == Path.class) {
+        paths.addAll(p.originalStringValues());
+      }
+    }
+    List<String> args = new ArrayList<>();
+    for (String a : parsed.originalArgs()) {
+      args.add(paths.contains(a) ? Path.of(a).toAbsolutePath().normalize().toString() : a);
+    }
+    return args;
   }
 }

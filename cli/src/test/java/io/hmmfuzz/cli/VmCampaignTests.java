@@ -2,8 +2,10 @@ package io.hmmfuzz.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class VmCampaignTests {
   @Test
@@ -14,5 +16,14 @@ class VmCampaignTests {
         "# Problematic frame:", "# J 1331 c1 io.hmmfuzz.core.model.Cells.set(IBI)V (22 bytes)");
     assertEquals("jvm:SIGILL", VmCampaign.jvmSignature(head));
     assertEquals("jvm:fatal-error", VmCampaign.jvmSignature(List.of("# Out of Memory Error (os_linux.cpp:123)")));
+  }
+
+  @Test
+  void aReproducerNamedRelativeToTheHostsDirectoryIsFoundInTheGuest() {
+    CommandLine.ParseResult parsed = new CommandLine(new Main())
+        .parseArgs("replay", "--target", "vm", "--kernel", "bz", "--fs", "xfs", "lv/cpu-cow.repro").subcommand();
+    String abs = Path.of("lv/cpu-cow.repro").toAbsolutePath().toString();
+    assertEquals(List.of("replay", "--target", "vm", "--kernel", "bz", "--fs", "xfs", abs),
+        TargetOptions.withAbsolutePaths(parsed));
   }
 }
