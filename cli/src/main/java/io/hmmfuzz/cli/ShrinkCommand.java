@@ -9,9 +9,17 @@ import io.hmmfuzz.core.run.Runner;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
 import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.gen.InFlight;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,24 +47,62 @@ final class ShrinkCommand implements Callable<Integer> {
   @Option(names = "--out", description = "directory for NAME-min.repro (default: beside FILE)")
   Path outDir;
 
+  @Option(names = "--hang-timeout", defaultValue = "1m", converter = Durations.class,
+      description = "--target vm, a crash or hang reproducer: a guest that makes no progress this long is hung")
+  Duration hangTimeout;
+
+  @Option(names = "--max-boots", defaultValue = "60",
+      description = "--target vm, a crash or hang reproducer: at most this many guests for the shrink")
+  int maxBoots;
+
+  // Set by the host of 'shrink --target vm' for the guest that shrinks a crash or hang reproducer.
+  @Option(names = "--in-flight", hidden = true)
+  Path inFlight;
+
+  @Option(names = "--known", hidden = true)
+  Path known;
+
+  @Option(names = "--not-reproduced", hidden = true)
+  Path notReproduced;
+
   @Mixin
   TargetOptions targetOptions;
 
   @Override
   public Integer call() throws IOException {
-    Path dest = outDir != null ? outDir : input.toAbsolutePath().getParent();
-    Integer relayed = targetOptions.relayToVm(spec, "shrink", dest, java.time.Duration.ofMinutes(60));
-    if (relayed != null) {
-      return relayed;
-    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Path dest = outDir != null ? outDir : input.toAbsolutePath().getParent();
     Reproducer r;
     try {
       r = Corpus.load(input);
     } catch (ReproducerSyntaxException e) {
       err.println("hmmfuzz: " + e.getMessage());
       return ExitCode.USAGE;
+    }
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
+    }
+    if (VmShrink.fatal(r)) {
+      if (targetOptions.vm()) {
+        if (targetOptions.kernel == null) {
+          err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+          return ExitCode.USAGE;
+        }
+        return VmShrink.run(input.toAbsolutePath(), r, targetOptions.kernel, dest, fs == null ? null : fs.id(),
+            hangTimeout, maxBoots, reliabilityRuns, out, err);
+      }
+      if (inFlight == null) {
+        err.println("hmmfuzz: " + input + " crashed or hung the kernel it ran on (finding=" + r.get("finding")
+            + "): shrinking it here could do the same to this kernel; use --target vm --kernel BZIMAGE");
+        return ExitCode.USAGE;
+      }
+      return shrinkInGuest(r, dest, out);
+    }
+    Integer relayed = targetOptions.relayToVm(spec, "shrink", dest, java.time.Duration.ofMinutes(60));
+    if (relayed != null) {
+      return relayed;
     }
     try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()))) {
       Runner asSaved = new Runner(t, r.viewEvery());
@@ -75,6 +121,31 @@ final class ShrinkCommand implements Callable<Integer> {
       out.printf("shrunk %d -> %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n", r.program().size(),
           red.program().size(), red.millis() / 1000.0, red.candidates(), red.reproduced(), red.attempts(), saved);
       return ExitCode.DIVERGENCE;
+    }
+  }
+
+  /**
+   * The guest's part of {@link VmShrink}: shrinks while candidates reproduce without killing this kernel,
+   * announcing each one in the in-flight file first; saves NAME-min.repro when no candidate killed it.
+   */
+  private int shrinkInGuest(Reproducer r, Path dest, PrintWriter out) throws IOException {
+    Set<String> knownKeys = new HashSet<>(known != null && Files.exists(known) ? Files.readAllLines(known) : List.of());
+    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()));
+        PrintWriter notes = notReproduced == null ? null
+            : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND))) {
+      Runner runner = new Runner(t, r.viewEvery(), null, new InFlight(inFlight, t.capabilities()));
+      Program min = Reduction.shrinkFatal(runner, r.program(), r.get("signature"),
+          text -> knownKeys.contains(VmShrink.key(text)), text -> {
+            if (notes != null) {
+              notes.println(VmShrink.key(text));
+              notes.flush(); // the guest may die on the next candidate
+            }
+          });
+      String name = input.getFileName().toString().replaceFirst("\\.repro$", "") + "-min";
+      Path saved = Corpus.save(dest, name, new Reproducer(r.header(), List.of(), min));
+      out.printf("shrunk %d -> %d ops in this guest; saved %s%n", r.program().size(), min.size(), saved);
+      return ExitCode.OK;
     }
   }
 }

@@ -131,7 +131,9 @@ final class VmCampaign {
               + " (an infrastructure failure, not a finding); its stderr is above");
           return ExitCode.INFRASTRUCTURE;
         }
-        if ((r.stalled() || r.timedOut()) && r.lastReports().isEmpty()) {
+        List<String> jvmError = jvmErrorHead(r.share());
+        String death = death(r, jvmError);
+        if (HANG.equals(death)) {
           hangs++;
           List<String> notes = new ArrayList<>(r.consoleTail());
           notes.add("guest output (a STUCK report names the system call or fault the program was in):");
@@ -142,18 +144,14 @@ final class VmCampaign {
           if (saved != null) {
             findings.add(saved.toString());
           }
-        } else if (r.stalled() || r.timedOut() || (r.exitCode() != ExitCode.OK && r.exitCode() != ExitCode.DIVERGENCE)) {
+        } else if (death != null) {
           List<String> notes = new ArrayList<>();
           r.lastReports().forEach(k -> notes.addAll(k.excerpt().lines().toList()));
           if (notes.isEmpty()) {
             notes.addAll(r.consoleTail());
           }
-          List<String> jvmError = jvmErrorHead(r.share());
           notes.addAll(jvmError);
-          // Blame: the kernel when it reported something; else the guest's JVM died of a signal (the JVM,
-          // QEMU's emulation or memory the kernel corrupted: replay decides); else the campaign just ended.
-          String signature = !r.lastReports().isEmpty() ? r.lastReports().get(0).signature()
-              : jvmError.isEmpty() ? "crash" : jvmSignature(jvmError);
+          String signature = death;
           if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
             repeats++;
             w.println("CRASH again: " + signature + " (known; not saved again)");
@@ -186,7 +184,7 @@ final class VmCampaign {
   }
 
   /** The first lines of a fatal error report the guest JVM left in the share (signal, frame), if any. */
-  private static List<String> jvmErrorHead(Path share) throws IOException {
+  static List<String> jvmErrorHead(Path share) throws IOException {
     try (java.util.stream.Stream<Path> s = Files.list(share)) {
       for (Path f : (Iterable<Path>) s::iterator) {
         if (f.getFileName().toString().startsWith("hs_err_pid")) {
@@ -199,6 +197,24 @@ final class VmCampaign {
       }
     }
     return List.of();
+  }
+
+  static final String HANG = "hang";
+
+  /**
+   * How a guest's command ended, as a finding's signature. Null if it finished (it judged what it found
+   * itself); {@link #HANG} if it made no progress and the kernel said nothing; else, by blame, the
+   * kernel's report, the guest JVM's fatal signal ({@link #jvmSignature}) or "crash".
+   */
+  static String death(GuestVm.Result r, List<String> jvmError) {
+    boolean stuck = r.stalled() || r.timedOut();
+    if (!stuck && (r.exitCode() == ExitCode.OK || r.exitCode() == ExitCode.DIVERGENCE)) {
+      return null;
+    }
+    if (!r.lastReports().isEmpty()) {
+      return r.lastReports().get(0).signature();
+    }
+    return stuck ? HANG : jvmError.isEmpty() ? "crash" : jvmSignature(jvmError);
   }
 
   private static final Pattern JVM_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(");
@@ -241,7 +257,7 @@ final class VmCampaign {
   }
 
   /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */
-  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
+  static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
       List<String> console)
       throws IOException {
     Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);

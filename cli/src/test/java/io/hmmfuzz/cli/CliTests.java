@@ -75,4 +75,15 @@ class CliTests {
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("replay: 1 passed, 0 diverged, 0 skipped"), r.out());
   }
+
+  @Test
+  void aCrashReproducerIsNotShrunkOnThisKernel(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("crash.repro");
+    Files.writeString(f, "# hmmfuzz-reproducer fs=tmpfs signature=kernel:BUG:_x finding=crash expect=divergence\n"
+        + "open f0 size=0x10\n");
+    Run r = hmmfuzz("shrink", f.toString());
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("crashed or hung the kernel it ran on") && r.err().contains("--target vm"), r.err());
+    assertEquals(1, Files.list(dir).count(), "nothing written beside it");
+  }
 }

@@ -16,11 +16,11 @@ import java.util.function.ObjIntConsumer;
  * kernel hangs or dies during it, this is the program to report. Rewriting it is also the campaign's
  * heartbeat for a host that watches a guest.
  */
-final class InFlight implements ObjIntConsumer<Program> {
+public final class InFlight implements ObjIntConsumer<Program> {
   private final Path file;
   private final Capabilities caps;
 
-  InFlight(Path file, Capabilities caps) {
+  public InFlight(Path file, Capabilities caps) {
     this.file = file;
     this.caps = caps;
   }

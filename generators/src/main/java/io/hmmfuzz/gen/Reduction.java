@@ -4,8 +4,11 @@ import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.repro.ProgramText;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * From a divergence to a reproducer (syzkaller pkg/repro's extract, minimize, reliability): re-run with
@@ -97,5 +100,32 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
     }
     return new Reduction(minimal, last, ok, attempts, shrinker.runs() + pinned.runs(),
         (System.nanoTime() - startNanos) / 1_000_000, runner.viewEvery());
+  }
+
+  /**
+   * Shrinks a program that crashed or hung a kernel, in a kernel that may not survive a candidate: a
+   * candidate counts as reproducing here only when the kernel reports {@code signature} and lives on. One
+   * that kills the kernel never returns; whoever watches the kernel (a VM host) takes the program the
+   * runner announced last (its in-flight file) and starts again from it in a fresh kernel, as syzkaller's
+   * repro does across VMs. {@code known} tells candidates known not to reproduce (run in earlier kernels);
+   * each candidate that runs and does not reproduce goes to {@code notReproduced}.
+   *
+   * @return the smallest program that reproduced here, or {@code original}
+   */
+  public static Program shrinkFatal(Runner runner, Program original, String signature, Predicate<String> known,
+      Consumer<String> notReproduced) {
+    Shrinker shrinker = new Shrinker(p -> {
+      String text = ProgramText.print(p);
+      if (known.test(text)) {
+        return false;
+      }
+      RunResult r = runner.run(p);
+      boolean same = r.diverged() && r.divergence().signature().equals(signature);
+      if (!same) {
+        notReproduced.accept(text);
+      }
+      return same;
+    });
+    return shrinker.shrink(original, original.size() - 1);
   }
 }

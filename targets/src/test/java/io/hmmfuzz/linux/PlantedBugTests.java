@@ -87,4 +87,43 @@ class PlantedBugTests {
       assertTrue(stats.programs() < 2000, "the campaign went on after the report: " + stats);
     }
   }
+
+  /**
+   * The guest's half of shrinking a crash across guests: candidates that reproduce without killing the
+   * kernel are kept, those that do not are reported (and skipped when known), each announced before it
+   * runs. Here the planted WARNING never kills the kernel, so the shrink ends in one "guest".
+   */
+  @Test
+  void aFatalFindingShrinksWhereItsCandidatesLiveAndRemembersTheOnesThatDidNotReproduce() {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      assumeTrue(real.kernelLogWatched() && Files.isWritable(Path.of("/dev/kmsg")),
+          "needs root: /dev/kmsg must be readable and writable");
+      PlantedBugKernel.Bug bug = PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS;
+      PlantedBugTarget t = new PlantedBugTarget(real, bug);
+      String signature = "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file";
+      io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities());
+      io.hmmfuzz.core.run.Program found = null;
+      for (long seed = 1; seed < 500 && found == null; seed++) {
+        io.hmmfuzz.core.run.Program p = gen.generate(seed);
+        io.hmmfuzz.core.run.RunResult r = new io.hmmfuzz.core.run.Runner(t, 1).run(p);
+        if (r.diverged() && r.divergence().signature().equals(signature) && p.size() > bug.minimalOps()) {
+          found = p;
+        }
+      }
+      assertNotNull(found, "no program hit the planted warning");
+      int[] runs = {0};
+      io.hmmfuzz.core.run.Runner counting = new io.hmmfuzz.core.run.Runner(t, 1, null, (p, v) -> runs[0]++);
+      java.util.Set<String> notReproduced = new java.util.HashSet<>();
+      io.hmmfuzz.core.run.Program min = Reduction.shrinkFatal(counting, found, signature, text -> false,
+          notReproduced::add);
+      assertEquals(bug.minimalOps(), min.size(), ProgramText.print(min));
+      assertTrue(!notReproduced.isEmpty() && notReproduced.size() < runs[0], notReproduced.size() + " of " + runs[0]);
+      int firstRuns = runs[0];
+      runs[0] = 0;
+      io.hmmfuzz.core.run.Program again = Reduction.shrinkFatal(counting, found, signature, notReproduced::contains,
+          text -> { throw new AssertionError("a known candidate ran again:\n" + text); });
+      assertEquals(ProgramText.print(min), ProgramText.print(again));
+      assertEquals(firstRuns - notReproduced.size(), runs[0], "only the candidates that reproduced ran again");
+    }
+  }
 }
