@@ -47,7 +47,7 @@ final class ShrinkCommand implements Callable<Integer> {
   @Option(names = "--out", description = "directory for NAME-min.repro (default: beside FILE)")
   Path outDir;
 
-  @Option(names = "--hang-timeout", defaultValue = "1m", converter = Durations.class,
+  @Option(names = "--hang-timeout", defaultValue = "2m", converter = Durations.class,
       description = "--target vm, a crash or hang reproducer: a guest that makes no progress this long is hung")
   Duration hangTimeout;
 
@@ -134,6 +134,8 @@ final class ShrinkCommand implements Callable<Integer> {
         PrintWriter notes = notReproduced == null ? null
             : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND))) {
+      out.printf("shrink: %d ops that %s, on %s%n", r.program().size(), r.get("signature"), t.describe());
+      out.flush(); // the host counts output as progress
       Runner runner = new Runner(t, r.viewEvery(), null, new InFlight(inFlight, t.capabilities()));
       Program min = Reduction.shrinkFatal(runner, r.program(), r.get("signature"),
           text -> knownKeys.contains(VmShrink.key(text)), text -> {

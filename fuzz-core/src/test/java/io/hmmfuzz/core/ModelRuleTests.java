@@ -231,4 +231,19 @@ class ModelRuleTests {
         + "migrate-back m0 offset=0x0 pages=0x1\n");
     assertTrue(e.get(6).allows(Outcome.ok(1)), "hmm_range_fault reports the device's own pages without migrating them");
   }
+
+  /** Seen on 6.1.192 (xfs in the guest): exclusive, dread, check-exclusive answered EPERM. */
+  @Test
+  void aDeviceReadLeavesTheAtomicEntryADeviceWriteFaultsIt() throws Exception {
+    List<Expected> e = run(hmm(FsKind.XFS, false), "open f0 size=0x1\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "exclusive m0 offset=0x0 pages=0x1\n"
+        + "dread m0 offset=0x0 pages=0x1\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n"
+        + "dwrite m0 offset=0x0\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n");
+    assertEquals(Status.OK, e.get(2).status());
+    assertTrue(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "dmirror_do_read reads the atomic page without a fault");
+    assertFalse(e.get(6).allows(Outcome.error(Errno.EPERM, 1)), "dmirror_do_write faults a page not tagged WRITE");
+  }
 }

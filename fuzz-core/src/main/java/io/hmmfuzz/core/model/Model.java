@@ -334,9 +334,11 @@ public final class Model {
   }
 
   /**
-   * A device fault (hmm_range_fault) on the pages of [off, off+len) of m: a device-exclusive entry is
-   * restored as for a CPU fault, but this device's own private pages are reported as they are, not
-   * migrated back (mm/hmm.c hmm_vma_handle_pte, dev_private_owner).
+   * A device write fault (hmm_range_fault) on the pages of [off, off+len) of m: a device-exclusive
+   * entry is restored as for a CPU fault (dmirror_do_write writes only pages tagged
+   * DPT_XA_TAG_WRITE, so an atomic entry is faulted), but this device's own private pages are reported
+   * as they are, not migrated back (mm/hmm.c hmm_vma_handle_pte, dev_private_owner). A device read
+   * does not fault pages the mirror holds ({@code DeviceRead.rule}).
    */
   public void deviceFaulted(ModelMapping m, long off, long len) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
