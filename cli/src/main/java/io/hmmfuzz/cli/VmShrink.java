@@ -63,6 +63,8 @@ final class VmShrink {
       Set<String> known = new LinkedHashSet<>();
       List<String> console = new ArrayList<>();
       int boots = 0;
+      int failedStarts = 0;
+      boolean infrastructure = false;
       boolean finished = false;
       while (!finished && boots < maxBoots) {
         Path start = Corpus.save(work, "current", new Reproducer(r.header(), List.of(), current));
@@ -80,9 +82,11 @@ final class VmShrink {
         boots++;
         try {
           if (!g.booted()) {
-            err.println("hmmfuzz: the VM did not boot (an infrastructure failure); console tail:");
+            err.println("hmmfuzz: the VM did not boot (an infrastructure failure); keeping the " + current.size()
+                + "-op program shrunk so far; console tail:");
             g.consoleTail().forEach(err::println);
-            return ExitCode.INFRASTRUCTURE;
+            infrastructure = true;
+            break;
           }
           Path notReproduced = g.share().resolve("not-reproduced.txt");
           if (Files.exists(notReproduced)) {
@@ -110,8 +114,17 @@ final class VmShrink {
           try {
             candidate = Corpus.load(g.share().resolve(GuestVm.IN_FLIGHT)).program();
           } catch (ReproducerSyntaxException | java.nio.file.NoSuchFileException e) {
-            err.println("hmmfuzz: guest " + boots + " died (" + death + ") before it ran a candidate: " + e.getMessage());
-            return ExitCode.INFRASTRUCTURE;
+            // Not the program's doing: the guest died while it started (a slow or failing boot).
+            VmRelay.printErrors(g, err);
+            err.println("hmmfuzz: guest " + boots + " died (" + death + ") before it ran a candidate; console tail:");
+            g.consoleTail().forEach(err::println);
+            if (++failedStarts >= 3) {
+              err.println("hmmfuzz: 3 guests died before the shrink started (an infrastructure failure);"
+                  + " keeping the " + current.size() + "-op program shrunk so far");
+              infrastructure = true;
+              break;
+            }
+            continue;
           }
           if (death.equals(signature)) {
             current = candidate;
@@ -131,7 +144,7 @@ final class VmShrink {
       }
       int reproduced = 0;
       Path last = Corpus.save(work, "final", new Reproducer(r.header(), List.of(), current));
-      for (int i = 0; i < attempts; i++) {
+      for (int i = 0; i < attempts && !infrastructure; i++) {
         GuestVm.Result g = VmRelay.boot(kernel, List.of("replay", last.toString(), "--target", "local"),
             Duration.ofMinutes(30), hangTimeout, w);
         try {
@@ -151,7 +164,8 @@ final class VmShrink {
       List<String> notes = new ArrayList<>();
       notes.add("shrunk from " + r.program().size() + " to " + current.size() + " ops across " + boots
           + " guests (a candidate that killed a guest the same way became the program; "
-          + (finished ? "1-minimal" : "not 1-minimal: --max-boots reached") + "); reproduced "
+          + (finished ? "1-minimal" : infrastructure ? "not 1-minimal: guests stopped starting"
+              : "not 1-minimal: --max-boots reached") + "); reproduced "
           + reproduced + "/" + attempts + " in fresh guests. Replaying it may hang or crash the kernel: use --target vm.");
       notes.add("console:");
       console.forEach(l -> notes.add("  " + l));
@@ -160,7 +174,7 @@ final class VmShrink {
       w.print(ProgramText.print(current));
       w.printf("shrunk %d -> %d ops across %d guests; reproduced %d/%d; saved %s%n", r.program().size(),
           current.size(), boots, reproduced, attempts, saved);
-      return reproduced > 0 ? ExitCode.DIVERGENCE : ExitCode.OK;
+      return infrastructure ? ExitCode.INFRASTRUCTURE : reproduced > 0 ? ExitCode.DIVERGENCE : ExitCode.OK;
     } finally {
       io.hmmfuzz.linux.ScratchFilesystem.deleteTree(work);
     }
