@@ -70,7 +70,7 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--max-programs", defaultValue = "0", description = "stop after this many programs (0: no limit)")
   long maxPrograms;
 
-  @Option(names = "--stop-on-kernel-log", description = "stop after the kernel logs a report (WARNING, BUG, ...), new or known: it is tainted")
+  @Option(names = "--stop-on-kernel-log", description = "stop after the kernel logs a new report (WARNING, BUG, ...), or a known one where WARN_ON_ONCE is not re-armed per program")
   boolean stopOnKernelLog;
 
   @Option(names = "--in-flight", description = "keep the text of the program about to run in this file")

@@ -39,7 +39,8 @@ public final class Campaign {
    * @param reliabilityRuns final runs of each reproducer
    * @param statusEvery     how often the listener gets a status
    * @param maxPrograms     stop after this many programs (0: no limit), e.g. to reboot a guest every N
-   * @param stopOnKernelLog stop after a kernel report, new or known (a tainted kernel is rebooted)
+   * @param stopOnKernelLog stop after a new kernel report, or a known one where the target does not
+   *                        re-arm one-shot warnings (a tainted kernel is rebooted)
    * @param inFlight        a file to hold the text of each program before it runs (null: none): what a
    *                        host reads back as the last program of a guest that hung or crashed
    * @param knownSignatures signatures already reported (by an earlier guest boot): counted, not shrunk again
@@ -115,10 +116,11 @@ public final class Campaign {
       ops += r.opsExecuted();
       if (r.diverged()) {
         Reduction red = reduceUnlessKnown(precise, runner, p, r.divergence());
-        // A kernel report, new or known, taints the kernel: what it logs or does next may be the first
-        // report's doing (a WARN_ON_ONCE that is silent the second time, a livelock after it), so stop
-        // and let a host boot a fresh one (syzkaller reboots on any report for the same reason).
-        kernelLogFinding |= r.divergence().report() != null || (red != null && red.divergence().report() != null);
+        // A new kernel report taints the kernel: stop, so that a host boots a fresh one. A known one is
+        // counted and the campaign goes on only where each program re-arms WARN_ON_ONCE: elsewhere the
+        // warning would be silent the next time (a livelock after it looked like a bare hang).
+        kernelLogFinding |= (red != null && red.divergence().report() != null)
+            || (r.divergence().report() != null && !target.rearmsOneShotReports());
         if (red == null) {
           repeats++;
         } else if (seen.add(red.divergence().signature() + "\n" + ProgramText.print(red.program()))) {

@@ -138,6 +138,11 @@ public final class LinuxTarget implements Target {
   }
 
   @Override
+  public boolean rearmsOneShotReports() {
+    return rearmWarnOnce;
+  }
+
+  @Override
   public List<KernelReport> kernelReports() {
     return log == null ? List.of() : log.reports();
   }

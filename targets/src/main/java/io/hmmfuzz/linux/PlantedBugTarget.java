@@ -25,6 +25,11 @@ public final class PlantedBugTarget implements Target {
   }
 
   @Override
+  public boolean rearmsOneShotReports() {
+    return real.rearmsOneShotReports();
+  }
+
+  @Override
   public Session openSession() {
     Session s = real.openSession();
     Kernel k = new PlantedBugKernel(s.kernel(), bug);

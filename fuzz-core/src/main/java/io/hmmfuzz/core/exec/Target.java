@@ -16,6 +16,14 @@ public interface Target extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * Whether every program starts with the kernel's one-shot warnings (WARN_ON_ONCE) re-armed, so a
+   * warning that comes back is reported again rather than going silent.
+   */
+  default boolean rearmsOneShotReports() {
+    return false;
+  }
+
   /** A short description for reports, e.g. "linux 6.18.44 xfs on loop". */
   String describe();
 
