@@ -31,6 +31,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Run random programs on a kernel (local, or a VM guest) and the model until the duration ends or Ctrl-C;"
         + " shrink and save each new divergence.")
 final class FuzzCommand implements Callable<Integer> {
+  /** The status line; a VM host reads it back from a guest ({@link VmCampaign#STATUS}). */
+  static final String STATUS_LINE = "[%6.0fs] programs %d  ops %d  ops/s %.0f  divergences %d";
+
   @Spec
   CommandSpec spec;
 
@@ -152,8 +155,8 @@ final class FuzzCommand implements Callable<Integer> {
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {
-          String line = String.format("[%6.0fs] programs %d  ops %d  ops/s %.0f  divergences %d", s.seconds(),
-              s.programs(), s.ops(), s.opsPerSecond(), s.divergences());
+          String line = String.format(STATUS_LINE, s.seconds(), s.programs(), s.ops(), s.opsPerSecond(),
+              s.divergences());
           if (terminal) {
             out.print("\r" + line);
           } else {

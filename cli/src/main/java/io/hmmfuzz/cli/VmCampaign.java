@@ -76,7 +76,7 @@ final class VmCampaign {
         args.add(sig);
       }
       w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
-      long[] lastStatus = {0, 0};
+      long[] lastStatus = {0, 0, 0};
       java.util.ArrayDeque<String> guestTail = new java.util.ArrayDeque<>();
       GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
           hangTimeout, w, line -> {
@@ -90,6 +90,7 @@ final class VmCampaign {
             if (m.find()) {
               lastStatus[0] = Long.parseLong(m.group(1));
               lastStatus[1] = Long.parseLong(m.group(2));
+              lastStatus[2] = Long.parseLong(m.group(3));
             }
           });
       boots++;
@@ -112,9 +113,14 @@ final class VmCampaign {
         VmRelay.copyBack(guestOut, out, Set.of("summary.json"));
         Path summary = guestOut.resolve("summary.json");
         if (!Files.exists(summary)) {
-          // The guest's campaign died before its summary: count what its last status line said.
+          // The guest's campaign died before its summary: count what its last status line said, and
+          // the reproducers it saved before.
           programs += lastStatus[0];
           ops += lastStatus[1];
+          divergences += (int) lastStatus[2];
+          for (Path f : Corpus.list(guestOut)) {
+            findings.add(out.resolve(f.getFileName()).toString());
+          }
         } else {
           JsonNode s = new ObjectMapper().readTree(summary.toFile());
           programs += s.path("programs").asLong();
@@ -230,8 +236,8 @@ final class VmCampaign {
     return "jvm:fatal-error";
   }
 
-  /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360 ...". */
-  private static final Pattern STATUS = Pattern.compile("\\]\\s+programs (\\d+)\\s+ops (\\d+)");
+  /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360  ops/s 96  divergences 1". */
+  static final Pattern STATUS = Pattern.compile("\\]\\s+programs (\\d+)\\s+ops (\\d+)\\s+ops/s \\d+\\s+divergences (\\d+)");
 
   /**
    * Whether {@code signature} is that of a finding in the {@code known} reproducers made on the
