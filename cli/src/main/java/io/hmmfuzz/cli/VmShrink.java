@@ -140,7 +140,8 @@ final class VmShrink {
         }
       }
       if (!finished) {
-        w.printf("vm shrink: stopped after %d guests (--max-boots); the program is not 1-minimal%n", boots);
+        w.printf("vm shrink: stopped after %d guests (%s); the program is not 1-minimal%n", boots,
+            infrastructure ? "guests stopped starting" : "--max-boots");
       }
       int reproduced = 0;
       Path last = Corpus.save(work, "final", new Reproducer(r.header(), List.of(), current));
@@ -174,6 +175,10 @@ final class VmShrink {
       w.print(ProgramText.print(current));
       w.printf("shrunk %d -> %d ops across %d guests; reproduced %d/%d; saved %s%n", r.program().size(),
           current.size(), boots, reproduced, attempts, saved);
+      if (reproduced == 0 && attempts > 0) {
+        w.println("vm shrink: the result did not reproduce in a fresh guest: the candidates that killed guests"
+            + " depended on what ran before them there; keep the original reproducer");
+      }
       return infrastructure ? ExitCode.INFRASTRUCTURE : reproduced > 0 ? ExitCode.DIVERGENCE : ExitCode.OK;
     } finally {
       io.hmmfuzz.linux.ScratchFilesystem.deleteTree(work);

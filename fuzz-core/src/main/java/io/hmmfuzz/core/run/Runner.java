@@ -11,9 +11,12 @@ import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.op.DevicePages;
 import io.hmmfuzz.core.op.DeviceRead;
+import io.hmmfuzz.core.op.Exclusive;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Load;
+import io.hmmfuzz.core.op.Migrate;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Pread;
@@ -140,6 +143,12 @@ public final class Runner {
     } else if (op instanceof Pread r) {
       file = r.file();
       base = r.offset();
+    } else if (op instanceof DeviceRead || op instanceof Exclusive || op instanceof Migrate) {
+      // Device commands that hand back the bytes of the mapping (test_hmm's bounce buffer).
+      DevicePages d = (DevicePages) op;
+      Mmap m = p.mmapOf(d.map());
+      file = m.file();
+      base = m.offset() + d.offset();
     }
     return new Divergence(i, "op", e, a, p, caps, file, base);
   }
