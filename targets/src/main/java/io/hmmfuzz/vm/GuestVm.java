@@ -30,7 +30,8 @@ import java.util.function.Consumer;
 public final class GuestVm {
   /**
    * What a guest run produced. {@code consoleReports} are all kernel reports on its console;
-   * {@code lastReports} those after the guest's last sign of progress (what stopped it, if anything).
+   * {@code lastReports} those since the guest's current program started (what stopped it, if anything;
+   * for a command without an in-flight program, since boot).
    */
   public record Result(boolean booted, double bootSeconds, boolean timedOut, boolean stalled, int exitCode,
       Path share, List<KernelReport> consoleReports, List<KernelReport> lastReports, List<String> consoleTail) {}
@@ -171,6 +172,11 @@ public final class GuestVm {
         long now = System.nanoTime();
         if (offset != before || beat != lastBeat || boot[0] < 0) {
           lastProgress = now;
+        }
+        // The reports that count against the program are those since it started (a new in-flight
+        // program), not since the guest last printed: a STUCK report printed after a warning is output,
+        // yet the warning is still what stopped the program.
+        if (beat != lastBeat || boot[0] < 0) {
           lastBeat = beat;
           reportsAtProgress = watch.reports().size();
         }
