@@ -4,13 +4,13 @@ import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
-import io.hmmfuzz.linux.LinuxTarget;
-import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.gen.InFlight;
+import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,6 +68,11 @@ final class ShrinkCommand implements Callable<Integer> {
   @Mixin
   TargetOptions targetOptions;
 
+  /** The name a shrunk reproducer is saved under: NAME-min for NAME.repro. */
+  static String minName(Path input) {
+    return input.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "") + "-min";
+  }
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -86,8 +91,7 @@ final class ShrinkCommand implements Callable<Integer> {
     }
     if (VmShrink.fatal(r)) {
       if (targetOptions.vm()) {
-        if (targetOptions.kernel == null) {
-          err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+        if (VmRelay.kernelMissing(targetOptions.kernel, err)) {
           return ExitCode.USAGE;
         }
         return VmShrink.run(input.toAbsolutePath(), r, targetOptions.kernel, dest, fs == null ? null : fs.id(),
@@ -115,8 +119,7 @@ final class ShrinkCommand implements Callable<Integer> {
       Reduction red = Reduction.of(precise, asSaved, r.program(), res.divergence(), reliabilityRuns);
       Reproducer min = Campaign.reproducer(t.capabilities(), red,
           Long.parseLong(r.header().getOrDefault("seed", "0")), r.header().getOrDefault("profile", "none"));
-      String name = input.getFileName().toString().replaceFirst("\\.repro$", "") + "-min";
-      Path saved = Corpus.save(dest, name, min);
+      Path saved = Corpus.save(dest, minName(input), min);
       out.println(red.divergence().render("hmmfuzz replay " + saved));
       out.printf("shrunk %d -> %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n", r.program().size(),
           red.program().size(), red.millis() / 1000.0, red.candidates(), red.reproduced(), red.attempts(), saved);
@@ -144,8 +147,7 @@ final class ShrinkCommand implements Callable<Integer> {
               notes.flush(); // the guest may die on the next candidate
             }
           });
-      String name = input.getFileName().toString().replaceFirst("\\.repro$", "") + "-min";
-      Path saved = Corpus.save(dest, name, new Reproducer(r.header(), List.of(), min));
+      Path saved = Corpus.save(dest, minName(input), new Reproducer(r.header(), List.of(), min));
       out.printf("shrunk %d -> %d ops in this guest; saved %s%n", r.program().size(), min.size(), saved);
       return ExitCode.OK;
     }

@@ -42,8 +42,7 @@ final class VmCampaign {
   static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
       int programsPerBoot, Duration hangTimeout, Path known, String fs, PrintWriter w, PrintWriter err,
       BooleanSupplier stop) throws IOException {
-    if (kernel == null) {
-      err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+    if (VmRelay.kernelMissing(kernel, err)) {
       return ExitCode.USAGE;
     }
     SplittableRandom seeds = new SplittableRandom(baseSeed);
@@ -151,20 +150,15 @@ final class VmCampaign {
             findings.add(saved.toString());
           }
         } else if (death != null) {
-          List<String> notes = new ArrayList<>();
-          r.lastReports().forEach(k -> notes.addAll(k.excerpt().lines().toList()));
-          if (notes.isEmpty()) {
-            notes.addAll(r.consoleTail());
-          }
+          List<String> notes = new ArrayList<>(reportExcerpt(r));
           notes.addAll(jvmError);
-          String signature = death;
-          if (!signatures.add(signature) || knownCrash(known, fs, signature, r)) {
+          if (!signatures.add(death) || knownCrash(known, fs, death, r)) {
             repeats++;
-            w.println("CRASH again: " + signature + " (known; not saved again)");
+            w.println("CRASH again: " + death + " (known; not saved again)");
             continue;
           }
           crashes++;
-          Path saved = saveLast(r, out, fs, "crash", signature, !r.lastReports().isEmpty()
+          Path saved = saveLast(r, out, fs, "crash", death, !r.lastReports().isEmpty()
               ? "the kernel reported this during the program, and the guest stopped answering"
               : !jvmError.isEmpty() ? "the guest's JVM died of a fatal error during this program, with no kernel"
                   + " report: the JVM, QEMU or memory the kernel corrupted (replay it to tell)"
@@ -206,6 +200,13 @@ final class VmCampaign {
   }
 
   static final String HANG = "hang";
+
+  /** The kernel's reports that stopped a guest, else its console tail: the console part of a crash finding. */
+  static List<String> reportExcerpt(GuestVm.Result r) {
+    List<String> lines = new ArrayList<>();
+    r.lastReports().forEach(k -> lines.addAll(k.excerpt().lines().toList()));
+    return lines.isEmpty() ? r.consoleTail() : lines;
+  }
 
   /**
    * How a guest's command ended, as a finding's signature. Null if it finished (it judged what it found
@@ -263,7 +264,7 @@ final class VmCampaign {
   }
 
   /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */
-  static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
+  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
       List<String> console)
       throws IOException {
     Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);

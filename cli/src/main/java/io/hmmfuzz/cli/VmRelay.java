@@ -51,10 +51,17 @@ final class VmRelay {
     return args;
   }
 
-  static int run(String subcommand, List<String> originalArgs, Path kernel, Path out, Duration timeout,
-      PrintWriter w, PrintWriter err) throws IOException {
+  /** Whether --kernel is missing for --target vm, said on {@code err}. */
+  static boolean kernelMissing(Path kernel, PrintWriter err) {
     if (kernel == null) {
       err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
+    }
+    return kernel == null;
+  }
+
+  static int run(String subcommand, List<String> originalArgs, Path kernel, Path out, Duration timeout,
+      PrintWriter w, PrintWriter err) throws IOException {
+    if (kernelMissing(kernel, err)) {
       return ExitCode.USAGE;
     }
     List<String> guestArgs = guestArgs(subcommand, originalArgs, Set.of());

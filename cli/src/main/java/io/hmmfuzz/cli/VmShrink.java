@@ -95,7 +95,7 @@ final class VmShrink {
           String death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
           if (death == null) {
             VmRelay.printErrors(g, err);
-            Path min = g.share().resolve("out").resolve("current-min" + Corpus.SUFFIX);
+            Path min = g.share().resolve("out").resolve(ShrinkCommand.minName(start) + Corpus.SUFFIX);
             if (g.exitCode() != ExitCode.OK || !Files.exists(min)) {
               err.println("hmmfuzz: the guest's shrink ended with exit code " + g.exitCode()
                   + " and no result (an infrastructure failure); its stderr is above");
@@ -128,7 +128,7 @@ final class VmShrink {
           }
           if (death.equals(signature)) {
             current = candidate;
-            console = excerpt(g);
+            console = VmCampaign.reportExcerpt(g);
             w.printf("vm shrink: a candidate of %d ops killed guest %d the same way (%s)%n", candidate.size(),
                 boots, signature);
           } else {
@@ -139,9 +139,10 @@ final class VmShrink {
           GuestVm.cleanUp(g);
         }
       }
+      String minimality = finished ? "1-minimal"
+          : "not 1-minimal: " + (infrastructure ? "guests stopped starting" : "--max-boots reached");
       if (!finished) {
-        w.printf("vm shrink: stopped after %d guests (%s); the program is not 1-minimal%n", boots,
-            infrastructure ? "guests stopped starting" : "--max-boots");
+        w.printf("vm shrink: stopped after %d guests; the program is %s%n", boots, minimality);
       }
       int reproduced = 0;
       Path last = Corpus.save(work, "final", new Reproducer(r.header(), List.of(), current));
@@ -152,7 +153,7 @@ final class VmShrink {
           String death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
           if (signature.equals(death)) {
             reproduced++;
-            console = excerpt(g);
+            console = VmCampaign.reportExcerpt(g);
           }
           w.printf("vm shrink: replay %d of %d in a fresh guest: %s%n", i + 1, attempts,
               death == null ? "the kernel lived on" : death);
@@ -165,13 +166,11 @@ final class VmShrink {
       List<String> notes = new ArrayList<>();
       notes.add("shrunk from " + r.program().size() + " to " + current.size() + " ops across " + boots
           + " guests (a candidate that killed a guest the same way became the program; "
-          + (finished ? "1-minimal" : infrastructure ? "not 1-minimal: guests stopped starting"
-              : "not 1-minimal: --max-boots reached") + "); reproduced "
+          + minimality + "); reproduced "
           + reproduced + "/" + attempts + " in fresh guests. Replaying it may hang or crash the kernel: use --target vm.");
       notes.add("console:");
       console.forEach(l -> notes.add("  " + l));
-      String name = input.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "") + "-min";
-      Path saved = Corpus.save(dest, name, new Reproducer(h, notes, current));
+      Path saved = Corpus.save(dest, ShrinkCommand.minName(input), new Reproducer(h, notes, current));
       w.print(ProgramText.print(current));
       w.printf("shrunk %d -> %d ops across %d guests; reproduced %d/%d; saved %s%n", r.program().size(),
           current.size(), boots, reproduced, attempts, saved);
@@ -183,12 +182,5 @@ final class VmShrink {
     } finally {
       io.hmmfuzz.linux.ScratchFilesystem.deleteTree(work);
     }
-  }
-
-  /** The kernel's reports of a guest that died, else its console tail. */
-  private static List<String> excerpt(GuestVm.Result g) {
-    List<String> lines = new ArrayList<>();
-    g.lastReports().forEach(k -> lines.addAll(k.excerpt().lines().toList()));
-    return lines.isEmpty() ? g.consoleTail() : lines;
   }
 }

@@ -33,11 +33,6 @@ final class LinuxAbi {
   static final String KMSG = "/dev/kmsg";
   /** Writing to it re-arms every WARN_ON_ONCE of the kernel (debugfs, CONFIG_DEBUG_FS; since 4.19). */
   static final Path CLEAR_WARN_ONCE = Path.of("/sys/kernel/debug/clear_warn_once");
-  /**
-   * Set (to 1) where the kernel is the tool's own, a VM guest: kernel-wide state such as
-   * {@link #CLEAR_WARN_ONCE} may be changed. The guest's init script sets it; a host kernel is left alone.
-   */
-  static final String OWN_KERNEL_ENV = "HMMFUZZ_OWN_KERNEL";
 
   static final int MAP_SHARED = Mman.MAP_SHARED;
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;

@@ -27,6 +27,12 @@ public final class LinuxTarget implements Target {
   private final Capabilities caps;
   private final AtomicInteger sessions = new AtomicInteger();
   private final KernelLog log;
+  /**
+   * Set (to 1) where the kernel is the tool's own, a VM guest: kernel-wide state such as debugfs's
+   * clear_warn_once may be changed. The guest's init script sets it; a host kernel is left alone.
+   */
+  public static final String OWN_KERNEL_ENV = "HMMFUZZ_OWN_KERNEL";
+
   /** Whether each program starts with the kernel's WARN_ON_ONCE re-armed (only on a kernel of our own). */
   private final boolean rearmWarnOnce;
 
@@ -34,7 +40,7 @@ public final class LinuxTarget implements Target {
     this.scratch = scratch;
     this.caps = caps;
     this.log = KernelLog.open();
-    this.rearmWarnOnce = log != null && "1".equals(System.getenv(LinuxAbi.OWN_KERNEL_ENV))
+    this.rearmWarnOnce = log != null && "1".equals(System.getenv(OWN_KERNEL_ENV))
         && Files.isWritable(LinuxAbi.CLEAR_WARN_ONCE);
   }
 

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.linux.Commands;
 import io.hmmfuzz.linux.ConsoleWatch;
+import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.BufferedReader;
 import java.io.File;
@@ -62,7 +63,7 @@ public final class GuestVm {
     }
     return "#!/bin/sh\n"
         + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp HMMFUZZ_SCRATCH=/tmp LANG=C.UTF-8\n"
-        + "export HMMFUZZ_OWN_KERNEL=1\n"
+        + "export " + LinuxTarget.OWN_KERNEL_ENV + "=1\n"
         + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
         + "mount -t debugfs debug /sys/kernel/debug 2>/dev/null\n"
         + "mount -t tmpfs tmp /tmp\nmount -t tmpfs run /run\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
