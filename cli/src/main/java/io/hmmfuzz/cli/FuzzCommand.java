@@ -1,23 +1,22 @@
 package io.hmmfuzz.cli;
 
+import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.op.OpKind;
-import io.hmmfuzz.core.repro.Corpus;
-import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -92,6 +91,14 @@ final class FuzzCommand implements Callable<Integer> {
   @Mixin
   TargetOptions targetOptions;
 
+  @Option(names = "--resume", description = "continue the campaign whose output directory this is (its summary.json):"
+      + " the same seed sequence from where it stopped, adding to its statistics and findings; runs what was left of"
+      + " its duration unless --duration is given")
+  Path resume;
+
+  /** The whole campaign's duration: this run's, plus a resumed campaign's seconds before. */
+  private double askedSeconds;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -99,6 +106,33 @@ final class FuzzCommand implements Callable<Integer> {
     Integer bad = targetOptions.checkTarget(spec);
     if (bad != null) {
       return bad;
+    }
+    CampaignSummary before = null;
+    if (resume != null) {
+      before = Summary.read(resume);
+      if (before == null) {
+        err.println("hmmfuzz: --resume " + resume + ": no " + Summary.FILE + " there (not a campaign's output directory)");
+        return ExitCode.USAGE;
+      }
+      if (targetOptions.vm() || before.vm() != null) {
+        err.println("hmmfuzz: --resume continues local campaigns; a VM campaign goes on by starting it again with --known "
+            + resume);
+        return ExitCode.USAGE;
+      }
+      this.out = resume;
+      seed = before.seed();
+      profile = before.profile().split("-without-")[0];
+      without = new ArrayList<>(before.without());
+      viewEvery = before.viewEvery();
+      fs = FsKind.parse(before.fs());
+      if (!spec.commandLine().getParseResult().hasMatchedOption("--duration")) {
+        duration = Duration.ofMillis(Math.max(0, Math.round((before.durationSeconds() - before.seconds()) * 1000)));
+        askedSeconds = before.durationSeconds();
+      } else {
+        askedSeconds = before.seconds() + duration.toMillis() / 1000.0;
+      }
+    } else {
+      askedSeconds = duration.toMillis() / 1000.0;
     }
     Profile prof;
     try {
@@ -124,34 +158,38 @@ final class FuzzCommand implements Callable<Integer> {
           duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), out, err, stop::get);
     }
     boolean terminal = System.console() != null;
-    List<String> findings = new ArrayList<>();
-    List<String> signatures = new ArrayList<>();
     Campaign.Stats stats;
-    String targetName;
+    List<Campaign.Known> knownFindings = new ArrayList<>();
+    for (String text : knownSignatures) {
+      Signature s = Signature.parse(text);
+      if (s == null) {
+        err.println("hmmfuzz: --known-signature '" + text + "' is not a signature (op/view/class/rule, kernel:TITLE, hang, crash:HOW)");
+        return ExitCode.USAGE;
+      }
+      knownFindings.add(new Campaign.Known(s, "an earlier boot of this campaign"));
+    }
+    // Written from the start: a campaign killed before its first status still leaves its directory.
+    Files.createDirectories(this.out);
     try (LinuxTarget target = LinuxTarget.create(fs)) {
-      targetName = target.describe();
-      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%n", target.describe(),
-          target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out));
+      String targetName = target.describe();
+      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
+          target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
+          before != null ? "; resuming after program " + before.programs() : "");
       out.flush();
-      Set<String> knownSigs = new LinkedHashSet<>(knownSignatures);
       if (known != null) {
         try {
-          for (Path f : Corpus.list(known)) {
-            Reproducer r = Corpus.load(f);
-            if ((r.expectsDivergence() || r.flaky()) && r.runsOn(target.capabilities()) && r.get("signature") != null) {
-              knownSigs.add(r.get("signature"));
-            }
-          }
+          knownFindings.addAll(KnownFindings.load(known, target.capabilities(), out::println));
         } catch (ReproducerSyntaxException e) {
           err.println("hmmfuzz: " + e.getMessage());
           return ExitCode.USAGE;
         }
-        out.printf("known findings (%s): %s%n", known, knownSigs.isEmpty() ? "none for this kernel and filesystem" : knownSigs);
       }
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
-          inFlight, knownSigs));
+          inFlight, knownFindings, before));
+      Profile used = prof;
       Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
+      IOException[] failed = {null};
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {
@@ -163,12 +201,16 @@ final class FuzzCommand implements Callable<Integer> {
             out.println(line);
           }
           out.flush();
+          try {
+            Summary.write(FuzzCommand.this.out, summary(s, baseSeed, used, target, targetName, false));
+          } catch (IOException e) {
+            failed[0] = e;
+            stop.set(true);
+          }
         }
 
         @Override
         public void finding(Campaign.Finding f) {
-          findings.add(f.file().toString());
-          signatures.add(f.reduction().divergence().signature());
           out.println();
           out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
           out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
@@ -178,38 +220,40 @@ final class FuzzCommand implements Callable<Integer> {
         }
       }, stop::get);
       watchdog.interrupt();
+      if (failed[0] != null) {
+        throw failed[0];
+      }
+      if (terminal) {
+        out.println();
+      }
+      Summary.write(this.out, summary(stats, baseSeed, used, target, targetName, true));
     }
-    if (terminal) {
-      out.println();
-    }
-    writeSummary(stats, baseSeed, prof.name(), targetName, findings, signatures);
-    out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d divergences%s%n", stats.programs(),
+    printKnown(stats.known(), out);
+    out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", stats.programs(),
         stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
-        (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of known ones)" : "")
+        (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
             + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
     return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** What was counted as known, per known finding, so that a reader sees what the known findings covered. */
+  static void printKnown(List<CampaignSummary.KnownRepeat> known, PrintWriter out) {
+    for (CampaignSummary.KnownRepeat k : known) {
+      out.printf("  known %s: %d repeats (%s)%n", k.signature(), k.count(), k.file());
+    }
   }
 
   private static String out(Path p) {
     return p.toAbsolutePath().normalize().toString();
   }
 
-  private void writeSummary(Campaign.Stats s, long baseSeed, String prof, String targetName, List<String> findings,
-      List<String> signatures) throws IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("programs", s.programs());
-    m.put("ops", s.ops());
-    m.put("divergences", s.divergences());
-    m.put("repeats", s.repeats());
-    m.put("opsPerSecond", Math.round(s.opsPerSecond() * 10) / 10.0);
-    m.put("seconds", Math.round(s.seconds() * 10) / 10.0);
-    m.put("seed", baseSeed);
-    m.put("fs", fs.id());
-    m.put("profile", prof);
-    m.put("target", targetName);
-    m.put("findings", findings);
-    m.put("signatures", signatures);
-    m.put("outcomes", s.outcomes());
-    Summary.write(out, m);
+  private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, LinuxTarget target,
+      String targetName, boolean finished) {
+    Capabilities caps = target.capabilities();
+    double perSecond = Math.round(s.opsPerSecond() * 10) / 10.0;
+    double seconds = Math.round(s.seconds() * 10) / 10.0;
+    return new CampaignSummary(Campaign.TOOL_VERSION, baseSeed, prof.name(), without, viewEvery, fs.id(), targetName,
+        caps.kernel().release(), caps.summary(), askedSeconds, finished, s.programs(), s.ops(), seconds, perSecond,
+        s.divergences(), s.repeats(), s.findings(), s.known(), s.outcomes(), null);
   }
 }

@@ -7,6 +7,7 @@ import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
 import io.hmmfuzz.gen.InFlight;
@@ -140,7 +141,13 @@ final class ShrinkCommand implements Callable<Integer> {
       out.printf("shrink: %d ops that %s, on %s%n", r.program().size(), r.get("signature"), t.describe());
       out.flush(); // the host counts output as progress
       Runner runner = new Runner(t, r.viewEvery(), null, new InFlight(inFlight, t.capabilities()));
-      Program min = Reduction.shrinkFatal(runner, r.program(), r.get("signature"),
+      Signature signature = Signature.parse(r.get("signature"));
+      if (signature == null) {
+        out.printf("shrink: %s has no typed signature (signature=%s); replay it to see what it does%n", input,
+            r.get("signature"));
+        return ExitCode.USAGE;
+      }
+      Program min = Reduction.shrinkFatal(runner, r.program(), signature,
           text -> knownKeys.contains(VmShrink.key(text)), text -> {
             if (notes != null) {
               notes.println(VmShrink.key(text));

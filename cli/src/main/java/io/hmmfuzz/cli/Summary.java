@@ -1,21 +1,41 @@
 package io.hmmfuzz.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hmmfuzz.gen.CampaignSummary;
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 
-/** A campaign's {@code summary.json}, written to a temporary file and renamed into place. */
+/** A campaign's {@code summary.json} ({@link CampaignSummary}), written to a temporary file and renamed into place. */
 final class Summary {
+  static final String FILE = "summary.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
   private Summary() {}
 
-  static void write(Path out, Map<String, Object> summary) throws IOException {
+  static void write(Path out, CampaignSummary summary) throws IOException {
     Files.createDirectories(out);
     Path tmp = Files.createTempFile(out, ".summary", ".json.part");
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), summary);
-    Files.move(tmp, out.resolve("summary.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      JSON.writeValue(tmp.toFile(), summary);
+      try {
+        Files.move(tmp, out.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, out.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The summary in {@code dir}, or null if there is none. */
+  static CampaignSummary read(Path dir) throws IOException {
+    Path f = dir.resolve(FILE);
+    return Files.exists(f) ? JSON.readValue(f.toFile(), CampaignSummary.class) : null;
   }
 }

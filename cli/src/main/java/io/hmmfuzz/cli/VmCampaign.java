@@ -1,12 +1,14 @@
 package io.hmmfuzz.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.core.run.Signature;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,25 +41,62 @@ final class VmCampaign {
   private static final Set<String> PER_BOOT = Set.of("--duration", "--seed", "--programs-per-boot",
       "--hang-timeout", "--max-programs", "--stop-on-kernel-log", "--in-flight", "--known-signature", "--known");
 
+  /** The findings of all boots, one per signature, and the known findings met: the host's side of the ledger. */
+  private static final class Findings {
+    final List<CampaignSummary.Found> found = new ArrayList<>();
+    final Map<String, CampaignSummary.KnownRepeat> known = new LinkedHashMap<>();
+
+    int indexOf(String signature) {
+      for (int i = 0; i < found.size(); i++) {
+        if (found.get(i).signature().equals(signature)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** Adds a finding, or counts it as another of the one saved with its signature; true if it is new. */
+    boolean add(CampaignSummary.Found f) {
+      int i = indexOf(f.signature());
+      if (i >= 0) {
+        CampaignSummary.Found had = found.get(i);
+        found.set(i, had.withOthers(had.others() + 1 + f.others()));
+        return false;
+      }
+      found.add(f);
+      return true;
+    }
+
+    /** A guest's known repeats: repeats of an earlier boot's finding count for it, the rest per known finding. */
+    void addKnown(CampaignSummary.KnownRepeat k) {
+      int i = indexOf(k.signature());
+      if (i >= 0) {
+        CampaignSummary.Found had = found.get(i);
+        found.set(i, had.withOthers(had.others() + k.count()));
+      } else {
+        known.merge(k.signature(), k, (a, b) -> new CampaignSummary.KnownRepeat(a.signature(), a.file(), a.count() + b.count()));
+      }
+    }
+  }
+
   static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
       int programsPerBoot, Duration hangTimeout, Path known, String fs, PrintWriter w, PrintWriter err,
       BooleanSupplier stop) throws IOException {
     if (VmRelay.kernelMissing(kernel, err)) {
       return ExitCode.USAGE;
     }
+    Files.createDirectories(out);
     SplittableRandom seeds = new SplittableRandom(baseSeed);
     long start = System.nanoTime();
     long deadline = start + duration.toNanos();
     long programs = 0;
     long ops = 0;
-    int divergences = 0;
     int hangs = 0;
     int crashes = 0;
     List<Double> bootTimes = new ArrayList<>();
-    List<String> findings = new ArrayList<>();
+    Findings findings = new Findings();
     Map<String, Long> outcomes = new TreeMap<>();
-    Set<String> signatures = new java.util.LinkedHashSet<>();
-    long repeats = 0;
+    String[] guest = {"", "", ""}; // kernel, caps, target of the guests' campaigns
     int boots = 0;
     while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
       long seed = boots == 0 ? baseSeed : seeds.nextLong();
@@ -70,9 +109,9 @@ final class VmCampaign {
         args.add("--known");
         args.add(known.toAbsolutePath().toString());
       }
-      for (String sig : signatures) {
+      for (CampaignSummary.Found f : findings.found) {
         args.add("--known-signature");
-        args.add(sig);
+        args.add(f.signature());
       }
       w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
       long[] lastStatus = {0, 0, 0};
@@ -101,86 +140,99 @@ final class VmCampaign {
           return ExitCode.INFRASTRUCTURE;
         }
         bootTimes.add(r.bootSeconds());
-        if (stop.getAsBoolean()) {
-          // Ctrl-C reaches QEMU too: the guest's end is the user's doing, not a hang or a crash.
-          VmRelay.copyBack(r.share().resolve("out"), out, Set.of("summary.json"));
-          programs += lastStatus[0];
-          ops += lastStatus[1];
-          break;
-        }
         Path guestOut = r.share().resolve("out");
-        VmRelay.copyBack(guestOut, out, Set.of("summary.json"));
-        Path summary = guestOut.resolve("summary.json");
-        if (!Files.exists(summary)) {
-          // The guest's campaign died before its summary: count what its last status line said, and
-          // the reproducers it saved before.
+        VmRelay.copyBack(guestOut, out, Set.of(Summary.FILE));
+        // The guest's campaign writes its summary from its start and every few seconds: a guest that
+        // died leaves one at most a few seconds old (its last status line, if it left none at all).
+        CampaignSummary s = Files.exists(guestOut) ? Summary.read(guestOut) : null;
+        if (s == null) {
           programs += lastStatus[0];
           ops += lastStatus[1];
-          divergences += (int) lastStatus[2];
-          for (Path f : Corpus.list(guestOut)) {
-            findings.add(out.resolve(f.getFileName()).toString());
-          }
         } else {
-          JsonNode s = new ObjectMapper().readTree(summary.toFile());
-          programs += s.path("programs").asLong();
-          ops += s.path("ops").asLong();
-          divergences += s.path("divergences").asInt();
-          repeats += s.path("repeats").asLong();
-          s.path("signatures").forEach(x -> signatures.add(x.asText()));
-          s.path("findings").forEach(f -> findings.add(out.resolve(Path.of(f.asText()).getFileName()).toString()));
-          s.path("outcomes").fields().forEachRemaining(e -> outcomes.merge(e.getKey(), e.getValue().asLong(), Long::sum));
+          programs += s.programs();
+          ops += s.ops();
+          guest[0] = s.kernel();
+          guest[1] = s.caps();
+          guest[2] = s.target();
+          s.findings().forEach(findings::add);
+          s.known().forEach(findings::addKnown);
+          s.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
+        }
+        if (stop.getAsBoolean()) {
+          break; // Ctrl-C reaches QEMU too: the guest's end is the user's doing, not a hang or a crash.
         }
         boolean ended = !r.stalled() && !r.timedOut();
-        if (ended && !Files.exists(summary) && r.lastReports().isEmpty() && r.exitCode() >= 0 && r.exitCode() < 128) {
+        if (ended && s == null && r.lastReports().isEmpty() && r.exitCode() >= 0 && r.exitCode() < 128) {
           err.println("hmmfuzz: the guest's campaign ended with exit code " + r.exitCode() + " before running"
               + " (an infrastructure failure, not a finding); its stderr is above");
           return ExitCode.INFRASTRUCTURE;
         }
         List<String> jvmError = jvmErrorHead(r.share());
-        String death = death(r, jvmError);
-        if (HANG.equals(death)) {
-          hangs++;
-          List<String> notes = new ArrayList<>(r.consoleTail());
+        Signature death = death(r, jvmError);
+        if (death == null) {
+          continue;
+        }
+        // A kernel report signs the finding with its title whether the guest then died or stalled.
+        String kind = r.lastReports().isEmpty() && death.view() == Signature.View.HANG ? HANG : "crash";
+        List<String> notes = new ArrayList<>(HANG.equals(kind) ? r.consoleTail() : reportExcerpt(r));
+        notes.addAll(jvmError);
+        if (HANG.equals(kind)) {
           notes.add("guest output (a STUCK report names the system call or fault the program was in):");
           notes.addAll(guestTail);
-          Path saved = saveLast(r, out, fs, "hang", "hang", "the guest made no progress for " + hangTimeout
-              + " during this program and was killed", notes);
-          w.println("HANG: the guest stopped answering" + (saved != null ? "; last program saved as " + saved : ""));
-          if (saved != null) {
-            findings.add(saved.toString());
+        }
+        String knownFrom = knownCrash(known, death, r);
+        if (findings.indexOf(death.text()) >= 0 || knownFrom != null) {
+          if (knownFrom != null) {
+            findings.addKnown(new CampaignSummary.KnownRepeat(death.text(), knownFrom, 1));
+          } else {
+            findings.add(new CampaignSummary.Found(death.text(), kind, "", 0, "0/0", 0, -1));
           }
-        } else if (death != null) {
-          List<String> notes = new ArrayList<>(reportExcerpt(r));
-          notes.addAll(jvmError);
-          if (!signatures.add(death) || knownCrash(known, fs, death, r)) {
-            repeats++;
-            w.println("CRASH again: " + death + " (known; not saved again)");
-            continue;
-          }
+          w.println(kind.toUpperCase(java.util.Locale.ROOT) + " again: " + death.text() + " (known; not saved again)");
+          continue;
+        }
+        if (HANG.equals(kind)) {
+          hangs++;
+        } else {
           crashes++;
-          Path saved = saveLast(r, out, fs, "crash", death, !r.lastReports().isEmpty()
-              ? "the kernel reported this during the program, and the guest stopped answering"
-              : !jvmError.isEmpty() ? "the guest's JVM died of a fatal error during this program, with no kernel"
-                  + " report: the JVM, QEMU or memory the kernel corrupted (replay it to tell)"
-              : "the guest's campaign ended with exit code " + r.exitCode() + " during this program", notes);
-          VmRelay.printReports(r.lastReports(), w);
-          w.println("CRASH: the guest's campaign died" + (saved != null ? "; last program saved as " + saved : ""));
-          if (saved != null) {
-            findings.add(saved.toString());
+        }
+        String what = HANG.equals(kind) ? "the guest made no progress for " + hangTimeout
+            + " during this program and was killed"
+            : !r.lastReports().isEmpty() ? "the kernel reported this during the program, and the guest "
+                + (r.stalled() || r.timedOut() ? "stopped answering" : "died")
+            : !jvmError.isEmpty() ? "the guest's JVM died of a fatal error during this program, with no kernel"
+                + " report: the JVM, QEMU or memory the kernel corrupted (replay it to tell)"
+            : "the guest's campaign ended with exit code " + r.exitCode() + " during this program";
+        Path saved = saveLast(r, out, fs, kind, death, what, notes);
+        VmRelay.printReports(r.lastReports(), w);
+        w.println(kind.toUpperCase(java.util.Locale.ROOT) + ": " + death.text()
+            + (saved != null ? "; last program saved as " + saved : ""));
+        int ops0 = 0;
+        if (saved != null) {
+          try {
+            ops0 = Corpus.load(saved).program().size();
+          } catch (ReproducerSyntaxException e) {
+            throw new IllegalStateException("a reproducer just saved does not parse (ours): " + e.getMessage(), e);
           }
         }
+        findings.add(new CampaignSummary.Found(death.text(), kind, saved == null ? "" : saved.getFileName().toString(),
+            ops0, "0/0", 0, -1));
       } finally {
         GuestVm.cleanUp(r);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Summary.write(out, summary(programs, ops, hangs, crashes, boots, bootTimes, seconds, duration, baseSeed,
+            fs, guest, findings, outcomes, false));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    writeSummary(out, programs, ops, divergences, repeats, hangs, crashes, boots, bootTimes, seconds, baseSeed, fs,
-        findings, outcomes);
+    CampaignSummary s = summary(programs, ops, hangs, crashes, boots, bootTimes, seconds, duration, baseSeed, fs, guest,
+        findings, outcomes, true);
+    Summary.write(out, s);
+    FuzzCommand.printKnown(s.known(), w);
     w.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
-            + " %d divergences (%d repeats of known ones), %d hangs, %d crashes%n", boots,
+            + " %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n", boots,
         bootTimes.stream().mapToDouble(Double::doubleValue).average().orElse(0), programs, ops, seconds,
-        seconds > 0 ? ops / seconds : 0, divergences, repeats, hangs, crashes);
-    return divergences + hangs + crashes == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+        seconds > 0 ? ops / seconds : 0, s.divergences(), hangs, crashes, s.repeats());
+    return s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
   }
 
   /** The first lines of a fatal error report the guest JVM left in the share (signal, frame), if any. */
@@ -199,6 +251,7 @@ final class VmCampaign {
     return List.of();
   }
 
+  /** The finding kind of a guest that stopped answering with no kernel report. */
   static final String HANG = "hang";
 
   /** The kernel's reports that stopped a guest, else its console tail: the console part of a crash finding. */
@@ -213,7 +266,7 @@ final class VmCampaign {
    * itself); {@link #HANG} if it made no progress and the kernel said nothing; else, by blame, the
    * kernel's report, the guest JVM's fatal signal ({@link #jvmSignature}) or "crash".
    */
-  static String death(GuestVm.Result r, List<String> jvmError) {
+  static Signature death(GuestVm.Result r, List<String> jvmError) {
     boolean stuck = r.stalled() || r.timedOut();
     if (!stuck && (r.exitCode() == ExitCode.OK || r.exitCode() == ExitCode.DIVERGENCE)) {
       return null;
@@ -221,50 +274,50 @@ final class VmCampaign {
     if (!r.lastReports().isEmpty()) {
       return r.lastReports().get(0).signature();
     }
-    return stuck ? HANG : jvmError.isEmpty() ? "crash" : jvmSignature(jvmError);
+    return stuck ? Signature.hang() : jvmError.isEmpty() ? Signature.crash("exit-" + r.exitCode())
+        : jvmSignature(jvmError);
   }
 
   private static final Pattern JVM_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(");
 
-  /** "jvm:SIGILL" from a fatal error report's head ("#  SIGILL (0x4) at pc=..."); "jvm:fatal-error" without a signal. */
-  static String jvmSignature(List<String> head) {
+  /** "crash:jvm-SIGILL" from a fatal error report's head ("#  SIGILL (0x4) at pc=..."); "crash:jvm-fatal-error" without a signal. */
+  static Signature jvmSignature(List<String> head) {
     for (String line : head) {
       Matcher m = JVM_SIGNAL.matcher(line);
       if (m.find()) {
-        return "jvm:" + m.group(1);
+        return Signature.crash("jvm-" + m.group(1));
       }
     }
-    return "jvm:fatal-error";
+    return Signature.crash("jvm-fatal-error");
   }
 
   /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360  ops/s 96  divergences 1". */
   static final Pattern STATUS = Pattern.compile("\\]\\s+programs (\\d+)\\s+ops (\\d+)\\s+ops/s \\d+\\s+divergences (\\d+)");
 
   /**
-   * Whether {@code signature} is that of a finding in the {@code known} reproducers made on the
-   * guest's kernel series, filesystem and capabilities (read from its in-flight program's header).
+   * The known finding ({@code --known}) with exactly this signature, made on the guest's kernel series,
+   * filesystem and capabilities (read from its in-flight program's header), or null.
    */
-  private static boolean knownCrash(Path known, String fs, String signature, GuestVm.Result r) throws IOException {
+  private static String knownCrash(Path known, Signature signature, GuestVm.Result r) throws IOException {
     Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
     if (known == null || !Files.exists(inFlight)) {
-      return false;
+      return null;
     }
     try {
       Capabilities guest = Corpus.load(inFlight).capabilities();
-      for (Path f : Corpus.list(known)) {
-        Reproducer k = Corpus.load(f);
-        if (signature.equals(k.get("signature")) && fs.equals(k.fs()) && k.runsOn(guest)) {
-          return true;
+      for (Campaign.Known k : KnownFindings.load(known, guest, note -> {})) {
+        if (k.signature().equals(signature)) {
+          return k.file();
         }
       }
     } catch (ReproducerSyntaxException e) {
-      return false;
+      return null;
     }
-    return false;
+    return null;
   }
 
   /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */
-  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, String signature, String what,
+  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, Signature signature, String what,
       List<String> console)
       throws IOException {
     Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
@@ -278,7 +331,7 @@ final class VmCampaign {
       return null;
     }
     Map<String, String> h = new LinkedHashMap<>(last.header());
-    h.put("signature", signature);
+    h.put("signature", signature.text());
     h.put("finding", kind);
     List<String> notes = new ArrayList<>();
     notes.add(what + ". Replaying it may hang or crash the kernel it runs on: use --target vm.");
@@ -286,29 +339,17 @@ final class VmCampaign {
     console.forEach(l -> notes.add("  " + l));
     Reproducer rep = new Reproducer(h, notes, last.program());
     String hash = Integer.toHexString(ProgramText.print(last.program()).hashCode() & 0xfffffff);
-    return Corpus.save(out, fs + "-" + kind + "-" + hash, rep);
+    return Corpus.save(out, fs + "-" + kind + "-" + signature.slug() + "-" + hash, rep);
   }
 
-  private static void writeSummary(Path out, long programs, long ops, int divergences, long repeats, int hangs,
-      int crashes,
-      int boots, List<Double> bootTimes, double seconds, long seed, String fs, List<String> findings,
-      Map<String, Long> outcomes) throws IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("programs", programs);
-    m.put("ops", ops);
-    m.put("divergences", divergences);
-    m.put("repeats", repeats);
-    m.put("hangs", hangs);
-    m.put("crashes", crashes);
-    m.put("boots", boots);
-    m.put("bootSeconds", bootTimes);
-    m.put("opsPerSecond", seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0);
-    m.put("seconds", Math.round(seconds * 10) / 10.0);
-    m.put("seed", seed);
-    m.put("fs", fs);
-    m.put("target", "vm");
-    m.put("findings", findings);
-    m.put("outcomes", outcomes);
-    Summary.write(out, m);
+  private static CampaignSummary summary(long programs, long ops, int hangs, int crashes, int boots,
+      List<Double> bootTimes, double seconds, Duration duration, long seed, String fs, String[] guest,
+      Findings findings, Map<String, Long> outcomes, boolean finished) {
+    List<CampaignSummary.KnownRepeat> known = List.copyOf(findings.known.values());
+    return new CampaignSummary(Campaign.TOOL_VERSION, seed, "", List.of(), 0, fs, "vm: " + guest[2], guest[0], guest[1],
+        duration.toMillis() / 1000.0, finished, programs, ops, Math.round(seconds * 10) / 10.0,
+        seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, findings.found.size(),
+        CampaignSummary.repeatsOf(findings.found, known), findings.found, known, outcomes,
+        new CampaignSummary.Vm(boots, bootTimes, hangs, crashes));
   }
 }

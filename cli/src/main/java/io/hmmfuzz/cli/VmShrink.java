@@ -5,6 +5,7 @@ import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,9 +53,10 @@ final class VmShrink {
 
   static int run(Path input, Reproducer r, Path kernel, Path dest, String fs, Duration hangTimeout, int maxBoots,
       int attempts, PrintWriter w, PrintWriter err) throws IOException {
-    String signature = r.get("signature");
+    Signature signature = Signature.parse(r.get("signature"));
     if (signature == null) {
-      err.println("hmmfuzz: " + input + " has no signature in its header: nothing to keep while shrinking");
+      err.println("hmmfuzz: " + input + " has no typed signature in its header (signature=" + r.get("signature")
+          + "): nothing to keep while shrinking");
       return ExitCode.USAGE;
     }
     Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-shrink-");
@@ -92,7 +94,7 @@ final class VmShrink {
           if (Files.exists(notReproduced)) {
             known.addAll(Files.readAllLines(notReproduced));
           }
-          String death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
+          Signature death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
           if (death == null) {
             VmRelay.printErrors(g, err);
             Path min = g.share().resolve("out").resolve(ShrinkCommand.minName(start) + Corpus.SUFFIX);
@@ -150,7 +152,7 @@ final class VmShrink {
         GuestVm.Result g = VmRelay.boot(kernel, List.of("replay", last.toString(), "--target", "local"),
             Duration.ofMinutes(30), hangTimeout, w);
         try {
-          String death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
+          Signature death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
           if (signature.equals(death)) {
             reproduced++;
             console = VmCampaign.reportExcerpt(g);

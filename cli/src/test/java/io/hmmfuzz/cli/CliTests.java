@@ -86,4 +86,29 @@ class CliTests {
     assertTrue(r.err().contains("crashed or hung the kernel it ran on") && r.err().contains("--target vm"), r.err());
     assertEquals(1, Files.list(dir).count(), "nothing written beside it");
   }
+
+  @Test
+  void aReproducerThatIsNotUtf8TextNamesItsFileAndLine(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("binary.repro");
+    byte[] head = "# hmmfuzz-reproducer fs=tmpfs expect=pass\nopen f0 size=0x10\nmmap m0 ".getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = java.util.Arrays.copyOf(head, head.length + 2);
+    bytes[head.length] = (byte) 0xff;
+    bytes[head.length + 1] = '\n';
+    Files.write(f, bytes);
+    Run r = hmmfuzz("replay", f.toString());
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains(f + ":3:9: not UTF-8 text: byte 0xff"), r.err());
+    assertTrue(!r.err().contains("Exception"), r.err());
+  }
+
+  @Test
+  void aSummaryListsOneEntryPerFindingAndNotTheOutputDirectory(@TempDir Path dir) throws Exception {
+    Run r = hmmfuzz("fuzz", "--duration", "2s", "--seed", "8", "--out", dir.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertTrue(s.get("findings").isArray() && s.get("findings").isEmpty(), s.toString());
+    assertTrue(s.get("known").isArray(), s.toString());
+    assertTrue(s.get("finished").asBoolean(), s.toString());
+    assertTrue(!s.toString().contains(dir.toString()), "the summary names its own directory: " + s);
+  }
 }

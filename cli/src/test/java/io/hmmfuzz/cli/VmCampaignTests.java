@@ -14,8 +14,8 @@ class VmCampaignTests {
         "# A fatal error has been detected by the Java Runtime Environment:", "#",
         "#  SIGILL (0x4) at pc=0x00007f5e99794d65, pid=46, tid=47", "#",
         "# Problematic frame:", "# J 1331 c1 io.hmmfuzz.core.model.Cells.set(IBI)V (22 bytes)");
-    assertEquals("jvm:SIGILL", VmCampaign.jvmSignature(head));
-    assertEquals("jvm:fatal-error", VmCampaign.jvmSignature(List.of("# Out of Memory Error (os_linux.cpp:123)")));
+    assertEquals("crash:jvm-SIGILL", VmCampaign.jvmSignature(head).text());
+    assertEquals("crash:jvm-fatal-error", VmCampaign.jvmSignature(List.of("# Out of Memory Error (os_linux.cpp:123)")).text());
   }
 
   @Test

@@ -9,59 +9,88 @@ import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.core.run.Tally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.ObjIntConsumer;
 
 /**
- * A fuzz campaign: random programs until the deadline or a stop request; each new divergence is
- * shrunk, saved as a reproducer in the output directory and reported to the listener.
+ * A fuzz campaign: random programs until the deadline or a stop request. It keeps one finding per
+ * signature: a divergence whose signature is new is pinned, shrunk, saved as a reproducer in the output
+ * directory and reported to the listener; one whose signature is already saved (in this campaign, an
+ * earlier boot's, or a resumed one's) or known ({@code --known}) is counted, not shrunk again. The
+ * listener gets the whole state every status interval and after every finding, so that a campaign
+ * killed at any moment can be resumed ({@link Settings#resume}) without losing or recounting anything.
  */
 public final class Campaign {
   public static final String TOOL_VERSION = "0.1.0";
 
+  /** A finding known before the campaign starts: its signature and where it is known from. */
+  public record Known(Signature signature, String file) {}
+
   /**
    * @param profile         op weights
-   * @param seed            base seed; program i uses a seed derived from it
+   * @param seed            base seed; program i uses the i-th seed drawn from it
    * @param duration        how long to run
    * @param viewEvery       compare all views every this many ops (and after the last)
    * @param out             where reproducers go
    * @param reliabilityRuns final runs of each reproducer
    * @param statusEvery     how often the listener gets a status
-   * @param maxPrograms     stop after this many programs (0: no limit), e.g. to reboot a guest every N
+   * @param maxPrograms     stop when the campaign (a resumed one's programs included) has run this many
+   *                        programs (0: no limit), e.g. to reboot a guest every N
    * @param stopOnKernelLog stop after a new kernel report, or a known one where the target does not
    *                        re-arm one-shot warnings (a tainted kernel is rebooted)
    * @param inFlight        a file to hold the text of each program before it runs (null: none): what a
    *                        host reads back as the last program of a guest that hung or crashed
-   * @param knownSignatures signatures already reported (by an earlier guest boot): counted, not shrunk again
+   * @param known           findings known before: a divergence with one of these exact signatures is
+   *                        counted per known finding, not shrunk
+   * @param resume          the summary of the campaign this one continues (null: a new campaign): its
+   *                        seed sequence goes on from its program count, its counts and findings go on
    */
   public record Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
-      Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, Set<String> knownSignatures) {
+      Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, List<Known> known,
+      CampaignSummary resume) {
     public Settings {
-      knownSignatures = Set.copyOf(knownSignatures);
+      known = List.copyOf(known);
     }
 
     public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
         Duration statusEvery) {
-      this(profile, seed, duration, viewEvery, out, reliabilityRuns, statusEvery, 0, false, null, Set.of());
+      this(profile, seed, duration, viewEvery, out, reliabilityRuns, statusEvery, 0, false, null, List.of(), null);
     }
   }
 
-  /** Counters of a campaign so far; {@code repeats} are divergences with an already known signature. */
-  public record Stats(long programs, long ops, int divergences, long repeats, double seconds,
-      Map<String, Long> outcomes) {
+  /**
+   * Counters of a campaign so far (a resumed campaign's include the runs before).
+   *
+   * @param programs programs run, and the index of the next one
+   * @param findings one per signature, with the count of its other divergences
+   * @param known    the known findings met, with their counts
+   */
+  public record Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
+      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes) {
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
+    }
+
+    /** Distinct findings. */
+    public int divergences() {
+      return findings.size();
+    }
+
+    /** Divergences counted instead of shrunk: the others of each finding and the known repeats. */
+    public long repeats() {
+      return CampaignSummary.repeatsOf(findings, known);
     }
   }
 
@@ -69,6 +98,7 @@ public final class Campaign {
   public record Finding(Reduction reduction, Reproducer reproducer, Path file, long seed) {}
 
   public interface Listener {
+    /** Every status interval and after every finding: the whole state, to print and to save. */
     void status(Stats stats);
 
     void finding(Finding finding);
@@ -83,10 +113,73 @@ public final class Campaign {
     this.settings = settings;
   }
 
+  /** The findings of this campaign by signature, and the known ones met: what decides "count, do not shrink". */
+  private static final class Ledger {
+    final Map<Signature, Integer> bySignature = new HashMap<>();
+    final List<CampaignSummary.Found> findings = new ArrayList<>();
+    final Map<Signature, Known> known = new LinkedHashMap<>();
+    final Map<Signature, Long> knownCounts = new LinkedHashMap<>();
+
+    Ledger(List<Known> known, CampaignSummary resume) {
+      known.forEach(k -> this.known.putIfAbsent(k.signature(), k));
+      if (resume != null) {
+        for (CampaignSummary.Found f : resume.findings()) {
+          Signature s = Signature.parse(f.signature());
+          if (s != null) {
+            bySignature.put(s, findings.size());
+          }
+          findings.add(f);
+        }
+        for (CampaignSummary.KnownRepeat k : resume.known()) {
+          Signature s = Signature.parse(k.signature());
+          if (s != null) {
+            this.known.putIfAbsent(s, new Known(s, k.file()));
+            knownCounts.put(s, k.count());
+          }
+        }
+      }
+    }
+
+    /**
+     * Counts a divergence of program {@code program} with signature {@code s} if it is already saved or
+     * known; false if it is new. A saved finding's own program does not count again (a resumed campaign
+     * re-runs the programs after its last state, among them perhaps the one it was found in).
+     */
+    boolean count(Signature s, long program) {
+      Integer i = bySignature.get(s);
+      if (i != null) {
+        CampaignSummary.Found f = findings.get(i);
+        if (program != f.program()) {
+          findings.set(i, f.withOthers(f.others() + 1));
+        }
+        return true;
+      }
+      if (known.containsKey(s)) {
+        knownCounts.merge(s, 1L, Long::sum);
+        return true;
+      }
+      return false;
+    }
+
+    void add(CampaignSummary.Found f, Signature... signatures) {
+      for (Signature s : signatures) {
+        bySignature.putIfAbsent(s, findings.size());
+      }
+      findings.add(f);
+    }
+
+    List<CampaignSummary.KnownRepeat> knownRepeats() {
+      List<CampaignSummary.KnownRepeat> out = new ArrayList<>();
+      knownCounts.forEach((s, n) -> out.add(new CampaignSummary.KnownRepeat(s.text(), known.get(s).file(), n)));
+      return out;
+    }
+  }
+
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
-    Tally tally = new Tally();
+    CampaignSummary before = settings.resume();
+    Tally tally = new Tally(before == null ? Map.of() : before.outcomes());
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
     ObjIntConsumer<Program> onStart = (program, viewEvery) -> {
       programStarted = System.nanoTime();
@@ -97,46 +190,86 @@ public final class Campaign {
     Runner runner = new Runner(target, settings.viewEvery(), tally, onStart);
     Runner precise = new Runner(target, 1, null, onStart);
     SplittableRandom seeds = new SplittableRandom(settings.seed());
-    Set<String> seen = new HashSet<>();
+    long programs = before == null ? 0 : before.programs();
+    for (long i = 0; i < programs; i++) {
+      seeds.nextLong();
+    }
+    long ops = before == null ? 0 : before.ops();
+    double secondsBefore = before == null ? 0 : before.seconds();
+    Ledger ledger = new Ledger(settings.known(), before);
     long start = System.nanoTime();
     long deadline = start + settings.duration().toNanos();
     long nextStatus = start + settings.statusEvery().toNanos();
-    long programs = 0;
-    long ops = 0;
-    int divergences = 0;
     boolean kernelLogFinding = false;
-    long repeats = 0;
+    if (before == null) {
+      probe(caps, precise, ledger, listener);
+    }
+    listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
     while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
         && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
         && !(kernelLogFinding && settings.stopOnKernelLog())) {
+      long index = programs;
       long seed = seeds.nextLong();
       Program p = gen.generate(seed);
       RunResult r = runner.run(p);
-      programs++;
       ops += r.opsExecuted();
+      boolean newFinding = false;
       if (r.diverged()) {
-        Reduction red = reduceUnlessKnown(precise, runner, p, r.divergence());
+        Divergence found = r.divergence();
+        Reduction red = ledger.count(found.signature(), index) ? null : pinAndShrink(precise, runner, p, found, ledger,
+            index);
         // A new kernel report taints the kernel: stop, so that a host boots a fresh one. A known one is
         // counted and the campaign goes on only where each program re-arms WARN_ON_ONCE: elsewhere the
         // warning would be silent the next time (a livelock after it looked like a bare hang).
         kernelLogFinding |= (red != null && red.divergence().report() != null)
-            || (r.divergence().report() != null && !target.rearmsOneShotReports());
-        if (red == null) {
-          repeats++;
-        } else if (seen.add(red.divergence().signature() + "\n" + ProgramText.print(red.program()))) {
-          divergences++;
-          Reproducer rep = reproducer(caps, red, seed, settings.profile().name());
+            || (found.report() != null && !target.rearmsOneShotReports());
+        if (red != null) {
+          Reproducer rep = reproducer(caps, red, seed, settings.profile().name()).with("program", Long.toString(index));
           Path file = save(settings.out(), rep, red);
+          Signature sig = red.divergence().signature();
+          ledger.add(new CampaignSummary.Found(sig.text(), "divergence", file.getFileName().toString(),
+              red.program().size(), red.reproduced() + "/" + red.attempts(), 0, index), sig, found.signature());
           listener.finding(new Finding(red, rep, file, seed));
+          newFinding = true;
         }
       }
+      programs++;
       long now = System.nanoTime();
-      if (now >= nextStatus) {
-        listener.status(new Stats(programs, ops, divergences, repeats, (now - start) / 1e9, Map.of()));
+      if (now >= nextStatus || newFinding) {
+        listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
         nextStatus = now + settings.statusEvery().toNanos();
       }
     }
-    return new Stats(programs, ops, divergences, repeats, (System.nanoTime() - start) / 1e9, tally.snapshot());
+    return stats(programs, ops, secondsBefore, start, ledger, tally);
+  }
+
+  /**
+   * Tries the calls that decide the capabilities ({@link Probes}): a kernel that contradicts the rule
+   * has a finding of kind probe, saved with the probe as its reproducer, and the campaign goes on with
+   * the capabilities the rule gives (its programs meet the same contradiction as a repeat).
+   */
+  private void probe(Capabilities caps, Runner precise, Ledger ledger, Listener listener) {
+    for (Probes.Contradiction c : Probes.run(target)) {
+      if (ledger.count(c.divergence().signature(), -1)) {
+        continue;
+      }
+      Reduction red = Reduction.of(precise, c.probe().program(), c.divergence(), settings.reliabilityRuns());
+      // The probed call answered against its rule (a capability contradicted), or the probe program met
+      // another divergence, an ordinary finding.
+      String kind = c.divergence().view() == Signature.View.OUTCOME
+          && c.divergence().opIndex() == c.probe().program().size() - 1 ? "probe" : "divergence";
+      Reproducer rep = reproducer(caps, red, 0, "probe").with("finding", kind);
+      Path file = save(settings.out(), rep, red);
+      Signature sig = red.divergence().signature();
+      ledger.add(new CampaignSummary.Found(sig.text(), kind, file.getFileName().toString(), red.program().size(),
+          red.reproduced() + "/" + red.attempts(), 0, -1), sig, c.divergence().signature());
+      listener.finding(new Finding(red, rep, file, 0));
+    }
+  }
+
+  private static Stats stats(long programs, long ops, double secondsBefore, long start, Ledger ledger, Tally tally) {
+    return new Stats(programs, ops, secondsBefore + (System.nanoTime() - start) / 1e9, List.copyOf(ledger.findings),
+        ledger.knownRepeats(), tally.snapshot());
   }
 
   /** How long the program running now (a campaign's or a shrink candidate) has been running. */
@@ -144,18 +277,21 @@ public final class Campaign {
     return Duration.ofNanos(System.nanoTime() - programStarted);
   }
 
-  /** The divergence pinned and shrunk, or null if its signature (as found, or as pinned) is a known one. */
-  private Reduction reduceUnlessKnown(Runner precise, Runner asFound, Program p, Divergence found) {
-    if (settings.knownSignatures().contains(found.signature())) {
-      return null;
-    }
+  /**
+   * The divergence pinned and shrunk, or null if its signature as pinned (the views checked after every
+   * op may show it first elsewhere) is already saved or known: then it is counted.
+   */
+  private Reduction pinAndShrink(Runner precise, Runner asFound, Program p, Divergence found, Ledger ledger,
+      long index) {
     long t0 = System.nanoTime();
     Reduction.Pinned pinned = Reduction.pin(precise, asFound, p, found);
     if (pinned == null) {
       return Reduction.unreproduced(p, found, t0, asFound.viewEvery());
     }
-    return settings.knownSignatures().contains(pinned.divergence().signature()) ? null
-        : Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
+    if (!pinned.divergence().signature().equals(found.signature()) && ledger.count(pinned.divergence().signature(), index)) {
+      return null;
+    }
+    return Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
   }
 
   /**
@@ -193,7 +329,7 @@ public final class Campaign {
     h.put("seed", Long.toString(seed));
     h.put("profile", profile);
     h.put("reproduced", red.reproduced() + "/" + red.attempts());
-    h.put("signature", red.divergence().signature());
+    h.put("signature", red.divergence().signature().text());
     if (red.viewEvery() != 1) {
       h.put("view-every", Integer.toString(red.viewEvery()));
     }
@@ -202,8 +338,7 @@ public final class Campaign {
   }
 
   static Path save(Path dir, Reproducer rep, Reduction red) {
-    String sig = red.divergence().signature().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-");
-    sig = sig.substring(0, Math.min(sig.length(), 64));
+    String sig = red.divergence().signature().slug();
     String hash = Integer.toHexString(ProgramText.print(red.program()).hashCode() & 0xfffffff);
     try {
       return Corpus.save(dir, rep.fs() + "-" + sig + "-" + hash, rep);

@@ -4,6 +4,7 @@ import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.core.repro.ProgramText;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +84,7 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
   /** Shrinks a pinned divergence while it keeps its signature, then re-runs the result {@code attempts} times. */
   public static Reduction shrink(Pinned pinned, Program original, int attempts, long startNanos) {
     Runner runner = pinned.runner();
-    String signature = pinned.divergence().signature();
+    Signature signature = pinned.divergence().signature();
     Shrinker shrinker = new Shrinker(p -> {
       RunResult r = runner.run(p);
       return r.diverged() && r.divergence().signature().equals(signature);
@@ -112,7 +113,7 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
    *
    * @return the smallest program that reproduced here, or {@code original}
    */
-  public static Program shrinkFatal(Runner runner, Program original, String signature, Predicate<String> known,
+  public static Program shrinkFatal(Runner runner, Program original, Signature signature, Predicate<String> known,
       Consumer<String> notReproduced) {
     Shrinker shrinker = new Shrinker(p -> {
       String text = ProgramText.print(p);

@@ -45,6 +45,8 @@ final class LibC {
 
   static native int statvfs(String path, byte[] buf);
 
+  static native int statx(int dirfd, String path, int flags, int mask, byte[] buf);
+
   static native long mmap(long address, long length, int prot, int flags, int fd, long offset);
 
   static native int munmap(long address, long length);

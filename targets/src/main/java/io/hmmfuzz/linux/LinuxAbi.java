@@ -34,6 +34,17 @@ final class LinuxAbi {
   /** Writing to it re-arms every WARN_ON_ONCE of the kernel (debugfs, CONFIG_DEBUG_FS; since 4.19). */
   static final Path CLEAR_WARN_ONCE = Path.of("/sys/kernel/debug/clear_warn_once");
 
+  /**
+   * statx(2), include/uapi/linux/stat.h and fcntl.h: AT_FDCWD, STATX_BASIC_STATS, struct statx (256
+   * bytes; stx_attributes at 8, stx_attributes_mask at 56), STATX_ATTR_DAX (since 5.8).
+   */
+  static final int AT_FDCWD = -100;
+  static final int STATX_BASIC_STATS = 0x7ff;
+  static final int STATX_SIZE = 256;
+  static final int STATX_ATTRIBUTES_OFFSET = 8;
+  static final int STATX_ATTRIBUTES_MASK_OFFSET = 56;
+  static final long STATX_ATTR_DAX = 0x00200000L;
+
   static final int MAP_SHARED = Mman.MAP_SHARED;
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;
   static final int MAP_SHARED_VALIDATE = Mman.MAP_SHARED_VALIDATE;

@@ -233,6 +233,22 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     return (int) ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getLong(LinuxAbi.STATVFS_F_BSIZE_OFFSET);
   }
 
+  /**
+   * The DAX attribute of a file as statx reports it (STATX_ATTR_DAX, R26): TRUE or FALSE where the
+   * kernel reports the attribute at all, null where it does not (before 5.8, or statx failed).
+   */
+  static Boolean statxDax(Path file) {
+    byte[] buf = new byte[LinuxAbi.STATX_SIZE];
+    if (LibC.statx(LinuxAbi.AT_FDCWD, file.toString(), 0, LinuxAbi.STATX_BASIC_STATS, buf) != 0) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+    if ((b.getLong(LinuxAbi.STATX_ATTRIBUTES_MASK_OFFSET) & LinuxAbi.STATX_ATTR_DAX) == 0) {
+      return null;
+    }
+    return (b.getLong(LinuxAbi.STATX_ATTRIBUTES_OFFSET) & LinuxAbi.STATX_ATTR_DAX) != 0;
+  }
+
   static int pageSize() {
     return LibC.getpagesize();
   }

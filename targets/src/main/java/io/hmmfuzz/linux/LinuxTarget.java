@@ -3,12 +3,9 @@ package io.hmmfuzz.linux;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.KernelVersion;
-import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Kernel;
-import io.hmmfuzz.core.exec.Prot;
-import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
@@ -19,8 +16,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The kernel this JVM runs on, with a scratch filesystem of the chosen kind. Capabilities are probed
- * on that filesystem by trying the calls (fsx's "probe, then disable"), not guessed.
+ * The kernel this JVM runs on, with a scratch filesystem of the chosen kind. Capabilities come from
+ * evidence independent of the calls they decide (statx, the mount, the filesystem's features); the
+ * calls themselves are then tried by probe programs against the model, so that a kernel which, say,
+ * accepts MAP_SYNC off DAX has a finding instead of a new capability.
  */
 public final class LinuxTarget implements Target {
   private final ScratchFilesystem scratch;
@@ -36,9 +35,12 @@ public final class LinuxTarget implements Target {
   /** Whether each program starts with the kernel's WARN_ON_ONCE re-armed (only on a kernel of our own). */
   private final boolean rearmWarnOnce;
 
-  private LinuxTarget(ScratchFilesystem scratch, Capabilities caps) {
+  private final List<String> evidence;
+
+  private LinuxTarget(ScratchFilesystem scratch, Capabilities caps, List<String> evidence) {
     this.scratch = scratch;
     this.caps = caps;
+    this.evidence = List.copyOf(evidence);
     this.log = KernelLog.open();
     this.rearmWarnOnce = log != null && "1".equals(System.getenv(OWN_KERNEL_ENV))
         && Files.isWritable(LinuxAbi.CLEAR_WARN_ONCE);
@@ -48,7 +50,9 @@ public final class LinuxTarget implements Target {
   public static LinuxTarget create(FsKind kind) {
     ScratchFilesystem fs = ScratchFilesystem.create(kind);
     try {
-      return new LinuxTarget(fs, probe(fs));
+      List<String> evidence = new java.util.ArrayList<>();
+      Capabilities caps = probe(fs, evidence);
+      return new LinuxTarget(fs, caps, evidence);
     } catch (RuntimeException e) {
       fs.close();
       throw e;
@@ -83,7 +87,16 @@ public final class LinuxTarget implements Target {
     }
   }
 
-  private static Capabilities probe(ScratchFilesystem fs) {
+  /**
+   * The capabilities of the scratch filesystem from evidence independent of the calls they decide
+   * (the oracle never learns from the kernel under test): whether files are DAX from statx's
+   * STATX_ATTR_DAX on a new file, else the mount's dax option (R26); MAP_SYNC exactly where files are
+   * DAX (R27); reflink from the filesystem type and, for xfs, its reflink feature as xfs_info reads it
+   * from the superblock (R19); zero range from the filesystem type (tmpfs's shmem_fallocate has none).
+   * Whether the kernel then really behaves so is tried by the probe programs ({@code Probes}): a
+   * contradiction is the kernel's finding, not a capability.
+   */
+  private static Capabilities probe(ScratchFilesystem fs, List<String> evidence) {
     Mounts m = Mounts.of(fs.root());
     if (fs.kind() == FsKind.TMPFS) {
       String huge = m.option("huge");
@@ -101,27 +114,52 @@ public final class LinuxTarget implements Target {
     LinuxKernel k = new LinuxKernel(dir);
     int page = LinuxKernel.pageSize();
     try {
-      int a = fd(k.createFile("a"));
-      int b = fd(k.createFile("b"));
-      byte[] data = new byte[page];
-      k.pwrite(a, data, page, 0);
-      k.pwrite(b, data, page, 0);
-      boolean reflink = !k.cloneFile(b, a).failed();
-      SysResult map = k.mmap(page, Prot.READ_WRITE, Sharing.SHARED, true, a, 0);
-      boolean mapSync = !map.failed();
-      if (mapSync) {
-        k.munmap(map.value(), page);
-      }
-      boolean zeroRange = !k.fallocate(a, FallocMode.ZERO_RANGE_KEEP_SIZE, 0, page).failed();
-      k.close(a);
-      k.close(b);
+      k.close(fd(k.createFile("a")));
+      Boolean statxDax = LinuxKernel.statxDax(dir.resolve("a"));
       String daxOption = m.option("dax");
-      boolean dax = mapSync || (m.hasOption("dax") && (daxOption == null || daxOption.equals("always")));
-      return new Capabilities(runningKernel(), fs.kind(), page, LinuxKernel.blockSize(fs.root()), reflink, mapSync,
+      boolean mountDax = m.hasOption("dax") && (daxOption == null || daxOption.equals("always"));
+      boolean dax = statxDax != null ? statxDax : mountDax;
+      evidence.add("dax " + (dax ? "yes" : "no") + ": " + (statxDax != null
+          ? "statx STATX_ATTR_DAX is " + (statxDax ? "set" : "clear") + " on a new file"
+          : "statx reports no DAX attribute; mount options " + m.options()) + " (R26)");
+      evidence.add("MAP_SYNC " + (dax ? "yes" : "no") + ": accepted exactly on DAX files (R27)");
+      boolean reflink = switch (fs.kind()) {
+        case XFS, XFS_DAX -> xfsReflink(fs.root(), evidence);
+        case BTRFS -> {
+          evidence.add("reflink yes: btrfs always has remap_file_range (R19)");
+          yield true;
+        }
+        default -> {
+          evidence.add("reflink no: " + fs.kind().id() + " has no remap_file_range (R19)");
+          yield false;
+        }
+      };
+      boolean zeroRange = fs.kind() != FsKind.TMPFS;
+      evidence.add("zero range " + (zeroRange ? "yes: " + fs.kind().id() + " supports FALLOC_FL_ZERO_RANGE"
+          : "no: shmem_fallocate takes only FALLOC_FL_PUNCH_HOLE"));
+      return new Capabilities(runningKernel(), fs.kind(), page, LinuxKernel.blockSize(fs.root()), reflink, dax,
           dax, zeroRange, LinuxKernel.root(), TestHmm.present());
     } finally {
       ScratchFilesystem.deleteTree(dir);
     }
+  }
+
+  /** Whether the xfs at {@code mnt} has the reflink feature, from its superblock geometry (xfs_info). */
+  private static boolean xfsReflink(Path mnt, List<String> evidence) {
+    String info;
+    try {
+      info = Commands.run(List.of("xfs_info", mnt.toString()));
+    } catch (IOException e) {
+      throw new TargetUnavailableException("xfs_info " + mnt + " failed (" + e.getMessage()
+          + "): it tells whether the xfs has reflink; apt-get install xfsprogs");
+    }
+    java.util.regex.Matcher r = java.util.regex.Pattern.compile("reflink=([01])").matcher(info);
+    if (!r.find()) {
+      throw new InfrastructureException("xfs_info " + mnt + " names no reflink feature:\n" + info);
+    }
+    boolean yes = r.group(1).equals("1");
+    evidence.add("reflink " + (yes ? "yes" : "no") + ": xfs_info reports reflink=" + r.group(1) + " (R19)");
+    return yes;
   }
 
   private static int fd(SysResult r) {
@@ -129,6 +167,11 @@ public final class LinuxTarget implements Target {
       throw new InfrastructureException("probe: cannot create a file on the scratch filesystem: " + r.errno());
     }
     return (int) r.value();
+  }
+
+  /** Where each capability came from, one line each: what {@code hmmfuzz probe} prints. */
+  public List<String> evidence() {
+    return evidence;
   }
 
   @Override

@@ -40,6 +40,23 @@ public final class PlantedBugKernel implements Kernel {
         punch-hole f0 offset=0x0 length=0x1
         """),
     /**
+     * FICLONE/FICLONERANGE leaves the destination's cached pages stale (R23): the old bytes of the
+     * destination range stay in the page cache, so pread, mappings and writeback keep them. Made real
+     * by writing the old bytes back over the cloned range.
+     */
+    REFLINK_LEAVES_CACHE_STALE("""
+        open f0 size=0x3000
+        reflink f0 src=f0 srcOffset=0x2000 dstOffset=0x0 length=0x0
+        """),
+    /**
+     * mmap(MAP_SHARED_VALIDATE|MAP_SYNC) succeeds on a file that is not DAX (R27: EOPNOTSUPP), as a
+     * shared mapping without MAP_SYNC. Found by the capability probe, whose program is the reproducer.
+     */
+    MAP_SYNC_OFF_DAX("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=true
+        """),
+    /**
      * The device mirror keeps a page after truncate (its invalidation of the range is lost, R17/R40):
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
      */
@@ -149,27 +166,43 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
-  /** A clone into dstFd: with the REFLINK bug, its mapped pages keep showing what they showed before. */
-  private SysResult clone(int dstFd, Supplier<SysResult> call) {
+  /**
+   * A clone of {@code length} bytes (0: to the source's EOF) into dstFd at dstOffset: with the REFLINK
+   * bugs, its mapped pages, or its cached pages, keep showing what they showed before.
+   */
+  private SysResult clone(int dstFd, int srcFd, long srcOffset, long length, long dstOffset, Supplier<SysResult> call) {
     changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotDestination(dstFd);
     }
+    byte[] old = null;
+    if (bug == Bug.REFLINK_LEAVES_CACHE_STALE) {
+      SysResult dstSize = real.fileSize(dstFd);
+      SysResult srcSize = real.fileSize(srcFd);
+      if (!dstSize.failed() && !srcSize.failed() && dstOffset < dstSize.value()) {
+        long len = length != 0 ? length : Math.max(0, srcSize.value() - srcOffset);
+        old = new byte[(int) Math.min(Math.min(len, dstSize.value() - dstOffset), 1 << 20)];
+        old = java.util.Arrays.copyOf(old, (int) Math.max(0, real.pread(dstFd, old, old.length, dstOffset).value()));
+      }
+    }
     SysResult r = call.get();
     if (r.failed()) {
       stale.clear();
+    } else if (old != null && old.length > 0) {
+      real.pwrite(dstFd, old, old.length, dstOffset);
     }
     return r;
   }
 
   @Override
   public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
-    return clone(dstFd, () -> real.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset));
+    return clone(dstFd, srcFd, srcOffset, length, dstOffset,
+        () -> real.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset));
   }
 
   @Override
   public SysResult cloneFile(int dstFd, int srcFd) {
-    return clone(dstFd, () -> real.cloneFile(dstFd, srcFd));
+    return clone(dstFd, srcFd, 0, 0, 0, () -> real.cloneFile(dstFd, srcFd));
   }
 
   @Override
@@ -193,7 +226,7 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
     changed();
-    SysResult r = real.mmap(length, prot, sharing, sync, fd, offset);
+    SysResult r = real.mmap(length, prot, sharing, sync && bug != Bug.MAP_SYNC_OFF_DAX, fd, offset);
     if (!r.failed()) {
       mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096));
     }

@@ -55,7 +55,98 @@ public final class ScratchFilesystem implements AutoCloseable {
   }
 
   public static ScratchFilesystem create(FsKind kind) {
-    return kind == FsKind.TMPFS ? tmpfs() : loopImage(kind);
+    reclaimDeadRuns();
+    ScratchFilesystem fs = kind == FsKind.TMPFS ? tmpfs() : loopImage(kind);
+    try {
+      Files.writeString(fs.base.resolve(OWNER), Owner.current().text());
+    } catch (IOException e) {
+      fs.close();
+      throw new InfrastructureException("cannot write " + fs.base.resolve(OWNER), e);
+    }
+    return fs;
+  }
+
+  /**
+   * The file in each scratch directory that names the process it belongs to, so that a later run can
+   * remove the scratch directories of runs that were killed (kill -9 runs no shutdown hook) and never
+   * those of a live one.
+   */
+  static final String OWNER = ".hmmfuzz-owner";
+
+  /** A process, by pid and start time (a pid alone may have been reused). */
+  record Owner(long pid, long startMillis) {
+    static Owner current() {
+      ProcessHandle self = ProcessHandle.current();
+      return new Owner(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L));
+    }
+
+    String text() {
+      return pid + " " + startMillis + "\n";
+    }
+
+    static Owner parse(String text) {
+      String[] f = text.trim().split("\\s+");
+      if (f.length != 2) {
+        return null;
+      }
+      try {
+        return new Owner(Long.parseLong(f[0]), Long.parseLong(f[1]));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+
+    boolean alive() {
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .map(p -> p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(startMillis) == startMillis)
+          .orElse(false);
+    }
+  }
+
+  /**
+   * Removes the scratch directories of dead runs of this tool: those under /dev/shm and the scratch base
+   * whose owner file names a process that no longer runs. A loop-mounted one is unmounted first; one
+   * that will not unmount is left, and so is every directory without an owner file of ours.
+   */
+  static void reclaimDeadRuns() {
+    for (Path dir : List.of(Path.of("/dev/shm"), scratchBase())) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (var s = Files.newDirectoryStream(dir, "hmmfuzz-*")) {
+        for (Path base : s) {
+          Path ownerFile = base.resolve(OWNER);
+          if (!Files.isRegularFile(ownerFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
+          Owner owner = Owner.parse(Files.readString(ownerFile));
+          if (owner == null || owner.alive()) {
+            continue;
+          }
+          Path mnt = base.resolve("mnt");
+          if (Files.isDirectory(mnt) && mounted(mnt)) {
+            try {
+              Commands.run(List.of("umount", mnt.toString()));
+            } catch (IOException e) {
+              LOG.warn("scratch {} of dead run {} will not unmount ({}); left", base, owner.pid(), e.getMessage());
+              continue;
+            }
+          }
+          LOG.info("removing scratch {} of dead run {}", base, owner.pid());
+          deleteTree(base);
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot look for dead runs' scratch in {}: {}", dir, e.getMessage());
+      }
+    }
+  }
+
+  private static boolean mounted(Path dir) {
+    try {
+      return Mounts.of(dir).mountPoint().equals(dir.toRealPath().toString());
+    } catch (IOException | InfrastructureException e) {
+      return false;
+    }
   }
 
   /** Where image files and mount points go: $HMMFUZZ_SCRATCH, else /var/tmp (the VM guest sets /tmp). */
@@ -181,6 +272,7 @@ public final class ScratchFilesystem implements AutoCloseable {
     } else {
       deleteTree(root);
     }
+    deleteQuietly(base.resolve(OWNER));
     deleteQuietly(base);
   }
 

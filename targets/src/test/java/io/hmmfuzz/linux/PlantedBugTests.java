@@ -14,7 +14,10 @@ import io.hmmfuzz.gen.Reduction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.KnownFindings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +54,8 @@ class PlantedBugTests {
     try (LinuxTarget t = LinuxTarget.create(FsKind.XFS)) {
       assumeTrue(t.capabilities().reflink(), "scratch xfs has no reflink");
       Reduction red = findAndShrink(t, PlantedBugKernel.Bug.REFLINK_LEAVES_MAPPING_STALE, Profile.reflink());
-      assertTrue(red.divergence().signature().contains("view"), red.divergence().signature());
+      assertEquals(io.hmmfuzz.core.run.Signature.View.CPU, red.divergence().signature().view(),
+          red.divergence().signature().text());
     }
   }
 
@@ -62,7 +66,7 @@ class PlantedBugTests {
           "needs root: /dev/kmsg must be readable and writable");
       Reduction red = findAndShrink(t, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS, Profile.eof());
       assertEquals("kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file",
-          red.divergence().signature());
+          red.divergence().signature().text());
     }
   }
 
@@ -72,10 +76,12 @@ class PlantedBugTests {
       assumeTrue(real.kernelLogWatched() && Files.isWritable(Path.of("/dev/kmsg")),
           "needs root: /dev/kmsg must be readable and writable");
       assertFalse(real.rearmsOneShotReports(), "a host kernel's WARN_ON_ONCE state is not the tool's to change");
-      String known = "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file";
+      io.hmmfuzz.core.run.Signature known = io.hmmfuzz.core.run.Signature.parse(
+          "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file");
       PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS);
       Campaign.Stats stats = new Campaign(t, new Campaign.Settings(Profile.eof(), 1, Duration.ofMinutes(2), 1,
-          out, 1, Duration.ofHours(1), 2000, true, null, Set.of(known))).run(new Campaign.Listener() {
+          out, 1, Duration.ofHours(1), 2000, true, null, List.of(new Campaign.Known(known, "test")), null))
+          .run(new Campaign.Listener() {
             @Override
             public void status(Campaign.Stats s) {}
 
@@ -86,6 +92,7 @@ class PlantedBugTests {
           }, () -> false);
       // A WARN_ON_ONCE would be silent the next time: the boot ends with the known report.
       assertEquals(1, stats.repeats(), stats.toString());
+      assertEquals(List.of(new CampaignSummary.KnownRepeat(known.text(), "test", 1)), stats.known());
       assertTrue(stats.programs() < 2000, "the campaign went on after the report: " + stats);
     }
   }
@@ -102,7 +109,8 @@ class PlantedBugTests {
           "needs root: /dev/kmsg must be readable and writable");
       PlantedBugKernel.Bug bug = PlantedBugKernel.Bug.TRUNCATE_OF_MAPPED_FILE_WARNS;
       PlantedBugTarget t = new PlantedBugTarget(real, bug);
-      String signature = "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file";
+      io.hmmfuzz.core.run.Signature signature = io.hmmfuzz.core.run.Signature.parse(
+          "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file");
       io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities());
       io.hmmfuzz.core.run.Program found = null;
       for (long seed = 1; seed < 500 && found == null; seed++) {
@@ -126,6 +134,81 @@ class PlantedBugTests {
           text -> { throw new AssertionError("a known candidate ran again:\n" + text); });
       assertEquals(ProgramText.print(min), ProgramText.print(again));
       assertEquals(firstRuns - notReproduced.size(), runs[0], "only the candidates that reproduced ran again");
+    }
+  }
+
+  /** A campaign of {@code programs} programs on a planted bug, its findings collected. */
+  private static Campaign.Stats campaign(PlantedBugTarget t, Profile profile, long programs, Path out,
+      List<Campaign.Known> known, List<Campaign.Finding> found) {
+    return new Campaign(t, new Campaign.Settings(profile, 20261202, Duration.ofMinutes(5), 8, out, 3,
+        Duration.ofHours(1), programs, false, null, known, null)).run(new Campaign.Listener() {
+          @Override
+          public void status(Campaign.Stats s) {}
+
+          @Override
+          public void finding(Campaign.Finding f) {
+            System.out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
+            found.add(f);
+          }
+        }, () -> false);
+  }
+
+  /**
+   * The oracle does not learn the bug: a kernel that accepts MAP_SYNC off DAX has one finding, the
+   * probe itself (open, mmap), signed by the mmap and rule R27; the campaign's own sync mmaps are its
+   * repeats, not new findings about what followed from a wrong capability.
+   */
+  @Test
+  void aKernelThatAcceptsMapSyncOffDaxHasOneFindingTheProbesMmapInTwoOps(@TempDir Path out) {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      assertFalse(real.capabilities().mapSync(), "tmpfs is not DAX: MAP_SYNC is not a capability (R27)");
+      PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.MAP_SYNC_OFF_DAX);
+      List<Campaign.Finding> found = new ArrayList<>();
+      Campaign.Stats stats = campaign(t, Profile.named("default"), 400, out, List.of(), found);
+      assertEquals(1, stats.divergences(), stats.findings().toString());
+      CampaignSummary.Found f = stats.findings().get(0);
+      assertEquals("mmap/outcome/unexpected-success/R27", f.signature());
+      assertEquals("probe", f.kind());
+      assertEquals(PlantedBugKernel.Bug.MAP_SYNC_OFF_DAX.minimalOps(), f.ops());
+      assertTrue(f.others() > 0, "the campaign's sync mmaps count as repeats of the probe's finding: " + f);
+      assertEquals("3/3", f.reproduced());
+    }
+  }
+
+  /**
+   * Known findings cannot mask a new bug: a reproducer of the same kernel series and filesystem whose
+   * signature is an old untyped string (file-view:data) masks nothing, and the one bug ends as one
+   * finding (two where clone and reflink show it apart), with the reflink or clone as its culprit.
+   */
+  @Test
+  void aStaleReflinkDestinationIsOneFindingThatAnOldUntypedKnownSignatureCannotMask(@TempDir Path out,
+      @TempDir Path knownDir) throws Exception {
+    assumeTrue(LinuxKernel.root(), "needs root for an xfs loop image (run the tests as root)");
+    try (LinuxTarget real = LinuxTarget.create(FsKind.XFS)) {
+      assumeTrue(real.capabilities().reflink(), "scratch xfs has no reflink");
+      io.hmmfuzz.core.Capabilities c = real.capabilities();
+      Files.writeString(knownDir.resolve("old.repro"), "# hmmfuzz-reproducer tool=0.1.0 kernel=" + c.kernel().release()
+          + " fs=xfs page=" + c.pageSize() + " block=" + c.blockSize() + " caps=" + c.summary()
+          + " signature=file-view:data expect=divergence\nopen f0 size=0x1\n");
+      List<String> notes = new ArrayList<>();
+      List<Campaign.Known> known = KnownFindings.load(knownDir, c, notes::add);
+      assertEquals(List.of(), known, "an untyped signature must mask nothing");
+      assertTrue(notes.get(0).contains("untyped"), notes.toString());
+      PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.REFLINK_LEAVES_CACHE_STALE);
+      List<Campaign.Finding> found = new ArrayList<>();
+      Campaign.Stats stats = campaign(t, Profile.reflink(), 600, out, known, found);
+      assertTrue(stats.divergences() >= 1 && stats.divergences() <= 2, stats.findings().toString());
+      for (CampaignSummary.Found f : stats.findings()) {
+        io.hmmfuzz.core.run.Signature s = io.hmmfuzz.core.run.Signature.parse(f.signature());
+        assertTrue(s.op().equals("clone") || s.op().equals("reflink"), "culprit: " + f.signature());
+        assertEquals("stale", s.mismatch(), "class: " + f.signature());
+      }
+      int shortest = stats.findings().stream().mapToInt(CampaignSummary.Found::ops).min().orElseThrow();
+      assertEquals(PlantedBugKernel.Bug.REFLINK_LEAVES_CACHE_STALE.minimalOps(), shortest,
+          found.stream().map(f -> ProgramText.print(f.reduction().program())).toList().toString());
+      System.out.println("planted REFLINK_LEAVES_CACHE_STALE: " + stats.findings());
+      assertTrue(stats.repeats() > 0, "the bug's other divergences are counted, not shrunk: " + stats);
+      assertEquals(List.of(), stats.known());
     }
   }
 }

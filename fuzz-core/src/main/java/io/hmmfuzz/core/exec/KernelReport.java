@@ -9,8 +9,8 @@ package io.hmmfuzz.core.exec;
  * @param excerpt the log lines of the report
  */
 public record KernelReport(String title, String excerpt) {
-  /** The finding's signature: {@code kernel:} and the title, blanks as underscores (header values have none). */
-  public String signature() {
-    return "kernel:" + title.strip().replaceAll("\\s+", "_");
+  /** The finding's signature: the title (blanks as underscores, header values have none). */
+  public io.hmmfuzz.core.run.Signature signature() {
+    return io.hmmfuzz.core.run.Signature.kernel(title);
   }
 }

@@ -27,4 +27,9 @@ public record Clone(FileId dst, FileId src) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(dst, 0, Long.MAX_VALUE, 'W'), new Footprint(src, 0, Long.MAX_VALUE, 'R'));
   }
+
+  @Override
+  public Carry carried() {
+    return new Carry(dst, 0, src, 0, Long.MAX_VALUE);
+  }
 }

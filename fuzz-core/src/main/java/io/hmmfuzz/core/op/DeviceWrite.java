@@ -52,4 +52,10 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     Mmap mm = layout.mmapOf(map);
     return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + 4096, 'W'));
   }
+
+  @Override
+  public Footprint tagged(Layout layout, int pageSize) {
+    Mmap mm = layout.mmapOf(map);
+    return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pageSize, 'W');
+  }
 }

@@ -36,6 +36,34 @@ public sealed interface Op
     return List.of();
   }
 
+  /**
+   * The bytes of a file this op writes with its own tag pattern ({@link Tag#byteAt} of its index), so
+   * that a report can name the op stale bytes came from; null for ops that write no pattern.
+   */
+  default Footprint tagged(Layout layout, int pageSize) {
+    return null;
+  }
+
+  /**
+   * What this op's written bytes are called in a signature ({@code stale-pwrite}): ops that write the
+   * same way share a name, so that folding a pwrite into an open keeps the signature.
+   */
+  default String dataSource() {
+    return kind().id();
+  }
+
+  /**
+   * Bytes this op carries from one file to another (reflink, clone), so that a report follows a pattern
+   * through them; null for other ops.
+   *
+   * @param length bytes carried at most ({@code Long.MAX_VALUE - from} where the op takes all to EOF)
+   */
+  record Carry(FileId dst, long dstFrom, FileId src, long srcFrom, long length) {}
+
+  default Carry carried() {
+    return null;
+  }
+
   default OpKind kind() {
     return OpKind.of(this);
   }

@@ -42,4 +42,15 @@ public record Open(FileId file, long size) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, 0, size, 'W'));
   }
+
+  @Override
+  public Footprint tagged(Layout layout, int pageSize) {
+    return new Footprint(file, 0, size, 'W');
+  }
+
+  /** The bytes open writes are pwrite's (the shrinker folds a file's first pwrite into its open). */
+  @Override
+  public String dataSource() {
+    return OpKind.PWRITE.id();
+  }
 }

@@ -42,4 +42,9 @@ public record Pwrite(FileId file, long offset, int length) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'W'));
   }
+
+  @Override
+  public Footprint tagged(Layout layout, int pageSize) {
+    return new Footprint(file, offset, offset + length, 'W');
+  }
 }

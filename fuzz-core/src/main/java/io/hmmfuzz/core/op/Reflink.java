@@ -103,4 +103,10 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
     out.add(new Footprint(src, srcOffset, length == 0 ? Long.MAX_VALUE : srcOffset + length, 'R'));
     return out;
   }
+
+  /** Length 0 carries the source from {@code srcOffset} to its EOF (R19). */
+  @Override
+  public Carry carried() {
+    return new Carry(dst, dstOffset, src, srcOffset, length == 0 ? Long.MAX_VALUE - srcOffset : length);
+  }
 }

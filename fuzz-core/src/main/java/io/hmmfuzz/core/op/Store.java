@@ -29,4 +29,10 @@ public record Store(MapId map, long offset, int length) implements Op {
     Mmap mm = layout.mmapOf(map);
     return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W'));
   }
+
+  @Override
+  public Footprint tagged(Layout layout, int pageSize) {
+    Mmap mm = layout.mmapOf(map);
+    return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W');
+  }
 }

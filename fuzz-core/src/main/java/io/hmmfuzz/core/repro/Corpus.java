@@ -1,6 +1,11 @@
 package io.hmmfuzz.core.repro;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -35,7 +40,32 @@ public final class Corpus {
   }
 
   public static Reproducer load(Path file) throws IOException, ReproducerSyntaxException {
-    return Reproducer.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    return Reproducer.parse(text(Files.readAllBytes(file), file.toString()), file.toString());
+  }
+
+  /** The bytes as UTF-8 text; a reproducer that is not names the line and column of its first bad byte. */
+  static String text(byte[] bytes, String fileName) throws ReproducerSyntaxException {
+    CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+    CoderResult r = d.decode(in, out, true);
+    if (r.isError()) {
+      int pos = in.position();
+      int line = 1;
+      int lineStart = 0;
+      for (int i = 0; i < pos; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      throw new ReproducerSyntaxException(fileName, line, pos - lineStart + 1,
+          String.format("not UTF-8 text: byte 0x%02x (a reproducer is a text file; was it saved by another tool?)",
+              bytes[pos] & 0xff));
+    }
+    d.flush(out);
+    return out.flip().toString();
   }
 
   /** The reproducer files of a directory (sorted), or the file itself. */

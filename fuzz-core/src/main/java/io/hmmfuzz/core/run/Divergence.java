@@ -5,14 +5,9 @@ import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Outcome;
-import io.hmmfuzz.core.op.DeviceWrite;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Footprint;
-import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
-import io.hmmfuzz.core.op.Open;
-import io.hmmfuzz.core.op.Pwrite;
-import io.hmmfuzz.core.op.Store;
 import io.hmmfuzz.core.op.Tag;
 import io.hmmfuzz.core.repro.ProgramText;
 import java.util.ArrayList;
@@ -21,57 +16,145 @@ import java.util.List;
 /**
  * A finding: the kernel did something outside the model's allowed set. Carries everything fsx's
  * failure report has: the op log with the ops that touched the bad bytes marked, an expected-vs-actual
- * byte table naming the op each byte came from, and (given by the caller) the replay command.
+ * byte table naming the op each byte came from (through reflinks and clones too), and (given by the
+ * caller) the replay command.
  *
  * @param opIndex    the op after which it was found
- * @param subject    "op" for the op's own outcome, else the view that disagreed ("view f0", "view m1 page 0x2")
+ * @param view       what disagreed: the op's own outcome, a file, CPU or device view, or the kernel's log
+ * @param subject    for reports: "the op's own outcome", else the view ("view f0", "view m1 page 0x2")
  * @param expected   what the model allowed
  * @param actual     what the target did
  * @param dataFile   the file the compared bytes belong to (null if none)
  * @param dataBase   the file offset of the first compared byte
  * @param report     the kernel's own report, for a finding of that kind (then expected and actual are null)
+ * @param before     the bytes the same view (or, for an op's data, the file view) was last checked to hold
+ *                   from {@code dataBase} on, or null: bad bytes equal to them are stale (an update that did
+ *                   not land), whichever op wrote them
+ * @param opRule     the rule of op {@code opIndex} (the state change the views then disagreed with), for a
+ *                   view's divergence; null for the op's own outcome, whose rule is {@code expected}'s
  */
-public record Divergence(int opIndex, String subject, Expected expected, Outcome actual, Program program,
-    Capabilities caps, FileId dataFile, long dataBase, KernelReport report) {
+public record Divergence(int opIndex, Signature.View view, String subject, Expected expected, Outcome actual,
+    Program program, Capabilities caps, FileId dataFile, long dataBase, KernelReport report, Cells before,
+    String opRule) {
 
-  public Divergence(int opIndex, String subject, Expected expected, Outcome actual, Program program,
-      Capabilities caps, FileId dataFile, long dataBase) {
-    this(opIndex, subject, expected, actual, program, caps, dataFile, dataBase, null);
+  public Divergence(int opIndex, Signature.View view, String subject, Expected expected, Outcome actual,
+      Program program, Capabilities caps, FileId dataFile, long dataBase) {
+    this(opIndex, view, subject, expected, actual, program, caps, dataFile, dataBase, null, null, null);
   }
 
   /** The kernel logged a report (WARNING, BUG, ...) during op {@code opIndex} or the views after it. */
   public static Divergence kernelReport(int opIndex, KernelReport report, Program program, Capabilities caps) {
-    return new Divergence(opIndex, "kernel log", null, null, program, caps, null, 0, report);
+    return new Divergence(opIndex, Signature.View.KERNEL, "kernel log", null, null, program, caps, null, 0, report,
+        null, null);
   }
 
-  /** What kind of disagreement this is, stable under shrinking: the shrinker keeps programs with the same signature. */
-  public String signature() {
+  /**
+   * What kind of disagreement this is, stable under shrinking: the shrinker keeps programs with the same
+   * signature, a campaign keeps one finding per signature.
+   */
+  public Signature signature() {
     if (report != null) {
       return report.signature();
     }
-    String where = subject.equals("op") ? "op:" + program.op(opIndex).kind().id()
-        : subject.startsWith("view f") ? "file-view" : "mapping-view";
-    return where + ":" + mismatchClass();
+    String rule = Signature.ruleId(opRule);
+    return new Signature(program.op(opIndex).kind().id(), view, mismatchClass(),
+        rule.equals("-") ? Signature.ruleId(expected.rule()) : rule);
   }
 
   private String mismatchClass() {
-    if (expected.status() != actual.status()) {
+    Outcome.Status e = expected.status();
+    Outcome.Status a = actual.status();
+    if (e != a) {
+      if (e == Outcome.Status.ERROR && a == Outcome.Status.OK) {
+        return "unexpected-success";
+      }
+      if (a == Outcome.Status.ERROR) {
+        return "unexpected-" + errnoName(actual);
+      }
+      if (e == Outcome.Status.SIGNAL && a == Outcome.Status.OK) {
+        return "missing-" + expected.signal();
+      }
+      if (a == Outcome.Status.SIGNAL) {
+        return "extra-" + actual.signal();
+      }
       return "status";
     }
-    return switch (expected.status()) {
-      case ERROR -> "errno";
+    return switch (e) {
+      case ERROR -> "errno-" + errnoName(actual) + "-not-" + expected.errno();
       case NOT_LIVE -> "status";
-      case OK, SIGNAL -> expected.value() != actual.value() || expected.signal() != actual.signal() ? "value" : "data";
+      case OK, SIGNAL -> expected.signal() != actual.signal() ? actual.signal() + "-not-" + expected.signal()
+          : expected.value() != actual.value() ? (view == Signature.View.FILE ? "size" : "value") : bytesClass();
     };
+  }
+
+  private static String errnoName(Outcome o) {
+    return o.errno() == io.hmmfuzz.core.Errno.UNKNOWN ? "errno" + o.value() : o.errno().name();
+  }
+
+  /**
+   * The class of the first run of bad bytes: {@code stale} where they are what the view was last checked
+   * to hold (an update that did not land: the same class whichever op wrote the old bytes), else
+   * {@code zeros}, else {@code bytes-of-KIND} where they carry the pattern of a write of that kind
+   * (a post-EOF store that became file data), else {@code data}.
+   */
+  private String bytesClass() {
+    int i = firstBadIndex();
+    if (i < 0) {
+      return "data";
+    }
+    byte[] act = actual.data();
+    int run = badRun(i);
+    if (before != null && i + run <= before.length()) {
+      boolean stale = true;
+      for (int k = 0; k < run && stale; k++) {
+        stale = before.allows(i + k, act[i + k]);
+      }
+      if (stale) {
+        return "stale";
+      }
+    }
+    if (allZero(act, i, run)) {
+      return "zeros";
+    }
+    List<Origin> who = origins(dataFile, dataBase + i, act, i, run, opIndex + 1);
+    return who.isEmpty() ? "data" : "bytes-of-" + program.op(who.get(who.size() - 1).writer).dataSource();
+  }
+
+  private int firstBadIndex() {
+    if (expected.data() == null || actual.data() == null || dataFile == null) {
+      return -1;
+    }
+    int i = expected.data().firstMismatch(actual.data());
+    return i < 0 || i >= actual.data().length || i >= expected.data().length() ? -1 : i;
+  }
+
+  private int badRun(int i) {
+    Cells exp = expected.data();
+    byte[] act = actual.data();
+    int n = Math.min(exp.length(), act.length);
+    int run = 1;
+    while (i + run < n && run < 8 && !exp.allows(i + run, act[i + run])) {
+      run++;
+    }
+    return run;
+  }
+
+  private static boolean allZero(byte[] act, int i, int run) {
+    for (int k = 0; k < run; k++) {
+      if (act[i + k] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The file offset of the first byte that differs, or -1. */
   public long firstBadOffset() {
-    if (report != null || expected.data() == null || actual.data() == null || dataFile == null) {
+    if (report != null) {
       return -1;
     }
-    int i = expected.data().firstMismatch(actual.data());
-    return i < 0 || i >= actual.data().length || i >= expected.data().length() ? -1 : dataBase + i;
+    int i = firstBadIndex();
+    return i < 0 ? -1 : dataBase + i;
   }
 
   public String render(String replayCommand) {
@@ -83,7 +166,8 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
       sb.append("  KERNEL REPORT: ").append(report.title()).append('\n');
       report.excerpt().lines().limit(40).forEach(l -> sb.append("    | ").append(l).append('\n'));
     } else {
-      sb.append("  checked:  ").append(subject.equals("op") ? "the op's own outcome" : subject).append('\n');
+      sb.append("  checked:  ").append(subject).append('\n');
+      sb.append("  signature: ").append(signature().text()).append('\n');
       sb.append("  expected: ").append(expected.describe()).append('\n');
       sb.append("  actual:   ").append(actual.describe()).append('\n');
     }
@@ -148,53 +232,60 @@ public record Divergence(int opIndex, String subject, Expected expected, Outcome
     return op < 0 ? "never written" : "op " + op + " " + program.op(op).kind().id();
   }
 
-  /** The op whose tag pattern matches the actual run of bytes at this offset, like fsx's "operation# (mod 256)". */
+  /**
+   * The ops whose tag pattern the actual run of bytes carries, like fsx's "operation# (mod 256)": ops that
+   * wrote this file directly, and ops that wrote another file whose bytes a reflink or clone carried here.
+   */
   private String whoWrote(byte[] act, int i, int run) {
-    boolean allZero = true;
-    for (int k = 0; k < run; k++) {
-      allZero &= act[i + k] == 0;
-    }
-    if (allZero) {
+    if (allZero(act, i, run)) {
       return "zero";
     }
     List<String> who = new ArrayList<>();
-    for (int j = 0; j < program.size(); j++) {
-      long[] range = writtenRange(program.op(j));
-      if (range == null) {
-        continue;
-      }
-      boolean all = true;
-      for (int k = 0; k < run && all; k++) {
-        long fo = dataBase + i + k;
-        all = fo >= range[0] && fo < range[1] && Tag.byteAt(j, fo) == act[i + k];
-      }
-      if (all) {
-        who.add("op " + j + " " + program.op(j).kind().id());
-      }
+    for (Origin o : origins(dataFile, dataBase + i, act, i, run, opIndex + 1)) {
+      who.add(o.describe(program));
     }
-    return who.isEmpty() ? "no op's pattern" : "pattern of " + String.join(", ", who);
+    return who.isEmpty() ? "no op's pattern" : "pattern of " + String.join("; ", who);
   }
 
-  private long[] writtenRange(Op op) {
-    if (op instanceof Open o && dataFile.equals(o.file())) {
-      return new long[] {0, o.size()};
+  /**
+   * Where a byte pattern came from: op {@code writer} wrote it into {@code file}, and each op of
+   * {@code carriers} (latest first) carried it on to the next file.
+   */
+  private record Origin(int writer, FileId file, List<Integer> carriers) {
+    String describe(Program p) {
+      StringBuilder sb = new StringBuilder("op " + writer + " " + p.op(writer).kind().id() + " (" + file + ")");
+      for (int k = carriers.size() - 1; k >= 0; k--) {
+        sb.append(", carried by op ").append(carriers.get(k)).append(' ').append(p.op(carriers.get(k)).kind().id());
+      }
+      return sb.toString();
     }
-    if (op instanceof Pwrite w && dataFile.equals(w.file())) {
-      return new long[] {w.offset(), w.offset() + w.length()};
-    }
-    if (op instanceof DeviceWrite d) {
-      Mmap m = program.mmapOf(d.map());
-      if (dataFile.equals(m.file())) {
-        return new long[] {m.offset() + d.offset(), m.offset() + d.offset() + caps.pageSize()};
+  }
+
+  /** The origins of {@code act[i, i+run)}, read at {@code offset} of {@code file}, among ops before {@code before}. */
+  private List<Origin> origins(FileId file, long offset, byte[] act, int i, int run, int before) {
+    List<Origin> out = new ArrayList<>();
+    for (int j = 0; j < before && j < program.size(); j++) {
+      Op op = program.op(j);
+      Footprint w = op.tagged(program, caps.pageSize());
+      if (w != null && w.file().equals(file) && offset >= w.from() && offset + run <= w.to()) {
+        boolean all = true;
+        for (int k = 0; k < run && all; k++) {
+          all = Tag.byteAt(j, offset + k) == act[i + k];
+        }
+        if (all) {
+          out.add(new Origin(j, file, List.of()));
+        }
+      }
+      Op.Carry c = op.carried();
+      if (c != null && c.dst().equals(file) && offset >= c.dstFrom() && offset + run - c.dstFrom() <= c.length()) {
+        for (Origin o : origins(c.src(), c.srcFrom() + (offset - c.dstFrom()), act, i, run, j)) {
+          List<Integer> carriers = new ArrayList<>(o.carriers);
+          carriers.add(0, j);
+          out.add(new Origin(o.writer, o.file, List.copyOf(carriers)));
+        }
       }
     }
-    if (op instanceof Store s) {
-      Mmap m = program.mmapOf(s.map());
-      if (dataFile.equals(m.file())) {
-        return new long[] {m.offset() + s.offset(), m.offset() + s.offset() + s.length()};
-      }
-    }
-    return null;
+    return out;
   }
 
   @Override

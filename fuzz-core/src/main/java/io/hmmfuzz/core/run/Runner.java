@@ -5,6 +5,7 @@ import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
@@ -20,7 +21,9 @@ import io.hmmfuzz.core.op.Migrate;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Pread;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ObjIntConsumer;
 
 /**
@@ -100,6 +103,7 @@ public final class Runner {
   private RunResult runIn(Target.Session session, Program program, Capabilities caps) {
     Model model = new Model(caps);
     Execution x = new Execution(session.kernel(), caps.pageSize());
+    Agreed agreed = new Agreed();
     try {
       for (int i = 0; i < program.size(); i++) {
         Op op = program.op(i);
@@ -113,10 +117,10 @@ public final class Runner {
         }
         Expected expected = op.model(model, i);
         if (!expected.allows(actual)) {
-          return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual));
+          return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual, agreed));
         }
         if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1) {
-          Divergence d = checkViews(program, caps, i, model, x);
+          Divergence d = checkViews(program, caps, i, model, x, agreed, expected.rule());
           reports = target.kernelReports();
           if (!reports.isEmpty()) {
             return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
@@ -132,7 +136,25 @@ public final class Runner {
     }
   }
 
-  private static Divergence opDivergence(Program p, Capabilities caps, int i, Expected e, Outcome a) {
+  /**
+   * The bytes each view was last checked to hold (the model's expected cells that the kernel matched),
+   * so that a divergence can tell stale bytes, an update that did not land, from other wrong bytes.
+   */
+  private static final class Agreed {
+    final Map<FileId, Cells> files = new HashMap<>();
+    final Map<String, Cells> pages = new HashMap<>();
+
+    /** The agreed bytes of {@code file} from {@code base} on, or null. */
+    Cells file(FileId file, long base, int length) {
+      Cells c = file == null ? null : files.get(file);
+      if (c == null || base >= c.length()) {
+        return null;
+      }
+      return c.slice((int) base, (int) Math.min(c.length(), base + length));
+    }
+  }
+
+  private static Divergence opDivergence(Program p, Capabilities caps, int i, Expected e, Outcome a, Agreed agreed) {
     Op op = p.op(i);
     FileId file = null;
     long base = 0;
@@ -150,26 +172,34 @@ public final class Runner {
       file = m.file();
       base = m.offset() + d.offset();
     }
-    return new Divergence(i, "op", e, a, p, caps, file, base);
+    Cells before = a.data() == null ? null : agreed.file(file, base, a.data().length);
+    return new Divergence(i, Signature.View.OUTCOME, "the op's own outcome", e, a, p, caps, file, base, null, before,
+        null);
   }
 
-  private static Divergence checkViews(Program p, Capabilities caps, int i, Model model, Execution x) {
+  private static Divergence checkViews(Program p, Capabilities caps, int i, Model model, Execution x, Agreed agreed,
+      String opRule) {
     for (ModelFile f : model.files()) {
       Expected e = model.fileView(f);
       Outcome a = x.fileView(f.id());
       if (!e.allows(a)) {
-        return new Divergence(i, "view " + f.id() + " (fstat + pread)", e, a, p, caps, f.id(), 0);
+        return new Divergence(i, Signature.View.FILE, "view " + f.id() + " (fstat + pread)", e, a, p, caps, f.id(), 0,
+            null, agreed.files.get(f.id()), opRule);
       }
+      agreed.files.put(f.id(), e.data());
     }
     for (ModelMapping m : model.readableMappings()) {
       long pages = model.roundUpPage(m.length()) / model.page();
       for (long pg = 0; pg < pages; pg++) {
         Expected e = model.pageView(m, pg);
         Outcome a = x.pageView(m.id(), pg);
+        String key = m.id() + "@" + pg;
         if (!e.allows(a)) {
-          return new Divergence(i, "view " + m.id() + " page 0x" + Long.toHexString(pg) + " (CPU loads)", e, a, p,
-              caps, m.file(), m.offset() + pg * model.page());
+          return new Divergence(i, Signature.View.CPU, "view " + m.id() + " page 0x" + Long.toHexString(pg)
+              + " (CPU loads)", e, a, p, caps, m.file(), m.offset() + pg * model.page(), null, agreed.pages.get(key),
+              opRule);
         }
+        agreed.pages.put(key, e.data());
       }
     }
     if (caps.testHmm()) {
@@ -179,10 +209,13 @@ public final class Runner {
         for (long pg = 0; pg < pages; pg++) {
           Expected e = DeviceRead.rule(model, m, pg * model.page(), 1);
           Outcome a = x.device(m.id(), DeviceCommand.READ, pg * model.page(), 1, null);
+          String key = "device " + m.id() + "@" + pg;
           if (!e.allows(a)) {
-            return new Divergence(i, "view " + m.id() + " page 0x" + Long.toHexString(pg) + " (device read)", e, a, p,
-                caps, m.file(), m.offset() + pg * model.page());
+            return new Divergence(i, Signature.View.DEVICE, "view " + m.id() + " page 0x" + Long.toHexString(pg)
+                + " (device read)", e, a, p, caps, m.file(), m.offset() + pg * model.page(), null, agreed.pages.get(key),
+                opRule);
           }
+          agreed.pages.put(key, e.data());
         }
       }
     }

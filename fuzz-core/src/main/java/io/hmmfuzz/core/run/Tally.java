@@ -14,6 +14,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Tally {
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
+  public Tally() {}
+
+  /** A tally that goes on from {@code counts} (a resumed campaign's). */
+  public Tally(Map<String, Long> counts) {
+    counts.forEach((k, v) -> this.counts.computeIfAbsent(k, x -> new LongAdder()).add(v));
+  }
+
   public void add(Op op, Outcome o) {
     String what = switch (o.status()) {
       case OK -> "ok";

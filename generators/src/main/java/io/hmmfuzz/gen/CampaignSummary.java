@@ -1,0 +1,63 @@
+package io.hmmfuzz.gen;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A campaign's {@code summary.json}: what it ran, one entry per finding (signature), the repeats of
+ * each known finding, and the state {@code fuzz --resume} continues from. Written from a campaign's
+ * start and every few seconds, so a killed campaign leaves statistics at most a few seconds old; a VM
+ * host reads its guests' summaries back as this same record.
+ *
+ * @param seed            the base seed: program {@code i} runs the {@code i}-th seed drawn from it
+ * @param without         ops left out of the profile
+ * @param viewEvery       the view interval
+ * @param durationSeconds how long the campaign was asked to run (a resumed one runs what is left)
+ * @param finished        false while it runs, and for one that was killed
+ * @param programs        programs run: the next program of a resumed campaign is this index
+ * @param divergences     findings, as {@code findings.size()}
+ * @param repeats         divergences counted instead of shrunk: the others of each finding and the known repeats
+ * @param findings        one entry per signature, in the order found
+ * @param known           the known findings ({@code --known}) this campaign met, with how often
+ * @param outcomes        each op kind's outcomes on the kernel ("load:SIGBUS")
+ * @param vm              boots, hangs and crashes, for a campaign across VM guests (null otherwise)
+ */
+public record CampaignSummary(String tool, long seed, String profile, List<String> without, int viewEvery, String fs, String target, String kernel,
+    String caps, double durationSeconds, boolean finished, long programs, long ops, double seconds,
+    double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
+    Map<String, Long> outcomes, Vm vm) {
+
+  public CampaignSummary {
+    without = without == null ? List.of() : List.copyOf(without);
+    findings = findings == null ? List.of() : List.copyOf(findings);
+    known = known == null ? List.of() : List.copyOf(known);
+    outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
+  }
+
+  /**
+   * One finding: its signature, its reproducer (the shortest of its divergences: the one shrunk), and
+   * how many other divergences with the same signature were counted instead of being shrunk again.
+   *
+   * @param kind       divergence, probe (a capability probe that contradicted its rule), hang or crash
+   * @param program    the index of the program it was found in (-1: the probe), so that a resumed
+   *                   campaign counts nothing twice
+   * @param reproduced k/n final runs that diverged the same way
+   */
+  public record Found(String signature, String kind, String file, int ops, String reproduced, long others,
+      long program) {
+    public Found withOthers(long n) {
+      return new Found(signature, kind, file, ops, reproduced, n, program);
+    }
+  }
+
+  /** A known finding that this campaign met {@code count} times, and the reproducer it is known from. */
+  public record KnownRepeat(String signature, String file, long count) {}
+
+  /** A campaign across VM guest boots. */
+  public record Vm(int boots, List<Double> bootSeconds, int hangs, int crashes) {}
+
+  /** The divergences counted instead of shrunk: the others of every finding plus every known repeat. */
+  public static long repeatsOf(List<Found> findings, List<KnownRepeat> known) {
+    return findings.stream().mapToLong(Found::others).sum() + known.stream().mapToLong(KnownRepeat::count).sum();
+  }
+}
