@@ -4,6 +4,7 @@ import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.gen.Probes;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -37,17 +38,26 @@ final class ProbeCommand implements Callable<Integer> {
     out.printf("test_hmm   %s%n", LinuxTarget.testHmmPresent() ? "yes (" + device + ")"
         : "no (" + device + " missing: needs CONFIG_TEST_HMM; see the VM target)");
     int usable = 0;
+    int contradictions = 0;
     for (FsKind k : FsKind.values()) {
       try (LinuxTarget t = LinuxTarget.create(k)) {
         Capabilities c = t.capabilities();
         out.printf("%-10s usable: page %d, block %d, reflink %s, MAP_SYNC %s, DAX %s, zero-range %s%n", k.id(),
             c.pageSize(), c.blockSize(), yn(c.reflink()), yn(c.mapSync()), yn(c.dax()), yn(c.zeroRange()));
+        t.evidence().forEach(e -> out.printf("%-10s   %s%n", "", e));
+        // The calls themselves, against what the evidence says the kernel must answer.
+        for (Probes.Contradiction x : Probes.run(t)) {
+          contradictions++;
+          out.printf("%-10s   FINDING: the %s probe contradicts its rule (%s); the model keeps the rule:%n", "",
+              x.probe().capability(), x.divergence().signature().text());
+          x.divergence().render(null).lines().forEach(l -> out.printf("%-10s   %s%n", "", l));
+        }
         usable++;
       } catch (TargetUnavailableException | InfrastructureException e) {
         out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
       }
     }
-    return usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
+    return contradictions > 0 ? ExitCode.DIVERGENCE : usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
   }
 
 

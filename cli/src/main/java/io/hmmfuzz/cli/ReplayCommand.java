@@ -71,6 +71,16 @@ final class ReplayCommand implements Callable<Integer> {
         }
         FsKind kind = fs != null ? fs : FsKind.parse(r.fs());
         LinuxTarget t;
+        if (kind.dax()) {
+          // The -dax kinds share the one pmem device: only one of them can be mounted at a time.
+          targets.entrySet().removeIf(e -> {
+            if (e.getKey().dax() && e.getKey() != kind) {
+              e.getValue().close();
+              return true;
+            }
+            return false;
+          });
+        }
         try {
           t = targets.computeIfAbsent(kind, LinuxTarget::create);
         } catch (TargetUnavailableException e) {

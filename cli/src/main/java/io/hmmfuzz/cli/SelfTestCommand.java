@@ -6,14 +6,21 @@ import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Signature;
+import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
-import io.hmmfuzz.gen.Reduction;
 import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.linux.PlantedBugKernel.Bug;
 import io.hmmfuzz.linux.PlantedBugTarget;
+import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,12 +28,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code hmmfuzz selftest}: plants known bugs over the real kernel; each must be found and shrunk to its known length. */
+/**
+ * {@code hmmfuzz selftest}: plants known bugs over the real kernel. Each runs as a short campaign (probes
+ * included) and must end as one finding (two where the bug shows two symptoms), naming the right culprit
+ * op, shrunk to the bug's known minimal length and reproduced every time.
+ */
 @Command(name = "selftest", mixinStandardHelpOptions = true,
-    description = "Plant known bugs (truncate keeping the EOF tail, reflink leaving a mapping stale, a device mirror"
-        + " keeping a page after truncate) over the real kernel; each must be found and shrunk to its known"
-        + " minimal length. Bugs the filesystem cannot show (no reflink, no test_hmm) are skipped.")
+    description = "Plant known bugs (truncate keeping the EOF tail, reflink leaving a mapping or the page cache stale,"
+        + " MAP_SYNC accepted off DAX, a device mirror keeping a page after truncate, a kernel WARNING) over the real"
+        + " kernel; each must end as one finding with the right culprit op, shrunk to its known minimal length."
+        + " Bugs the filesystem cannot show (no reflink, no test_hmm) are skipped.")
 final class SelfTestCommand implements Callable<Integer> {
+  /** Programs each planted bug's campaign runs. */
+  static final int PROGRAMS = 600;
+
   @Spec
   CommandSpec spec;
 
@@ -58,7 +73,9 @@ final class SelfTestCommand implements Callable<Integer> {
     try (LinuxTarget real = LinuxTarget.create(fs)) {
       for (Bug bug : Bug.values()) {
         String skip = switch (bug) {
-          case REFLINK_LEAVES_MAPPING_STALE -> real.capabilities().reflink() ? null : "no reflink on " + fs.id();
+          case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE ->
+              real.capabilities().reflink() ? null : "no reflink on " + fs.id();
+          case MAP_SYNC_OFF_DAX -> real.capabilities().dax() ? "files on " + fs.id() + " are DAX" : null;
           case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE -> real.capabilities().testHmm() ? null : "no test_hmm";
           case TRUNCATE_OF_MAPPED_FILE_WARNS -> real.kernelLogWatched() ? null : "/dev/kmsg not readable (run as root)";
           default -> null;
@@ -68,34 +85,82 @@ final class SelfTestCommand implements Callable<Integer> {
           continue;
         }
         ran++;
-        Profile profile = bug == Bug.REFLINK_LEAVES_MAPPING_STALE ? Profile.reflink() : Profile.eof();
+        Profile profile = switch (bug) {
+          case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> Profile.reflink();
+          case MAP_SYNC_OFF_DAX -> Profile.named("default");
+          default -> Profile.eof();
+        };
         if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
           // The same search with or without test_hmm: device ops would only lengthen the way there.
           profile = profile.without(Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
         }
         long t0 = System.nanoTime();
-        Reduction red = Campaign.findFirst(new PlantedBugTarget(real, bug), profile, 2000, 3);
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-selftest-");
+        Campaign.Stats stats;
+        List<Campaign.Finding> found = new ArrayList<>();
+        try {
+          stats = new Campaign(new PlantedBugTarget(real, bug), new Campaign.Settings(profile, 1, Duration.ofMinutes(10),
+              8, work, 3, Duration.ofHours(1), PROGRAMS, false, null, List.of(), null)).run(new Campaign.Listener() {
+                @Override
+                public void status(Campaign.Stats s) {}
+
+                @Override
+                public void finding(Campaign.Finding f) {
+                  found.add(f);
+                }
+              }, () -> false);
+        } finally {
+          ScratchFilesystem.deleteTree(work);
+        }
         double secs = (System.nanoTime() - t0) / 1e9;
-        if (red == null) {
+        String verdict = verdict(real, bug, stats);
+        int shortest = stats.findings().stream().mapToInt(CampaignSummary.Found::ops).min().orElse(0);
+        if (verdict != null) {
           failed++;
-          out.printf("FAIL %s: not found in 2000 programs (%.1f s)%n", bug, secs);
-        } else if (red.program().size() > bug.minimalOps() && !knownMinimalDiverges(real, bug)) {
-          out.printf("PASS %s: found and shrunk to %d ops in %.2f s, reproduced %d/%d; the known %d-op program"
-              + " does not show it on %s, so this is this target's minimum:%n%s", bug, red.program().size(), secs,
-              red.reproduced(), red.attempts(), bug.minimalOps(), fs.id(), ProgramText.print(red.program()));
-        } else if (red.program().size() != bug.minimalOps() || red.reproduced() != red.attempts()) {
-          failed++;
-          out.printf("FAIL %s: shrunk to %d ops (want %d), reproduced %d/%d:%n%s", bug, red.program().size(),
-              bug.minimalOps(), red.reproduced(), red.attempts(), ProgramText.print(red.program()));
+          out.printf("FAIL %s: %s (%d programs, %.1f s)%n", bug, verdict, stats.programs(), secs);
         } else {
-          out.printf("PASS %s: found and shrunk to %d ops in %.2f s (%d shrink runs), reproduced %d/%d%n", bug,
-              red.program().size(), secs, red.candidates(), red.reproduced(), red.attempts());
-          out.print(red.divergence().render(null).replaceAll("(?m)^", "    "));
+          out.printf("PASS %s: %d finding%s in %d programs (%.1f s)%s:%n", bug, stats.divergences(),
+              stats.divergences() == 1 ? "" : "s", stats.programs(), secs, shortest < bug.minimalOps()
+                  ? "; shorter than the known " + bug.minimalOps() + "-op program" : shortest > bug.minimalOps()
+                  ? "; the known " + bug.minimalOps() + "-op program does not show it on this target" : "");
+        }
+        for (CampaignSummary.Found e : stats.findings()) {
+          out.printf("    %s: %d ops, reproduced %s, %d other divergences counted%s%n", e.signature(), e.ops(),
+              e.reproduced(), e.others(), e.seenAs().isEmpty() ? "" : " (also seen as " + e.seenAs() + ")");
+          found.stream().filter(f -> f.file().getFileName().toString().equals(e.file())).findFirst()
+              .ifPresent(f -> out.print(ProgramText.print(f.reduction().program()).replaceAll("(?m)^", "      ")));
         }
         out.flush();
       }
     }
     out.printf("selftest on %s: %d passed, %d failed%n", fs.id(), ran - failed, failed);
     return failed == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** Null if the campaign's findings are what the planted bug must give, else what is wrong. */
+  private static String verdict(LinuxTarget real, Bug bug, Campaign.Stats stats) {
+    List<CampaignSummary.Found> found = stats.findings();
+    if (found.isEmpty()) {
+      return "not found";
+    }
+    if (found.size() > bug.maxFindings()) {
+      return found.size() + " findings for one bug (at most " + bug.maxFindings() + ")";
+    }
+    int shortest = Integer.MAX_VALUE;
+    for (CampaignSummary.Found f : found) {
+      Signature s = Signature.parse(f.signature());
+      if (s == null || !bug.culprits().contains(s.op())) {
+        return "culprit " + (s == null ? "?" : s.op()) + " (" + f.signature() + "), expected one of " + bug.culprits();
+      }
+      String[] k = f.reproduced().split("/");
+      if (!k[0].equals(k[1])) {
+        return f.signature() + " reproduced " + f.reproduced();
+      }
+      shortest = Math.min(shortest, f.ops());
+    }
+    if (shortest > bug.minimalOps() && knownMinimalDiverges(real, bug)) {
+      return "shortest reproducer " + shortest + " ops, want " + bug.minimalOps();
+    }
+    return null;
   }
 }

@@ -60,7 +60,7 @@ final class VmCampaign {
       int i = indexOf(f.signature());
       if (i >= 0) {
         CampaignSummary.Found had = found.get(i);
-        found.set(i, had.withOthers(had.others() + 1 + f.others()));
+        found.set(i, had.plus(f));
         return false;
       }
       found.add(f);

@@ -2,6 +2,7 @@ package io.hmmfuzz.gen;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
@@ -128,6 +129,12 @@ public final class Campaign {
           if (s != null) {
             bySignature.put(s, findings.size());
           }
+          for (String as : f.seenAs().keySet()) {
+            Signature a = Signature.parse(as);
+            if (a != null) {
+              bySignature.putIfAbsent(a, findings.size());
+            }
+          }
           findings.add(f);
         }
         for (CampaignSummary.KnownRepeat k : resume.known()) {
@@ -145,12 +152,13 @@ public final class Campaign {
      * known; false if it is new. A saved finding's own program does not count again (a resumed campaign
      * re-runs the programs after its last state, among them perhaps the one it was found in).
      */
-    boolean count(Signature s, long program) {
+    boolean count(Signature found, long program) {
+      Signature s = countAs.getOrDefault(found, found);
       Integer i = bySignature.get(s);
       if (i != null) {
         CampaignSummary.Found f = findings.get(i);
         if (program != f.program()) {
-          findings.set(i, f.withOthers(f.others() + 1));
+          findings.set(i, f.counted(s.text()));
         }
         return true;
       }
@@ -159,6 +167,24 @@ public final class Campaign {
         return true;
       }
       return false;
+    }
+
+    /**
+     * Signatures as found (the campaign's views every few ops) that pinned as another: counted as that
+     * one from then on, without pinning again.
+     */
+    final Map<Signature, Signature> countAs = new HashMap<>();
+
+    void countAs(Signature found, Signature pinned) {
+      if (!found.equals(pinned)) {
+        countAs.putIfAbsent(found, pinned);
+      }
+    }
+
+    /** Counts a divergence as another symptom of finding {@code i}, under its own signature {@code s}, from now on. */
+    void symptom(Signature s, int i, long program) {
+      bySignature.putIfAbsent(s, i);
+      count(s, program);
     }
 
     void add(CampaignSummary.Found f, Signature... signatures) {
@@ -216,19 +242,28 @@ public final class Campaign {
       boolean newFinding = false;
       if (r.diverged()) {
         Divergence found = r.divergence();
-        Reduction red = ledger.count(found.signature(), index) ? null : pinAndShrink(precise, runner, p, found, ledger,
+        Shrunk shrunk = ledger.count(found.signature(), index) ? null : pinAndShrink(precise, runner, p, found, ledger,
             index);
+        Reduction red = shrunk == null ? null : shrunk.reduction();
         // A new kernel report taints the kernel: stop, so that a host boots a fresh one. A known one is
         // counted and the campaign goes on only where each program re-arms WARN_ON_ONCE: elsewhere the
         // warning would be silent the next time (a livelock after it looked like a bare hang).
         kernelLogFinding |= (red != null && red.divergence().report() != null)
             || (found.report() != null && !target.rearmsOneShotReports());
-        if (red != null) {
+        if (red != null && (shrunk.sameAs() < 0 || red.program().size() < ledger.findings.get(shrunk.sameAs()).ops())) {
           Reproducer rep = reproducer(caps, red, seed, settings.profile().name()).with("program", Long.toString(index));
           Path file = save(settings.out(), rep, red);
           Signature sig = red.divergence().signature();
-          ledger.add(new CampaignSummary.Found(sig.text(), "divergence", file.getFileName().toString(),
-              red.program().size(), red.reproduced() + "/" + red.attempts(), 0, index), sig, found.signature());
+          if (shrunk.sameAs() < 0) {
+            ledger.add(new CampaignSummary.Found(sig.text(), "divergence", file.getFileName().toString(),
+                red.program().size(), red.reproduced() + "/" + red.attempts(), 0, index), sig);
+            ledger.countAs(found.signature(), sig);
+          } else {
+            // Another symptom of a saved finding, with a shorter reproducer: it becomes the finding's.
+            int i = shrunk.sameAs();
+            ledger.findings.set(i, ledger.findings.get(i).withReproducer(sig.text(), file.getFileName().toString(),
+                red.program().size(), red.reproduced() + "/" + red.attempts(), index));
+          }
           listener.finding(new Finding(red, rep, file, seed));
           newFinding = true;
         }
@@ -262,7 +297,8 @@ public final class Campaign {
       Path file = save(settings.out(), rep, red);
       Signature sig = red.divergence().signature();
       ledger.add(new CampaignSummary.Found(sig.text(), kind, file.getFileName().toString(), red.program().size(),
-          red.reproduced() + "/" + red.attempts(), 0, -1), sig, c.divergence().signature());
+          red.reproduced() + "/" + red.attempts(), 0, -1), sig);
+      ledger.countAs(c.divergence().signature(), sig);
       listener.finding(new Finding(red, rep, file, 0));
     }
   }
@@ -278,20 +314,90 @@ public final class Campaign {
   }
 
   /**
-   * The divergence pinned and shrunk, or null if its signature as pinned (the views checked after every
-   * op may show it first elsewhere) is already saved or known: then it is counted.
+   * A divergence pinned and shrunk, and the saved finding it is another symptom of ({@code sameAs}, or -1
+   * for a new finding).
    */
-  private Reduction pinAndShrink(Runner precise, Runner asFound, Program p, Divergence found, Ledger ledger,
+  private record Shrunk(Reduction reduction, int sameAs) {}
+
+  /**
+   * The divergence pinned and shrunk, or null if its signature as pinned (the views checked after every
+   * op may show it first elsewhere) is already saved or known: then it is counted. A new signature that
+   * is another symptom of a saved finding is counted for that finding and shrunk once, so that the finding
+   * keeps its shortest reproducer; the signature then counts for the finding without being shrunk again.
+   */
+  private Shrunk pinAndShrink(Runner precise, Runner asFound, Program p, Divergence found, Ledger ledger,
       long index) {
     long t0 = System.nanoTime();
     Reduction.Pinned pinned = Reduction.pin(precise, asFound, p, found);
     if (pinned == null) {
-      return Reduction.unreproduced(p, found, t0, asFound.viewEvery());
+      return new Shrunk(Reduction.unreproduced(p, found, t0, asFound.viewEvery()), -1);
     }
-    if (!pinned.divergence().signature().equals(found.signature()) && ledger.count(pinned.divergence().signature(), index)) {
+    Signature sig = pinned.divergence().signature();
+    if (!sig.equals(found.signature()) && ledger.count(sig, index)) {
+      ledger.countAs(found.signature(), sig);
       return null;
     }
-    return Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0);
+    int same = sameBugAs(pinned, p, ledger);
+    if (same >= 0) {
+      ledger.symptom(sig, same, index);
+      ledger.countAs(found.signature(), sig);
+    }
+    return new Shrunk(Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0), same);
+  }
+
+  /**
+   * The saved finding this pinned divergence is another symptom of, or -1: one seen in the same view whose
+   * culprit op kind (or a sibling finding's: same view and class) the program has before the divergence,
+   * and without whose ops of those kinds the program no longer diverges, or the same mismatch after an op
+   * of the same kernel path (a reflink that left a mapping stale shows again after a later pwrite, and
+   * after a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per candidate, before any shrink;
+   * the finding then lists the signature under {@code seenAs}, so nothing is hidden from the reader.
+   */
+  private static int sameBugAs(Reduction.Pinned pinned, Program p, Ledger ledger) {
+    Divergence d = pinned.divergence();
+    if (d.report() != null) {
+      return -1;
+    }
+    for (int i = 0; i < ledger.findings.size(); i++) {
+      Signature f = Signature.parse(ledger.findings.get(i).signature());
+      if (f == null || f.view() != d.view() || f.op().equals("-") || f.op().equals(d.signature().op())) {
+        continue;
+      }
+      OpKind fk = OpKind.byId(f.op());
+      if (fk != null && f.mismatch().equals(d.signature().mismatch())
+          && fk.kernelPath().equals(p.op(d.opIndex()).kind().kernelPath())) {
+        return i; // the same mismatch after another op of the same kernel path (a clone, then a reflink)
+      }
+      // The kernel paths of this finding's culprit and of its siblings' (same view and class): the same
+      // bug entered through another op of the path (clone and reflink share remap_file_range).
+      java.util.Set<String> culprits = new java.util.HashSet<>();
+      for (CampaignSummary.Found other : ledger.findings) {
+        Signature o = Signature.parse(other.signature());
+        if (o != null && o.view() == f.view() && (o.equals(f) || o.mismatch().equals(f.mismatch()))) {
+          OpKind k = OpKind.byId(o.op());
+          if (k != null) {
+            culprits.add(k.kernelPath());
+          }
+        }
+      }
+      if (culprits.contains(p.op(d.opIndex()).kind().kernelPath())) {
+        continue;
+      }
+      List<io.hmmfuzz.core.op.Op> kept = new ArrayList<>();
+      for (int j = 0; j <= d.opIndex(); j++) {
+        if (!culprits.contains(p.op(j).kind().kernelPath())) {
+          kept.add(p.op(j));
+        }
+      }
+      if (kept.size() == d.opIndex() + 1) {
+        continue;
+      }
+      Program q = p.withOps(kept);
+      if (q.valid() && !pinned.runner().run(q).diverged()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

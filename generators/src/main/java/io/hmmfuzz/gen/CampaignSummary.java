@@ -42,11 +42,49 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
    * @param program    the index of the program it was found in (-1: the probe), so that a resumed
    *                   campaign counts nothing twice
    * @param reproduced k/n final runs that diverged the same way
+   * @param seenAs     other signatures counted as this finding, with how often: divergences that went
+   *                   away without the ops of this finding's culprit kind (the bug showing after a later op)
    */
   public record Found(String signature, String kind, String file, int ops, String reproduced, long others,
-      long program) {
+      long program, Map<String, Long> seenAs) {
+    public Found {
+      seenAs = seenAs == null ? Map.of() : Map.copyOf(seenAs);
+    }
+
+    public Found(String signature, String kind, String file, int ops, String reproduced, long others, long program) {
+      this(signature, kind, file, ops, reproduced, others, program, Map.of());
+    }
+
     public Found withOthers(long n) {
-      return new Found(signature, kind, file, ops, reproduced, n, program);
+      return new Found(signature, kind, file, ops, reproduced, n, program, seenAs);
+    }
+
+    /** One more divergence counted as this finding, with signature {@code as}. */
+    public Found counted(String as) {
+      Map<String, Long> m = new java.util.TreeMap<>(seenAs);
+      if (!as.equals(signature)) {
+        m.merge(as, 1L, Long::sum);
+      }
+      return new Found(signature, kind, file, ops, reproduced, others + 1, program, m);
+    }
+
+    /**
+     * This finding with a shorter reproducer, of another of its signatures ({@code sig}, counted in
+     * {@code seenAs} so far): that signature becomes the finding's, this one's moves to {@code seenAs}.
+     */
+    public Found withReproducer(String sig, String newFile, int newOps, String newReproduced, long newProgram) {
+      Map<String, Long> m = new java.util.TreeMap<>(seenAs);
+      long mine = 1 + others - seenAs.values().stream().mapToLong(Long::longValue).sum();
+      m.remove(sig);
+      m.put(signature, mine);
+      return new Found(sig, kind, newFile, newOps, newReproduced, others, newProgram, m);
+    }
+
+    /** This finding with another's counts added (the same finding, seen in another guest boot). */
+    public Found plus(Found other) {
+      Map<String, Long> m = new java.util.TreeMap<>(seenAs);
+      other.seenAs.forEach((k, v) -> m.merge(k, v, Long::sum));
+      return new Found(signature, kind, file, ops, reproduced, others + 1 + other.others, program, m);
     }
   }
 

@@ -31,23 +31,24 @@ public final class PlantedBugKernel implements Kernel {
         open f0 size=0x2
         ftruncate f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
-        """),
+        """, "ftruncate mmap load", 2),
     /** FICLONE/FICLONERANGE leaves pages of the destination's mappings showing the old bytes (R23). */
     REFLINK_LEAVES_MAPPING_STALE("""
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x0
         punch-hole f0 offset=0x0 length=0x1
-        """),
+        """, "reflink clone", 2),
     /**
      * FICLONE/FICLONERANGE leaves the destination's cached pages stale (R23): the old bytes of the
      * destination range stay in the page cache, so pread, mappings and writeback keep them. Made real
      * by writing the old bytes back over the cloned range.
      */
     REFLINK_LEAVES_CACHE_STALE("""
-        open f0 size=0x3000
-        reflink f0 src=f0 srcOffset=0x2000 dstOffset=0x0 length=0x0
-        """),
+        open f0 size=0x1
+        open f1 size=0x1
+        clone f1 src=f0
+        """, "reflink clone", 2),
     /**
      * mmap(MAP_SHARED_VALIDATE|MAP_SYNC) succeeds on a file that is not DAX (R27: EOPNOTSUPP), as a
      * shared mapping without MAP_SYNC. Found by the capability probe, whose program is the reproducer.
@@ -55,7 +56,7 @@ public final class PlantedBugKernel implements Kernel {
     MAP_SYNC_OFF_DAX("""
         open f0 size=0x0
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=true
-        """),
+        """, "mmap", 1),
     /**
      * The device mirror keeps a page after truncate (its invalidation of the range is lost, R17/R40):
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
@@ -64,7 +65,7 @@ public final class PlantedBugKernel implements Kernel {
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
-        """),
+        """, "ftruncate", 1),
     /**
      * A truncate that shrinks a mapped file logs a kernel WARNING (written to /dev/kmsg as the kernel
      * would print it) and otherwise behaves: found only through the kernel log, as a finding of its own.
@@ -73,12 +74,31 @@ public final class PlantedBugKernel implements Kernel {
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
-        """);
+        """, "-", 1);
 
     private final String minimal;
+    private final java.util.Set<String> culprits;
+    private final int maxFindings;
 
-    Bug(String minimal) {
+    /**
+     * @param minimal     the shortest program known to show it
+     * @param culprits    the op kinds a finding of it may name as the op after which it appeared
+     *                    ({@code -} for a kernel report, which names no op)
+     * @param maxFindings how many findings (signatures) it may end as: one, or two where the bug really
+     *                    shows two symptoms (through reflink and through clone)
+     */
+    Bug(String minimal, String culprits, int maxFindings) {
       this.minimal = minimal;
+      this.culprits = java.util.Set.of(culprits.split(" "));
+      this.maxFindings = maxFindings;
+    }
+
+    public java.util.Set<String> culprits() {
+      return culprits;
+    }
+
+    public int maxFindings() {
+      return maxFindings;
     }
 
     /** The shortest program known to show the bug (found and shrunk on 6.18 tmpfs/xfs, 6.1 in the VM). */

@@ -204,7 +204,7 @@ class PlantedBugTests {
         assertEquals("stale", s.mismatch(), "class: " + f.signature());
       }
       int shortest = stats.findings().stream().mapToInt(CampaignSummary.Found::ops).min().orElseThrow();
-      assertEquals(PlantedBugKernel.Bug.REFLINK_LEAVES_CACHE_STALE.minimalOps(), shortest,
+      assertTrue(shortest <= PlantedBugKernel.Bug.REFLINK_LEAVES_CACHE_STALE.minimalOps(),
           found.stream().map(f -> ProgramText.print(f.reduction().program())).toList().toString());
       System.out.println("planted REFLINK_LEAVES_CACHE_STALE: " + stats.findings());
       assertTrue(stats.repeats() > 0, "the bug's other divergences are counted, not shrunk: " + stats);

@@ -24,8 +24,9 @@ public enum OpKind {
   FTRUNCATE(Ftruncate.class),
   FSYNC(Fsync.class),
   MSYNC(Msync.class),
-  REFLINK(Reflink.class),
-  CLONE(Clone.class),
+  /** FICLONE and FICLONERANGE enter one kernel path: ioctl_file_clone, vfs_clone_file_range (R19). */
+  REFLINK(Reflink.class, false, "remap_file_range"),
+  CLONE(Clone.class, false, "remap_file_range"),
   PUNCH_HOLE(PunchHole.class),
   ZERO_RANGE(ZeroRange.class),
   DREAD(DeviceRead.class, true),
@@ -40,14 +41,20 @@ public enum OpKind {
   private final RecordComponent[] components;
   private final Constructor<? extends Op> constructor;
   private final boolean device;
+  private final String kernelPath;
 
   OpKind(Class<? extends Op> type) {
     this(type, false);
   }
 
   OpKind(Class<? extends Op> type, boolean device) {
+    this(type, device, null);
+  }
+
+  OpKind(Class<? extends Op> type, boolean device, String kernelPath) {
     this.type = type;
     this.device = device;
+    this.kernelPath = kernelPath;
     this.components = type.getRecordComponents();
     try {
       this.constructor = type.getDeclaredConstructor(
@@ -55,6 +62,14 @@ public enum OpKind {
     } catch (NoSuchMethodException e) {
       throw new ExceptionInInitializerError(e);
     }
+  }
+
+  /**
+   * The kernel path the op enters, for telling one bug's symptoms from another bug's: kinds that enter
+   * the same path share it; by default the kind's own name.
+   */
+  public String kernelPath() {
+    return kernelPath != null ? kernelPath : id();
   }
 
   /** Whether the op needs the test_hmm device mirror. */
