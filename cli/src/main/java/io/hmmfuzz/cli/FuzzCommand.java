@@ -254,6 +254,6 @@ final class FuzzCommand implements Callable<Integer> {
     double seconds = Math.round(s.seconds() * 10) / 10.0;
     return new CampaignSummary(Campaign.TOOL_VERSION, baseSeed, prof.name(), without, viewEvery, fs.id(), targetName,
         caps.kernel().release(), caps.summary(), askedSeconds, finished, s.programs(), s.ops(), seconds, perSecond,
-        s.divergences(), s.repeats(), s.findings(), s.known(), s.outcomes(), null);
+        s.divergences(), s.repeats(), s.findings(), s.known(), s.outcomes(), s.countedAs(), null);
   }
 }

@@ -8,6 +8,7 @@ import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.Runner;
 import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.LinuxTarget;
@@ -15,7 +16,6 @@ import io.hmmfuzz.linux.PlantedBugKernel.Bug;
 import io.hmmfuzz.linux.PlantedBugTarget;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +48,10 @@ final class SelfTestCommand implements Callable<Integer> {
   @Option(names = "--fs", converter = FsConverter.class, defaultValue = "tmpfs", description = "scratch filesystem")
   FsKind fs;
 
+  @Option(names = "--known", description = "reproducers of the kernel's own known findings (e.g. corpus/reproducers):"
+      + " counted, not shrunk, when a planted bug's campaign meets them")
+  Path known;
+
   @Mixin
   TargetOptions targetOptions;
 
@@ -71,6 +75,15 @@ final class SelfTestCommand implements Callable<Integer> {
     int failed = 0;
     int ran = 0;
     try (LinuxTarget real = LinuxTarget.create(fs)) {
+      List<Campaign.Known> knownFindings = new ArrayList<>();
+      if (known != null) {
+        try {
+          knownFindings.addAll(KnownFindings.load(known, real.capabilities(), out::println));
+        } catch (ReproducerSyntaxException e) {
+          spec.commandLine().getErr().println("hmmfuzz: " + e.getMessage());
+          return ExitCode.USAGE;
+        }
+      }
       for (Bug bug : Bug.values()) {
         String skip = switch (bug) {
           case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE ->
@@ -95,12 +108,12 @@ final class SelfTestCommand implements Callable<Integer> {
           profile = profile.without(Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
         }
         long t0 = System.nanoTime();
-        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-selftest-");
+        Path work = ScratchFilesystem.workDirectory("selftest");
         Campaign.Stats stats;
         List<Campaign.Finding> found = new ArrayList<>();
         try {
           stats = new Campaign(new PlantedBugTarget(real, bug), new Campaign.Settings(profile, 1, Duration.ofMinutes(10),
-              8, work, 3, Duration.ofHours(1), PROGRAMS, false, null, List.of(), null)).run(new Campaign.Listener() {
+              8, work, 3, Duration.ofHours(1), PROGRAMS, false, null, knownFindings, null)).run(new Campaign.Listener() {
                 @Override
                 public void status(Campaign.Stats s) {}
 
@@ -113,18 +126,30 @@ final class SelfTestCommand implements Callable<Integer> {
           ScratchFilesystem.deleteTree(work);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        String verdict = verdict(real, bug, stats);
-        int shortest = stats.findings().stream().mapToInt(CampaignSummary.Found::ops).min().orElse(0);
+        // A finding whose reproducer diverges without the planted bug too is the kernel's own (6.1's
+        // post-EOF leaks on xfs, say): reported, and left out of the planted bug's verdict.
+        List<CampaignSummary.Found> planted = new ArrayList<>();
+        for (CampaignSummary.Found e : stats.findings()) {
+          Program p = found.stream().filter(f -> f.file().getFileName().toString().equals(e.file())).findFirst()
+              .map(f -> f.reduction().program()).orElse(null);
+          if (p != null && new Runner(real, 1).run(p).diverged()) {
+            out.printf("NOTE %s: %s diverges without the planted bug too: the kernel's own finding%n", bug, e.signature());
+          } else {
+            planted.add(e);
+          }
+        }
+        String verdict = verdict(real, bug, planted);
+        int shortest = planted.stream().mapToInt(CampaignSummary.Found::ops).min().orElse(0);
         if (verdict != null) {
           failed++;
           out.printf("FAIL %s: %s (%d programs, %.1f s)%n", bug, verdict, stats.programs(), secs);
         } else {
-          out.printf("PASS %s: %d finding%s in %d programs (%.1f s)%s:%n", bug, stats.divergences(),
-              stats.divergences() == 1 ? "" : "s", stats.programs(), secs, shortest < bug.minimalOps()
+          out.printf("PASS %s: %d finding%s in %d programs (%.1f s)%s:%n", bug, planted.size(),
+              planted.size() == 1 ? "" : "s", stats.programs(), secs, shortest < bug.minimalOps()
                   ? "; shorter than the known " + bug.minimalOps() + "-op program" : shortest > bug.minimalOps()
                   ? "; the known " + bug.minimalOps() + "-op program does not show it on this target" : "");
         }
-        for (CampaignSummary.Found e : stats.findings()) {
+        for (CampaignSummary.Found e : planted) {
           out.printf("    %s: %d ops, reproduced %s, %d other divergences counted%s%n", e.signature(), e.ops(),
               e.reproduced(), e.others(), e.seenAs().isEmpty() ? "" : " (also seen as " + e.seenAs() + ")");
           found.stream().filter(f -> f.file().getFileName().toString().equals(e.file())).findFirst()
@@ -138,8 +163,7 @@ final class SelfTestCommand implements Callable<Integer> {
   }
 
   /** Null if the campaign's findings are what the planted bug must give, else what is wrong. */
-  private static String verdict(LinuxTarget real, Bug bug, Campaign.Stats stats) {
-    List<CampaignSummary.Found> found = stats.findings();
+  private static String verdict(LinuxTarget real, Bug bug, List<CampaignSummary.Found> found) {
     if (found.isEmpty()) {
       return "not found";
     }

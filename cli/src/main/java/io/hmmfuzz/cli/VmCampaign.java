@@ -46,9 +46,10 @@ final class VmCampaign {
     final List<CampaignSummary.Found> found = new ArrayList<>();
     final Map<String, CampaignSummary.KnownRepeat> known = new LinkedHashMap<>();
 
+    /** The finding with this signature, as its own or as one it was also seen as; -1 if none. */
     int indexOf(String signature) {
       for (int i = 0; i < found.size(); i++) {
-        if (found.get(i).signature().equals(signature)) {
+        if (found.get(i).signature().equals(signature) || found.get(i).seenAs().containsKey(signature)) {
           return i;
         }
       }
@@ -71,8 +72,7 @@ final class VmCampaign {
     void addKnown(CampaignSummary.KnownRepeat k) {
       int i = indexOf(k.signature());
       if (i >= 0) {
-        CampaignSummary.Found had = found.get(i);
-        found.set(i, had.withOthers(had.others() + k.count()));
+        found.set(i, found.get(i).counted(k.signature(), k.count()));
       } else {
         known.merge(k.signature(), k, (a, b) -> new CampaignSummary.KnownRepeat(a.signature(), a.file(), a.count() + b.count()));
       }
@@ -98,6 +98,7 @@ final class VmCampaign {
     Map<String, Long> outcomes = new TreeMap<>();
     String[] guest = {"", "", ""}; // kernel, caps, target of the guests' campaigns
     int boots = 0;
+    Summary.write(out, summary(0, 0, 0, 0, 0, bootTimes, 0, duration, baseSeed, fs, guest, findings, outcomes, false));
     while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
       long seed = boots == 0 ? baseSeed : seeds.nextLong();
       long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
@@ -110,6 +111,10 @@ final class VmCampaign {
         args.add(known.toAbsolutePath().toString());
       }
       for (CampaignSummary.Found f : findings.found) {
+        for (String sig : f.seenAs().keySet()) {
+          args.add("--known-signature"); // its other symptoms too: counted for it, not saved again
+          args.add(sig);
+        }
         args.add("--known-signature");
         args.add(f.signature());
       }
@@ -349,7 +354,7 @@ final class VmCampaign {
     return new CampaignSummary(Campaign.TOOL_VERSION, seed, "", List.of(), 0, fs, "vm: " + guest[2], guest[0], guest[1],
         duration.toMillis() / 1000.0, finished, programs, ops, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, findings.found.size(),
-        CampaignSummary.repeatsOf(findings.found, known), findings.found, known, outcomes,
+        CampaignSummary.repeatsOf(findings.found, known), findings.found, known, outcomes, Map.of(),
         new CampaignSummary.Vm(boots, bootTimes, hangs, crashes));
   }
 }

@@ -2,7 +2,6 @@ package io.hmmfuzz.gen;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Target;
-import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
@@ -16,8 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,9 +74,10 @@ public final class Campaign {
    * @param programs programs run, and the index of the next one
    * @param findings one per signature, with the count of its other divergences
    * @param known    the known findings met, with their counts
+   * @param countedAs signatures as found and the signature each is counted as
    */
   public record Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
-      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes) {
+      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
     }
@@ -114,93 +112,6 @@ public final class Campaign {
     this.settings = settings;
   }
 
-  /** The findings of this campaign by signature, and the known ones met: what decides "count, do not shrink". */
-  private static final class Ledger {
-    final Map<Signature, Integer> bySignature = new HashMap<>();
-    final List<CampaignSummary.Found> findings = new ArrayList<>();
-    final Map<Signature, Known> known = new LinkedHashMap<>();
-    final Map<Signature, Long> knownCounts = new LinkedHashMap<>();
-
-    Ledger(List<Known> known, CampaignSummary resume) {
-      known.forEach(k -> this.known.putIfAbsent(k.signature(), k));
-      if (resume != null) {
-        for (CampaignSummary.Found f : resume.findings()) {
-          Signature s = Signature.parse(f.signature());
-          if (s != null) {
-            bySignature.put(s, findings.size());
-          }
-          for (String as : f.seenAs().keySet()) {
-            Signature a = Signature.parse(as);
-            if (a != null) {
-              bySignature.putIfAbsent(a, findings.size());
-            }
-          }
-          findings.add(f);
-        }
-        for (CampaignSummary.KnownRepeat k : resume.known()) {
-          Signature s = Signature.parse(k.signature());
-          if (s != null) {
-            this.known.putIfAbsent(s, new Known(s, k.file()));
-            knownCounts.put(s, k.count());
-          }
-        }
-      }
-    }
-
-    /**
-     * Counts a divergence of program {@code program} with signature {@code s} if it is already saved or
-     * known; false if it is new. A saved finding's own program does not count again (a resumed campaign
-     * re-runs the programs after its last state, among them perhaps the one it was found in).
-     */
-    boolean count(Signature found, long program) {
-      Signature s = countAs.getOrDefault(found, found);
-      Integer i = bySignature.get(s);
-      if (i != null) {
-        CampaignSummary.Found f = findings.get(i);
-        if (program != f.program()) {
-          findings.set(i, f.counted(s.text()));
-        }
-        return true;
-      }
-      if (known.containsKey(s)) {
-        knownCounts.merge(s, 1L, Long::sum);
-        return true;
-      }
-      return false;
-    }
-
-    /**
-     * Signatures as found (the campaign's views every few ops) that pinned as another: counted as that
-     * one from then on, without pinning again.
-     */
-    final Map<Signature, Signature> countAs = new HashMap<>();
-
-    void countAs(Signature found, Signature pinned) {
-      if (!found.equals(pinned)) {
-        countAs.putIfAbsent(found, pinned);
-      }
-    }
-
-    /** Counts a divergence as another symptom of finding {@code i}, under its own signature {@code s}, from now on. */
-    void symptom(Signature s, int i, long program) {
-      bySignature.putIfAbsent(s, i);
-      count(s, program);
-    }
-
-    void add(CampaignSummary.Found f, Signature... signatures) {
-      for (Signature s : signatures) {
-        bySignature.putIfAbsent(s, findings.size());
-      }
-      findings.add(f);
-    }
-
-    List<CampaignSummary.KnownRepeat> knownRepeats() {
-      List<CampaignSummary.KnownRepeat> out = new ArrayList<>();
-      knownCounts.forEach((s, n) -> out.add(new CampaignSummary.KnownRepeat(s.text(), known.get(s).file(), n)));
-      return out;
-    }
-  }
-
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
@@ -222,7 +133,7 @@ public final class Campaign {
     }
     long ops = before == null ? 0 : before.ops();
     double secondsBefore = before == null ? 0 : before.seconds();
-    Ledger ledger = new Ledger(settings.known(), before);
+    Findings ledger = new Findings(settings.known(), before);
     long start = System.nanoTime();
     long deadline = start + settings.duration().toNanos();
     long nextStatus = start + settings.statusEvery().toNanos();
@@ -283,7 +194,7 @@ public final class Campaign {
    * has a finding of kind probe, saved with the probe as its reproducer, and the campaign goes on with
    * the capabilities the rule gives (its programs meet the same contradiction as a repeat).
    */
-  private void probe(Capabilities caps, Runner precise, Ledger ledger, Listener listener) {
+  private void probe(Capabilities caps, Runner precise, Findings ledger, Listener listener) {
     for (Probes.Contradiction c : Probes.run(target)) {
       if (ledger.count(c.divergence().signature(), -1)) {
         continue;
@@ -303,9 +214,11 @@ public final class Campaign {
     }
   }
 
-  private static Stats stats(long programs, long ops, double secondsBefore, long start, Ledger ledger, Tally tally) {
+  private static Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
+    Map<String, String> as = new java.util.TreeMap<>();
+    ledger.countAs.forEach((k, v) -> as.put(k.text(), v.text()));
     return new Stats(programs, ops, secondsBefore + (System.nanoTime() - start) / 1e9, List.copyOf(ledger.findings),
-        ledger.knownRepeats(), tally.snapshot());
+        ledger.knownRepeats(), tally.snapshot(), as);
   }
 
   /** How long the program running now (a campaign's or a shrink candidate) has been running. */
@@ -325,7 +238,7 @@ public final class Campaign {
    * is another symptom of a saved finding is counted for that finding and shrunk once, so that the finding
    * keeps its shortest reproducer; the signature then counts for the finding without being shrunk again.
    */
-  private Shrunk pinAndShrink(Runner precise, Runner asFound, Program p, Divergence found, Ledger ledger,
+  private Shrunk pinAndShrink(Runner precise, Runner asFound, Program p, Divergence found, Findings ledger,
       long index) {
     long t0 = System.nanoTime();
     Reduction.Pinned pinned = Reduction.pin(precise, asFound, p, found);
@@ -337,67 +250,12 @@ public final class Campaign {
       ledger.countAs(found.signature(), sig);
       return null;
     }
-    int same = sameBugAs(pinned, p, ledger);
+    int same = ledger.symptomOf(pinned, p);
     if (same >= 0) {
       ledger.symptom(sig, same, index);
       ledger.countAs(found.signature(), sig);
     }
     return new Shrunk(Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0), same);
-  }
-
-  /**
-   * The saved finding this pinned divergence is another symptom of, or -1: one seen in the same view whose
-   * culprit op kind (or a sibling finding's: same view and class) the program has before the divergence,
-   * and without whose ops of those kinds the program no longer diverges, or the same mismatch after an op
-   * of the same kernel path (a reflink that left a mapping stale shows again after a later pwrite, and
-   * after a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per candidate, before any shrink;
-   * the finding then lists the signature under {@code seenAs}, so nothing is hidden from the reader.
-   */
-  private static int sameBugAs(Reduction.Pinned pinned, Program p, Ledger ledger) {
-    Divergence d = pinned.divergence();
-    if (d.report() != null) {
-      return -1;
-    }
-    for (int i = 0; i < ledger.findings.size(); i++) {
-      Signature f = Signature.parse(ledger.findings.get(i).signature());
-      if (f == null || f.view() != d.view() || f.op().equals("-") || f.op().equals(d.signature().op())) {
-        continue;
-      }
-      OpKind fk = OpKind.byId(f.op());
-      if (fk != null && f.mismatch().equals(d.signature().mismatch())
-          && fk.kernelPath().equals(p.op(d.opIndex()).kind().kernelPath())) {
-        return i; // the same mismatch after another op of the same kernel path (a clone, then a reflink)
-      }
-      // The kernel paths of this finding's culprit and of its siblings' (same view and class): the same
-      // bug entered through another op of the path (clone and reflink share remap_file_range).
-      java.util.Set<String> culprits = new java.util.HashSet<>();
-      for (CampaignSummary.Found other : ledger.findings) {
-        Signature o = Signature.parse(other.signature());
-        if (o != null && o.view() == f.view() && (o.equals(f) || o.mismatch().equals(f.mismatch()))) {
-          OpKind k = OpKind.byId(o.op());
-          if (k != null) {
-            culprits.add(k.kernelPath());
-          }
-        }
-      }
-      if (culprits.contains(p.op(d.opIndex()).kind().kernelPath())) {
-        continue;
-      }
-      List<io.hmmfuzz.core.op.Op> kept = new ArrayList<>();
-      for (int j = 0; j <= d.opIndex(); j++) {
-        if (!culprits.contains(p.op(j).kind().kernelPath())) {
-          kept.add(p.op(j));
-        }
-      }
-      if (kept.size() == d.opIndex() + 1) {
-        continue;
-      }
-      Program q = p.withOps(kept);
-      if (q.valid() && !pinned.runner().run(q).diverged()) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /**

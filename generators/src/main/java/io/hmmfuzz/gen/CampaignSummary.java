@@ -20,18 +20,21 @@ import java.util.Map;
  * @param findings        one entry per signature, in the order found
  * @param known           the known findings ({@code --known}) this campaign met, with how often
  * @param outcomes        each op kind's outcomes on the kernel ("load:SIGBUS")
+ * @param countedAs       signatures as found (views every few ops) and the signature each pinned to and
+ *                        is counted as, so that a resumed campaign counts them as this one did
  * @param vm              boots, hangs and crashes, for a campaign across VM guests (null otherwise)
  */
 public record CampaignSummary(String tool, long seed, String profile, List<String> without, int viewEvery, String fs, String target, String kernel,
     String caps, double durationSeconds, boolean finished, long programs, long ops, double seconds,
     double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
-    Map<String, Long> outcomes, Vm vm) {
+    Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm) {
 
   public CampaignSummary {
     without = without == null ? List.of() : List.copyOf(without);
     findings = findings == null ? List.of() : List.copyOf(findings);
     known = known == null ? List.of() : List.copyOf(known);
     outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
+    countedAs = countedAs == null ? Map.of() : Map.copyOf(countedAs);
   }
 
   /**
@@ -61,11 +64,16 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
 
     /** One more divergence counted as this finding, with signature {@code as}. */
     public Found counted(String as) {
+      return counted(as, 1);
+    }
+
+    /** {@code n} more divergences counted as this finding, with signature {@code as}. */
+    public Found counted(String as, long n) {
       Map<String, Long> m = new java.util.TreeMap<>(seenAs);
       if (!as.equals(signature)) {
-        m.merge(as, 1L, Long::sum);
+        m.merge(as, n, Long::sum);
       }
-      return new Found(signature, kind, file, ops, reproduced, others + 1, program, m);
+      return new Found(signature, kind, file, ops, reproduced, others + n, program, m);
     }
 
     /**

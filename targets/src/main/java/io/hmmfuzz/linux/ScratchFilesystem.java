@@ -149,6 +149,20 @@ public final class ScratchFilesystem implements AutoCloseable {
     }
   }
 
+  /**
+   * A fresh scratch directory of ours for work files ({@code hmmfuzz-PREFIX-*} under the scratch base),
+   * with an owner file, so that a run killed before it deletes it leaves it to the next run to remove.
+   */
+  public static Path workDirectory(String prefix) {
+    try {
+      Path dir = Files.createTempDirectory(scratchBase(), "hmmfuzz-" + prefix + "-");
+      Files.writeString(dir.resolve(OWNER), Owner.current().text());
+      return dir;
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot create a scratch directory in " + scratchBase(), e);
+    }
+  }
+
   /** Where image files and mount points go: $HMMFUZZ_SCRATCH, else /var/tmp (the VM guest sets /tmp). */
   static Path scratchBase() {
     String env = System.getenv("HMMFUZZ_SCRATCH");

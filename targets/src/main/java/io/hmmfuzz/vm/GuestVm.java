@@ -165,6 +165,7 @@ public final class GuestVm {
     long lastProgress = System.nanoTime();
     long lastBeat = -1;
     int reportsAtProgress = 0;
+    int reportsAtOutput = 0;
     try {
       while (p.isAlive()) {
         long before = offset;
@@ -174,9 +175,14 @@ public final class GuestVm {
         if (offset != before || beat != lastBeat || boot[0] < 0) {
           lastProgress = now;
         }
+        if (offset != before || boot[0] < 0) {
+          reportsAtOutput = watch.reports().size();
+        }
         // The reports that count against the program are those since it started (a new in-flight
-        // program), not since the guest last printed: a STUCK report printed after a warning is output,
-        // yet the warning is still what stopped the program.
+        // program), or since the guest last printed, whichever is earlier: a STUCK report printed after
+        // a warning is output, yet the warning is still what stopped the program; and the in-flight
+        // file's time, seen through 9p, may move after a report (its write-back comes late: an Oops in
+        // dmirror_do_read was once taken for a bare hang).
         if (beat != lastBeat || boot[0] < 0) {
           lastBeat = beat;
           reportsAtProgress = watch.reports().size();
@@ -184,7 +190,7 @@ public final class GuestVm {
         // After a kernel report on the console (an Oops kills the task in the kernel, and the JVM waits
         // for it forever) a short stall is enough.
         long limit = stall == null ? Long.MAX_VALUE : stall.toNanos();
-        if (watch.reports().size() > reportsAtProgress) {
+        if (watch.reports().size() > Math.min(reportsAtProgress, reportsAtOutput)) {
           limit = Math.min(limit, REPORT_STALL.toNanos());
         }
         if (now > deadline || now - lastProgress > limit) {
@@ -212,7 +218,7 @@ public final class GuestVm {
     }
     List<KernelReport> reports = watch.reports();
     return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, reports,
-        reports.subList(Math.min(reportsAtProgress, reports.size()), reports.size()), t);
+        reports.subList(Math.min(Math.min(reportsAtProgress, reportsAtOutput), reports.size()), reports.size()), t);
   }
 
   /**

@@ -211,4 +211,36 @@ class PlantedBugTests {
       assertEquals(List.of(), stats.known());
     }
   }
+
+  /**
+   * A campaign resumed from its summary counts its findings on: the same findings, counts and
+   * signatures as one campaign over the same programs (nothing re-shrunk, nothing counted twice).
+   */
+  @Test
+  void aResumedCampaignGoesOnCountingItsFindingsAsOneCampaignWould(@TempDir Path a, @TempDir Path b) {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.TRUNCATE_KEEPS_TAIL);
+      Campaign.Stats whole = campaign(t, Profile.eof(), 300, a, List.of(), new ArrayList<>());
+      Campaign.Stats half = campaign(t, Profile.eof(), 150, b, List.of(), new ArrayList<>());
+      CampaignSummary at = new CampaignSummary(Campaign.TOOL_VERSION, 20261202, "eof", List.of(), 8, "tmpfs", "t",
+          "k", "c", 300, false, half.programs(), half.ops(), half.seconds(), 0, half.divergences(), half.repeats(),
+          half.findings(), half.known(), half.outcomes(), half.countedAs(), null);
+      List<Campaign.Finding> again = new ArrayList<>();
+      Campaign.Stats resumed = new Campaign(t, new Campaign.Settings(Profile.eof(), 20261202, Duration.ofMinutes(5), 8,
+          b, 3, Duration.ofHours(1), 300, false, null, List.of(), at)).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {}
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              again.add(f);
+            }
+          }, () -> false);
+      assertEquals(whole.programs(), resumed.programs());
+      assertEquals(whole.ops(), resumed.ops());
+      assertEquals(whole.outcomes(), resumed.outcomes());
+      assertEquals(whole.findings(), resumed.findings());
+      assertTrue(whole.divergences() >= 1 && whole.repeats() > 0, whole.toString());
+    }
+  }
 }
