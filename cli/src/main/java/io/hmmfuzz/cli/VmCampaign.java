@@ -120,6 +120,11 @@ final class VmCampaign {
       }
       w.printf("vm: boot %d, seed %d, %d s left%n", boots + 1, seed, left);
       long[] lastStatus = {0, 0, 0};
+      long programsBefore = programs;
+      long opsBefore = ops;
+      int hangs0 = hangs;
+      int crashes0 = crashes;
+      int boots0 = boots + 1;
       java.util.ArrayDeque<String> guestTail = new java.util.ArrayDeque<>();
       GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
           hangTimeout, w, line -> {
@@ -134,6 +139,15 @@ final class VmCampaign {
               lastStatus[0] = Long.parseLong(m.group(1));
               lastStatus[1] = Long.parseLong(m.group(2));
               lastStatus[2] = Long.parseLong(m.group(3));
+              // The host's statistics stay a status line old while a boot runs (its findings come back
+              // when the boot ends; a host killed before that leaves them in the guest's share).
+              try {
+                Summary.write(out, summary(programsBefore + lastStatus[0], opsBefore + lastStatus[1], hangs0, crashes0,
+                    boots0, bootTimes, (System.nanoTime() - start) / 1e9, duration, baseSeed, fs, guest, findings,
+                    outcomes, false));
+              } catch (IOException e) {
+                err.println("hmmfuzz: cannot write " + out.resolve(Summary.FILE) + ": " + e.getMessage());
+              }
             }
           });
       boots++;

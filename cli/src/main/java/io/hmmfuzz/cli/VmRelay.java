@@ -151,7 +151,9 @@ final class VmRelay {
     }
     try (Stream<Path> s = Files.list(from)) {
       for (Path f : (Iterable<Path>) s::iterator) {
-        if (Files.isRegularFile(f) && !skip.contains(f.getFileName().toString())) {
+        String name = f.getFileName().toString();
+        // Not the guest's own files in the making (temp files it renames into place).
+        if (Files.isRegularFile(f) && !skip.contains(name) && !name.startsWith(".")) {
           Path tmp = to.resolve(".tmp-" + f.getFileName());
           Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
           Files.move(tmp, to.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE,

@@ -55,21 +55,27 @@ public final class GuestVm {
 
   private GuestVm() {}
 
-  /** The shell the guest runs as init. /tmp, /run and /dev/shm are tmpfs in the guest. */
+  /** The shell the guest runs as init. /run and /dev/shm are tmpfs in the guest; /tmp is the host's, read-only. */
+  /** The guest's writable scratch directory (a tmpfs): its HOME, TMPDIR, JVM temp and scratch base. */
+  static final String GUEST_SCRATCH = "/run";
+
   static String initScript(Path share, List<String> command) {
     StringBuilder cmd = new StringBuilder();
     for (String c : command) {
       cmd.append(" '").append(c.replace("'", "'\\''")).append('\'');
     }
+    // The host's /tmp stays visible (read-only, through the root share): a clone under /tmp has its jar
+    // and its corpus there. The guest's own writable scratch is a tmpfs on /run.
     return "#!/bin/sh\n"
-        + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp HMMFUZZ_SCRATCH=/tmp LANG=C.UTF-8\n"
+        + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=" + GUEST_SCRATCH + " HMMFUZZ_SCRATCH=" + GUEST_SCRATCH
+        + " TMPDIR=" + GUEST_SCRATCH + " LANG=C.UTF-8\n"
         + "export " + LinuxTarget.OWN_KERNEL_ENV + "=1\n"
         + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
         + "mount -t debugfs debug /sys/kernel/debug 2>/dev/null\n"
-        + "mount -t tmpfs tmp /tmp\nmount -t tmpfs run /run\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
+        + "mount -t tmpfs run " + GUEST_SCRATCH + "\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
         + "mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share '" + share + "'\n"
         + "echo hmmfuzz-guest: up\n"
-        + "cd /tmp\n"
+        + "cd " + GUEST_SCRATCH + "\n"
         + cmd + " > '" + share.resolve("stdout") + "' 2> '" + share.resolve("stderr") + "'\n"
         + "echo $? > '" + share.resolve("exit") + ".part' && mv '" + share.resolve("exit") + ".part' '"
         + share.resolve("exit") + "'\n"
@@ -100,14 +106,14 @@ public final class GuestVm {
     Files.createDirectory(share);
     String java = ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // The guest starts in /tmp: every class path entry must be absolute.
+    // The guest starts in its scratch directory: every class path entry must be absolute.
     StringBuilder cp = new StringBuilder();
     for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
       cp.append(cp.length() > 0 ? File.pathSeparator : "").append(Path.of(e).toAbsolutePath());
     }
     // A JVM that dies in the guest leaves its hs_err report in the share, for the crash reproducer.
     List<String> command = new ArrayList<>(List.of(java, "-XX:ErrorFile=" + share.resolve(JVM_ERROR_FILE),
-        "-cp", cp.toString(), MAIN_CLASS));
+        "-XX:-UsePerfData", "-Djava.io.tmpdir=" + GUEST_SCRATCH, "-cp", cp.toString(), MAIN_CLASS));
     for (String a : hmmfuzzArgs) {
       command.add(a.replace("@SHARE@", share.toString()));
     }

@@ -58,4 +58,13 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     Mmap mm = layout.mmapOf(map);
     return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pageSize, 'W');
   }
+
+  /**
+   * A device write's bytes are a store's: test_hmm's write faults the page in for writing and the kernel
+   * stores into it through the same page (R35), so a bug that leaks stored bytes leaks these the same way.
+   */
+  @Override
+  public String dataSource() {
+    return OpKind.STORE.id();
+  }
 }

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * @param mismatch the class: {@code stale} (bytes the view was last checked to hold: an update that did
  *                 not land, whichever op wrote them), {@code zeros} (zeros where data was expected),
  *                 {@code bytes-of-<writer>} (bytes carrying the pattern of a write of that kind, where
- *                 the model expected others: {@code pwrite} for open/pwrite data, {@code store},
- *                 {@code dwrite}), {@code data} (other wrong bytes), {@code missing-SIGBUS},
+ *                 the model expected others: {@code pwrite} for open/pwrite data, {@code store}
+ *                 for CPU stores and device writes, which write through the same page), {@code data} (other wrong bytes), {@code missing-SIGBUS},
  *                 {@code extra-SIGBUS}, {@code SIGSEGV-not-SIGBUS}, {@code errno-EINVAL-not-EOPNOTSUPP},
  *                 {@code unexpected-success}, {@code unexpected-ENOENT}, {@code value}, {@code size}; for a
  *                 kernel report its title, blanks as underscores
