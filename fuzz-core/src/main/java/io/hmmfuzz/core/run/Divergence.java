@@ -104,10 +104,12 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
     }
     byte[] act = actual.data();
     int run = badRun(i);
-    if (before != null && i + run <= before.length()) {
+    if (before != null) {
+      // Bytes past what the view last held (the file was shorter then) held nothing: they read as zeros
+      // once the file grows, so zeros there are stale too (an extension whose data did not land).
       boolean stale = true;
       for (int k = 0; k < run && stale; k++) {
-        stale = before.allows(i + k, act[i + k]);
+        stale = i + k < before.length() ? before.allows(i + k, act[i + k]) : act[i + k] == 0;
       }
       if (stale) {
         return "stale";
