@@ -48,14 +48,19 @@ final class TargetOptions {
   }
 
   /**
-   * The command line with each path given as a positional parameter (a reproducer, a directory of them)
-   * made absolute: the guest sees the host's root at the same paths, but starts in another directory.
+   * The command line with each path given as a positional parameter or an option's value (a reproducer,
+   * a directory of them, --known) made absolute: the guest sees the host's root at the same paths, but starts in another directory.
    */
   static List<String> withAbsolutePaths(ParseResult parsed) {
     Set<String> paths = new HashSet<>();
     for (PositionalParamSpec p : parsed.matchedPositionals()) {
       if (p.type() == Path.class) {
         paths.addAll(p.originalStringValues());
+      }
+    }
+    for (picocli.CommandLine.Model.OptionSpec o : parsed.matchedOptions()) {
+      if (o.type() == Path.class) {
+        paths.addAll(o.originalStringValues()); // --known corpus/reproducers, --out DIR
       }
     }
     List<String> args = new ArrayList<>();

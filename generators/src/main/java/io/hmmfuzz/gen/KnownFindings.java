@@ -22,6 +22,9 @@ public final class KnownFindings {
 
   public static List<Campaign.Known> load(Path fileOrDir, Capabilities caps, Consumer<String> notes)
       throws IOException, ReproducerSyntaxException {
+    if (!java.nio.file.Files.exists(fileOrDir)) {
+      throw new ReproducerSyntaxException(fileOrDir.toString(), 1, 1, "no such file or directory (--known)");
+    }
     List<Campaign.Known> out = new ArrayList<>();
     for (Path f : Corpus.list(fileOrDir)) {
       Reproducer r = Corpus.load(f);
