@@ -239,7 +239,12 @@ class PlantedBugTests {
       assertEquals(whole.programs(), resumed.programs());
       assertEquals(whole.ops(), resumed.ops());
       assertEquals(whole.outcomes(), resumed.outcomes());
-      assertEquals(whole.findings(), resumed.findings());
+      // The same findings with the same counts; a reproducer's file name is its program's hash, and two
+      // shrinks of one divergence may end in different programs of the same length.
+      java.util.function.Function<List<CampaignSummary.Found>, List<CampaignSummary.Found>> unnamed = l -> l.stream()
+          .map(f -> new CampaignSummary.Found(f.signature(), f.kind(), "", f.ops(), f.reproduced(), f.others(),
+              f.program(), f.seenAs())).toList();
+      assertEquals(unnamed.apply(whole.findings()), unnamed.apply(resumed.findings()));
       assertTrue(whole.divergences() >= 1 && whole.repeats() > 0, whole.toString());
     }
   }
