@@ -23,8 +23,18 @@ class VmCampaignTests {
     CommandLine.ParseResult parsed = new CommandLine(new Main())
         .parseArgs("replay", "--target", "vm", "--kernel", "bz", "--fs", "xfs", "lv/cpu-cow.repro").subcommand();
     String abs = Path.of("lv/cpu-cow.repro").toAbsolutePath().toString();
-    assertEquals(List.of("replay", "--target", "vm", "--kernel", "bz", "--fs", "xfs", abs),
+    String kernel = Path.of("bz").toAbsolutePath().toString();
+    assertEquals(List.of("replay", "--target", "vm", "--kernel", kernel, "--fs", "xfs", abs),
         TargetOptions.withAbsolutePaths(parsed));
+  }
+
+  /** So is a path given as an option's value (the guest starts in another directory). */
+  @Test
+  void aKnownDirectoryNamedRelativeToTheHostsDirectoryIsFoundInTheGuest() {
+    CommandLine.ParseResult parsed = new CommandLine(new Main())
+        .parseArgs("selftest", "--target", "vm", "--kernel", "/k/bz", "--known", "corpus/reproducers").subcommand();
+    assertEquals(List.of("selftest", "--target", "vm", "--kernel", "/k/bz", "--known",
+        Path.of("corpus/reproducers").toAbsolutePath().toString()), TargetOptions.withAbsolutePaths(parsed));
   }
 
   /** A guest that dies before its summary is counted from its last status line, divergences included. */
