@@ -113,9 +113,13 @@ final class SelfTestCommand implements Callable<Integer> {
         List<Campaign.Finding> found = new ArrayList<>();
         try {
           stats = new Campaign(new PlantedBugTarget(real, bug), new Campaign.Settings(profile, 1, Duration.ofMinutes(10),
-              8, work, 3, Duration.ofHours(1), PROGRAMS, false, null, knownFindings, null)).run(new Campaign.Listener() {
+              8, work, 3, Duration.ofSeconds(5), PROGRAMS, false, null, knownFindings, null)).run(new Campaign.Listener() {
                 @Override
-                public void status(Campaign.Stats s) {}
+                public void status(Campaign.Stats s) {
+                  // Progress for a VM host too, which takes a silent guest after a kernel report for stuck.
+                  out.printf("  %s: %d programs, %d findings%n", bug, s.programs(), s.divergences());
+                  out.flush();
+                }
 
                 @Override
                 public void finding(Campaign.Finding f) {

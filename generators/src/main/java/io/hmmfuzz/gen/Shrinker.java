@@ -317,7 +317,9 @@ public final class Shrinker {
             return cand;
           }
         }
-        break;
+        if (!(next instanceof Mmap)) {
+          break; // past a mapping of the file (it does not read the size) the fold is tried too
+        }
       }
     }
     return best;
