@@ -166,14 +166,14 @@ public final class Campaign {
           Path file = save(settings.out(), rep, red);
           Signature sig = red.divergence().signature();
           if (shrunk.sameAs() < 0) {
-            ledger.add(new CampaignSummary.Found(sig.text(), "divergence", file.getFileName().toString(),
-                red.program().size(), red.reproduced() + "/" + red.attempts(), 0, index), sig);
+            ledger.add(found(red, "divergence", file, index), sig);
             ledger.countAs(found.signature(), sig);
           } else {
             // Another symptom of a saved finding, with a shorter reproducer: it becomes the finding's.
             int i = shrunk.sameAs();
-            ledger.findings.set(i, ledger.findings.get(i).withReproducer(sig.text(), file.getFileName().toString(),
-                red.program().size(), red.reproduced() + "/" + red.attempts(), index));
+            CampaignSummary.Found shorter = found(red, "divergence", file, index);
+            ledger.findings.set(i, ledger.findings.get(i).withReproducer(sig.text(), shorter.file(), shorter.ops(),
+                shorter.reproduced(), index));
           }
           listener.finding(new Finding(red, rep, file, seed));
           newFinding = true;
@@ -207,11 +207,16 @@ public final class Campaign {
       Reproducer rep = reproducer(caps, red, 0, "probe").with("finding", kind);
       Path file = save(settings.out(), rep, red);
       Signature sig = red.divergence().signature();
-      ledger.add(new CampaignSummary.Found(sig.text(), kind, file.getFileName().toString(), red.program().size(),
-          red.reproduced() + "/" + red.attempts(), 0, -1), sig);
+      ledger.add(found(red, kind, file, -1), sig);
       ledger.countAs(c.divergence().signature(), sig);
       listener.finding(new Finding(red, rep, file, 0));
     }
+  }
+
+  /** The summary entry of a reduction saved as {@code file}, found in program {@code program}. */
+  private static CampaignSummary.Found found(Reduction red, String kind, Path file, long program) {
+    return new CampaignSummary.Found(red.divergence().signature().text(), kind, file.getFileName().toString(),
+        red.program().size(), red.reproduced() + "/" + red.attempts(), 0, program);
   }
 
   private static Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
