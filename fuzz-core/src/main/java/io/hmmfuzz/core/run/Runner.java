@@ -17,6 +17,7 @@ import io.hmmfuzz.core.op.DeviceRead;
 import io.hmmfuzz.core.op.Exclusive;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Load;
+import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Migrate;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
@@ -142,7 +143,10 @@ public final class Runner {
    */
   private static final class Agreed {
     final Map<FileId, Cells> files = new HashMap<>();
-    final Map<String, Cells> pages = new HashMap<>();
+    final Map<PageKey, Cells> pages = new HashMap<>();
+
+    /** A page of a mapping as the CPU or the device mirror reads it. */
+    record PageKey(MapId map, long page, boolean device) {}
 
     /** The agreed bytes of {@code file} from {@code base} on, or null. */
     Cells file(FileId file, long base, int length) {
@@ -193,7 +197,7 @@ public final class Runner {
       for (long pg = 0; pg < pages; pg++) {
         Expected e = model.pageView(m, pg);
         Outcome a = x.pageView(m.id(), pg);
-        String key = m.id() + "@" + pg;
+        Agreed.PageKey key = new Agreed.PageKey(m.id(), pg, false);
         if (!e.allows(a)) {
           return new Divergence(i, Signature.View.CPU, "view " + m.id() + " page 0x" + Long.toHexString(pg)
               + " (CPU loads)", e, a, p, caps, m.file(), m.offset() + pg * model.page(), null, agreed.pages.get(key),
@@ -209,7 +213,7 @@ public final class Runner {
         for (long pg = 0; pg < pages; pg++) {
           Expected e = DeviceRead.rule(model, m, pg * model.page(), 1);
           Outcome a = x.device(m.id(), DeviceCommand.READ, pg * model.page(), 1, null);
-          String key = "device " + m.id() + "@" + pg;
+          Agreed.PageKey key = new Agreed.PageKey(m.id(), pg, true);
           if (!e.allows(a)) {
             return new Divergence(i, Signature.View.DEVICE, "view " + m.id() + " page 0x" + Long.toHexString(pg)
                 + " (device read)", e, a, p, caps, m.file(), m.offset() + pg * model.page(), null, agreed.pages.get(key),
