@@ -86,7 +86,7 @@ final class Findings {
     return false;
   }
 
-
+  /** From now on a divergence found as {@code found} counts as {@code pinned}, what it pinned to. */
   void countAs(Signature found, Signature pinned) {
     if (!found.equals(pinned)) {
       countAs.putIfAbsent(found, pinned);
@@ -99,10 +99,9 @@ final class Findings {
     count(s, program);
   }
 
-  void add(CampaignSummary.Found f, Signature... signatures) {
-    for (Signature s : signatures) {
-      bySignature.putIfAbsent(s, findings.size());
-    }
+  /** A new finding, with its signature {@code s}. */
+  void add(CampaignSummary.Found f, Signature s) {
+    bySignature.putIfAbsent(s, findings.size());
     findings.add(f);
   }
 
@@ -117,8 +116,9 @@ final class Findings {
    * culprit op kind (or a sibling finding's: same view and class) the program has before the divergence,
    * and without whose ops of those kinds the program no longer diverges, or the same mismatch after an op
    * of the same kernel path (a reflink that left a mapping stale shows again after a later pwrite, and
-   * after a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per candidate, before any shrink;
-   * the finding then lists the signature under {@code seenAs}, so nothing is hidden from the reader.
+   * after a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per
+   * candidate, before any shrink; the finding then lists the signature under {@code seenAs}, so nothing
+   * is hidden from the reader.
    */
   int symptomOf(Reduction.Pinned pinned, Program p) {
     Divergence d = pinned.divergence();
