@@ -297,6 +297,19 @@ final class VmCampaign {
         : jvmSignature(jvmError);
   }
 
+  /**
+   * Whether a fatal error report's problematic frame is JIT-compiled Java code ("# J 445 c1
+   * java.util.regex.Pattern.sequence..."): the JVM's own code, not a native library or the VM.
+   */
+  static boolean diedInCompiledJava(List<String> head) {
+    for (int i = 0; i + 1 < head.size(); i++) {
+      if (head.get(i).contains("Problematic frame:")) {
+        return head.get(i + 1).matches("^#\\s+J\\s.*");
+      }
+    }
+    return false;
+  }
+
   private static final Pattern JVM_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(");
 
   /** "crash:jvm-SIGILL" from a fatal error report's head ("#  SIGILL (0x4) at pc=..."); "crash:jvm-fatal-error" without a signal. */

@@ -71,12 +71,14 @@ final class VmRelay {
     }
     GuestVm.Result r = boot(kernel, guestArgs, timeout, null, w);
     List<String> jvmError = VmCampaign.jvmErrorHead(r.share());
-    if (!jvmError.isEmpty() && r.lastReports().isEmpty()) {
-      // The guest's JVM died of a signal with no kernel report: seen twice in hours of TCG guests, in C1
-      // code at start-up (QEMU's emulation of code the JIT patches is the suspect). Not the kernel's
-      // finding; one more fresh guest, and a second death is reported as it is.
-      w.println("vm: the guest's JVM died (" + VmCampaign.jvmSignature(jvmError) + ") with no kernel report;"
-          + " its report head follows; running the command once more in a fresh guest");
+    if (!jvmError.isEmpty() && (r.lastReports().isEmpty() || VmCampaign.diedInCompiledJava(jvmError))) {
+      // The guest's JVM died of a signal with no kernel report, or in JIT-compiled Java code while the
+      // kernel logged reports of its own (a planted WARNING of selftest logs one per program): seen in
+      // hours of TCG guests, in C1 code (QEMU's emulation of code the JIT patches is the suspect). Not
+      // the kernel's finding; one more fresh guest, and a second death is reported as it is.
+      w.println("vm: the guest's JVM died (" + VmCampaign.jvmSignature(jvmError) + ")"
+          + (r.lastReports().isEmpty() ? " with no kernel report" : " in JIT-compiled Java code")
+          + "; its report head follows; running the command once more in a fresh guest");
       jvmError.stream().limit(12).forEach(w::println);
       GuestVm.cleanUp(r);
       r = boot(kernel, guestArgs, timeout, null, w);

@@ -1,6 +1,8 @@
 package io.hmmfuzz.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +18,16 @@ class VmCampaignTests {
         "# Problematic frame:", "# J 1331 c1 io.hmmfuzz.core.model.Cells.set(IBI)V (22 bytes)");
     assertEquals("crash:jvm-SIGILL", VmCampaign.jvmSignature(head).text());
     assertEquals("crash:jvm-fatal-error", VmCampaign.jvmSignature(List.of("# Out of Memory Error (os_linux.cpp:123)")).text());
+    assertTrue(VmCampaign.diedInCompiledJava(head));
+  }
+
+  /** Only a death in JIT-compiled Java code is the JVM's own for sure; one in the VM or native code is not. */
+  @Test
+  void aDeathInTheVmOrNativeCodeIsNotTakenForCompiledJava() {
+    assertFalse(VmCampaign.diedInCompiledJava(List.of("# Problematic frame:",
+        "# V  [libjvm.so+0x8b1c2e]  G1ParScanThreadState::trim_queue()")));
+    assertFalse(VmCampaign.diedInCompiledJava(List.of("# Problematic frame:", "# C  [libc.so.6+0x15d1a8]")));
+    assertFalse(VmCampaign.diedInCompiledJava(List.of("#  SIGSEGV (0xb) at pc=0x0")));
   }
 
   @Test

@@ -121,8 +121,13 @@ public final class GuestVm {
     Files.writeString(init, initScript(share, command));
     Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
     boolean kvm = kvmUsable();
+    // Under TCG the two vCPUs take turns on one host thread (thread=single), not one thread each: the
+    // guest JVM died in C1-compiled code about once in four multi-threaded TCG campaigns (SIGSEGV,
+    // SIGILL a few bytes into a method). C1 patches code that another thread may be running, which
+    // x86 allows and QEMU's multi-threaded TCG is the suspect for emulating loosely. The kernel still
+    // runs SMP code paths with two CPUs.
     List<String> q = new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
-        "-accel", kvm ? "kvm" : "tcg", "-kernel", bzImage.toString(), "-append",
+        "-accel", kvm ? "kvm" : "tcg,thread=single", "-kernel", bzImage.toString(), "-append",
         "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
             + init + " " + MEMMAP + " panic=-1 loglevel=5",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
