@@ -170,7 +170,7 @@ final class FuzzCommand implements Callable<Integer> {
     }
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
-    try (LinuxTarget target = LinuxTarget.create(fs)) {
+    try (LinuxTarget target = LinuxTarget.create(fs, targetOptions.executor)) {
       String targetName = target.describe();
       out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),

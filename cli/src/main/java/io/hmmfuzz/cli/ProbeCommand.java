@@ -40,7 +40,7 @@ final class ProbeCommand implements Callable<Integer> {
     int usable = 0;
     int contradictions = 0;
     for (FsKind k : FsKind.values()) {
-      try (LinuxTarget t = LinuxTarget.create(k)) {
+      try (LinuxTarget t = LinuxTarget.create(k, targetOptions.executor)) {
         Capabilities c = t.capabilities();
         out.printf("%-10s usable: page %d, block %d, reflink %s, MAP_SYNC %s, DAX %s, zero-range %s%n", k.id(),
             c.pageSize(), c.blockSize(), yn(c.reflink()), yn(c.mapSync()), yn(c.dax()), yn(c.zeroRange()));

@@ -82,7 +82,7 @@ final class ReplayCommand implements Callable<Integer> {
           });
         }
         try {
-          t = targets.computeIfAbsent(kind, LinuxTarget::create);
+          t = targets.computeIfAbsent(kind, k -> LinuxTarget.create(k, targetOptions.executor));
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;

@@ -74,7 +74,7 @@ final class SelfTestCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     int failed = 0;
     int ran = 0;
-    try (LinuxTarget real = LinuxTarget.create(fs)) {
+    try (LinuxTarget real = LinuxTarget.create(fs, targetOptions.executor)) {
       List<Campaign.Known> knownFindings = new ArrayList<>();
       if (known != null) {
         try {

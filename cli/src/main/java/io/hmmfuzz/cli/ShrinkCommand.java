@@ -109,7 +109,7 @@ final class ShrinkCommand implements Callable<Integer> {
     if (relayed != null) {
       return relayed;
     }
-    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()))) {
+    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor)) {
       Runner asSaved = new Runner(t, r.viewEvery());
       Runner precise = new Runner(t, 1);
       RunResult res = asSaved.run(r.program());
@@ -134,7 +134,7 @@ final class ShrinkCommand implements Callable<Integer> {
    */
   private int shrinkInGuest(Reproducer r, Path dest, PrintWriter out) throws IOException {
     Set<String> knownKeys = new HashSet<>(known != null && Files.exists(known) ? Files.readAllLines(known) : List.of());
-    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()));
+    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor);
         PrintWriter notes = notReproduced == null ? null
             : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND))) {

@@ -1,5 +1,6 @@
 package io.hmmfuzz.cli;
 
+import io.hmmfuzz.linux.ExecutorKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,22 @@ final class TargetOptions {
 
   @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
   Path kernel;
+
+  @Option(names = "--executor", defaultValue = "jna", converter = ExecutorConverter.class,
+      description = "what runs the programs' system calls on the local kernel: jna (this JVM; default, the"
+          + " faster on the host) or c (the C executor as a child process, built with gcc on first use)")
+  ExecutorKind executor;
+
+  static final class ExecutorConverter implements picocli.CommandLine.ITypeConverter<ExecutorKind> {
+    @Override
+    public ExecutorKind convert(String value) {
+      try {
+        return ExecutorKind.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
 
   boolean vm() {
     return target.equals("vm");

@@ -37,9 +37,14 @@ public final class LinuxTarget implements Target {
 
   private final List<String> evidence;
 
-  private LinuxTarget(ScratchFilesystem scratch, Capabilities caps, List<String> evidence) {
+  private final ExecutorKind executorKind;
+  /** The C executor of this target's sessions (started with the first one), or null. */
+  private ExecutorProcess executor;
+
+  private LinuxTarget(ScratchFilesystem scratch, Capabilities caps, List<String> evidence, ExecutorKind executorKind) {
     this.scratch = scratch;
     this.caps = caps;
+    this.executorKind = executorKind;
     this.evidence = List.copyOf(evidence);
     this.log = KernelLog.open();
     this.rearmWarnOnce = log != null && "1".equals(System.getenv(OWN_KERNEL_ENV))
@@ -48,11 +53,19 @@ public final class LinuxTarget implements Target {
 
   /** Makes the scratch filesystem and probes it; TargetUnavailableException names what is missing. */
   public static LinuxTarget create(FsKind kind) {
+    return create(kind, ExecutorKind.JNA);
+  }
+
+  /** As {@link #create(FsKind)}, programs run by {@code executor}. */
+  public static LinuxTarget create(FsKind kind, ExecutorKind executor) {
+    if (executor == ExecutorKind.C) {
+      ExecutorBuild.binary(); // built (or found) before anything is mounted; a missing gcc is a skip
+    }
     ScratchFilesystem fs = ScratchFilesystem.create(kind);
     try {
       List<String> evidence = new java.util.ArrayList<>();
       Capabilities caps = probe(fs, evidence);
-      return new LinuxTarget(fs, caps, evidence);
+      return new LinuxTarget(fs, caps, evidence, executor);
     } catch (RuntimeException e) {
       fs.close();
       throw e;
@@ -181,7 +194,7 @@ public final class LinuxTarget implements Target {
 
   @Override
   public String describe() {
-    return "linux " + caps.kernel() + ", " + scratch.describe()
+    return "linux " + caps.kernel() + ", " + scratch.describe() + ", " + executorKind.id() + " executor"
         + (log == null ? ", kernel log not readable (reports of WARNING/BUG are not checked; run as root)" : "")
         + (rearmWarnOnce ? ", WARN_ON_ONCE re-armed per program" : "");
   }
@@ -216,7 +229,20 @@ public final class LinuxTarget implements Target {
     } catch (IOException e) {
       throw new InfrastructureException("cannot create session directory " + dir, e);
     }
-    LinuxKernel kernel = new LinuxKernel(dir);
+    AutoCloseable closing;
+    Kernel kernel;
+    if (executorKind == ExecutorKind.C) {
+      if (executor == null) {
+        executor = ExecutorProcess.start();
+      }
+      ExecutorKernel k = new ExecutorKernel(executor, dir);
+      kernel = k;
+      closing = k;
+    } else {
+      LinuxKernel k = new LinuxKernel(dir);
+      kernel = k;
+      closing = k;
+    }
     return new Session() {
       @Override
       public Kernel kernel() {
@@ -225,14 +251,23 @@ public final class LinuxTarget implements Target {
 
       @Override
       public void close() {
-        kernel.close();
-        ScratchFilesystem.deleteTree(dir);
+        try {
+          closing.close();
+        } catch (Exception e) {
+          throw e instanceof RuntimeException r ? r : new InfrastructureException("cannot end the session", e);
+        } finally {
+          ScratchFilesystem.deleteTree(dir);
+        }
       }
     };
   }
 
   @Override
   public void close() {
+    if (executor != null) {
+      executor.close();
+      executor = null;
+    }
     if (log != null) {
       log.close();
     }

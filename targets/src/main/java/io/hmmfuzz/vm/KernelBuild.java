@@ -51,16 +51,7 @@ public final class KernelBuild {
 
   /** /var/cache/hmmfuzz/kernels as root, else $XDG_CACHE_HOME (or ~/.cache)/hmmfuzz/kernels; HMMFUZZ_CACHE overrides. */
   public static Path defaultCache() {
-    String env = System.getenv("HMMFUZZ_CACHE");
-    if (env != null && !env.isEmpty()) {
-      return Path.of(env, "kernels");
-    }
-    if ("root".equals(System.getProperty("user.name"))) {
-      return Path.of("/var/cache/hmmfuzz/kernels");
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("hmmfuzz/kernels");
+    return io.hmmfuzz.linux.ToolCache.dir("kernels");
   }
 
   public static String fragment() {

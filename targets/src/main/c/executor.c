@@ -1,0 +1,300 @@
+/*
+ * hmmfuzz-executor: runs the host engine's system calls, one request at a time, and answers each with
+ * its outcome. The host (io.hmmfuzz.linux.ExecutorKernel) keeps the generator, the model and every
+ * check; this program only does what it is told, inside the session directory it is given.
+ *
+ * The wire format, the call numbers and the codes of the domain enums are in executor_protocol.h,
+ * written by the host from its one definition (io.hmmfuzz.linux.ExecutorProtocol) when it builds
+ * this file. Requests come on fd 0 (or the channel named by argv[1]), answers go to fd 1 (or the same
+ * channel). Built statically with the machine's gcc by the tool itself.
+ */
+#include "hmm_ops.h"
+#include "executor_protocol.h"
+
+#include <stdlib.h>
+
+static int in_fd = 0, out_fd = 1;
+static int session_dir = -1;
+
+static void *buffer;
+static size_t buffer_size;
+
+static void *scratch(size_t size)
+{
+	if (size > buffer_size) {
+		free(buffer);
+		buffer = malloc(size);
+		if (!buffer) {
+			fprintf(stderr, "hmmfuzz-executor: out of memory for %zu bytes\n", size);
+			exit(3);
+		}
+		buffer_size = size;
+	}
+	return buffer;
+}
+
+/* Reads exactly len bytes; 0 at a clean end of input before any byte. */
+static int read_full(void *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(in_fd, (char *)p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (got == 0 && n == 0)
+				return 0;
+			fprintf(stderr, "hmmfuzz-executor: short request (%s)\n", n == 0 ? "end of input" : strerror(errno));
+			exit(3);
+		}
+		got += n;
+	}
+	return 1;
+}
+
+static void write_full(const void *p, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(out_fd, (const char *)p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "hmmfuzz-executor: cannot answer (%s)\n", strerror(errno));
+			exit(3);
+		}
+		done += n;
+	}
+}
+
+static void answer(long value, int signal, const void *payload, uint32_t payload_len)
+{
+	struct executor_response r = {
+		.value = value < 0 ? -1 : value,
+		.error = value < 0 ? (int32_t)-value : 0,
+		.signal = signal,
+		.payload = payload_len,
+	};
+
+	write_full(&r, sizeof(r));
+	if (payload_len)
+		write_full(payload, payload_len);
+}
+
+static int prot_bits(int64_t code)
+{
+	switch (code) {
+	case EXEC_PROT_NONE: return PROT_NONE;
+	case EXEC_PROT_READ: return PROT_READ;
+	case EXEC_PROT_READ_WRITE: return PROT_READ | PROT_WRITE;
+	}
+	return -1;
+}
+
+static int map_flags(int64_t sharing, int64_t sync)
+{
+	if (sync)
+		return MAP_SHARED_VALIDATE | MAP_SYNC;
+	return sharing == EXEC_SHARING_SHARED ? MAP_SHARED : MAP_PRIVATE;
+}
+
+static int msync_flags(int64_t code)
+{
+	switch (code) {
+	case EXEC_MSYNC_ASYNC: return MS_ASYNC;
+	case EXEC_MSYNC_SYNC: return MS_SYNC;
+	case EXEC_MSYNC_INVALIDATE: return MS_INVALIDATE;
+	case EXEC_MSYNC_SYNC_INVALIDATE: return MS_SYNC | MS_INVALIDATE;
+	case EXEC_MSYNC_SYNC_ASYNC: return MS_SYNC | MS_ASYNC;
+	}
+	return -1;
+}
+
+static int falloc_mode(int64_t code)
+{
+	switch (code) {
+	case EXEC_FALLOC_PUNCH_HOLE: return FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	case EXEC_FALLOC_ZERO_RANGE: return FALLOC_FL_ZERO_RANGE;
+	case EXEC_FALLOC_ZERO_RANGE_KEEP_SIZE: return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	}
+	return -1;
+}
+
+static unsigned long device_request(int64_t code)
+{
+	switch (code) {
+	case EXEC_DEVICE_READ: return HMM_DMIRROR_READ;
+	case EXEC_DEVICE_WRITE: return HMM_DMIRROR_WRITE;
+	case EXEC_DEVICE_MIGRATE_TO_DEV: return HMM_DMIRROR_MIGRATE_TO_DEV;
+	case EXEC_DEVICE_MIGRATE_TO_SYS: return HMM_DMIRROR_MIGRATE_TO_SYS;
+	case EXEC_DEVICE_SNAPSHOT: return HMM_DMIRROR_SNAPSHOT;
+	case EXEC_DEVICE_EXCLUSIVE: return HMM_DMIRROR_EXCLUSIVE;
+	case EXEC_DEVICE_CHECK_EXCLUSIVE: return HMM_DMIRROR_CHECK_EXCLUSIVE;
+	}
+	return 0;
+}
+
+static int signal_code(int sig)
+{
+	switch (sig) {
+	case 0: return EXEC_SIGNAL_NONE;
+	case SIGBUS: return EXEC_SIGNAL_SIGBUS;
+	case SIGSEGV: return EXEC_SIGNAL_SIGSEGV;
+	}
+	return -1;
+}
+
+static int exec_prot_code(int prot)
+{
+	if (prot & PROT_WRITE)
+		return EXEC_PROT_READ_WRITE;
+	return prot & PROT_READ ? EXEC_PROT_READ : EXEC_PROT_NONE;
+}
+
+/* A file name of the session directory: no '/', no leading '.'. */
+static const char *file_name(char *payload, uint32_t len)
+{
+	payload[len] = 0;
+	if (len == 0 || payload[0] == '.' || strchr(payload, '/')) {
+		fprintf(stderr, "hmmfuzz-executor: file names stay inside the session directory: %s\n", payload);
+		exit(3);
+	}
+	return payload;
+}
+
+static void serve(const struct executor_request *q, char *in)
+{
+	const int64_t *a = q->arg;
+	char *out;
+	long r;
+	int sig;
+
+	switch (q->call) {
+	case EXEC_CALL_SESSION:
+		in[q->payload] = 0;
+		if (session_dir >= 0)
+			close(session_dir);
+		session_dir = open(in, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		answer(session_dir < 0 ? -errno : 0, 0, NULL, 0);
+		return;
+	case EXEC_CALL_END_SESSION:
+		device_release();
+		if (session_dir >= 0)
+			close(session_dir);
+		session_dir = -1;
+		answer(0, 0, NULL, 0);
+		return;
+	case EXEC_CALL_CREATE:
+		answer(op_create(session_dir, file_name(in, q->payload)), 0, NULL, 0);
+		return;
+	case EXEC_CALL_OPEN_READ_ONLY:
+		answer(op_open_read_only(session_dir, file_name(in, q->payload)), 0, NULL, 0);
+		return;
+	case EXEC_CALL_CLOSE:
+		answer(op_close(a[0]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_PREAD:
+		out = scratch(a[1]);
+		r = op_pread(a[0], out, a[1], a[2]);
+		answer(r, 0, out, r > 0 ? r : 0);
+		return;
+	case EXEC_CALL_PWRITE:
+		answer(op_pwrite(a[0], in, q->payload, a[1]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_FTRUNCATE:
+		answer(op_ftruncate(a[0], a[1]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_FSYNC:
+		answer(op_fsync(a[0]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_FALLOCATE:
+		answer(op_fallocate(a[0], falloc_mode(a[1]), a[2], a[3]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_CLONE_RANGE:
+		answer(op_clone_range(a[0], a[1], a[2], a[3], a[4]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_CLONE:
+		answer(op_clone(a[0], a[1]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_FILE_SIZE:
+		answer(op_file_size(a[0]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MMAP:
+		answer(op_mmap(a[0], prot_bits(a[1]), map_flags(a[2], a[3]), a[4], a[5]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MUNMAP:
+		answer(op_munmap(a[0], a[1]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MPROTECT:
+		answer(op_mprotect(a[0], a[1], prot_bits(a[2])), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MSYNC:
+		answer(op_msync(a[0], a[1], msync_flags(a[2])), 0, NULL, 0);
+		return;
+	case EXEC_CALL_LOAD:
+		out = scratch(a[1]);
+		memset(out, 0, a[1]);
+		sig = cpu_load(out, a[0], a[1]);
+		answer(0, signal_code(sig), out, a[1]);
+		return;
+	case EXEC_CALL_STORE:
+		answer(0, signal_code(cpu_store(a[0], in, q->payload)), NULL, 0);
+		return;
+	case EXEC_CALL_DEVICE:
+		/* a[3]: the buffer's length; WRITE sends its bytes, the others get the buffer back. */
+		out = scratch(a[3] > 0 ? a[3] : 1);
+		if (a[0] == EXEC_DEVICE_WRITE)
+			memcpy(out, in, q->payload);
+		else
+			memset(out, 0, a[3]);
+		r = op_device(device_request(a[0]), a[1], a[2], out);
+		answer(r, 0, out, r >= 0 && a[0] != EXEC_DEVICE_WRITE ? a[3] : 0);
+		return;
+	case EXEC_CALL_PROTECTION_AT:
+		r = protection_at(a[0]);
+		answer(r < 0 ? r : exec_prot_code(r), 0, NULL, 0);
+		return;
+	}
+	fprintf(stderr, "hmmfuzz-executor: unknown call %u\n", q->call);
+	exit(3);
+}
+
+int main(int argc, char **argv)
+{
+	struct executor_request q;
+	char *in = NULL;
+	size_t in_size = 0;
+
+	if (argc > 1) {
+		/* A channel (a virtio-serial port in a guest): requests and answers both go through it. */
+		in_fd = out_fd = open(argv[1], O_RDWR | O_CLOEXEC);
+		if (in_fd < 0) {
+			fprintf(stderr, "hmmfuzz-executor: cannot open %s: %s\n", argv[1], strerror(errno));
+			return 3;
+		}
+	}
+	cpu_fault_handlers();
+	while (read_full(&q, sizeof(q))) {
+		if (q.magic != EXEC_MAGIC) {
+			fprintf(stderr, "hmmfuzz-executor: bad request (magic %#x)\n", q.magic);
+			return 3;
+		}
+		if (q.payload + 1 > in_size) {
+			free(in);
+			in_size = q.payload + 1;
+			in = malloc(in_size);
+			if (!in) {
+				fprintf(stderr, "hmmfuzz-executor: out of memory for %u bytes\n", q.payload);
+				return 3;
+			}
+		}
+		if (q.payload)
+			read_full(in, q.payload);
+		serve(&q, in);
+	}
+	return 0;
+}

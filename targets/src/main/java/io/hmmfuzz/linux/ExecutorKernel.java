@@ -1,0 +1,155 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.linux.ExecutorProtocol.Answer;
+import io.hmmfuzz.linux.ExecutorProtocol.Call;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The kernel as the C executor sees it: every call of {@link Kernel} is one request to an executor
+ * process, which does the system call (CPU accesses under sigsetjmp, so a SIGBUS or SIGSEGV is an
+ * answer, not a death) in the session's directory. One session at a time per executor.
+ */
+final class ExecutorKernel implements Kernel, AutoCloseable {
+  private final ExecutorProcess executor;
+
+  /** Starts a session in {@code dir} (an absolute path) on {@code executor}. */
+  ExecutorKernel(ExecutorProcess executor, Path dir) {
+    this.executor = executor;
+    byte[] path = dir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
+    Answer a = executor.call(Call.SESSION, path, 0, path.length, null, 0);
+    if (a.errno() != 0) {
+      throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot open the session directory "
+          + dir + ": " + LinuxAbi.errno(a.errno()));
+    }
+  }
+
+  private static SysResult result(Answer a) {
+    return a.errno() != 0 ? SysResult.error(LinuxAbi.errno(a.errno()), a.errno()) : SysResult.ok(a.value());
+  }
+
+  private SysResult named(Call call, String name) {
+    if (name.contains("/") || name.startsWith(".")) {
+      throw new IllegalArgumentException("file names stay inside the scratch directory: " + name);
+    }
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    return result(executor.call(call, n, 0, n.length, null, 0));
+  }
+
+  @Override
+  public SysResult createFile(String name) {
+    return named(Call.CREATE, name);
+  }
+
+  @Override
+  public SysResult openReadOnly(String name) {
+    return named(Call.OPEN_READ_ONLY, name);
+  }
+
+  @Override
+  public SysResult close(int fd) {
+    return result(executor.call(Call.CLOSE, fd));
+  }
+
+  @Override
+  public SysResult pread(int fd, byte[] buf, int length, long offset) {
+    return result(executor.call(Call.PREAD, null, 0, 0, buf, 0, fd, length, offset));
+  }
+
+  @Override
+  public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
+    return result(executor.call(Call.PWRITE, buf, 0, length, null, 0, fd, offset));
+  }
+
+  @Override
+  public SysResult ftruncate(int fd, long length) {
+    return result(executor.call(Call.FTRUNCATE, fd, length));
+  }
+
+  @Override
+  public SysResult fsync(int fd) {
+    return result(executor.call(Call.FSYNC, fd));
+  }
+
+  @Override
+  public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    return result(executor.call(Call.FALLOCATE, fd, ExecutorProtocol.code(mode), offset, length));
+  }
+
+  @Override
+  public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+    return result(executor.call(Call.CLONE_RANGE, dstFd, srcFd, srcOffset, length, dstOffset));
+  }
+
+  @Override
+  public SysResult cloneFile(int dstFd, int srcFd) {
+    return result(executor.call(Call.CLONE, dstFd, srcFd));
+  }
+
+  @Override
+  public SysResult fileSize(int fd) {
+    return result(executor.call(Call.FILE_SIZE, fd));
+  }
+
+  @Override
+  public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
+    return result(executor.call(Call.MMAP, length, ExecutorProtocol.code(prot), ExecutorProtocol.code(sharing),
+        sync ? 1 : 0, fd, offset));
+  }
+
+  @Override
+  public SysResult munmap(long address, long length) {
+    return result(executor.call(Call.MUNMAP, address, length));
+  }
+
+  @Override
+  public SysResult mprotect(long address, long length, Prot prot) {
+    return result(executor.call(Call.MPROTECT, address, length, ExecutorProtocol.code(prot)));
+  }
+
+  @Override
+  public SysResult msync(long address, long length, MsyncMode mode) {
+    return result(executor.call(Call.MSYNC, address, length, ExecutorProtocol.code(mode)));
+  }
+
+  @Override
+  public Signal load(long address, byte[] dst, int dstOffset, int length) {
+    return ExecutorProtocol.signal(executor.call(Call.LOAD, null, 0, 0, dst, dstOffset, address, length).signal());
+  }
+
+  @Override
+  public Signal store(long address, byte[] src, int srcOffset, int length) {
+    return ExecutorProtocol.signal(executor.call(Call.STORE, src, srcOffset, length, null, 0, address).signal());
+  }
+
+  @Override
+  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+    boolean write = command == DeviceCommand.WRITE;
+    return result(executor.call(Call.DEVICE, buffer, 0, write ? buffer.length : 0, write ? null : buffer, 0,
+        ExecutorProtocol.code(command), address, pages, buffer.length));
+  }
+
+  @Override
+  public Prot protectionAt(long address) {
+    Answer a = executor.call(Call.PROTECTION_AT, address);
+    if (a.errno() != 0) {
+      throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot read /proc/self/maps: "
+          + LinuxAbi.errno(a.errno()));
+    }
+    return ExecutorProtocol.prot(a.value());
+  }
+
+  /** Ends the session: the device mirror and the session directory are closed. */
+  @Override
+  public void close() {
+    executor.call(Call.END_SESSION);
+  }
+}

@@ -1,0 +1,160 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The one definition of the host-executor wire format: the calls, the codes of the domain enums and
+ * the layout of a request and an answer. {@link #cHeader()} writes it as {@code executor_protocol.h}
+ * for the C executor ({@code targets/src/main/c/executor.c}) when the tool builds it, so the two sides
+ * cannot drift apart.
+ *
+ * <p>A request is {@value #REQUEST_SIZE} bytes, native byte order: magic, call, payload length, a
+ * padding word, six 64-bit arguments; then the payload (a file name, or bytes to write). An answer
+ * is {@value #RESPONSE_SIZE} bytes: value (-1 on error), errno (0 on success), signal code of a CPU
+ * access, payload length, a padding word; then the payload (bytes read).
+ */
+public final class ExecutorProtocol {
+  private ExecutorProtocol() {}
+
+  static final int MAGIC = 0x484d4d46; // "HMMF"
+  static final int REQUEST_SIZE = 16 + 6 * 8;
+  static final int RESPONSE_SIZE = 24;
+  static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+  /** What the executor is asked to do; the arguments of each, in order, in its comment. */
+  enum Call {
+    /** payload: the session directory's absolute path. File names of later calls resolve in it. */
+    SESSION,
+    /** Closes the device mirror and the session directory. */
+    END_SESSION,
+    /** payload: name. open(O_RDWR|O_CREAT|O_EXCL). */
+    CREATE,
+    /** payload: name. open(O_RDONLY). */
+    OPEN_READ_ONLY,
+    /** fd. */
+    CLOSE,
+    /** fd, length, offset; the answer's payload is the bytes read. */
+    PREAD,
+    /** fd, offset; payload: the bytes. */
+    PWRITE,
+    /** fd, length. */
+    FTRUNCATE,
+    /** fd. */
+    FSYNC,
+    /** fd, falloc code, offset, length. */
+    FALLOCATE,
+    /** dst fd, src fd, src offset, length, dst offset. */
+    CLONE_RANGE,
+    /** dst fd, src fd. */
+    CLONE,
+    /** fd; the value is st_size. */
+    FILE_SIZE,
+    /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. */
+    MMAP,
+    /** address, length. */
+    MUNMAP,
+    /** address, length, prot code. */
+    MPROTECT,
+    /** address, length, msync code. */
+    MSYNC,
+    /** address, length; the answer's signal code, and its payload the bytes loaded. */
+    LOAD,
+    /** address; payload: the bytes; the answer's signal code. */
+    STORE,
+    /** device code, address, pages, buffer length; payload: WRITE's bytes; the answer's payload: the buffer. */
+    DEVICE,
+    /** address; the value is the prot code of the VMA holding it (none where no VMA does). */
+    PROTECTION_AT;
+
+    int code() {
+      return ordinal() + 1;
+    }
+  }
+
+  static int code(Prot p) {
+    return p.ordinal();
+  }
+
+  static Prot prot(long code) {
+    return Prot.values()[(int) code];
+  }
+
+  static int code(Sharing s) {
+    return s.ordinal();
+  }
+
+  static int code(MsyncMode m) {
+    return m.ordinal();
+  }
+
+  static int code(FallocMode m) {
+    return m.ordinal();
+  }
+
+  static int code(DeviceCommand c) {
+    return c.ordinal();
+  }
+
+  static Signal signal(int code) {
+    return Signal.values()[code];
+  }
+
+  /** A request header for {@code call} with {@code payload} bytes following. */
+  static void request(ByteBuffer b, Call call, int payload, long... args) {
+    b.clear().order(ORDER);
+    b.putInt(MAGIC).putInt(call.code()).putInt(payload).putInt(0);
+    for (int i = 0; i < 6; i++) {
+      b.putLong(i < args.length ? args[i] : 0);
+    }
+    b.flip();
+  }
+
+  /** An answer's header fields. */
+  record Answer(long value, int errno, int signal, int payload) {
+    static Answer read(ByteBuffer b) {
+      b.order(ORDER);
+      Answer a = new Answer(b.getLong(0), b.getInt(8), b.getInt(12), b.getInt(16));
+      return a;
+    }
+  }
+
+  /** executor_protocol.h: the same definitions, for executor.c. */
+  static String cHeader() {
+    StringBuilder h = new StringBuilder();
+    h.append("/* Written by io.hmmfuzz.linux.ExecutorProtocol when the tool builds the executor; do not edit. */\n")
+        .append("#ifndef EXECUTOR_PROTOCOL_H\n#define EXECUTOR_PROTOCOL_H\n#include <stdint.h>\n\n")
+        .append("#define EXEC_MAGIC 0x").append(Integer.toHexString(MAGIC)).append("u\n\n");
+    for (Call c : Call.values()) {
+      h.append("#define EXEC_CALL_").append(c.name()).append(' ').append(c.code()).append('\n');
+    }
+    enumCodes(h, "PROT", Prot.values());
+    enumCodes(h, "SHARING", Sharing.values());
+    enumCodes(h, "MSYNC", MsyncMode.values());
+    enumCodes(h, "FALLOC", FallocMode.values());
+    enumCodes(h, "DEVICE", DeviceCommand.values());
+    enumCodes(h, "SIGNAL", Signal.values());
+    h.append("\n/* Native byte order (the host and the guest are both x86-64). */\n")
+        .append("struct executor_request {\n\tuint32_t magic;\n\tuint32_t call;\n\tuint32_t payload;\n")
+        .append("\tuint32_t pad;\n\tint64_t arg[6];\n};\n")
+        .append("struct executor_response {\n\tint64_t value;\n\tint32_t error;\n\tint32_t signal;\n")
+        .append("\tuint32_t payload;\n\tuint32_t pad;\n};\n")
+        .append("_Static_assert(sizeof(struct executor_request) == ").append(REQUEST_SIZE).append(", \"request\");\n")
+        .append("_Static_assert(sizeof(struct executor_response) == ").append(RESPONSE_SIZE).append(", \"response\");\n")
+        .append("#endif\n");
+    return h.toString();
+  }
+
+  private static void enumCodes(StringBuilder h, String prefix, Enum<?>[] values) {
+    h.append('\n');
+    for (Enum<?> v : values) {
+      h.append("#define EXEC_").append(prefix).append('_').append(v.name()).append(' ').append(v.ordinal()).append('\n');
+    }
+  }
+}

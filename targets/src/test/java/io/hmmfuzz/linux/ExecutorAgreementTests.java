@@ -1,0 +1,250 @@
+package io.hmmfuzz.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.FallocMode;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.core.run.RunResult;
+import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.ProgramGenerator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The two executors of the local kernel, the C executor (a child process) and JNA (this JVM), run the
+ * same generated programs and must see the same kernel: every system call the runner makes, with its
+ * result, errno, signal and bytes, identical call by call. Addresses and fd numbers belong to each
+ * process and are left out.
+ */
+class ExecutorAgreementTests {
+  static final int PROGRAMS = Integer.getInteger("hmmfuzz.agreementPrograms", 300);
+
+  @ParameterizedTest
+  @EnumSource(value = FsKind.class, names = {"TMPFS", "XFS"})
+  void bothExecutorsSeeTheSameKernelCallByCall(FsKind fs) {
+    assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
+    List<List<String>> jna = run(fs, ExecutorKind.JNA);
+    List<List<String>> c = run(fs, ExecutorKind.C);
+    assertEquals(jna.size(), c.size());
+    long calls = 0;
+    for (int i = 0; i < jna.size(); i++) {
+      List<String> a = jna.get(i);
+      List<String> b = c.get(i);
+      for (int k = 0; k < Math.min(a.size(), b.size()); k++) {
+        assertEquals(a.get(k), b.get(k), "program " + i + ", call " + k + " (jna vs c)");
+      }
+      assertEquals(a.size(), b.size(), "program " + i + ": number of calls");
+      calls += a.size();
+    }
+    List<String> all = c.stream().flatMap(List::stream).toList();
+    // The programs reached the calls that matter, with failures and signals among them.
+    for (String needed : List.of("mmap ok", "load SIGBUS", "store ok", "store SIGBUS", "pwrite ok", "pread ok",
+        "ftruncate ok", "mmap error EINVAL")) {
+      String call = needed.substring(0, needed.indexOf(' '));
+      String result = needed.substring(needed.indexOf(' ') + 1);
+      assertTrue(all.stream().anyMatch(s -> s.startsWith(call + " ") && s.contains(" " + result)),
+          needed + " never happened in " + calls + " calls");
+    }
+    assertTrue(all.stream().anyMatch(s -> s.contains(" error ")), "no call failed in " + calls + " calls");
+  }
+
+  /** Each program's calls, as text, run by {@code kind}. */
+  private static List<List<String>> run(FsKind fs, ExecutorKind kind) {
+    List<List<String>> log = new ArrayList<>();
+    try (LinuxTarget t = LinuxTarget.create(fs, kind)) {
+      Recording rec = new Recording(t);
+      Runner runner = new Runner(rec, 1);
+      ProgramGenerator gen = new ProgramGenerator(fs == FsKind.TMPFS ? Profile.eof() : Profile.reflink(),
+          t.capabilities());
+      for (int i = 0; i < PROGRAMS; i++) {
+        Program p = gen.generate(20261202L + i);
+        rec.calls = new ArrayList<>();
+        RunResult r = runner.run(p);
+        rec.calls.add("result diverged=" + r.diverged() + " ops=" + r.opsExecuted());
+        log.add(rec.calls);
+      }
+    }
+    return log;
+  }
+
+  /** A target whose sessions' kernels write every call and its result to {@link #calls}. */
+  private static final class Recording implements Target {
+    private final Target inner;
+    List<String> calls = new ArrayList<>();
+
+    Recording(Target inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+      return inner.capabilities();
+    }
+
+    @Override
+    public List<KernelReport> kernelReports() {
+      return inner.kernelReports();
+    }
+
+    @Override
+    public String describe() {
+      return inner.describe();
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public Session openSession() {
+      Session s = inner.openSession();
+      Kernel k = s.kernel();
+      Kernel logged = new Kernel() {
+        private SysResult log(String call, SysResult r, boolean keepValue) {
+          calls.add(call + " " + (r.failed() ? "error " + r.errno() + "/" + r.rawErrno() : "ok" + (keepValue ? " " + r.value() : "")));
+          return r;
+        }
+
+        private Signal log(String call, Signal sig, byte[] data, int off, int len) {
+          calls.add(call + " " + (sig == Signal.NONE ? "ok" : sig.name()) + " len=" + len
+              + (data == null || sig != Signal.NONE ? "" : " bytes=" + Arrays.hashCode(Arrays.copyOfRange(data, off, off + len))));
+          return sig;
+        }
+
+        @Override
+        public SysResult createFile(String name) {
+          return log("create " + name, k.createFile(name), false);
+        }
+
+        @Override
+        public SysResult openReadOnly(String name) {
+          return log("open-ro " + name, k.openReadOnly(name), false);
+        }
+
+        @Override
+        public SysResult close(int fd) {
+          return log("close", k.close(fd), true);
+        }
+
+        @Override
+        public SysResult pread(int fd, byte[] buf, int length, long offset) {
+          SysResult r = k.pread(fd, buf, length, offset);
+          log("pread " + length + "@" + offset, r, true);
+          if (!r.failed()) {
+            calls.add("  bytes=" + Arrays.hashCode(Arrays.copyOf(buf, (int) r.value())));
+          }
+          return r;
+        }
+
+        @Override
+        public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
+          return log("pwrite " + length + "@" + offset, k.pwrite(fd, buf, length, offset), true);
+        }
+
+        @Override
+        public SysResult ftruncate(int fd, long length) {
+          return log("ftruncate " + length, k.ftruncate(fd, length), true);
+        }
+
+        @Override
+        public SysResult fsync(int fd) {
+          return log("fsync", k.fsync(fd), true);
+        }
+
+        @Override
+        public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+          return log("fallocate " + mode + " " + length + "@" + offset, k.fallocate(fd, mode, offset, length), true);
+        }
+
+        @Override
+        public SysResult cloneRange(int dstFd, int srcFd, long srcOffset, long length, long dstOffset) {
+          return log("clone-range " + srcOffset + "+" + length + "->" + dstOffset,
+              k.cloneRange(dstFd, srcFd, srcOffset, length, dstOffset), true);
+        }
+
+        @Override
+        public SysResult cloneFile(int dstFd, int srcFd) {
+          return log("clone", k.cloneFile(dstFd, srcFd), true);
+        }
+
+        @Override
+        public SysResult fileSize(int fd) {
+          return log("fstat", k.fileSize(fd), true);
+        }
+
+        @Override
+        public SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset) {
+          return log("mmap " + length + " " + prot + " " + sharing + " " + sync + " @" + offset,
+              k.mmap(length, prot, sharing, sync, fd, offset), false);
+        }
+
+        @Override
+        public SysResult munmap(long address, long length) {
+          return log("munmap " + length, k.munmap(address, length), true);
+        }
+
+        @Override
+        public SysResult mprotect(long address, long length, Prot prot) {
+          return log("mprotect " + length + " " + prot, k.mprotect(address, length, prot), true);
+        }
+
+        @Override
+        public SysResult msync(long address, long length, MsyncMode mode) {
+          return log("msync " + length + " " + mode, k.msync(address, length, mode), true);
+        }
+
+        @Override
+        public Signal load(long address, byte[] dst, int dstOffset, int length) {
+          return log("load", k.load(address, dst, dstOffset, length), dst, dstOffset, length);
+        }
+
+        @Override
+        public Signal store(long address, byte[] src, int srcOffset, int length) {
+          return log("store", k.store(address, src, srcOffset, length), null, 0, length);
+        }
+
+        @Override
+        public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+          SysResult r = k.device(command, address, pages, buffer);
+          log("device " + command + " " + pages, r, true);
+          calls.add("  bytes=" + Arrays.hashCode(buffer));
+          return r;
+        }
+
+        @Override
+        public Prot protectionAt(long address) {
+          Prot p = k.protectionAt(address);
+          calls.add("protection " + p);
+          return p;
+        }
+      };
+      return new Session() {
+        @Override
+        public Kernel kernel() {
+          return logged;
+        }
+
+        @Override
+        public void close() {
+          s.close();
+        }
+      };
+    }
+  }
+}
