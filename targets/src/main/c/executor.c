@@ -166,6 +166,63 @@ static const char *file_name(char *payload, uint32_t len)
 	return payload;
 }
 
+/* CPU accesses of [addr, addr+len), one copy per page, up to the first fault. */
+static void serve_access(int write, uintptr_t addr, size_t len, size_t page, const char *in)
+{
+	char *out = write ? NULL : scratch(len ? len : 1);
+	size_t done = 0;
+	int sig = 0;
+
+	while (done < len && !sig) {
+		size_t n = page - (addr + done) % page;
+
+		if (n > len - done)
+			n = len - done;
+		sig = write ? cpu_store(addr + done, in + done, n) : cpu_load(out + done, addr + done, n);
+		if (!sig)
+			done += n;
+	}
+	answer(done, signal_code(sig), out, write ? 0 : done);
+}
+
+/* Each of pages pages at addr loaded on its own: a signal code byte per page, then the bytes. */
+static void serve_load_pages(uintptr_t addr, size_t pages, size_t page)
+{
+	char *out = scratch(pages + pages * page);
+	size_t p;
+
+	memset(out, 0, pages + pages * page);
+	for (p = 0; p < pages; p++)
+		out[p] = signal_code(cpu_load(out + pages + p * page, addr + p * page, page));
+	answer(0, 0, out, pages + pages * page);
+}
+
+/* st_size, then the file's bytes by pread from 0 until st_size or end of file. */
+static void serve_read_whole_file(int fd)
+{
+	long size = op_file_size(fd);
+	size_t got = 0;
+	char *out;
+
+	if (size < 0 || size > INT32_MAX) {
+		answer(size, 0, NULL, 0);
+		return;
+	}
+	out = scratch(size ? size : 1);
+	while (got < (size_t)size) {
+		long r = op_pread(fd, out + got, size - got, got);
+
+		if (r < 0) {
+			answer(r, 0, NULL, 0);
+			return;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	answer(size, 0, out, got);
+}
+
 static void serve(const struct executor_request *q, char *in)
 {
 	const int64_t *a = q->arg;
@@ -253,6 +310,15 @@ static void serve(const struct executor_request *q, char *in)
 			memset(out, 0, a[3]);
 		r = op_device(device_request(a[0]), a[1], a[2], out);
 		answer(r, 0, out, r >= 0 && a[0] != EXEC_DEVICE_WRITE ? a[3] : 0);
+		return;
+	case EXEC_CALL_ACCESS:
+		serve_access(a[0], a[1], a[2], a[3], in);
+		return;
+	case EXEC_CALL_LOAD_PAGES:
+		serve_load_pages(a[0], a[1], a[2]);
+		return;
+	case EXEC_CALL_READ_WHOLE_FILE:
+		serve_read_whole_file(a[0]);
 		return;
 	case EXEC_CALL_PROTECTION_AT:
 		r = protection_at(a[0]);

@@ -131,6 +131,34 @@ final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public Access access(boolean write, long address, byte[] buf, int offset, int length, int pageSize) {
+    Answer a = write ? executor.call(Call.ACCESS, buf, offset, length, null, 0, 1, address, length, pageSize)
+        : executor.call(Call.ACCESS, null, 0, 0, buf, offset, 0, address, length, pageSize);
+    return new Access((int) a.value(), ExecutorProtocol.signal(a.signal()));
+  }
+
+  @Override
+  public Signal[] loadPages(long address, byte[] dst, int pages, int pageSize) {
+    byte[] answer = new byte[pages + pages * pageSize];
+    executor.call(Call.LOAD_PAGES, null, 0, 0, answer, 0, address, pages, pageSize);
+    System.arraycopy(answer, pages, dst, 0, pages * pageSize);
+    Signal[] signals = new Signal[pages];
+    for (int p = 0; p < pages; p++) {
+      signals[p] = ExecutorProtocol.signal(answer[p]);
+    }
+    return signals;
+  }
+
+  @Override
+  public WholeFile readWholeFile(int fd) {
+    ExecutorProcess.Reply r = executor.callForPayload(Call.READ_WHOLE_FILE, fd);
+    if (r.answer().errno() != 0) {
+      return new WholeFile(result(r.answer()), -1, null);
+    }
+    return new WholeFile(null, r.answer().value(), r.payload());
+  }
+
+  @Override
   public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
     boolean write = command == DeviceCommand.WRITE;
     return result(executor.call(Call.DEVICE, buffer, 0, write ? buffer.length : 0, write ? null : buffer, 0,

@@ -68,6 +68,25 @@ final class ExecutorProcess implements AutoCloseable {
     }
   }
 
+  /** An answer and its payload. */
+  record Reply(Answer answer, byte[] payload) {}
+
+  /** One call whose answer's payload, of a length the caller cannot know, comes back whole. */
+  synchronized Reply callForPayload(Call call, long... args) {
+    try {
+      ExecutorProtocol.request(request, call, 0, args);
+      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
+      out.flush();
+      readFully(answer, 0, answer.length);
+      Answer a = Answer.read(answerView);
+      byte[] payload = new byte[a.payload()];
+      readFully(payload, 0, payload.length);
+      return new Reply(a, payload);
+    } catch (IOException e) {
+      throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
+    }
+  }
+
   Answer call(Call call, long... args) {
     return call(call, null, 0, 0, null, 0, args);
   }

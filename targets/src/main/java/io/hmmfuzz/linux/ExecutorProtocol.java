@@ -71,7 +71,22 @@ public final class ExecutorProtocol {
     /** device code, address, pages, buffer length; payload: WRITE's bytes; the answer's payload: the buffer. */
     DEVICE,
     /** address; the value is the prot code of the VMA holding it (none where no VMA does). */
-    PROTECTION_AT;
+    PROTECTION_AT,
+    /**
+     * write (0/1), address, length, page size; payload: a store's bytes. Page by page up to the first
+     * fault: the value is the bytes done, the signal code that fault's; a load's payload the bytes done.
+     */
+    ACCESS,
+    /**
+     * address, pages, page size: each page loaded on its own. The payload is one signal code byte per
+     * page, then the pages' bytes (zeros where a page faulted).
+     */
+    LOAD_PAGES,
+    /**
+     * fd: fstat's st_size as the value, and the bytes [0, size) read by pread until size or end of file
+     * as the payload (none for a size past 2^31-1); the first failure is the answer's errno.
+     */
+    READ_WHOLE_FILE;
 
     int code() {
       return ordinal() + 1;

@@ -55,8 +55,8 @@ class ExecutorAgreementTests {
     }
     List<String> all = c.stream().flatMap(List::stream).toList();
     // The programs reached the calls that matter, with failures and signals among them.
-    for (String needed : List.of("mmap ok", "load SIGBUS", "store ok", "store SIGBUS", "pwrite ok", "pread ok",
-        "ftruncate ok", "mmap error EINVAL")) {
+    for (String needed : List.of("mmap ok", "load-pages SIGBUS", "store-pages NONE", "store-pages SIGBUS",
+        "page-views SIGBUS", "pwrite ok", "file-view size", "ftruncate ok", "mmap error EINVAL")) {
       String call = needed.substring(0, needed.indexOf(' '));
       String result = needed.substring(needed.indexOf(' ') + 1);
       assertTrue(all.stream().anyMatch(s -> s.startsWith(call + " ") && s.contains(" " + result)),
@@ -217,6 +217,34 @@ class ExecutorAgreementTests {
         @Override
         public Signal store(long address, byte[] src, int srcOffset, int length) {
           return log("store", k.store(address, src, srcOffset, length), null, 0, length);
+        }
+
+        @Override
+        public Access access(boolean write, long address, byte[] buf, int offset, int length, int pageSize) {
+          Access a = k.access(write, address, buf, offset, length, pageSize);
+          calls.add((write ? "store-pages " : "load-pages ") + length + " done=" + a.done() + " " + a.signal()
+              + (write ? "" : " bytes=" + Arrays.hashCode(Arrays.copyOfRange(buf, offset, offset + a.done()))));
+          return a;
+        }
+
+        @Override
+        public Signal[] loadPages(long address, byte[] dst, int pages, int pageSize) {
+          Signal[] s = k.loadPages(address, dst, pages, pageSize);
+          StringBuilder b = new StringBuilder("page-views " + pages);
+          for (int p = 0; p < pages; p++) {
+            b.append(' ').append(s[p]).append(s[p] == Signal.NONE
+                ? "=" + Arrays.hashCode(Arrays.copyOfRange(dst, p * pageSize, (p + 1) * pageSize)) : "");
+          }
+          calls.add(b.toString());
+          return s;
+        }
+
+        @Override
+        public WholeFile readWholeFile(int fd) {
+          WholeFile w = k.readWholeFile(fd);
+          calls.add("file-view " + (w.failure() != null ? "error " + w.failure().errno()
+              : "size=" + w.size() + " bytes=" + Arrays.hashCode(w.data())));
+          return w;
         }
 
         @Override

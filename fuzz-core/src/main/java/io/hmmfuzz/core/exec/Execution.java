@@ -103,15 +103,9 @@ public final class Execution {
         return Outcome.signal(Signal.SIGSEGV, 0, write ? null : new byte[0]);
       }
     }
-    int pos = 0;
-    while (pos < buf.length) {
-      long a = offset + pos;
-      int n = (int) Math.min(page - a % page, buf.length - pos);
-      Signal s = write ? kernel.store(r.address + a, buf, pos, n) : kernel.load(r.address + a, buf, pos, n);
-      if (s != Signal.NONE) {
-        return Outcome.signal(s, pos, write ? null : Arrays.copyOf(buf, pos));
-      }
-      pos += n;
+    Kernel.Access done = kernel.access(write, r.address + offset, buf, 0, buf.length, page);
+    if (done.signal() != Signal.NONE) {
+      return Outcome.signal(done.signal(), done.done(), write ? null : Arrays.copyOf(buf, done.done()));
     }
     return write ? Outcome.ok(buf.length) : Outcome.ok(buf.length, buf);
   }
@@ -161,31 +155,11 @@ public final class Execution {
       temporary = true;
     }
     try {
-      SysResult st = kernel.fileSize(fd);
-      if (st.failed()) {
-        return Outcome.error(st.errno(), st.rawErrno());
+      Kernel.WholeFile w = kernel.readWholeFile(fd);
+      if (w.failure() != null) {
+        return Outcome.error(w.failure().errno(), w.failure().rawErrno());
       }
-      long size = st.value();
-      if (size > Integer.MAX_VALUE) {
-        return Outcome.ok(size, new byte[0]);
-      }
-      byte[] buf = new byte[(int) size];
-      int got = 0;
-      while (got < size) {
-        byte[] chunk = got == 0 ? buf : new byte[(int) size - got];
-        SysResult r = kernel.pread(fd, chunk, chunk.length, got);
-        if (r.failed()) {
-          return Outcome.error(r.errno(), r.rawErrno());
-        }
-        if (r.value() == 0) {
-          break;
-        }
-        if (chunk != buf) {
-          System.arraycopy(chunk, 0, buf, got, (int) r.value());
-        }
-        got += (int) r.value();
-      }
-      return Outcome.ok(size, got == size ? buf : Arrays.copyOf(buf, got));
+      return Outcome.ok(w.size(), w.data());
     } finally {
       if (temporary) {
         kernel.close(fd);
@@ -196,6 +170,28 @@ public final class Execution {
   /** The view of one whole page of a mapping through CPU loads. */
   public Outcome pageView(MapId m, long pageIndex) {
     return access(m, pageIndex * page, new byte[page], false);
+  }
+
+  /**
+   * The views of pages [0, pages) of a mapping through CPU loads, page by page as {@link #pageView}
+   * gives them, in one kernel request where the mapping is readable.
+   */
+  public Outcome[] pageViews(MapId m, int pages) {
+    Outcome[] views = new Outcome[pages];
+    Region r = regions.get(m);
+    if (r == null || !r.prot.readable()) {
+      for (int p = 0; p < pages; p++) {
+        views[p] = pageView(m, p);
+      }
+      return views;
+    }
+    byte[] all = new byte[pages * page];
+    Signal[] signals = kernel.loadPages(r.address, all, pages, page);
+    for (int p = 0; p < pages; p++) {
+      views[p] = signals[p] == Signal.NONE ? Outcome.ok(page, Arrays.copyOfRange(all, p * page, (p + 1) * page))
+          : Outcome.signal(signals[p], 0, new byte[0]);
+    }
+    return views;
   }
 
   /** Unmaps every live mapping and closes every fd of the program. */

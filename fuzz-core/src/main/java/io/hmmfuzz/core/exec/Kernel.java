@@ -54,6 +54,75 @@ public interface Kernel {
   /** A CPU store, like {@link #load}. */
   Signal store(long address, byte[] src, int srcOffset, int length);
 
+  /** CPU accesses over several pages: the bytes done before the first fault, and that fault (or NONE). */
+  record Access(int done, Signal signal) {}
+
+  /**
+   * CPU loads into (or stores from) {@code buf[offset, offset+length)} at {@code address}, one copy per
+   * page so that a fault names its page, stopping at the first fault. An executor in another process
+   * does it in one request.
+   */
+  default Access access(boolean write, long address, byte[] buf, int offset, int length, int pageSize) {
+    int pos = 0;
+    while (pos < length) {
+      long a = address + pos;
+      int n = (int) Math.min(pageSize - Long.remainderUnsigned(a, pageSize), length - pos);
+      Signal s = write ? store(a, buf, offset + pos, n) : load(a, buf, offset + pos, n);
+      if (s != Signal.NONE) {
+        return new Access(pos, s);
+      }
+      pos += n;
+    }
+    return new Access(length, Signal.NONE);
+  }
+
+  /**
+   * CPU loads of {@code pages} whole pages at {@code address} into {@code dst}, each page on its own:
+   * a fault ends that page's load, not the next one's. The signal of each page.
+   */
+  default Signal[] loadPages(long address, byte[] dst, int pages, int pageSize) {
+    Signal[] signals = new Signal[pages];
+    for (int p = 0; p < pages; p++) {
+      signals[p] = load(address + (long) p * pageSize, dst, p * pageSize, pageSize);
+    }
+    return signals;
+  }
+
+  /** A file's size and bytes, or the failure that stopped reading them. */
+  record WholeFile(SysResult failure, long size, byte[] data) {}
+
+  /**
+   * fstat's st_size, then pread of [0, size) from offset 0 until size bytes or end of file; no bytes
+   * for a size past {@code Integer.MAX_VALUE}. The first failure ends it.
+   */
+  default WholeFile readWholeFile(int fd) {
+    SysResult st = fileSize(fd);
+    if (st.failed()) {
+      return new WholeFile(st, -1, null);
+    }
+    long size = st.value();
+    if (size > Integer.MAX_VALUE) {
+      return new WholeFile(null, size, new byte[0]);
+    }
+    byte[] buf = new byte[(int) size];
+    int got = 0;
+    while (got < size) {
+      byte[] chunk = got == 0 ? buf : new byte[(int) size - got];
+      SysResult r = pread(fd, chunk, chunk.length, got);
+      if (r.failed()) {
+        return new WholeFile(r, size, null);
+      }
+      if (r.value() == 0) {
+        break;
+      }
+      if (chunk != buf) {
+        System.arraycopy(chunk, 0, buf, got, (int) r.value());
+      }
+      got += (int) r.value();
+    }
+    return new WholeFile(null, size, got == size ? buf : java.util.Arrays.copyOf(buf, got));
+  }
+
   /**
    * One test_hmm ioctl on this session's device mirror (/dev/hmm_dmirror0, opened on first use so it
    * mirrors this process): {@code buffer} is the data read or written (READ, WRITE, MIGRATE: pages *

@@ -193,10 +193,11 @@ public final class Runner {
       agreed.files.put(f.id(), e.data());
     }
     for (ModelMapping m : model.readableMappings()) {
-      long pages = model.roundUpPage(m.length()) / model.page();
-      for (long pg = 0; pg < pages; pg++) {
+      int pages = (int) (model.roundUpPage(m.length()) / model.page());
+      Outcome[] views = x.pageViews(m.id(), pages);
+      for (int pg = 0; pg < pages; pg++) {
         Expected e = model.pageView(m, pg);
-        Outcome a = x.pageView(m.id(), pg);
+        Outcome a = views[pg];
         Agreed.PageKey key = new Agreed.PageKey(m.id(), pg, false);
         if (!e.allows(a)) {
           return new Divergence(i, Signature.View.CPU, "view " + m.id() + " page 0x" + Long.toHexString(pg)
