@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = "Differential fuzzer for Linux memory management: programs of mmap, faults, write, truncate,"
         + " reflink and MAP_SYNC run on a real kernel and on a reference model in lockstep.",
     subcommands = {ProbeCommand.class, FuzzCommand.class, ReplayCommand.class, ShrinkCommand.class,
-        KernelCommand.class, SelfTestCommand.class},
+        KernelCommand.class, SelfTestCommand.class, BenchCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:no divergence", "1:divergence found", "2:usage error or malformed input",
         "3:infrastructure failure or model bug", "4:skipped: a capability is missing"})

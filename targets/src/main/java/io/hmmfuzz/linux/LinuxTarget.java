@@ -182,6 +182,20 @@ public final class LinuxTarget implements Target {
     return (int) r.value();
   }
 
+  /**
+   * A fresh directory on this target's scratch filesystem, for a program other than ours to run on the
+   * same filesystem (a benchmark's fsx); it goes with the scratch filesystem.
+   */
+  public Path scratchDirectory(String name) {
+    Path dir = scratch.root().resolve(name);
+    try {
+      Files.createDirectory(dir);
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot create " + dir, e);
+    }
+    return dir;
+  }
+
   /** Where each capability came from, one line each: what {@code hmmfuzz probe} prints. */
   public List<String> evidence() {
     return evidence;
