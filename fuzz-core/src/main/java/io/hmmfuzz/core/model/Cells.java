@@ -12,15 +12,15 @@ public final class Cells {
   public static final int NO_WRITER = -1;
 
   private byte[] value;
-  private int[] writer;
+  /** The writing op's index + 1, so that a fresh (zeroed) array means "never written" without a fill. */
+  private int[] writerPlusOne;
   private boolean[] maybeZero;
   private int length;
 
   public Cells(int length) {
     this.value = new byte[length];
-    this.writer = new int[length];
+    this.writerPlusOne = new int[length];
     this.maybeZero = new boolean[length];
-    Arrays.fill(writer, NO_WRITER);
     this.length = length;
   }
 
@@ -40,7 +40,7 @@ public final class Cells {
   }
 
   public int writer(int i) {
-    return writer[i];
+    return writerPlusOne[i] - 1;
   }
 
   public boolean maybeZero(int i) {
@@ -56,9 +56,7 @@ public final class Cells {
     if (n > value.length) {
       int cap = Math.max(n, value.length * 2);
       value = Arrays.copyOf(value, cap);
-      int old = writer.length;
-      writer = Arrays.copyOf(writer, cap);
-      Arrays.fill(writer, old, cap, NO_WRITER);
+      writerPlusOne = Arrays.copyOf(writerPlusOne, cap);
       maybeZero = Arrays.copyOf(maybeZero, cap);
     }
     if (n < length) {
@@ -69,7 +67,7 @@ public final class Cells {
 
   public void set(int i, byte v, int op) {
     value[i] = v;
-    writer[i] = op;
+    writerPlusOne[i] = op + 1;
     maybeZero[i] = false;
   }
 
@@ -100,7 +98,7 @@ public final class Cells {
 
   public void copyFrom(Cells src, int srcFrom, int dstFrom, int n) {
     System.arraycopy(src.value, srcFrom, value, dstFrom, n);
-    System.arraycopy(src.writer, srcFrom, writer, dstFrom, n);
+    System.arraycopy(src.writerPlusOne, srcFrom, writerPlusOne, dstFrom, n);
     System.arraycopy(src.maybeZero, srcFrom, maybeZero, dstFrom, n);
   }
 

@@ -13,7 +13,9 @@ public final class Tag {
     h ^= h >>> 31;
     h *= 0xBF58476D1CE4E5B9L;
     h ^= h >>> 29;
-    return (byte) (1 + Long.remainderUnsigned(h, 255));
+    // 1..255 from the hash's high 32 bits by a multiply and a shift (a division per byte was a tenth of
+    // a campaign's time).
+    return (byte) (1 + (((h >>> 32) * 255) >>> 32));
   }
 
   /** Tagged bytes of op {@code op} for file offsets [fileOffset, fileOffset + length). */
