@@ -6,7 +6,8 @@
  * The wire format, the call numbers and the codes of the domain enums are in executor_protocol.h,
  * written by the host from its one definition (io.hmmfuzz.linux.ExecutorProtocol) when it builds
  * this file. Requests come on fd 0 (or the channel named by argv[1]), answers go to fd 1 (or the same
- * channel). Built statically with the machine's gcc by the tool itself.
+ * channel, which first gets a hello: an answer whose value is EXEC_MAGIC). Built statically with the
+ * machine's gcc by the tool itself.
  */
 #include "hmm_ops.h"
 #include "executor_protocol.h"
@@ -15,6 +16,7 @@
 
 static int in_fd = 0, out_fd = 1;
 static int session_dir = -1;
+static char session_path[4096];
 
 static void *buffer;
 static size_t buffer_size;
@@ -223,6 +225,30 @@ static void serve_read_whole_file(int fd)
 	answer(size, 0, out, got);
 }
 
+/* Runs the NUL-separated argv in the payload; the exit status, and the tool's output as the payload. */
+static void serve_run(char *in, uint32_t len)
+{
+	char *argv[64];
+	int argc = 0;
+	uint32_t i = 0;
+	size_t out_len = 0;
+	char *out = scratch(1 << 16);
+	long r;
+
+	in[len] = 0;
+	while (i < len && argc < 63) {
+		argv[argc++] = in + i;
+		i += strlen(in + i) + 1;
+	}
+	argv[argc] = NULL;
+	if (argc == 0) {
+		answer(-EINVAL, 0, NULL, 0);
+		return;
+	}
+	r = run_tool(argv, out, 1 << 16, &out_len);
+	answer(r, 0, out, r >= 0 ? out_len : 0);
+}
+
 static void serve(const struct executor_request *q, char *in)
 {
 	const int64_t *a = q->arg;
@@ -235,6 +261,11 @@ static void serve(const struct executor_request *q, char *in)
 		in[q->payload] = 0;
 		if (session_dir >= 0)
 			close(session_dir);
+		if (a[0] && mkdir(in, 0700) < 0) {
+			answer(-errno, 0, NULL, 0);
+			return;
+		}
+		snprintf(session_path, sizeof(session_path), "%s", in);
 		session_dir = open(in, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		answer(session_dir < 0 ? -errno : 0, 0, NULL, 0);
 		return;
@@ -243,7 +274,35 @@ static void serve(const struct executor_request *q, char *in)
 		if (session_dir >= 0)
 			close(session_dir);
 		session_dir = -1;
-		answer(0, 0, NULL, 0);
+		answer(a[0] ? remove_session_dir(session_path) : 0, 0, NULL, 0);
+		return;
+	case EXEC_CALL_RUN:
+		serve_run(in, q->payload);
+		return;
+	case EXEC_CALL_READ_TEXT:
+		in[q->payload] = 0;
+		out = scratch(1 << 20);
+		r = read_text(in, out, 1 << 20);
+		answer(r, 0, out, r > 0 ? r : 0);
+		return;
+	case EXEC_CALL_STATX_DAX:
+		in[q->payload] = 0;
+		answer(statx_dax(in), 0, NULL, 0);
+		return;
+	case EXEC_CALL_BLOCK_SIZE:
+		in[q->payload] = 0;
+		answer(block_size(in), 0, NULL, 0);
+		return;
+	case EXEC_CALL_PAGE_SIZE:
+		answer(getpagesize(), 0, NULL, 0);
+		return;
+	case EXEC_CALL_KERNEL_LOG:
+		out = scratch(1 << 20);
+		r = kernel_log_read(out, 1 << 20);
+		answer(r, 0, out, r);
+		return;
+	case EXEC_CALL_REARM_WARN_ONCE:
+		answer(rearm_warn_once(), 0, NULL, 0);
 		return;
 	case EXEC_CALL_CREATE:
 		answer(op_create(session_dir, file_name(in, q->payload)), 0, NULL, 0);
@@ -344,6 +403,9 @@ int main(int argc, char **argv)
 		}
 	}
 	cpu_fault_handlers();
+	kernel_log_open();
+	if (argc > 1)
+		answer(EXEC_MAGIC, 0, NULL, 0); /* over a channel: say that the executor is up */
 	while (read_full(&q, sizeof(q))) {
 		if (q.magic != EXEC_MAGIC) {
 			fprintf(stderr, "hmmfuzz-executor: bad request (magic %#x)\n", q.magic);

@@ -249,4 +249,182 @@ static int protection_at(uintptr_t addr)
 	return prot;
 }
 
+/*
+ * What the host needs of a guest besides the calls of a program: running a tool (mkfs, mount,
+ * xfs_info), reading a text file of /proc, a file's DAX attribute, block and page size, the kernel log,
+ * and re-arming WARN_ON_ONCE. Used by the executor only, not by reproducers.
+ */
+#include <dirent.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+
+/* Runs argv (argv[0] looked up in PATH) with stdin from /dev/null; its exit status, output in out. */
+static long run_tool(char *const argv[], char *out, size_t cap, size_t *out_len)
+{
+	int pipefd[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		char sink[4096];
+		ssize_t n = read(pipefd[0], got < cap ? out + got : sink, got < cap ? cap - got : sizeof(sink));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got < cap)
+			got += n;
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*out_len = got;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Reads a (small, text) file whole; its length, or -errno. */
+static long read_text(const char *path, char *out, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got < cap) {
+		ssize_t n = read(fd, out + got, cap - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	return got;
+}
+
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+/* statx(2) STATX_ATTR_DAX of path: 1 set, 0 clear, 2 not reported by this kernel, or -errno. */
+static long statx_dax(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
+		return 2;
+	return (stx.stx_attributes & STATX_ATTR_DAX) ? 1 : 0;
+}
+
+/* statvfs(2) f_bsize of path. */
+static long block_size(const char *path)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv) < 0)
+		return -errno;
+	return sv.f_bsize;
+}
+
+/* The kernel log from where it stood at the first call (as /dev/kmsg records: "prio,seq,time,-;text"). */
+static int kmsg_fd = -1;
+
+static void kernel_log_open(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+}
+
+/* The messages logged since the last call, one per line (without the record prefix); their bytes. */
+static size_t kernel_log_read(char *out, size_t cap)
+{
+	char rec[8192];
+	size_t got = 0;
+
+	if (kmsg_fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		char *text, *end;
+		size_t len;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* records overwritten before we read them: go on with the next one */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		end = strchr(text, '\n');
+		len = end ? (size_t)(end - text) : strlen(text);
+		if (got + len + 1 <= cap) {
+			memcpy(out + got, text, len);
+			out[got + len] = '\n';
+			got += len + 1;
+		}
+	}
+	return got;
+}
+
+/* Re-arms every WARN_ON_ONCE of the kernel (debugfs); only ever done in a guest, whose kernel is ours. */
+static long rearm_warn_once(void)
+{
+	int fd = open("/sys/kernel/debug/clear_warn_once", O_WRONLY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, "1\n", 2) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Removes the files of a session directory (it holds files only) and the directory. */
+static long remove_session_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	long r = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && unlinkat(dirfd(d), e->d_name, 0) < 0)
+			r = -errno;
+	closedir(d);
+	if (rmdir(path) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
 #endif

@@ -6,6 +6,8 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.gen.Probes;
 import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.vm.ExecutorGuest;
+import io.hmmfuzz.vm.GuestTarget;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -32,6 +34,9 @@ final class ProbeCommand implements Callable<Integer> {
       return relayed;
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (targetOptions.guestExecutor()) {
+      return probeGuest(out);
+    }
     out.printf("kernel     %s%n", LinuxTarget.runningKernel());
     String device = LinuxTarget.testHmmDevice();
     out.printf("root       %s%n", LinuxTarget.root() ? "yes" : "no");
@@ -41,23 +46,51 @@ final class ProbeCommand implements Callable<Integer> {
     int contradictions = 0;
     for (FsKind k : FsKind.values()) {
       try (LinuxTarget t = LinuxTarget.create(k, targetOptions.executor)) {
-        Capabilities c = t.capabilities();
-        out.printf("%-10s usable: page %d, block %d, reflink %s, MAP_SYNC %s, DAX %s, zero-range %s%n", k.id(),
-            c.pageSize(), c.blockSize(), yn(c.reflink()), yn(c.mapSync()), yn(c.dax()), yn(c.zeroRange()));
-        t.evidence().forEach(e -> out.printf("%-10s   %s%n", "", e));
         // The calls themselves, against what the evidence says the kernel must answer.
-        for (Probes.Contradiction x : Probes.run(t)) {
-          contradictions++;
-          out.printf("%-10s   FINDING: the %s probe contradicts its rule (%s); the model keeps the rule:%n", "",
-              x.probe().capability(), x.divergence().signature().text());
-          x.divergence().render(null).lines().forEach(l -> out.printf("%-10s   %s%n", "", l));
-        }
+        contradictions += report(out, k, t.capabilities(), t.evidence(), Probes.run(t));
         usable++;
       } catch (TargetUnavailableException | InfrastructureException e) {
         out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
       }
     }
     return contradictions > 0 ? ExitCode.DIVERGENCE : usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
+  }
+
+  /** The same for a guest's kernel, asked through the C executor, one scratch filesystem after another. */
+  private int probeGuest(PrintWriter out) throws java.io.IOException {
+    int usable = 0;
+    int contradictions = 0;
+    try (ExecutorGuest g = targetOptions.bootGuest(out, Duration.ofMinutes(2))) {
+      for (FsKind k : FsKind.values()) {
+        try (GuestTarget t = GuestTarget.create(g, k)) {
+          Capabilities c = t.capabilities();
+          if (usable == 0) {
+            out.printf("kernel     %s%n", c.kernel());
+            out.printf("test_hmm   %s%n", c.testHmm() ? "yes" : "no");
+          }
+          contradictions += report(out, k, t.capabilities(), t.evidence(), Probes.run(t));
+          usable++;
+        } catch (TargetUnavailableException | InfrastructureException e) {
+          out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
+        }
+      }
+    }
+    return contradictions > 0 ? ExitCode.DIVERGENCE : usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
+  }
+
+  /** One filesystem's capabilities, their evidence and the probe programs' contradictions; how many. */
+  private static int report(PrintWriter out, FsKind k, Capabilities c, java.util.List<String> evidence,
+      java.util.List<Probes.Contradiction> found) {
+    out.printf("%-10s usable: page %d, block %d, reflink %s, MAP_SYNC %s, DAX %s, zero-range %s%n", k.id(),
+        c.pageSize(), c.blockSize(), yn(c.reflink()), yn(c.mapSync()), yn(c.dax()), yn(c.zeroRange()));
+    evidence.forEach(e -> out.printf("%-10s   %s%n", "", e));
+    for (Probes.Contradiction x : found) {
+      out.printf("%-10s   FINDING: the %s probe contradicts its rule (%s); the model keeps the rule:%n", "",
+          x.probe().capability(), x.divergence().signature().text());
+      x.divergence().render(null).lines().forEach(l -> out.printf("%-10s   %s%n", "", l));
+    }
+    out.flush();
+    return found.size();
   }
 
 

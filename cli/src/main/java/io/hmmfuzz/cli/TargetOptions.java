@@ -1,6 +1,8 @@
 package io.hmmfuzz.cli;
 
 import io.hmmfuzz.linux.ExecutorKind;
+import io.hmmfuzz.vm.ExecutorGuest;
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +25,9 @@ final class TargetOptions {
   Path kernel;
 
   @Option(names = "--executor", defaultValue = "jna", converter = ExecutorConverter.class,
-      description = "what runs the programs' system calls on the local kernel: jna (this JVM; default, the"
-          + " faster on the host) or c (the C executor as a child process, built with gcc on first use)")
+      description = "what runs the programs' system calls: jna (a JVM on the kernel: this one, or one in the"
+          + " guest; default) or c (the C executor, built with gcc on first use: a child process here, or the"
+          + " guest's only program with the engine here)")
   ExecutorKind executor;
 
   static final class ExecutorConverter implements picocli.CommandLine.ITypeConverter<ExecutorKind> {
@@ -40,6 +43,21 @@ final class TargetOptions {
 
   boolean vm() {
     return target.equals("vm");
+  }
+
+  /** A guest that runs the C executor, with the engine here (no JVM in the guest). */
+  boolean guestExecutor() {
+    return vm() && executor == ExecutorKind.C;
+  }
+
+  /** Boots a guest for the C executor (--target vm --executor c), saying so on {@code w}. */
+  ExecutorGuest bootGuest(PrintWriter w, Duration hangTimeout) throws IOException {
+    w.println("vm: booting " + kernel + " (the C executor in the guest, the engine here)");
+    w.flush();
+    ExecutorGuest g = ExecutorGuest.boot(kernel, Duration.ofMinutes(5), hangTimeout, line -> { });
+    w.printf("vm: guest up in %.1f s%n", g.bootSeconds());
+    w.flush();
+    return g;
   }
 
   /** A usage error for a --target that is neither local nor vm, else null. */
@@ -59,6 +77,10 @@ final class TargetOptions {
     Integer bad = checkTarget(spec);
     if (bad != null || target.equals("local")) {
       return bad;
+    }
+    if (guestExecutor()) {
+      // The command runs here and boots its own guest for the executor.
+      return VmRelay.kernelMissing(kernel, spec.commandLine().getErr()) ? ExitCode.USAGE : null;
     }
     return VmRelay.run(subcommand, withAbsolutePaths(spec.commandLine().getParseResult()), kernel, out, timeout,
         spec.commandLine().getOut(), spec.commandLine().getErr());

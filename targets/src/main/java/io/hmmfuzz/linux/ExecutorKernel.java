@@ -18,14 +18,23 @@ import java.nio.file.Path;
  * process, which does the system call (CPU accesses under sigsetjmp, so a SIGBUS or SIGSEGV is an
  * answer, not a death) in the session's directory. One session at a time per executor.
  */
-final class ExecutorKernel implements Kernel, AutoCloseable {
-  private final ExecutorProcess executor;
+public final class ExecutorKernel implements Kernel, AutoCloseable {
+  private final ExecutorLink executor;
 
-  /** Starts a session in {@code dir} (an absolute path) on {@code executor}. */
-  ExecutorKernel(ExecutorProcess executor, Path dir) {
+  /** Whether the executor makes the session directory and removes it at the end (in a guest). */
+  private final boolean ownsDirectory;
+
+  /** Starts a session in {@code dir} (an absolute path, made by the caller) on {@code executor}. */
+  ExecutorKernel(ExecutorLink executor, Path dir) {
+    this(executor, dir, false);
+  }
+
+  /** As above; if {@code ownsDirectory}, the executor makes {@code dir} and removes it at the end. */
+  ExecutorKernel(ExecutorLink executor, Path dir, boolean ownsDirectory) {
     this.executor = executor;
-    byte[] path = dir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
-    Answer a = executor.call(Call.SESSION, path, 0, path.length, null, 0);
+    this.ownsDirectory = ownsDirectory;
+    byte[] path = dir.toString().getBytes(StandardCharsets.UTF_8);
+    Answer a = executor.call(Call.SESSION, path, 0, path.length, null, 0, ownsDirectory ? 1 : 0);
     if (a.errno() != 0) {
       throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot open the session directory "
           + dir + ": " + LinuxAbi.errno(a.errno()));
@@ -151,7 +160,7 @@ final class ExecutorKernel implements Kernel, AutoCloseable {
 
   @Override
   public WholeFile readWholeFile(int fd) {
-    ExecutorProcess.Reply r = executor.callForPayload(Call.READ_WHOLE_FILE, fd);
+    ExecutorLink.Reply r = executor.callForPayload(Call.READ_WHOLE_FILE, fd);
     if (r.answer().errno() != 0) {
       return new WholeFile(result(r.answer()), -1, null);
     }
@@ -178,6 +187,10 @@ final class ExecutorKernel implements Kernel, AutoCloseable {
   /** Ends the session: the device mirror and the session directory are closed. */
   @Override
   public void close() {
-    executor.call(Call.END_SESSION);
+    Answer a = executor.call(Call.END_SESSION, ownsDirectory ? 1 : 0);
+    if (a.errno() != 0) {
+      throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot remove its session directory: "
+          + LinuxAbi.errno(a.errno()));
+    }
   }
 }

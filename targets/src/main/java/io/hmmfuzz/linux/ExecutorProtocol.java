@@ -30,9 +30,12 @@ public final class ExecutorProtocol {
 
   /** What the executor is asked to do; the arguments of each, in order, in its comment. */
   enum Call {
-    /** payload: the session directory's absolute path. File names of later calls resolve in it. */
+    /**
+     * create (0/1); payload: the session directory's absolute path, made first if create is 1. File
+     * names of later calls resolve in it.
+     */
     SESSION,
-    /** Closes the device mirror and the session directory. */
+    /** remove (0/1): closes the device mirror and the session directory, and removes it and its files if 1. */
     END_SESSION,
     /** payload: name. open(O_RDWR|O_CREAT|O_EXCL). */
     CREATE,
@@ -86,7 +89,21 @@ public final class ExecutorProtocol {
      * fd: fstat's st_size as the value, and the bytes [0, size) read by pread until size or end of file
      * as the payload (none for a size past 2^31-1); the first failure is the answer's errno.
      */
-    READ_WHOLE_FILE;
+    READ_WHOLE_FILE,
+    /** payload: argv, NUL-separated. The value is the exit status, the payload the tool's output. */
+    RUN,
+    /** payload: a path. The payload is the file's bytes (up to 1 MiB): /proc's text files. */
+    READ_TEXT,
+    /** payload: a path. statx's STATX_ATTR_DAX: 1 set, 0 clear, 2 not reported by the kernel. */
+    STATX_DAX,
+    /** payload: a path. statvfs's f_bsize. */
+    BLOCK_SIZE,
+    /** The page size. */
+    PAGE_SIZE,
+    /** The kernel log's messages since the last call (from the executor's start), one per line. */
+    KERNEL_LOG,
+    /** Re-arms every WARN_ON_ONCE (debugfs clear_warn_once): only in a guest, whose kernel is ours. */
+    REARM_WARN_ONCE;
 
     int code() {
       return ordinal() + 1;

@@ -39,7 +39,7 @@ public final class LinuxTarget implements Target {
 
   private final ExecutorKind executorKind;
   /** The C executor of this target's sessions (started with the first one), or null. */
-  private ExecutorProcess executor;
+  private ExecutorLink executor;
 
   private LinuxTarget(ScratchFilesystem scratch, Capabilities caps, List<String> evidence, ExecutorKind executorKind) {
     this.scratch = scratch;
@@ -64,7 +64,15 @@ public final class LinuxTarget implements Target {
     ScratchFilesystem fs = ScratchFilesystem.create(kind);
     try {
       List<String> evidence = new java.util.ArrayList<>();
-      Capabilities caps = probe(fs, evidence);
+      if (fs.kind() == FsKind.TMPFS) {
+        Mounts m = Mounts.of(fs.root());
+        String huge = m.option("huge");
+        if (huge != null && !huge.equals("never") && !huge.equals("deny")) {
+          throw new TargetUnavailableException("tmpfs at " + m.mountPoint() + " uses huge pages (huge=" + huge
+              + "): beyond-EOF faults inside a huge page are unspecified (U3); remount it with huge=never");
+        }
+      }
+      Capabilities caps = CapabilityProbe.probe(fs.kind(), fs.root(), new LocalMachine(), evidence);
       return new LinuxTarget(fs, caps, evidence, executor);
     } catch (RuntimeException e) {
       fs.close();
@@ -101,88 +109,6 @@ public final class LinuxTarget implements Target {
   }
 
   /**
-   * The capabilities of the scratch filesystem from evidence independent of the calls they decide
-   * (the oracle never learns from the kernel under test): whether files are DAX from statx's
-   * STATX_ATTR_DAX on a new file, else the mount's dax option (R26); MAP_SYNC exactly where files are
-   * DAX (R27); reflink from the filesystem type and, for xfs, its reflink feature as xfs_info reads it
-   * from the superblock (R19); zero range from the filesystem type (tmpfs's shmem_fallocate has none).
-   * Whether the kernel then really behaves so is tried by the probe programs ({@code Probes}): a
-   * contradiction is the kernel's finding, not a capability.
-   */
-  private static Capabilities probe(ScratchFilesystem fs, List<String> evidence) {
-    Mounts m = Mounts.of(fs.root());
-    if (fs.kind() == FsKind.TMPFS) {
-      String huge = m.option("huge");
-      if (huge != null && !huge.equals("never") && !huge.equals("deny")) {
-        throw new TargetUnavailableException("tmpfs at " + m.mountPoint() + " uses huge pages (huge=" + huge
-            + "): beyond-EOF faults inside a huge page are unspecified (U3); remount it with huge=never");
-      }
-    }
-    Path dir = fs.root().resolve("probe");
-    try {
-      Files.createDirectory(dir);
-    } catch (IOException e) {
-      throw new InfrastructureException("cannot create " + dir, e);
-    }
-    LinuxKernel k = new LinuxKernel(dir);
-    int page = LinuxKernel.pageSize();
-    try {
-      k.close(fd(k.createFile("a")));
-      Boolean statxDax = LinuxKernel.statxDax(dir.resolve("a"));
-      String daxOption = m.option("dax");
-      boolean mountDax = m.hasOption("dax") && (daxOption == null || daxOption.equals("always"));
-      boolean dax = statxDax != null ? statxDax : mountDax;
-      evidence.add("dax " + (dax ? "yes" : "no") + ": " + (statxDax != null
-          ? "statx STATX_ATTR_DAX is " + (statxDax ? "set" : "clear") + " on a new file"
-          : "statx reports no DAX attribute; mount options " + m.options()) + " (R26)");
-      evidence.add("MAP_SYNC " + (dax ? "yes" : "no") + ": accepted exactly on DAX files (R27)");
-      boolean reflink = switch (fs.kind()) {
-        case XFS, XFS_DAX -> xfsReflink(fs.root(), evidence);
-        case BTRFS -> {
-          evidence.add("reflink yes: btrfs always has remap_file_range (R19)");
-          yield true;
-        }
-        default -> {
-          evidence.add("reflink no: " + fs.kind().id() + " has no remap_file_range (R19)");
-          yield false;
-        }
-      };
-      boolean zeroRange = fs.kind() != FsKind.TMPFS;
-      evidence.add("zero range " + (zeroRange ? "yes: " + fs.kind().id() + " supports FALLOC_FL_ZERO_RANGE"
-          : "no: shmem_fallocate takes only FALLOC_FL_PUNCH_HOLE"));
-      return new Capabilities(runningKernel(), fs.kind(), page, LinuxKernel.blockSize(fs.root()), reflink, dax,
-          dax, zeroRange, LinuxKernel.root(), TestHmm.present());
-    } finally {
-      ScratchFilesystem.deleteTree(dir);
-    }
-  }
-
-  /** Whether the xfs at {@code mnt} has the reflink feature, from its superblock geometry (xfs_info). */
-  private static boolean xfsReflink(Path mnt, List<String> evidence) {
-    String info;
-    try {
-      info = Commands.run(List.of("xfs_info", mnt.toString()));
-    } catch (IOException e) {
-      throw new TargetUnavailableException("xfs_info " + mnt + " failed (" + e.getMessage()
-          + "): it tells whether the xfs has reflink; apt-get install xfsprogs");
-    }
-    java.util.regex.Matcher r = java.util.regex.Pattern.compile("reflink=([01])").matcher(info);
-    if (!r.find()) {
-      throw new InfrastructureException("xfs_info " + mnt + " names no reflink feature:\n" + info);
-    }
-    boolean yes = r.group(1).equals("1");
-    evidence.add("reflink " + (yes ? "yes" : "no") + ": xfs_info reports reflink=" + r.group(1) + " (R19)");
-    return yes;
-  }
-
-  private static int fd(SysResult r) {
-    if (r.failed()) {
-      throw new InfrastructureException("probe: cannot create a file on the scratch filesystem: " + r.errno());
-    }
-    return (int) r.value();
-  }
-
-  /**
    * A fresh directory on this target's scratch filesystem, for a program other than ours to run on the
    * same filesystem (a benchmark's fsx); it goes with the scratch filesystem.
    */
@@ -199,6 +125,72 @@ public final class LinuxTarget implements Target {
   /** Where each capability came from, one line each: what {@code hmmfuzz probe} prints. */
   public List<String> evidence() {
     return evidence;
+  }
+
+  /** The machine this JVM runs on, as the capability probe asks of it. */
+  private static final class LocalMachine implements CapabilityProbe.Machine {
+    @Override
+    public String mountTable() {
+      try {
+        return Files.readString(Path.of("/proc/self/mounts"));
+      } catch (IOException e) {
+        throw new InfrastructureException("cannot read /proc/self/mounts", e);
+      }
+    }
+
+    @Override
+    public String realPath(Path dir) {
+      try {
+        return dir.toRealPath().toString();
+      } catch (IOException e) {
+        throw new InfrastructureException("cannot resolve " + dir, e);
+      }
+    }
+
+    @Override
+    public Boolean daxOfNewFile(Path dir) {
+      Path file = dir.resolve("probe-dax");
+      try {
+        Files.createFile(file);
+        try {
+          return LinuxKernel.statxDax(file);
+        } finally {
+          Files.delete(file);
+        }
+      } catch (IOException e) {
+        throw new InfrastructureException("probe: cannot create a file on the scratch filesystem: " + e, e);
+      }
+    }
+
+    @Override
+    public String xfsInfo(Path mnt) throws IOException {
+      return Commands.run(List.of("xfs_info", mnt.toString()));
+    }
+
+    @Override
+    public int pageSize() {
+      return LinuxKernel.pageSize();
+    }
+
+    @Override
+    public int blockSize(Path dir) {
+      return LinuxKernel.blockSize(dir);
+    }
+
+    @Override
+    public KernelVersion kernel() {
+      return runningKernel();
+    }
+
+    @Override
+    public boolean root() {
+      return LinuxKernel.root();
+    }
+
+    @Override
+    public boolean testHmm() {
+      return TestHmm.present();
+    }
   }
 
   @Override
@@ -247,7 +239,7 @@ public final class LinuxTarget implements Target {
     Kernel kernel;
     if (executorKind == ExecutorKind.C) {
       if (executor == null) {
-        executor = ExecutorProcess.start();
+        executor = ExecutorLink.start();
       }
       ExecutorKernel k = new ExecutorKernel(executor, dir);
       kernel = k;

@@ -15,21 +15,26 @@ record Mounts(String device, String mountPoint, String type, String options) {
     } catch (IOException e) {
       throw new InfrastructureException("cannot resolve " + path, e);
     }
-    Mounts best = null;
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-        String[] f = line.split(" ");
-        if (f.length < 4) {
-          continue;
-        }
-        String mp = unescape(f[1]);
-        boolean under = real.equals(mp) || real.startsWith(mp.endsWith("/") ? mp : mp + "/");
-        if (under && (best == null || mp.length() >= best.mountPoint.length())) {
-          best = new Mounts(unescape(f[0]), mp, f[2], f[3]);
-        }
-      }
+      return parse(Files.readString(Path.of("/proc/self/mounts")), real);
     } catch (IOException e) {
       throw new InfrastructureException("cannot read /proc/self/mounts", e);
+    }
+  }
+
+  /** The mount holding {@code real} (a path with no symbolic links) in a mount table's text. */
+  static Mounts parse(String table, String real) {
+    Mounts best = null;
+    for (String line : table.split("\n")) {
+      String[] f = line.split(" ");
+      if (f.length < 4) {
+        continue;
+      }
+      String mp = unescape(f[1]);
+      boolean under = real.equals(mp) || real.startsWith(mp.endsWith("/") ? mp : mp + "/");
+      if (under && (best == null || mp.length() >= best.mountPoint.length())) {
+        best = new Mounts(unescape(f[0]), mp, f[2], f[3]);
+      }
     }
     if (best == null) {
       throw new InfrastructureException("no mount holds " + real);

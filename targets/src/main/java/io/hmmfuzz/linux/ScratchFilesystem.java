@@ -170,7 +170,7 @@ public final class ScratchFilesystem implements AutoCloseable {
   }
 
   /** The pmem device the -dax kinds are made on. */
-  static final Path PMEM = Path.of("/dev/pmem0");
+  public static final Path PMEM = Path.of("/dev/pmem0");
 
   private static ScratchFilesystem tmpfs() {
     Path shm = Path.of("/dev/shm");
@@ -191,12 +191,7 @@ public final class ScratchFilesystem implements AutoCloseable {
       throw new TargetUnavailableException(kind.id() + " scratch needs root to loop-mount an image:"
           + " run as root (sudo ./hmmfuzz ...) or use --fs tmpfs");
     }
-    List<String> mkfs = switch (kind) {
-      case XFS, XFS_DAX -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
-      case BTRFS -> List.of("mkfs.btrfs", "-q", "-f");
-      case EXT4, EXT4_DAX -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
-      case TMPFS -> throw new IllegalStateException();
-    };
+    List<String> mkfs = mkfs(kind);
     String pkg = switch (kind) {
       case XFS, XFS_DAX -> "xfsprogs";
       case BTRFS -> "btrfs-progs";
@@ -231,8 +226,7 @@ public final class ScratchFilesystem implements AutoCloseable {
       List<String> cmd = new ArrayList<>(mkfs);
       cmd.add(image.toString());
       Commands.run(cmd);
-      Commands.run(kind.dax() ? List.of("mount", "-o", "dax", image.toString(), mnt.toString())
-          : List.of("mount", "-o", "loop", image.toString(), mnt.toString()));
+      Commands.run(mount(kind, image.toString(), mnt.toString()));
     } catch (IOException | RuntimeException e) {
       if (!kind.dax()) {
         deleteQuietly(image);
@@ -245,6 +239,26 @@ public final class ScratchFilesystem implements AutoCloseable {
       throw new InfrastructureException("cannot make a " + kind.id() + " scratch filesystem: " + e.getMessage(), e);
     }
     return new ScratchFilesystem(kind, base, mnt, image, true);
+  }
+
+  /** The mkfs command of a kind (the device or image to follow), the same here and in a guest. */
+  public static List<String> mkfs(FsKind kind) {
+    return switch (kind) {
+      case XFS, XFS_DAX -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
+      case BTRFS -> List.of("mkfs.btrfs", "-q", "-f");
+      case EXT4, EXT4_DAX -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
+      case TMPFS -> throw new IllegalArgumentException("tmpfs is not made with mkfs");
+    };
+  }
+
+  /** The mount command of a kind: -o dax on pmem, a loop mount of an image otherwise. */
+  public static List<String> mount(FsKind kind, String image, String mnt) {
+    return kind.dax() ? List.of("mount", "-o", "dax", image, mnt) : List.of("mount", "-o", "loop", image, mnt);
+  }
+
+  /** The size of a scratch image file (sparse). */
+  public static long imageBytes() {
+    return IMAGE_BYTES;
   }
 
   private static boolean kernelHas(String fs) {

@@ -64,17 +64,7 @@ public final class GuestVm {
     for (String c : command) {
       cmd.append(" '").append(c.replace("'", "'\\''")).append('\'');
     }
-    // The host's /tmp stays visible (read-only, through the root share): a clone under /tmp has its jar
-    // and its corpus there. The guest's own writable scratch is a tmpfs on /run.
-    return "#!/bin/sh\n"
-        + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=" + GUEST_SCRATCH + " HMMFUZZ_SCRATCH=" + GUEST_SCRATCH
-        + " TMPDIR=" + GUEST_SCRATCH + " LANG=C.UTF-8\n"
-        + "export " + LinuxTarget.OWN_KERNEL_ENV + "=1\n"
-        + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
-        + "mount -t debugfs debug /sys/kernel/debug 2>/dev/null\n"
-        + "mount -t tmpfs run " + GUEST_SCRATCH + "\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
-        + "mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share '" + share + "'\n"
-        + "echo hmmfuzz-guest: up\n"
+    return initPrelude(share)
         + "cd " + GUEST_SCRATCH + "\n"
         + cmd + " > '" + share.resolve("stdout") + "' 2> '" + share.resolve("stderr") + "'\n"
         + "echo $? > '" + share.resolve("exit") + ".part' && mv '" + share.resolve("exit") + ".part' '"
@@ -120,20 +110,7 @@ public final class GuestVm {
     Path init = share.resolve("init.sh");
     Files.writeString(init, initScript(share, command));
     Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
-    boolean kvm = kvmUsable();
-    // Under TCG the two vCPUs take turns on one host thread (thread=single), not one thread each: the
-    // guest JVM died in C1-compiled code about once in four multi-threaded TCG campaigns (SIGSEGV,
-    // SIGILL a few bytes into a method). C1 patches code that another thread may be running, which
-    // x86 allows and QEMU's multi-threaded TCG is the suspect for emulating loosely. The kernel still
-    // runs SMP code paths with two CPUs.
-    List<String> q = new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
-        "-accel", kvm ? "kvm" : "tcg,thread=single", "-kernel", bzImage.toString(), "-append",
-        "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
-            + init + " " + MEMMAP + " panic=-1 loglevel=5",
-        "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
-        "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
-        "-fsdev", "local,id=share,path=" + share + ",security_model=none,multidevs=remap",
-        "-device", "virtio-9p-pci,fsdev=share,mount_tag=share"));
+    List<String> q = qemuCommand(qemu, bzImage, init, share);
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
     // If this JVM ends while the guest runs (SIGTERM, SIGINT), take QEMU and the work directory with it.
@@ -230,6 +207,42 @@ public final class GuestVm {
     List<KernelReport> reports = watch.reports();
     return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, reports,
         reports.subList(Math.min(Math.min(reportsAtProgress, reportsAtOutput), reports.size()), reports.size()), t);
+  }
+
+  /**
+   * The QEMU command line of a guest: the host's root read-only over 9p, {@code share} writable, the
+   * pmem of {@link #MEMMAP}, {@code init} as init, the console on stdio.
+   */
+  static List<String> qemuCommand(Path qemu, Path bzImage, Path init, Path share) {
+    boolean kvm = kvmUsable();
+    // Under TCG the two vCPUs take turns on one host thread (thread=single), not one thread each: the
+    // guest JVM died in C1-compiled code about once in four multi-threaded TCG campaigns (SIGSEGV,
+    // SIGILL a few bytes into a method). C1 patches code that another thread may be running, which
+    // x86 allows and QEMU's multi-threaded TCG is the suspect for emulating loosely. The kernel still
+    // runs SMP code paths with two CPUs.
+    return new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
+        "-accel", kvm ? "kvm" : "tcg,thread=single", "-kernel", bzImage.toString(), "-append",
+        "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
+            + init + " " + MEMMAP + " panic=-1 loglevel=5",
+        "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
+        "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
+        "-fsdev", "local,id=share,path=" + share + ",security_model=none,multidevs=remap",
+        "-device", "virtio-9p-pci,fsdev=share,mount_tag=share"));
+  }
+
+  /** The guest's mounts and environment, the start of every init script. */
+  static String initPrelude(Path share) {
+    // The host's /tmp stays visible (read-only, through the root share): a clone under /tmp has its jar
+    // and its corpus there. The guest's own writable scratch is a tmpfs on /run.
+    return "#!/bin/sh\n"
+        + "export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=" + GUEST_SCRATCH + " HMMFUZZ_SCRATCH=" + GUEST_SCRATCH
+        + " TMPDIR=" + GUEST_SCRATCH + " LANG=C.UTF-8\n"
+        + "export " + LinuxTarget.OWN_KERNEL_ENV + "=1\n"
+        + "mount -t proc proc /proc\nmount -t sysfs sys /sys\nmount -t devtmpfs dev /dev 2>/dev/null\n"
+        + "mount -t debugfs debug /sys/kernel/debug 2>/dev/null\n"
+        + "mount -t tmpfs run " + GUEST_SCRATCH + "\nmkdir -p /dev/shm\nmount -t tmpfs shm /dev/shm\n"
+        + "mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share '" + share + "'\n"
+        + "echo hmmfuzz-guest: up\n";
   }
 
   /**

@@ -1,0 +1,98 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.KernelVersion;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The capabilities of a scratch filesystem from evidence independent of the calls they decide (the
+ * oracle never learns from the kernel under test): whether files are DAX from statx's STATX_ATTR_DAX on
+ * a new file, else the mount's dax option (R26); MAP_SYNC exactly where files are DAX (R27); reflink
+ * from the filesystem type and, for xfs, its reflink feature as xfs_info reads it from the superblock
+ * (R19); zero range from the filesystem type (tmpfs's shmem_fallocate has none). Whether the kernel
+ * then really behaves so is tried by the probe programs ({@code Probes}): a contradiction is the
+ * kernel's finding, not a capability. The same for the local kernel and for a guest's.
+ */
+public final class CapabilityProbe {
+  private CapabilityProbe() {}
+
+  /** What the probe asks of the machine whose kernel is under test. */
+  public interface Machine {
+    /** The mount table (/proc/self/mounts). */
+    String mountTable();
+
+    /** A directory's path with no symbolic links. */
+    String realPath(Path dir);
+
+    /**
+     * statx's STATX_ATTR_DAX of a new empty file in {@code dir} (removed again); null where the kernel
+     * does not report the attribute.
+     */
+    Boolean daxOfNewFile(Path dir);
+
+    /** xfs_info's report on the xfs mounted at {@code mnt}. */
+    String xfsInfo(Path mnt) throws IOException;
+
+    int pageSize();
+
+    int blockSize(Path dir);
+
+    KernelVersion kernel();
+
+    boolean root();
+
+    boolean testHmm();
+  }
+
+  /** The capabilities of the {@code kind} scratch filesystem at {@code root}; each one's evidence added to {@code evidence}. */
+  public static Capabilities probe(FsKind kind, Path root, Machine m, List<String> evidence) {
+    Mounts mount = Mounts.parse(m.mountTable(), m.realPath(root));
+    Boolean statxDax = m.daxOfNewFile(root);
+    String daxOption = mount.option("dax");
+    boolean mountDax = mount.hasOption("dax") && (daxOption == null || daxOption.equals("always"));
+    boolean dax = statxDax != null ? statxDax : mountDax;
+    evidence.add("dax " + (dax ? "yes" : "no") + ": " + (statxDax != null
+        ? "statx STATX_ATTR_DAX is " + (statxDax ? "set" : "clear") + " on a new file"
+        : "statx reports no DAX attribute; mount options " + mount.options()) + " (R26)");
+    evidence.add("MAP_SYNC " + (dax ? "yes" : "no") + ": accepted exactly on DAX files (R27)");
+    boolean reflink = switch (kind) {
+      case XFS, XFS_DAX -> xfsReflink(m, root, evidence);
+      case BTRFS -> {
+        evidence.add("reflink yes: btrfs always has remap_file_range (R19)");
+        yield true;
+      }
+      default -> {
+        evidence.add("reflink no: " + kind.id() + " has no remap_file_range (R19)");
+        yield false;
+      }
+    };
+    boolean zeroRange = kind != FsKind.TMPFS;
+    evidence.add("zero range " + (zeroRange ? "yes: " + kind.id() + " supports FALLOC_FL_ZERO_RANGE"
+        : "no: shmem_fallocate takes only FALLOC_FL_PUNCH_HOLE"));
+    return new Capabilities(m.kernel(), kind, m.pageSize(), m.blockSize(root), reflink, dax, dax, zeroRange,
+        m.root(), m.testHmm());
+  }
+
+  /** Whether the xfs at {@code mnt} has the reflink feature, from its superblock geometry (xfs_info). */
+  private static boolean xfsReflink(Machine m, Path mnt, List<String> evidence) {
+    String info;
+    try {
+      info = m.xfsInfo(mnt);
+    } catch (IOException e) {
+      throw new TargetUnavailableException("xfs_info " + mnt + " failed (" + e.getMessage()
+          + "): it tells whether the xfs has reflink; apt-get install xfsprogs");
+    }
+    java.util.regex.Matcher r = java.util.regex.Pattern.compile("reflink=([01])").matcher(info);
+    if (!r.find()) {
+      throw new InfrastructureException("xfs_info " + mnt + " names no reflink feature:\n" + info);
+    }
+    boolean yes = r.group(1).equals("1");
+    evidence.add("reflink " + (yes ? "yes" : "no") + ": xfs_info reports reflink=" + r.group(1) + " (R19)");
+    return yes;
+  }
+}

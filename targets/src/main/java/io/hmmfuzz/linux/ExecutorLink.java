@@ -1,0 +1,250 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.linux.ExecutorProtocol.Answer;
+import io.hmmfuzz.linux.ExecutorProtocol.Call;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A connection to a running C executor (executor.c): one request, one answer, in the format of
+ * {@link ExecutorProtocol}. The executor is a child process of this JVM talking over its stdin and
+ * stdout (the local kernel), or runs in a guest behind a virtio-serial port (the VM target). The
+ * executor's own complaints (a malformed request, which is ours) go to its stderr.
+ */
+public final class ExecutorLink implements AutoCloseable {
+  private final OutputStream out;
+  private final InputStream in;
+  /** What the executor runs in, for messages, and what closing the link ends (the process), or null. */
+  private final String where;
+  private final Process process;
+  private final ByteBuffer request = ByteBuffer.allocate(ExecutorProtocol.REQUEST_SIZE);
+  private final byte[] answer = new byte[ExecutorProtocol.RESPONSE_SIZE];
+  private final ByteBuffer answerView = ByteBuffer.wrap(answer);
+  /** When the request in progress was sent (System.nanoTime), or 0: for a watchdog of hangs. */
+  private volatile long busySince;
+
+  private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
+    this.in = in;
+    this.out = new BufferedOutputStream(out, 1 << 16);
+    this.where = where;
+    this.process = process;
+  }
+
+  /** Starts the executor built for this machine ({@link ExecutorBuild#binary}) as a child process. */
+  static ExecutorLink start() {
+    Path bin = ExecutorBuild.binary();
+    try {
+      Process p = new ProcessBuilder(bin.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      return new ExecutorLink(p.getInputStream(), p.getOutputStream(), "child process " + p.pid(), p);
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot start the executor " + bin, e);
+    }
+  }
+
+  /**
+   * An executor at the other end of a channel ({@code where}: a guest's virtio-serial port), once it has
+   * said hello; closing the link closes the streams only.
+   */
+  public static ExecutorLink over(InputStream in, OutputStream out, String where) throws IOException {
+    ExecutorLink link = new ExecutorLink(in, out, where, null);
+    link.readFully(link.answer, 0, link.answer.length);
+    Answer hello = Answer.read(link.answerView);
+    if (hello.value() != ExecutorProtocol.MAGIC) {
+      throw new IOException("the executor in " + where + " did not say hello (got " + hello + ")");
+    }
+    return link;
+  }
+
+  /** When the request in progress was sent (System.nanoTime), or 0 between requests. */
+  public long busySince() {
+    return busySince;
+  }
+
+  public String where() {
+    return where;
+  }
+
+  /** A tool's exit status and output. */
+  public record ToolRun(int exit, String output) {}
+
+  /** Runs a tool where the executor runs (mkfs, mount, xfs_info). */
+  public ToolRun run(List<String> argv) {
+    byte[] args = String.join("\0", argv).getBytes(StandardCharsets.UTF_8);
+    Reply r = callForPayload(Call.RUN, args);
+    if (r.answer().errno() != 0) {
+      throw new InfrastructureException("the executor in " + where + " cannot run " + argv.get(0) + ": "
+          + LinuxAbi.errno(r.answer().errno()));
+    }
+    return new ToolRun((int) r.answer().value(), new String(r.payload(), StandardCharsets.UTF_8));
+  }
+
+  /** A text file where the executor runs (/proc/self/mounts, /proc/filesystems), or null if it cannot be read. */
+  public String readText(String path) {
+    Reply r = callForPayload(Call.READ_TEXT, path.getBytes(StandardCharsets.UTF_8));
+    return r.answer().errno() != 0 ? null : new String(r.payload(), StandardCharsets.UTF_8);
+  }
+
+  /** statx's STATX_ATTR_DAX of a file: TRUE, FALSE, or null where the kernel does not report it. */
+  public Boolean statxDax(String path) {
+    Answer a = callWithName(Call.STATX_DAX, path);
+    if (a.errno() != 0) {
+      throw new InfrastructureException("statx(" + path + ") in " + where + ": " + LinuxAbi.errno(a.errno()));
+    }
+    return a.value() == 2 ? null : a.value() == 1;
+  }
+
+  /** statvfs's f_bsize of a directory. */
+  public int blockSize(String path) {
+    Answer a = callWithName(Call.BLOCK_SIZE, path);
+    if (a.errno() != 0) {
+      throw new InfrastructureException("statvfs(" + path + ") in " + where + ": " + LinuxAbi.errno(a.errno()));
+    }
+    return (int) a.value();
+  }
+
+  public int pageSize() {
+    return (int) call(Call.PAGE_SIZE).value();
+  }
+
+  /** The kernel log's messages since the last call, one per line. */
+  public List<String> kernelLog() {
+    Reply r = callForPayload(Call.KERNEL_LOG);
+    String text = new String(r.payload(), StandardCharsets.UTF_8);
+    return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+  }
+
+  /** Re-arms the kernel's WARN_ON_ONCE; false where debugfs does not offer it. */
+  public boolean rearmWarnOnce() {
+    return call(Call.REARM_WARN_ONCE).errno() == 0;
+  }
+
+  /** A session in a directory the executor makes now and removes (with its files) when the kernel is closed. */
+  public ExecutorKernel session(Path dir) {
+    return new ExecutorKernel(this, dir, true);
+  }
+
+  private Answer callWithName(Call call, String name) {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    return call(call, n, 0, n.length, null, 0);
+  }
+
+  /**
+   * One call: the request with {@code payload[0, payloadLength)}, and the answer, whose payload (if
+   * any) is read into {@code into} at {@code intoOffset}.
+   */
+  synchronized Answer call(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into,
+      int intoOffset, long... args) {
+    busySince = System.nanoTime();
+    try {
+      ExecutorProtocol.request(request, call, payloadLength, args);
+      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
+      if (payloadLength > 0) {
+        out.write(payload, payloadOffset, payloadLength);
+      }
+      out.flush();
+      readFully(answer, 0, answer.length);
+      Answer a = Answer.read(answerView);
+      if (a.payload() > 0) {
+        if (into == null || intoOffset + a.payload() > into.length) {
+          throw new InfrastructureException("the executor answered " + call + " with " + a.payload()
+              + " bytes, more than asked for");
+        }
+        readFully(into, intoOffset, a.payload());
+      }
+      return a;
+    } catch (IOException e) {
+      throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
+    } finally {
+      busySince = 0;
+    }
+  }
+
+  /** An answer and its payload. */
+  record Reply(Answer answer, byte[] payload) {}
+
+  /** One call whose answer's payload, of a length the caller cannot know, comes back whole. */
+  synchronized Reply callForPayload(Call call, long... args) {
+    return callForPayload(call, new byte[0], args);
+  }
+
+  /** As above, with a request payload. */
+  synchronized Reply callForPayload(Call call, byte[] payload, long... args) {
+    busySince = System.nanoTime();
+    try {
+      ExecutorProtocol.request(request, call, payload.length, args);
+      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
+      out.write(payload);
+      out.flush();
+      readFully(answer, 0, answer.length);
+      Answer a = Answer.read(answerView);
+      byte[] back = new byte[a.payload()];
+      readFully(back, 0, back.length);
+      return new Reply(a, back);
+    } catch (IOException e) {
+      throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
+    } finally {
+      busySince = 0;
+    }
+  }
+
+  Answer call(Call call, long... args) {
+    return call(call, null, 0, 0, null, 0, args);
+  }
+
+  private void readFully(byte[] b, int off, int len) throws IOException {
+    int got = 0;
+    while (got < len) {
+      int n = in.read(b, off + got, len - got);
+      if (n < 0) {
+        throw new IOException("end of its output");
+      }
+      got += n;
+    }
+  }
+
+  private String exitStatus() {
+    if (process == null) {
+      return " in " + where;
+    }
+    try {
+      if (process.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        return " (exit " + process.exitValue() + ")";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return "";
+  }
+
+  @Override
+  public void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      // it is gone already
+    }
+    if (process == null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // likewise
+      }
+      return;
+    }
+    try {
+      if (!process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.hmmfuzz.vm;
+
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.linux.Commands;
+import io.hmmfuzz.linux.ConsoleWatch;
+import io.hmmfuzz.linux.ExecutorBuild;
+import io.hmmfuzz.linux.ExecutorLink;
+import io.hmmfuzz.linux.ScratchFilesystem;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A guest booted to run the C executor and nothing else: no JVM in the guest. Its init mounts the
+ * pseudo filesystems and runs the executor on a virtio-serial port, whose other end is a UNIX socket
+ * of this JVM; the engine (generator, model, checks, shrinker) stays here and sends the guest one
+ * request at a time ({@link ExecutorLink}). The console is watched for kernel reports; a request that
+ * gets no answer for the hang timeout ends the guest, so the link fails instead of waiting forever.
+ */
+public final class ExecutorGuest implements AutoCloseable {
+  /** The virtio-serial port's name, which the guest's init looks up in sysfs. */
+  static final String PORT = "hmmfuzz.executor";
+
+  private final Process qemu;
+  private final Path work;
+  private final ExecutorLink link;
+  private final ConsoleWatch watch;
+  private final List<String> tail;
+  private final double bootSeconds;
+  private final Thread reaper;
+  private final Thread watchdog;
+  private volatile boolean hung;
+
+  private ExecutorGuest(Process qemu, Path work, ExecutorLink link, ConsoleWatch watch, List<String> tail,
+      double bootSeconds, Thread reaper, Duration hangTimeout) {
+    this.qemu = qemu;
+    this.work = work;
+    this.link = link;
+    this.watch = watch;
+    this.tail = tail;
+    this.bootSeconds = bootSeconds;
+    this.reaper = reaper;
+    this.watchdog = new Thread(() -> {
+      while (qemu.isAlive()) {
+        long since = link.busySince();
+        if (since != 0 && System.nanoTime() - since > hangTimeout.toNanos()) {
+          hung = true;
+          qemu.destroyForcibly();
+          return;
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "hmmfuzz-guest-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+  }
+
+  /**
+   * Boots {@code bzImage} and waits until its executor says hello (at most {@code bootTimeout}). Each
+   * console line goes to {@code console} too.
+   */
+  public static ExecutorGuest boot(Path bzImage, Duration bootTimeout, Duration hangTimeout, Consumer<String> console)
+      throws IOException {
+    Path qemuBin = Commands.find("qemu-system-x86_64");
+    if (qemuBin == null) {
+      throw new TargetUnavailableException("qemu-system-x86_64 not found: apt-get install qemu-system-x86");
+    }
+    if (!Files.isRegularFile(bzImage)) {
+      throw new TargetUnavailableException("no kernel at " + bzImage + ": build one with 'hmmfuzz kernel build'");
+    }
+    Path executor = ExecutorBuild.binary();
+    Path work = ScratchFilesystem.workDirectory("vm");
+    Path share = work.resolve("share");
+    Files.createDirectory(share);
+    Path socket = work.resolve("executor.sock");
+    Path init = share.resolve("init.sh");
+    Files.writeString(init, initScript(share, executor));
+    Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socket));
+    List<String> q = GuestVm.qemuCommand(qemuBin, bzImage, init, share);
+    q.addAll(List.of("-device", "virtio-serial-pci", "-chardev", "socket,id=executor,path=" + socket,
+        "-device", "virtserialport,chardev=executor,name=" + PORT));
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    Thread reaper = new Thread(() -> {
+      p.destroyForcibly();
+      ScratchFilesystem.deleteTree(work);
+    }, "hmmfuzz-vm-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
+    ConsoleWatch watch = new ConsoleWatch();
+    List<String> tail = new ArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null;) {
+          line = line.replace("\r", "");
+          synchronized (tail) {
+            tail.add(line);
+            if (tail.size() > 60) {
+              tail.remove(0);
+            }
+          }
+          watch.accept(line);
+          console.accept(line);
+        }
+      } catch (IOException e) {
+        // QEMU went away
+      }
+    }, "hmmfuzz-vm-console");
+    reader.setDaemon(true);
+    reader.start();
+    // A guest that does not come up in time is ended, which ends the wait for its hello too.
+    Thread bootWatch = new Thread(() -> {
+      try {
+        if (!p.waitFor(bootTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          synchronized (ExecutorGuest.class) {
+            if (!Thread.currentThread().isInterrupted()) {
+              p.destroyForcibly();
+            }
+          }
+        }
+      } catch (InterruptedException e) {
+        // booted
+      }
+    }, "hmmfuzz-vm-boot-watch");
+    bootWatch.setDaemon(true);
+    bootWatch.start();
+    ExecutorLink link;
+    try {
+      SocketChannel ch = server.accept();
+      link = ExecutorLink.over(Channels.newInputStream(ch), Channels.newOutputStream(ch), "the guest");
+      bootWatch.interrupt();
+    } catch (IOException e) {
+      p.destroyForcibly();
+      Runtime.getRuntime().removeShutdownHook(reaper);
+      ScratchFilesystem.deleteTree(work);
+      List<String> t;
+      synchronized (tail) {
+        t = List.copyOf(tail);
+      }
+      throw new InfrastructureException("the VM did not boot to its executor within " + bootTimeout + " ("
+          + e.getMessage() + "); console tail:\n" + String.join("\n", t), e);
+    } finally {
+      server.close();
+    }
+    return new ExecutorGuest(p, work, link, watch, tail, (System.nanoTime() - t0) / 1e9, reaper, hangTimeout);
+  }
+
+  /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
+  static String initScript(Path share, Path executor) {
+    return GuestVm.initPrelude(share)
+        + "port=\n"
+        + "for p in /sys/class/virtio-ports/*; do\n"
+        + "  [ \"$(cat \"$p/name\" 2>/dev/null)\" = " + PORT + " ] && port=/dev/${p##*/}\n"
+        + "done\n"
+        + "echo hmmfuzz-guest: executor on $port\n"
+        + "cd " + GuestVm.GUEST_SCRATCH + "\n"
+        + "'" + executor + "' \"$port\"\n"
+        + "echo hmmfuzz-guest: executor ended with $?\n"
+        + "echo o > /proc/sysrq-trigger\n"
+        + "sleep 10\n";
+  }
+
+  public ExecutorLink link() {
+    return link;
+  }
+
+  public double bootSeconds() {
+    return bootSeconds;
+  }
+
+  /** Whether the guest was ended because a request got no answer for the hang timeout. */
+  public boolean hung() {
+    return hung;
+  }
+
+  public boolean alive() {
+    return qemu.isAlive();
+  }
+
+  /** Kernel reports on the console so far. */
+  public List<KernelReport> consoleReports() {
+    return watch.reports();
+  }
+
+  /** The last lines of the console. */
+  public List<String> consoleTail() {
+    synchronized (tail) {
+      return List.copyOf(tail);
+    }
+  }
+
+  /** Ends the guest and removes its work directory. */
+  @Override
+  public void close() {
+    link.close();
+    qemu.destroyForcibly();
+    try {
+      qemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    watchdog.interrupt();
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // shutting down: the hook does the same
+    }
+    ScratchFilesystem.deleteTree(work);
+  }
+}

@@ -1,0 +1,238 @@
+package io.hmmfuzz.vm;
+
+import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.KernelVersion;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.linux.CapabilityProbe;
+import io.hmmfuzz.linux.ConsoleWatch;
+import io.hmmfuzz.linux.ExecutorKernel;
+import io.hmmfuzz.linux.ExecutorLink;
+import io.hmmfuzz.linux.ScratchFilesystem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A scratch filesystem in a guest that runs the C executor ({@link ExecutorGuest}): the engine runs
+ * here, each system call there. The scratch filesystem is made by the guest's own tools with the same
+ * mkfs and mount commands as on the local kernel; capabilities come from the same independent evidence
+ * ({@link CapabilityProbe}), asked of the guest. Every program starts with the guest kernel's
+ * WARN_ON_ONCE re-armed (the kernel is ours), and the kernel log is read after every op in the guest.
+ */
+public final class GuestTarget implements Target {
+  /** Where the guest's scratch filesystems go: its /run is a tmpfs of its own. */
+  static final String BASE = GuestVm.GUEST_SCRATCH + "/hmmfuzz";
+
+  private final ExecutorGuest guest;
+  private final ExecutorLink link;
+  private final FsKind kind;
+  private final Path root;
+  private final boolean mounted;
+  private final Capabilities caps;
+  private final List<String> evidence;
+  private final boolean rearm;
+  private final ConsoleWatch log = new ConsoleWatch();
+  private final AtomicInteger sessions = new AtomicInteger();
+
+  private GuestTarget(ExecutorGuest guest, FsKind kind, Path root, boolean mounted, Capabilities caps,
+      List<String> evidence, boolean rearm) {
+    this.guest = guest;
+    this.link = guest.link();
+    this.kind = kind;
+    this.root = root;
+    this.mounted = mounted;
+    this.caps = caps;
+    this.evidence = List.copyOf(evidence);
+    this.rearm = rearm;
+  }
+
+  /** Makes a {@code kind} scratch filesystem in {@code guest} and probes it. */
+  public static GuestTarget create(ExecutorGuest guest, FsKind kind) {
+    ExecutorLink link = guest.link();
+    String base = BASE + "-" + kind.id();
+    Path root;
+    boolean mounted = kind != FsKind.TMPFS;
+    if (kind == FsKind.TMPFS) {
+      root = Path.of("/dev/shm/hmmfuzz");
+      tool(link, List.of("mkdir", "-p", root.toString()), kind);
+    } else {
+      if (!kind.dax() && !fsInKernel(link, kind)) {
+        throw new TargetUnavailableException("the guest kernel has no " + kind.id() + " (not in /proc/filesystems)");
+      }
+      String mnt = base + "/mnt";
+      String image = kind.dax() ? ScratchFilesystem.PMEM.toString() : base + "/scratch.img";
+      tool(link, List.of("mkdir", "-p", mnt), kind);
+      if (!kind.dax()) {
+        tool(link, List.of("truncate", "-s", Long.toString(ScratchFilesystem.imageBytes()), image), kind);
+      }
+      List<String> mkfs = new ArrayList<>(ScratchFilesystem.mkfs(kind));
+      mkfs.add(image);
+      tool(link, mkfs, kind);
+      tool(link, ScratchFilesystem.mount(kind, image, mnt), kind);
+      root = Path.of(mnt);
+    }
+    List<String> evidence = new ArrayList<>();
+    Capabilities caps = CapabilityProbe.probe(kind, root, new GuestMachine(link), evidence);
+    boolean rearm = link.rearmWarnOnce();
+    link.kernelLog(); // what the kernel logged while booting and making the filesystem is no program's
+    return new GuestTarget(guest, kind, root, mounted, caps, evidence, rearm);
+  }
+
+  private static boolean fsInKernel(ExecutorLink link, FsKind kind) {
+    String fs = kind.id().replace("-dax", "");
+    String known = link.readText("/proc/filesystems");
+    return known != null && known.lines().anyMatch(l -> l.trim().endsWith("\t" + fs) || l.trim().equals(fs));
+  }
+
+  private static void tool(ExecutorLink link, List<String> argv, FsKind kind) {
+    ExecutorLink.ToolRun r = link.run(argv);
+    if (r.exit() != 0) {
+      throw new InfrastructureException((kind == null ? "probing" : "making the " + kind.id() + " scratch filesystem")
+          + " in the guest: "
+          + String.join(" ", argv) + " exited " + r.exit() + ": " + r.output().strip());
+    }
+  }
+
+  /** The guest as the capability probe asks of it. */
+  private record GuestMachine(ExecutorLink link) implements CapabilityProbe.Machine {
+    @Override
+    public String mountTable() {
+      String t = link.readText("/proc/self/mounts");
+      if (t == null) {
+        throw new InfrastructureException("the guest cannot read /proc/self/mounts");
+      }
+      return t;
+    }
+
+    @Override
+    public String realPath(Path dir) {
+      return dir.toString(); // the guest's scratch paths have no symbolic links
+    }
+
+    @Override
+    public Boolean daxOfNewFile(Path dir) {
+      String file = dir.resolve("probe-dax").toString();
+      tool(link, List.of("touch", file), null);
+      try {
+        return link.statxDax(file);
+      } finally {
+        link.run(List.of("rm", "-f", file));
+      }
+    }
+
+    @Override
+    public String xfsInfo(Path mnt) throws IOException {
+      ExecutorLink.ToolRun r = link.run(List.of("xfs_info", mnt.toString()));
+      if (r.exit() != 0) {
+        throw new IOException("exit " + r.exit() + ": " + r.output().strip());
+      }
+      return r.output();
+    }
+
+    @Override
+    public int pageSize() {
+      return link.pageSize();
+    }
+
+    @Override
+    public int blockSize(Path dir) {
+      return link.blockSize(dir.toString());
+    }
+
+    @Override
+    public KernelVersion kernel() {
+      String release = link.readText("/proc/sys/kernel/osrelease");
+      if (release == null) {
+        throw new InfrastructureException("the guest cannot read /proc/sys/kernel/osrelease");
+      }
+      return KernelVersion.parse(release.trim());
+    }
+
+    @Override
+    public boolean root() {
+      return true; // the executor is init's child
+    }
+
+    @Override
+    public boolean testHmm() {
+      return link.run(List.of("test", "-c", "/dev/hmm_dmirror0")).exit() == 0;
+    }
+  }
+
+  /** Where each capability came from, one line each. */
+  public List<String> evidence() {
+    return evidence;
+  }
+
+  public ExecutorGuest guest() {
+    return guest;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return caps;
+  }
+
+  @Override
+  public Session openSession() {
+    if (rearm) {
+      link.rearmWarnOnce();
+    }
+    ExecutorKernel kernel = link.session(root.resolve("p" + sessions.getAndIncrement()));
+    return new Session() {
+      @Override
+      public Kernel kernel() {
+        return kernel;
+      }
+
+      @Override
+      public void close() {
+        kernel.close();
+      }
+    };
+  }
+
+  @Override
+  public List<KernelReport> kernelReports() {
+    for (String line : link.kernelLog()) {
+      log.accept(line);
+    }
+    return log.drain();
+  }
+
+  @Override
+  public boolean rearmsOneShotReports() {
+    return rearm;
+  }
+
+  @Override
+  public String describe() {
+    return "guest linux " + caps.kernel() + " (C executor, booted in " + String.format("%.1f s", guest.bootSeconds())
+        + "), " + kind.id() + (mounted ? " at " + root : " at " + root + " (tmpfs)")
+        + (rearm ? ", WARN_ON_ONCE re-armed per program" : "");
+  }
+
+  /** Unmounts the scratch filesystem (the guest stays for the caller to close). */
+  @Override
+  public void close() {
+    if (!guest.alive()) {
+      return;
+    }
+    try {
+      if (mounted) {
+        link.run(List.of("umount", root.toString()));
+      } else {
+        link.run(List.of("rm", "-rf", root.toString()));
+      }
+    } catch (InfrastructureException e) {
+      // the guest died meanwhile: nothing left to tear down
+    }
+  }
+}
