@@ -301,6 +301,9 @@ static void serve(const struct executor_request *q, char *in)
 		r = kernel_log_read(out, 1 << 20);
 		answer(r, 0, out, r);
 		return;
+	case EXEC_CALL_WRITE_KERNEL_LOG:
+		answer(write_kernel_log(in, q->payload), 0, NULL, 0);
+		return;
 	case EXEC_CALL_REARM_WARN_ONCE:
 		answer(rearm_warn_once(), 0, NULL, 0);
 		return;

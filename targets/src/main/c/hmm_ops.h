@@ -396,6 +396,19 @@ static size_t kernel_log_read(char *out, size_t cap)
 	return got;
 }
 
+/* One record for the kernel log (a planted bug's WARNING in the selftest). */
+static long write_kernel_log(const char *line, size_t len)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, line, len) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 /* Re-arms every WARN_ON_ONCE of the kernel (debugfs); only ever done in a guest, whose kernel is ours. */
 static long rearm_warn_once(void)
 {

@@ -9,6 +9,7 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -96,6 +97,12 @@ final class FuzzCommand implements Callable<Integer> {
       + " its duration unless --duration is given")
   Path resume;
 
+  /**
+   * Where a campaign run here gets its target instead of the local kernel: a guest's, when a VM
+   * campaign runs each boot's campaign here against a guest that runs the C executor.
+   */
+  java.util.function.Function<FsKind, Target> targetSource;
+
   /** The whole campaign's duration: this run's, plus a resumed campaign's seconds before. */
   private double askedSeconds;
 
@@ -153,9 +160,10 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
-    if (targetOptions.vm()) {
+    if (targetOptions.vm() && targetSource == null) {
       return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
-          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), out, err, stop::get);
+          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), targetOptions.guestExecutor(), out, err,
+          stop::get);
     }
     boolean terminal = System.console() != null;
     Campaign.Stats stats;
@@ -170,7 +178,7 @@ final class FuzzCommand implements Callable<Integer> {
     }
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
-    try (LinuxTarget target = LinuxTarget.create(fs, targetOptions.executor)) {
+    try (Target target = targetSource != null ? targetSource.apply(fs) : LinuxTarget.create(fs, targetOptions.executor())) {
       String targetName = target.describe();
       out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
@@ -247,7 +255,7 @@ final class FuzzCommand implements Callable<Integer> {
     return p.toAbsolutePath().normalize().toString();
   }
 
-  private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, LinuxTarget target,
+  private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, Target target,
       String targetName, boolean finished) {
     Capabilities caps = target.capabilities();
     double perSecond = Math.round(s.opsPerSecond() * 10) / 10.0;

@@ -45,7 +45,7 @@ final class ProbeCommand implements Callable<Integer> {
     int usable = 0;
     int contradictions = 0;
     for (FsKind k : FsKind.values()) {
-      try (LinuxTarget t = LinuxTarget.create(k, targetOptions.executor)) {
+      try (LinuxTarget t = LinuxTarget.create(k, targetOptions.executor())) {
         // The calls themselves, against what the evidence says the kernel must answer.
         contradictions += report(out, k, t.capabilities(), t.evidence(), Probes.run(t));
         usable++;

@@ -7,14 +7,13 @@ import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
-import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -54,13 +53,12 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("hmmfuzz: no *.repro files under " + input);
       return ExitCode.USAGE;
     }
-    Map<FsKind, LinuxTarget> targets = new EnumMap<>(FsKind.class);
     int diverged = 0;
     int skipped = 0;
     int ran = 0;
     AtomicLong started = new AtomicLong(System.nanoTime());
     Thread watch = StuckWatch.start(() -> Duration.ofNanos(System.nanoTime() - started.get()), out);
-    try {
+    try (Targets targets = new Targets(targetOptions, out, Duration.ofMinutes(2))) {
       for (Path f : files) {
         Reproducer r;
         try {
@@ -70,19 +68,9 @@ final class ReplayCommand implements Callable<Integer> {
           return ExitCode.USAGE;
         }
         FsKind kind = fs != null ? fs : FsKind.parse(r.fs());
-        LinuxTarget t;
-        if (kind.dax()) {
-          // The -dax kinds share the one pmem device: only one of them can be mounted at a time.
-          targets.entrySet().removeIf(e -> {
-            if (e.getKey().dax() && e.getKey() != kind) {
-              e.getValue().close();
-              return true;
-            }
-            return false;
-          });
-        }
+        Target t;
         try {
-          t = targets.computeIfAbsent(kind, k -> LinuxTarget.create(k, targetOptions.executor));
+          t = targets.get(kind);
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;
@@ -94,6 +82,22 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (TargetUnavailableException e) {
           out.printf("SKIP %s: %s%n", f, e.getMessage());
           skipped++;
+          continue;
+        } catch (InfrastructureException e) {
+          if (targets.guest() == null) {
+            throw e;
+          }
+          // The guest died or stopped answering during the program: the kernel's finding if its console
+          // has a report, else the infrastructure's.
+          Targets.GuestDeath d = targets.guestDied();
+          ran++;
+          diverged++;
+          out.printf("DIVERGED %s (expect=%s): the guest %s during the program%s%n", f, r.get("expect"),
+              d.hung() ? "stopped answering" : "died", d.reports().isEmpty() ? " with no kernel report" : "");
+          d.reports().forEach(rep -> out.println("KERNEL REPORT: " + rep.title() + "\n" + rep.excerpt().strip()));
+          if (d.reports().isEmpty()) {
+            d.consoleTail().forEach(out::println);
+          }
           continue;
         }
         ran++;
@@ -108,7 +112,6 @@ final class ReplayCommand implements Callable<Integer> {
       }
     } finally {
       watch.interrupt();
-      targets.values().forEach(LinuxTarget::close);
     }
     out.printf("replay: %d passed, %d diverged, %d skipped%n", ran - diverged, diverged, skipped);
     if (diverged > 0) {

@@ -11,7 +11,7 @@ import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
-import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.PlantedBugKernel.Bug;
 import io.hmmfuzz.linux.PlantedBugTarget;
 import io.hmmfuzz.linux.ScratchFilesystem;
@@ -56,7 +56,7 @@ final class SelfTestCommand implements Callable<Integer> {
   TargetOptions targetOptions;
 
   /** Whether the bug's known minimal program diverges on this target (if not, a longer minimum is legitimate). */
-  private static boolean knownMinimalDiverges(LinuxTarget real, Bug bug) {
+  private static boolean knownMinimalDiverges(KernelTarget real, Bug bug) {
     try {
       Program known = ProgramText.parse(bug.minimalProgram(), bug.name());
       return new Runner(new PlantedBugTarget(real, bug), 1).run(known).diverged();
@@ -74,7 +74,8 @@ final class SelfTestCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     int failed = 0;
     int ran = 0;
-    try (LinuxTarget real = LinuxTarget.create(fs, targetOptions.executor)) {
+    try (Targets targets = new Targets(targetOptions, out, Duration.ofMinutes(2))) {
+      KernelTarget real = targets.get(fs);
       List<Campaign.Known> knownFindings = new ArrayList<>();
       if (known != null) {
         try {
@@ -167,7 +168,7 @@ final class SelfTestCommand implements Callable<Integer> {
   }
 
   /** Null if the campaign's findings are what the planted bug must give, else what is wrong. */
-  private static String verdict(LinuxTarget real, Bug bug, List<CampaignSummary.Found> found) {
+  private static String verdict(KernelTarget real, Bug bug, List<CampaignSummary.Found> found) {
     if (found.isEmpty()) {
       return "not found";
     }

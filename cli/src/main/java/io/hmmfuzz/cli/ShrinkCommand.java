@@ -11,6 +11,7 @@ import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
 import io.hmmfuzz.gen.InFlight;
+import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -109,7 +110,8 @@ final class ShrinkCommand implements Callable<Integer> {
     if (relayed != null) {
       return relayed;
     }
-    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor)) {
+    try (Targets targets = new Targets(targetOptions, out, hangTimeout)) {
+      KernelTarget t = targets.get(fs != null ? fs : FsKind.parse(r.fs()));
       Runner asSaved = new Runner(t, r.viewEvery());
       Runner precise = new Runner(t, 1);
       RunResult res = asSaved.run(r.program());
@@ -134,7 +136,7 @@ final class ShrinkCommand implements Callable<Integer> {
    */
   private int shrinkInGuest(Reproducer r, Path dest, PrintWriter out) throws IOException {
     Set<String> knownKeys = new HashSet<>(known != null && Files.exists(known) ? Files.readAllLines(known) : List.of());
-    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor);
+    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor());
         PrintWriter notes = notReproduced == null ? null
             : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND))) {

@@ -24,11 +24,16 @@ final class TargetOptions {
   @Option(names = "--kernel", description = "bzImage for --target vm (from 'hmmfuzz kernel build')")
   Path kernel;
 
-  @Option(names = "--executor", defaultValue = "jna", converter = ExecutorConverter.class,
-      description = "what runs the programs' system calls: jna (a JVM on the kernel: this one, or one in the"
-          + " guest; default) or c (the C executor, built with gcc on first use: a child process here, or the"
-          + " guest's only program with the engine here)")
-  ExecutorKind executor;
+  @Option(names = "--executor", converter = ExecutorConverter.class,
+      description = "what runs the programs' system calls: c (the C executor, built with gcc on first use: the"
+          + " guest's only program, with the engine here; a child process locally) or jna (a JVM on that kernel:"
+          + " this one, or one in the guest). Default: jna locally (the faster there), c in a guest")
+  ExecutorKind executorOption;
+
+  /** The executor: as given, else jna on the local kernel and c in a guest. */
+  ExecutorKind executor() {
+    return executorOption != null ? executorOption : vm() ? ExecutorKind.C : ExecutorKind.JNA;
+  }
 
   static final class ExecutorConverter implements picocli.CommandLine.ITypeConverter<ExecutorKind> {
     @Override
@@ -47,7 +52,7 @@ final class TargetOptions {
 
   /** A guest that runs the C executor, with the engine here (no JVM in the guest). */
   boolean guestExecutor() {
-    return vm() && executor == ExecutorKind.C;
+    return vm() && executor() == ExecutorKind.C;
   }
 
   /** Boots a guest for the C executor (--target vm --executor c), saying so on {@code w}. */

@@ -80,8 +80,8 @@ final class VmCampaign {
   }
 
   static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
-      int programsPerBoot, Duration hangTimeout, Path known, String fs, PrintWriter w, PrintWriter err,
-      BooleanSupplier stop) throws IOException {
+      int programsPerBoot, Duration hangTimeout, Path known, String fs, boolean executor, PrintWriter w,
+      PrintWriter err, BooleanSupplier stop) throws IOException {
     if (VmRelay.kernelMissing(kernel, err)) {
       return ExitCode.USAGE;
     }
@@ -126,8 +126,7 @@ final class VmCampaign {
       int crashes0 = crashes;
       int boots0 = boots + 1;
       java.util.ArrayDeque<String> guestTail = new java.util.ArrayDeque<>();
-      GuestVm.Result r = VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)),
-          hangTimeout, w, line -> {
+      java.util.function.Consumer<String> seen = line -> {
             if (!line.startsWith("[")) {
               guestTail.addLast(line);
               if (guestTail.size() > 40) {
@@ -149,7 +148,10 @@ final class VmCampaign {
                 err.println("hmmfuzz: cannot write " + out.resolve(Summary.FILE) + ": " + e.getMessage());
               }
             }
-          });
+          };
+      // A guest that runs the C executor leaves the boot's campaign here; a JVM guest runs it itself.
+      GuestVm.Result r = executor ? ExecutorBoot.run(kernel, args, hangTimeout, w, seen)
+          : VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)), hangTimeout, w, seen);
       boots++;
       try {
         VmRelay.printErrors(r, err);

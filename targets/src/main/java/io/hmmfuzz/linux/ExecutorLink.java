@@ -29,6 +29,7 @@ public final class ExecutorLink implements AutoCloseable {
   private final ByteBuffer answerView = ByteBuffer.wrap(answer);
   /** When the request in progress was sent (System.nanoTime), or 0: for a watchdog of hangs. */
   private volatile long busySince;
+  private volatile boolean broken;
 
   private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
     this.in = in;
@@ -60,6 +61,11 @@ public final class ExecutorLink implements AutoCloseable {
       throw new IOException("the executor in " + where + " did not say hello (got " + hello + ")");
     }
     return link;
+  }
+
+  /** Whether a request failed because the executor went away (no further request can be answered). */
+  public boolean broken() {
+    return broken;
   }
 
   /** When the request in progress was sent (System.nanoTime), or 0 between requests. */
@@ -120,6 +126,14 @@ public final class ExecutorLink implements AutoCloseable {
     return text.isEmpty() ? List.of() : List.of(text.split("\n"));
   }
 
+  /** Writes one line to the kernel's log (/dev/kmsg). */
+  public void writeKernelLog(String line) {
+    Answer a = callWithName(Call.WRITE_KERNEL_LOG, line + "\n");
+    if (a.errno() != 0) {
+      throw new InfrastructureException("cannot write to /dev/kmsg in " + where + ": " + LinuxAbi.errno(a.errno()));
+    }
+  }
+
   /** Re-arms the kernel's WARN_ON_ONCE; false where debugfs does not offer it. */
   public boolean rearmWarnOnce() {
     return call(Call.REARM_WARN_ONCE).errno() == 0;
@@ -160,6 +174,7 @@ public final class ExecutorLink implements AutoCloseable {
       }
       return a;
     } catch (IOException e) {
+      broken = true;
       throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
     } finally {
       busySince = 0;
@@ -188,6 +203,7 @@ public final class ExecutorLink implements AutoCloseable {
       readFully(back, 0, back.length);
       return new Reply(a, back);
     } catch (IOException e) {
+      broken = true;
       throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
     } finally {
       busySince = 0;

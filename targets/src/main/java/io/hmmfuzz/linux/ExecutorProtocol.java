@@ -103,7 +103,9 @@ public final class ExecutorProtocol {
     /** The kernel log's messages since the last call (from the executor's start), one per line. */
     KERNEL_LOG,
     /** Re-arms every WARN_ON_ONCE (debugfs clear_warn_once): only in a guest, whose kernel is ours. */
-    REARM_WARN_ONCE;
+    REARM_WARN_ONCE,
+    /** payload: one line for the kernel log (/dev/kmsg), as a planted bug's WARNING. */
+    WRITE_KERNEL_LOG;
 
     int code() {
       return ordinal() + 1;

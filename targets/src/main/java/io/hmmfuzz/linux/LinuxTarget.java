@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls themselves are then tried by probe programs against the model, so that a kernel which, say,
  * accepts MAP_SYNC off DAX has a finding instead of a new capability.
  */
-public final class LinuxTarget implements Target {
+public final class LinuxTarget implements KernelTarget {
   private final ScratchFilesystem scratch;
   private final Capabilities caps;
   private final AtomicInteger sessions = new AtomicInteger();
@@ -81,6 +81,7 @@ public final class LinuxTarget implements Target {
   }
 
   /** Whether reports the kernel logs (WARNING, BUG, ...) are read and become findings: /dev/kmsg is readable. */
+  @Override
   public boolean kernelLogWatched() {
     return log != null;
   }
@@ -122,7 +123,16 @@ public final class LinuxTarget implements Target {
     return dir;
   }
 
-  /** Where each capability came from, one line each: what {@code hmmfuzz probe} prints. */
+  @Override
+  public void logToKernel(String line) {
+    try {
+      Files.writeString(Path.of(LinuxAbi.KMSG), line + "\n");
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot write to " + LinuxAbi.KMSG, e);
+    }
+  }
+
+  @Override
   public List<String> evidence() {
     return evidence;
   }

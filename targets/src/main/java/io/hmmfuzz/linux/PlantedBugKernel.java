@@ -121,20 +121,20 @@ public final class PlantedBugKernel implements Kernel {
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
 
-  public PlantedBugKernel(Kernel real, Bug bug) {
+  /** Where the planted WARNING goes: the kernel log of the kernel under test. */
+  private final java.util.function.Consumer<String> kernelLog;
+
+  public PlantedBugKernel(Kernel real, Bug bug, java.util.function.Consumer<String> kernelLog) {
     this.real = real;
     this.bug = bug;
+    this.kernelLog = kernelLog;
   }
 
   /** Logs a WARNING report the way the kernel prints one, one /dev/kmsg record per line. */
-  private static void warn(String where) {
-    try {
-      for (String line : List.of("------------[ cut here ]------------", "WARNING: CPU: 0 PID: 1 at " + where,
-          "---[ end trace 0000000000000000 ]---")) {
-        Files.writeString(Path.of(LinuxAbi.KMSG), line + "\n");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the planted WARNING to " + LinuxAbi.KMSG, e);
+  private void warn(String where) {
+    for (String line : List.of("------------[ cut here ]------------", "WARNING: CPU: 0 PID: 1 at " + where,
+        "---[ end trace 0000000000000000 ]---")) {
+      kernelLog.accept(line);
     }
   }
 

@@ -4,12 +4,12 @@ import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.Target;
 
-/** A Linux target whose sessions carry a planted bug. */
+/** A Linux target (local or a guest's) whose sessions carry a planted bug. */
 public final class PlantedBugTarget implements Target {
-  private final LinuxTarget real;
+  private final KernelTarget real;
   private final PlantedBugKernel.Bug bug;
 
-  public PlantedBugTarget(LinuxTarget real, PlantedBugKernel.Bug bug) {
+  public PlantedBugTarget(KernelTarget real, PlantedBugKernel.Bug bug) {
     this.real = real;
     this.bug = bug;
   }
@@ -32,7 +32,7 @@ public final class PlantedBugTarget implements Target {
   @Override
   public Session openSession() {
     Session s = real.openSession();
-    Kernel k = new PlantedBugKernel(s.kernel(), bug);
+    Kernel k = new PlantedBugKernel(s.kernel(), bug, real::logToKernel);
     return new Session() {
       @Override
       public Kernel kernel() {

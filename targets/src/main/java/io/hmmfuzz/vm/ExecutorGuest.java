@@ -45,6 +45,7 @@ public final class ExecutorGuest implements AutoCloseable {
   private final Thread reaper;
   private final Thread watchdog;
   private volatile boolean hung;
+  private volatile int consoleLines;
 
   private ExecutorGuest(Process qemu, Path work, ExecutorLink link, ConsoleWatch watch, List<String> tail,
       double bootSeconds, Thread reaper, Duration hangTimeout) {
@@ -56,9 +57,24 @@ public final class ExecutorGuest implements AutoCloseable {
     this.bootSeconds = bootSeconds;
     this.reaper = reaper;
     this.watchdog = new Thread(() -> {
+      long seenBusy = 0;
+      int reportsAtBusy = 0;
+      long reportSeen = 0;
       while (qemu.isAlive()) {
         long since = link.busySince();
-        if (since != 0 && System.nanoTime() - since > hangTimeout.toNanos()) {
+        long now = System.nanoTime();
+        if (since != seenBusy) {
+          seenBusy = since;
+          reportsAtBusy = watch.reports().size();
+          reportSeen = 0;
+        }
+        // A kernel report during a request that then stays unanswered (an Oops kills or wedges the task
+        // in the kernel) needs no full hang timeout: GuestVm.REPORT_STALL after the report.
+        if (since != 0 && reportSeen == 0 && watch.reports().size() > reportsAtBusy) {
+          reportSeen = now;
+        }
+        boolean stalled = reportSeen != 0 && now - reportSeen > GuestVm.REPORT_STALL.toNanos();
+        if (since != 0 && (now - since > hangTimeout.toNanos() || stalled)) {
           hung = true;
           qemu.destroyForcibly();
           return;
@@ -109,6 +125,7 @@ public final class ExecutorGuest implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(reaper);
     ConsoleWatch watch = new ConsoleWatch();
     List<String> tail = new ArrayList<>();
+    ExecutorGuest[] self = {null};
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null;) {
@@ -121,6 +138,9 @@ public final class ExecutorGuest implements AutoCloseable {
           }
           watch.accept(line);
           console.accept(line);
+          if (self[0] != null) {
+            self[0].consoleLines++;
+          }
         }
       } catch (IOException e) {
         // QEMU went away
@@ -162,7 +182,8 @@ public final class ExecutorGuest implements AutoCloseable {
     } finally {
       server.close();
     }
-    return new ExecutorGuest(p, work, link, watch, tail, (System.nanoTime() - t0) / 1e9, reaper, hangTimeout);
+    self[0] = new ExecutorGuest(p, work, link, watch, tail, (System.nanoTime() - t0) / 1e9, reaper, hangTimeout);
+    return self[0];
   }
 
   /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
@@ -195,6 +216,28 @@ public final class ExecutorGuest implements AutoCloseable {
 
   public boolean alive() {
     return qemu.isAlive();
+  }
+
+  /**
+   * Waits until the console has been quiet for a second (at most 10 s): a report that killed the
+   * executor reaches the serial console after the executor's channel has closed.
+   */
+  public void settleConsole() {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    int seen = -1;
+    while (System.nanoTime() < deadline) {
+      int now = consoleLines;
+      if (now == seen) {
+        return;
+      }
+      seen = now;
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** Kernel reports on the console so far. */

@@ -6,12 +6,12 @@ import io.hmmfuzz.core.KernelVersion;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.KernelReport;
-import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.linux.CapabilityProbe;
 import io.hmmfuzz.linux.ConsoleWatch;
 import io.hmmfuzz.linux.ExecutorKernel;
 import io.hmmfuzz.linux.ExecutorLink;
+import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link CapabilityProbe}), asked of the guest. Every program starts with the guest kernel's
  * WARN_ON_ONCE re-armed (the kernel is ours), and the kernel log is read after every op in the guest.
  */
-public final class GuestTarget implements Target {
+public final class GuestTarget implements KernelTarget {
   /** Where the guest's scratch filesystems go: its /run is a tmpfs of its own. */
   static final String BASE = GuestVm.GUEST_SCRATCH + "/hmmfuzz";
 
@@ -40,6 +40,8 @@ public final class GuestTarget implements Target {
   private final boolean rearm;
   private final ConsoleWatch log = new ConsoleWatch();
   private final AtomicInteger sessions = new AtomicInteger();
+  /** How many kernel reports the guest's console had when the current program started. */
+  private volatile int reportsAtProgramStart;
 
   private GuestTarget(ExecutorGuest guest, FsKind kind, Path root, boolean mounted, Capabilities caps,
       List<String> evidence, boolean rearm) {
@@ -166,7 +168,17 @@ public final class GuestTarget implements Target {
     }
   }
 
-  /** Where each capability came from, one line each. */
+  @Override
+  public boolean kernelLogWatched() {
+    return true;
+  }
+
+  @Override
+  public void logToKernel(String line) {
+    link.writeKernelLog(line);
+  }
+
+  @Override
   public List<String> evidence() {
     return evidence;
   }
@@ -180,8 +192,18 @@ public final class GuestTarget implements Target {
     return caps;
   }
 
+  /**
+   * The kernel reports on the guest's console since the current (or last) program started: what
+   * stopped it, if the guest died or stopped answering during it.
+   */
+  public List<KernelReport> reportsSinceProgramStart() {
+    List<KernelReport> all = guest.consoleReports();
+    return all.subList(Math.min(reportsAtProgramStart, all.size()), all.size());
+  }
+
   @Override
   public Session openSession() {
+    reportsAtProgramStart = guest.consoleReports().size();
     if (rearm) {
       link.rearmWarnOnce();
     }

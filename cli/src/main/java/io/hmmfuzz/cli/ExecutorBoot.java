@@ -1,0 +1,122 @@
+package io.hmmfuzz.cli;
+
+import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.linux.ScratchFilesystem;
+import io.hmmfuzz.vm.ExecutorGuest;
+import io.hmmfuzz.vm.GuestTarget;
+import io.hmmfuzz.vm.GuestVm;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+
+/**
+ * One boot of a VM campaign whose guest runs the C executor: the boot's {@code fuzz} command (the
+ * same command line a JVM guest would get) runs here, in this JVM, against a {@link GuestTarget}. What
+ * it leaves (its out directory, the in-flight program, its stderr) goes to a share directory here,
+ * and the boot is described by the same {@link GuestVm.Result} as a JVM guest's, so the campaign
+ * across boots treats both alike.
+ */
+final class ExecutorBoot {
+  private ExecutorBoot() {}
+
+  static GuestVm.Result run(Path kernel, List<String> fuzzArgs, Duration hangTimeout, PrintWriter w,
+      Consumer<String> lines) throws IOException {
+    Path work = ScratchFilesystem.workDirectory("vm-host");
+    Path share = work.resolve("share");
+    Files.createDirectory(share);
+    List<String> args = new ArrayList<>();
+    // The command line a JVM guest would get ("fuzz" and its options): here the command object is FuzzCommand.
+    for (String a : fuzzArgs.subList(fuzzArgs.get(0).equals("fuzz") ? 1 : 0, fuzzArgs.size())) {
+      args.add(a.replace("@SHARE@", share.toString()));
+    }
+    ExecutorGuest guest;
+    try {
+      guest = ExecutorGuest.boot(kernel, Duration.ofMinutes(5), hangTimeout, line -> { });
+    } catch (InfrastructureException e) {
+      return new GuestVm.Result(false, -1, false, false, -1, share, List.of(), List.of(),
+          List.of(String.valueOf(e.getMessage()).split("\n")));
+    }
+    w.printf("vm: guest up in %.1f s (C executor; the engine runs here)%n", guest.bootSeconds());
+    w.flush();
+    GuestTarget[] target = {null};
+    FuzzCommand fuzz = new FuzzCommand();
+    fuzz.targetSource = kind -> target[0] = GuestTarget.create(guest, kind);
+    CommandLine cl = new CommandLine(fuzz);
+    PrintWriter out = new PrintWriter(new LineWriter(line -> {
+      w.println(line);
+      w.flush();
+      lines.accept(line);
+    }), true);
+    cl.setOut(out);
+    int exit;
+    boolean died = false;
+    try (PrintWriter err = new PrintWriter(Files.newBufferedWriter(share.resolve("stderr")), true)) {
+      cl.setErr(err);
+      cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+        throw ex;
+      });
+      try {
+        exit = cl.execute(args.toArray(String[]::new));
+      } catch (InfrastructureException e) {
+        if (guest.alive() && !guest.hung()) {
+          guest.settleConsole();
+        }
+        if (guest.alive() && !guest.hung() && !guest.link().broken()) {
+          throw e; // not the guest's doing
+        }
+        died = true;
+        exit = -1;
+      }
+    }
+    out.flush();
+    guest.settleConsole();
+    List<KernelReport> all = guest.consoleReports();
+    List<KernelReport> last = target[0] == null ? all : target[0].reportsSinceProgramStart();
+    GuestVm.Result r = new GuestVm.Result(true, guest.bootSeconds(), false, died && guest.hung(), exit, share, all,
+        last, guest.consoleTail());
+    guest.close();
+    return r;
+  }
+
+  /** A Writer that hands on whole lines. */
+  private static final class LineWriter extends Writer {
+    private final Consumer<String> sink;
+    private final StringBuilder line = new StringBuilder();
+
+    LineWriter(Consumer<String> sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public synchronized void write(char[] buf, int off, int len) {
+      for (int i = off; i < off + len; i++) {
+        char c = buf[i];
+        if (c == '\n') {
+          sink.accept(line.toString());
+          line.setLength(0);
+        } else if (c != '\r') {
+          line.append(c);
+        }
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public synchronized void close() {
+      if (line.length() > 0) {
+        sink.accept(line.toString());
+        line.setLength(0);
+      }
+    }
+  }
+}
