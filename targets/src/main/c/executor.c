@@ -6,8 +6,8 @@
  * The wire format, the call numbers and the codes of the domain enums are in executor_protocol.h,
  * written by the host from its one definition (io.hmmfuzz.linux.ExecutorProtocol) when it builds
  * this file. Requests come on fd 0 (or the channel named by argv[1]), answers go to fd 1 (or the same
- * channel, which first gets a hello: an answer whose value is EXEC_MAGIC). Built statically with the
- * machine's gcc by the tool itself.
+ * channel). Given an argument (a channel, or "-" for fd 0 and 1), the executor first says hello: an
+ * answer whose value is EXEC_MAGIC. Built statically with the machine's gcc by the tool itself.
  */
 #include "hmm_ops.h"
 #include "executor_protocol.h"
@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 	char *in = NULL;
 	size_t in_size = 0;
 
-	if (argc > 1) {
+	if (argc > 1 && strcmp(argv[1], "-") != 0) {
 		/* A channel (a virtio-serial port in a guest): requests and answers both go through it. */
 		in_fd = out_fd = open(argv[1], O_RDWR | O_CLOEXEC);
 		if (in_fd < 0) {

@@ -60,28 +60,34 @@ final class ExecutorBoot {
     boolean died = false;
     try (PrintWriter err = new PrintWriter(Files.newBufferedWriter(share.resolve("stderr")), true)) {
       cl.setErr(err);
+      Exception[] thrown = {null};
       cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-        throw ex;
+        thrown[0] = ex;
+        return -1;
       });
-      try {
-        exit = cl.execute(args.toArray(String[]::new));
-      } catch (InfrastructureException e) {
-        if (guest.alive() && !guest.hung()) {
-          guest.settleConsole();
+      exit = cl.execute(args.toArray(String[]::new));
+      if (thrown[0] != null) {
+        if (!(thrown[0] instanceof InfrastructureException) || guest.alive() && !guest.hung() && !guest.link().broken()) {
+          guest.close();
+          throw thrown[0] instanceof RuntimeException re ? re : new IllegalStateException(thrown[0]);
         }
-        if (guest.alive() && !guest.hung() && !guest.link().broken()) {
-          throw e; // not the guest's doing
-        }
+        // The guest died or was ended as hung during a program: a crash or a hang of that program.
         died = true;
         exit = -1;
+        err.println("the guest " + (guest.hung() ? "stopped answering" : "died") + ": " + thrown[0].getMessage());
       }
     }
     out.flush();
     guest.settleConsole();
     List<KernelReport> all = guest.consoleReports();
     List<KernelReport> last = target[0] == null ? all : target[0].reportsSinceProgramStart();
+    List<String> tail = new ArrayList<>(guest.consoleTail());
+    if (died && guest.hung()) {
+      tail.add("hmmfuzz: the guest's executor left a " + guest.link().lastCall() + " request unanswered; the guest"
+          + " was ended");
+    }
     GuestVm.Result r = new GuestVm.Result(true, guest.bootSeconds(), false, died && guest.hung(), exit, share, all,
-        last, guest.consoleTail());
+        last, tail);
     guest.close();
     return r;
   }

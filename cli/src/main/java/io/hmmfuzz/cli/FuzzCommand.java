@@ -196,7 +196,8 @@ final class FuzzCommand implements Callable<Integer> {
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
           inFlight, knownFindings, before));
       Profile used = prof;
-      Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
+      // This JVM's threads say nothing of a program stuck in a guest's executor (its watchdog ends that guest).
+      Thread watchdog = targetSource != null ? null : StuckWatch.start(c::sinceProgramStart, out);
       IOException[] failed = {null};
       stats = c.run(new Campaign.Listener() {
         @Override
@@ -227,7 +228,9 @@ final class FuzzCommand implements Callable<Integer> {
           out.flush();
         }
       }, stop::get);
-      watchdog.interrupt();
+      if (watchdog != null) {
+        watchdog.interrupt();
+      }
       if (failed[0] != null) {
         throw failed[0];
       }

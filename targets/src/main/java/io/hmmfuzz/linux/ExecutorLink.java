@@ -30,6 +30,7 @@ public final class ExecutorLink implements AutoCloseable {
   /** When the request in progress was sent (System.nanoTime), or 0: for a watchdog of hangs. */
   private volatile long busySince;
   private volatile boolean broken;
+  private volatile Call lastCall;
 
   private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
     this.in = in;
@@ -61,6 +62,11 @@ public final class ExecutorLink implements AutoCloseable {
       throw new IOException("the executor in " + where + " did not say hello (got " + hello + ")");
     }
     return link;
+  }
+
+  /** The request sent last (the one unanswered, if the executor hangs). */
+  public String lastCall() {
+    return String.valueOf(lastCall);
   }
 
   /** Whether a request failed because the executor went away (no further request can be answered). */
@@ -155,6 +161,7 @@ public final class ExecutorLink implements AutoCloseable {
    */
   synchronized Answer call(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into,
       int intoOffset, long... args) {
+    lastCall = call;
     busySince = System.nanoTime();
     try {
       ExecutorProtocol.request(request, call, payloadLength, args);
@@ -191,6 +198,7 @@ public final class ExecutorLink implements AutoCloseable {
 
   /** As above, with a request payload. */
   synchronized Reply callForPayload(Call call, byte[] payload, long... args) {
+    lastCall = call;
     busySince = System.nanoTime();
     try {
       ExecutorProtocol.request(request, call, payload.length, args);
