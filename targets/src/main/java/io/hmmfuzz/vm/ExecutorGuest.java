@@ -8,15 +8,12 @@ import io.hmmfuzz.linux.ConsoleWatch;
 import io.hmmfuzz.linux.ExecutorBuild;
 import io.hmmfuzz.linux.ExecutorLink;
 import io.hmmfuzz.linux.ScratchFilesystem;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -117,37 +114,17 @@ public final class ExecutorGuest implements AutoCloseable {
     q.addAll(List.of("-device", "virtio-serial-pci", "-chardev", "socket,id=executor,path=" + socket,
         "-device", "virtserialport,chardev=executor,name=" + PORT));
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-    Thread reaper = new Thread(() -> {
-      p.destroyForcibly();
-      ScratchFilesystem.deleteTree(work);
-    }, "hmmfuzz-vm-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
-    ConsoleWatch watch = new ConsoleWatch();
-    List<String> tail = new ArrayList<>();
     ExecutorGuest[] self = {null};
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null;) {
-          line = line.replace("\r", "");
-          synchronized (tail) {
-            tail.add(line);
-            if (tail.size() > 60) {
-              tail.remove(0);
-            }
-          }
-          watch.accept(line);
-          console.accept(line);
-          if (self[0] != null) {
-            self[0].consoleLines++;
-          }
-        }
-      } catch (IOException e) {
-        // QEMU went away
+    GuestVm.Qemu qemu = GuestVm.Qemu.start(q, work, line -> {
+      console.accept(line);
+      if (self[0] != null) {
+        self[0].consoleLines++;
       }
-    }, "hmmfuzz-vm-console");
-    reader.setDaemon(true);
-    reader.start();
+    });
+    Process p = qemu.process();
+    Thread reaper = qemu.reaper();
+    ConsoleWatch watch = qemu.watch();
+    List<String> tail = qemu.tail();
     // A guest that does not come up in time is ended, which ends the wait for its hello too.
     Thread bootWatch = new Thread(() -> {
       try {

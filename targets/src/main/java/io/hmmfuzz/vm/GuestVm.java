@@ -112,38 +112,18 @@ public final class GuestVm {
     Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
     List<String> q = qemuCommand(qemu, bzImage, init, share);
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(q).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-    // If this JVM ends while the guest runs (SIGTERM, SIGINT), take QEMU and the work directory with it.
-    Thread reaper = new Thread(() -> {
-      p.destroyForcibly();
-      ScratchFilesystem.deleteTree(work);
-    }, "hmmfuzz-vm-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
-    ConsoleWatch watch = new ConsoleWatch();
-    List<String> tail = new ArrayList<>();
     double[] boot = {-1};
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null;) {
-          line = line.replace("\r", "");
-          if (line.contains("hmmfuzz-guest: up") && boot[0] < 0) {
-            boot[0] = (System.nanoTime() - t0) / 1e9;
-          }
-          synchronized (tail) {
-            tail.add(line);
-            if (tail.size() > 40) {
-              tail.remove(0);
-            }
-          }
-          watch.accept(line);
-          console.accept(line);
-        }
-      } catch (IOException e) {
-        // QEMU went away
+    Qemu qemuRun = Qemu.start(q, work, line -> {
+      if (line.contains("hmmfuzz-guest: up") && boot[0] < 0) {
+        boot[0] = (System.nanoTime() - t0) / 1e9;
       }
-    }, "hmmfuzz-vm-console");
-    reader.setDaemon(true);
-    reader.start();
+      console.accept(line);
+    });
+    Process p = qemuRun.process();
+    Thread reaper = qemuRun.reaper();
+    Thread reader = qemuRun.reader();
+    ConsoleWatch watch = qemuRun.watch();
+    List<String> tail = qemuRun.tail();
     Path stdout = share.resolve("stdout");
     Path inFlight = share.resolve(IN_FLIGHT);
     long offset = 0;
@@ -207,6 +187,47 @@ public final class GuestVm {
     List<KernelReport> reports = watch.reports();
     return new Result(boot[0] >= 0, boot[0], timedOut, stalled, code, share, reports,
         reports.subList(Math.min(Math.min(reportsAtProgress, reportsAtOutput), reports.size()), reports.size()), t);
+  }
+
+  /**
+   * A running QEMU: its console read line by line into a {@link ConsoleWatch} and a tail of the last
+   * lines (each line also to {@code onLine}), and a shutdown hook that takes QEMU and the work directory
+   * with this JVM if it ends first.
+   */
+  record Qemu(Process process, Thread reaper, Thread reader, ConsoleWatch watch, List<String> tail) {
+    static final int TAIL = 60;
+
+    static Qemu start(List<String> command, Path work, Consumer<String> onLine) throws IOException {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
+          .start();
+      Thread reaper = new Thread(() -> {
+        p.destroyForcibly();
+        ScratchFilesystem.deleteTree(work);
+      }, "hmmfuzz-vm-reaper");
+      Runtime.getRuntime().addShutdownHook(reaper);
+      ConsoleWatch watch = new ConsoleWatch();
+      List<String> tail = new ArrayList<>();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null;) {
+            line = line.replace("\r", "");
+            synchronized (tail) {
+              tail.add(line);
+              if (tail.size() > TAIL) {
+                tail.remove(0);
+              }
+            }
+            watch.accept(line);
+            onLine.accept(line);
+          }
+        } catch (IOException e) {
+          // QEMU went away
+        }
+      }, "hmmfuzz-vm-console");
+      reader.setDaemon(true);
+      reader.start();
+      return new Qemu(p, reaper, reader, watch, tail);
+    }
   }
 
   /**
