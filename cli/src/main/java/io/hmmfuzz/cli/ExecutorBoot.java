@@ -18,23 +18,23 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 
 /**
- * One boot of a VM campaign whose guest runs the C executor: the boot's {@code fuzz} command (the
- * same command line a JVM guest would get) runs here, in this JVM, against a {@link GuestTarget}. What
- * it leaves (its out directory, the in-flight program, its stderr) goes to a share directory here,
- * and the boot is described by the same {@link GuestVm.Result} as a JVM guest's, so the campaign
- * across boots treats both alike.
+ * One guest that runs the C executor, for one command of a VM command across guests (a campaign's boot,
+ * a shrink's guest, a replay in a fresh guest): the command line a JVM guest would get runs here, in
+ * this JVM, against {@link GuestTarget}s of that guest. What it leaves (its out directory, the
+ * in-flight program, its stderr) goes to a share directory here, and the boot is described by the same
+ * {@link GuestVm.Result} as a JVM guest's, so the code across guests treats both alike.
  */
 final class ExecutorBoot {
   private ExecutorBoot() {}
 
-  static GuestVm.Result run(Path kernel, List<String> fuzzArgs, Duration hangTimeout, PrintWriter w,
+  static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, PrintWriter w,
       Consumer<String> lines) throws IOException {
     Path work = ScratchFilesystem.workDirectory("vm-host");
     Path share = work.resolve("share");
     Files.createDirectory(share);
     List<String> args = new ArrayList<>();
-    // The command line a JVM guest would get ("fuzz" and its options): here the command object is FuzzCommand.
-    for (String a : fuzzArgs.subList(fuzzArgs.get(0).equals("fuzz") ? 1 : 0, fuzzArgs.size())) {
+    // The command line a JVM guest would get ("fuzz", "shrink" or "replay" and its options), run here.
+    for (String a : commandArgs) {
       args.add(a.replace("@SHARE@", share.toString()));
     }
     ExecutorGuest guest;
@@ -47,9 +47,9 @@ final class ExecutorBoot {
     w.printf("vm: guest up in %.1f s (C executor; the engine runs here)%n", guest.bootSeconds());
     w.flush();
     GuestTarget[] target = {null};
-    FuzzCommand fuzz = new FuzzCommand();
-    fuzz.targetSource = kind -> target[0] = GuestTarget.create(guest, kind);
-    CommandLine cl = new CommandLine(fuzz);
+    CommandLine cl = new CommandLine(new Main());
+    ((TargetOptions) cl.getSubcommands().get(args.get(0)).getMixins().get("targetOptions")).hostedOn =
+        kind -> target[0] = GuestTarget.create(guest, kind);
     PrintWriter out = new PrintWriter(new LineWriter(line -> {
       w.println(line);
       w.flush();

@@ -97,12 +97,6 @@ final class FuzzCommand implements Callable<Integer> {
       + " its duration unless --duration is given")
   Path resume;
 
-  /**
-   * Where a campaign run here gets its target instead of the local kernel: a guest's, when a VM
-   * campaign runs each boot's campaign here against a guest that runs the C executor.
-   */
-  java.util.function.Function<FsKind, Target> targetSource;
-
   /** The whole campaign's duration: this run's, plus a resumed campaign's seconds before. */
   private double askedSeconds;
 
@@ -160,7 +154,7 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
-    if (targetOptions.vm() && targetSource == null) {
+    if (targetOptions.vm() && targetOptions.hostedOn == null) {
       return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
           duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), targetOptions.guestExecutor(), out, err,
           stop::get);
@@ -178,7 +172,8 @@ final class FuzzCommand implements Callable<Integer> {
     }
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
-    try (Target target = targetSource != null ? targetSource.apply(fs) : LinuxTarget.create(fs, targetOptions.executor())) {
+    try (Target target = targetOptions.hostedOn != null ? targetOptions.hostedOn.apply(fs)
+        : LinuxTarget.create(fs, targetOptions.executor())) {
       String targetName = target.describe();
       out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
@@ -197,7 +192,7 @@ final class FuzzCommand implements Callable<Integer> {
           inFlight, knownFindings, before));
       Profile used = prof;
       // This JVM's threads say nothing of a program stuck in a guest's executor (its watchdog ends that guest).
-      Thread watchdog = targetSource != null ? null : StuckWatch.start(c::sinceProgramStart, out);
+      Thread watchdog = targetOptions.hostedOn != null ? null : StuckWatch.start(c::sinceProgramStart, out);
       IOException[] failed = {null};
       stats = c.run(new Campaign.Listener() {
         @Override

@@ -12,7 +12,6 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
 import io.hmmfuzz.gen.InFlight;
 import io.hmmfuzz.linux.KernelTarget;
-import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -97,7 +96,7 @@ final class ShrinkCommand implements Callable<Integer> {
           return ExitCode.USAGE;
         }
         return VmShrink.run(input.toAbsolutePath(), r, targetOptions.kernel, dest, fs == null ? null : fs.id(),
-            hangTimeout, maxBoots, reliabilityRuns, out, err);
+            hangTimeout, maxBoots, reliabilityRuns, targetOptions.guestExecutor(), out, err);
       }
       if (inFlight == null) {
         err.println("hmmfuzz: " + input + " crashed or hung the kernel it ran on (finding=" + r.get("finding")
@@ -136,10 +135,11 @@ final class ShrinkCommand implements Callable<Integer> {
    */
   private int shrinkInGuest(Reproducer r, Path dest, PrintWriter out) throws IOException {
     Set<String> knownKeys = new HashSet<>(known != null && Files.exists(known) ? Files.readAllLines(known) : List.of());
-    try (LinuxTarget t = LinuxTarget.create(fs != null ? fs : FsKind.parse(r.fs()), targetOptions.executor());
+    try (Targets targets = new Targets(targetOptions, out, hangTimeout);
         PrintWriter notes = notReproduced == null ? null
             : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND))) {
+      KernelTarget t = targets.get(fs != null ? fs : FsKind.parse(r.fs()));
       out.printf("shrink: %d ops that %s, on %s%n", r.program().size(), r.get("signature"), t.describe());
       out.flush(); // the host counts output as progress
       Runner runner = new Runner(t, r.viewEvery(), null, new InFlight(inFlight, t.capabilities()));

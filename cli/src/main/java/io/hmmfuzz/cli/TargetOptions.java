@@ -30,6 +30,12 @@ final class TargetOptions {
           + " this one, or one in the guest). Default: jna locally (the faster there), c in a guest")
   ExecutorKind executorOption;
 
+  /**
+   * Where the command gets its targets instead, when a VM command runs it here for one guest that runs
+   * the C executor ({@link ExecutorBoot}): that guest's, per filesystem kind. Not an option.
+   */
+  java.util.function.Function<io.hmmfuzz.core.FsKind, io.hmmfuzz.linux.KernelTarget> hostedOn;
+
   /** The executor: as given, else jna on the local kernel and c in a guest. */
   ExecutorKind executor() {
     return executorOption != null ? executorOption : vm() ? ExecutorKind.C : ExecutorKind.JNA;

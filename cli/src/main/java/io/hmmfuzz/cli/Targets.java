@@ -49,7 +49,9 @@ final class Targets implements AutoCloseable {
         return false;
       });
     }
-    if (options.guestExecutor()) {
+    if (options.hostedOn != null) {
+      t = options.hostedOn.apply(kind);
+    } else if (options.guestExecutor()) {
       if (guest == null) {
         try {
           guest = options.bootGuest(out, hangTimeout);

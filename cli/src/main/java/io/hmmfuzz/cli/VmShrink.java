@@ -52,7 +52,7 @@ final class VmShrink {
   }
 
   static int run(Path input, Reproducer r, Path kernel, Path dest, String fs, Duration hangTimeout, int maxBoots,
-      int attempts, PrintWriter w, PrintWriter err) throws IOException {
+      int attempts, boolean executor, PrintWriter w, PrintWriter err) throws IOException {
     Signature signature = Signature.parse(r.get("signature"));
     if (signature == null) {
       err.println("hmmfuzz: " + input + " has no typed signature in its header (signature=" + r.get("signature")
@@ -80,7 +80,8 @@ final class VmShrink {
         }
         w.printf("vm shrink: guest %d, from %d ops (%d candidates known not to reproduce)%n", boots + 1,
             current.size(), known.size());
-        GuestVm.Result g = VmRelay.boot(kernel, args, Duration.ofHours(1), hangTimeout, w);
+        GuestVm.Result g = executor ? ExecutorBoot.run(kernel, args, hangTimeout, w, line -> { })
+            : VmRelay.boot(kernel, args, Duration.ofHours(1), hangTimeout, w);
         boots++;
         try {
           if (!g.booted()) {
@@ -149,8 +150,9 @@ final class VmShrink {
       int reproduced = 0;
       Path last = Corpus.save(work, "final", new Reproducer(r.header(), List.of(), current));
       for (int i = 0; i < attempts && !infrastructure; i++) {
-        GuestVm.Result g = VmRelay.boot(kernel, List.of("replay", last.toString(), "--target", "local"),
-            Duration.ofMinutes(30), hangTimeout, w);
+        List<String> replay = List.of("replay", last.toString(), "--target", "local");
+        GuestVm.Result g = executor ? ExecutorBoot.run(kernel, replay, hangTimeout, w, line -> { })
+            : VmRelay.boot(kernel, replay, Duration.ofMinutes(30), hangTimeout, w);
         try {
           Signature death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
           if (signature.equals(death)) {
