@@ -27,6 +27,10 @@ import picocli.CommandLine;
 final class ExecutorBoot {
   private ExecutorBoot() {}
 
+  /** The guest init's line when its executor ended (ExecutorGuest.initScript). */
+  private static final java.util.regex.Pattern EXECUTOR_ENDED =
+      java.util.regex.Pattern.compile("hmmfuzz-guest: executor ended with (\\d+)");
+
   static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, PrintWriter w,
       Consumer<String> lines) throws IOException {
     Path work = ScratchFilesystem.workDirectory("vm-host");
@@ -71,9 +75,19 @@ final class ExecutorBoot {
           guest.close();
           throw thrown[0] instanceof RuntimeException re ? re : new IllegalStateException(thrown[0]);
         }
-        // The guest died or was ended as hung during a program: a crash or a hang of that program.
+        guest.settleConsole();
+        if (guest.killedFromOutside() && guest.consoleReports().isEmpty()) {
+          guest.close();
+          throw new InfrastructureException("QEMU ended of a signal hmmfuzz did not send, with no kernel report on"
+              + " the console (killed from outside, or QEMU crashed): an infrastructure failure, not a finding",
+              thrown[0]);
+        }
+        // The guest died or was ended as hung during a program: a crash or a hang of that program. Its
+        // exit code is the executor's, as the guest's init saw it (139: it died of SIGSEGV), if it ended.
         died = true;
-        exit = -1;
+        exit = guest.consoleTail().stream().map(EXECUTOR_ENDED::matcher).filter(java.util.regex.Matcher::find)
+            .map(m -> Integer.parseInt(m.group(1))).reduce((a, b) -> b).filter(c -> c > ExitCode.DIVERGENCE)
+            .orElse(-1);
         err.println("the guest " + (guest.hung() ? "stopped answering" : "died") + ": " + thrown[0].getMessage());
       }
     }

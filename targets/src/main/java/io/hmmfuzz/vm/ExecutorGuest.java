@@ -43,6 +43,7 @@ public final class ExecutorGuest implements AutoCloseable {
   private final Thread watchdog;
   private volatile boolean hung;
   private volatile int consoleLines;
+  private volatile boolean closing;
 
   private ExecutorGuest(Process qemu, Path work, ExecutorLink link, ConsoleWatch watch, List<String> tail,
       double bootSeconds, Thread reaper, Duration hangTimeout) {
@@ -196,6 +197,19 @@ public final class ExecutorGuest implements AutoCloseable {
   }
 
   /**
+   * Whether QEMU ended of a signal that hmmfuzz did not send (someone killed it, or it crashed): then
+   * the guest's death is the infrastructure's, not the kernel's. A guest that panicked or powered off
+   * ends QEMU normally (-no-reboot); one that hmmfuzz ended as hung is not counted here.
+   */
+  public boolean killedFromOutside() {
+    if (qemu.isAlive() || hung || closing) {
+      return false;
+    }
+    int exit = qemu.exitValue();
+    return exit > 128;
+  }
+
+  /**
    * Waits until the console has been quiet for a second (at most 10 s): a report that killed the
    * executor reaches the serial console after the executor's channel has closed.
    */
@@ -232,6 +246,7 @@ public final class ExecutorGuest implements AutoCloseable {
   /** Ends the guest and removes its work directory. */
   @Override
   public void close() {
+    closing = true;
     link.close();
     qemu.destroyForcibly();
     try {
