@@ -127,16 +127,16 @@ public final class ExecutorGuest implements AutoCloseable {
     ConsoleWatch watch = qemu.watch();
     List<String> tail = qemu.tail();
     // A guest that does not come up in time is ended, which ends the wait for its hello too.
+    java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
     Thread bootWatch = new Thread(() -> {
       try {
-        if (!p.waitFor(bootTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-          synchronized (ExecutorGuest.class) {
-            if (!Thread.currentThread().isInterrupted()) {
-              p.destroyForcibly();
-            }
-          }
+        p.waitFor(bootTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (!up.get()) {
+          // Not up in time, or QEMU is gone before it connected: stop waiting for either.
+          p.destroyForcibly();
+          server.close();
         }
-      } catch (InterruptedException e) {
+      } catch (InterruptedException | IOException e) {
         // booted
       }
     }, "hmmfuzz-vm-boot-watch");
@@ -146,6 +146,7 @@ public final class ExecutorGuest implements AutoCloseable {
     try {
       SocketChannel ch = server.accept();
       link = ExecutorLink.over(Channels.newInputStream(ch), Channels.newOutputStream(ch), "the guest");
+      up.set(true);
       bootWatch.interrupt();
     } catch (IOException e) {
       p.destroyForcibly();
@@ -155,8 +156,8 @@ public final class ExecutorGuest implements AutoCloseable {
       synchronized (tail) {
         t = List.copyOf(tail);
       }
-      throw new InfrastructureException("the VM did not boot to its executor within " + bootTimeout + " ("
-          + e.getMessage() + "); console tail:\n" + String.join("\n", t), e);
+      throw new InfrastructureException("the VM did not boot to its executor (QEMU ended, or no hello within "
+          + bootTimeout + ": " + e.getMessage() + "); console tail:\n" + String.join("\n", t), e);
     } finally {
       server.close();
     }
