@@ -33,6 +33,15 @@ final class ExecutorBoot {
 
   static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, PrintWriter w,
       Consumer<String> lines) throws IOException {
+    return run(kernel, commandArgs, hangTimeout, null, w, lines);
+  }
+
+  /**
+   * As above; where the command's output names its out directory in the share ({@code @SHARE@/out}),
+   * the user is shown {@code finalOut} instead, where the files are copied (a campaign's --out).
+   */
+  static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, Path finalOut,
+      PrintWriter w, Consumer<String> lines) throws IOException {
     Path work = ScratchFilesystem.workDirectory("vm-host");
     Path share = work.resolve("share");
     Files.createDirectory(share);
@@ -54,8 +63,9 @@ final class ExecutorBoot {
     CommandLine cl = new CommandLine(new Main());
     ((TargetOptions) cl.getSubcommands().get(args.get(0)).getMixins().get("targetOptions")).hostedOn =
         kind -> target[0] = GuestTarget.create(guest, kind);
+    String shareOut = share.resolve("out").toString();
     PrintWriter out = new PrintWriter(new LineWriter(line -> {
-      w.println(line);
+      w.println(finalOut == null ? line : line.replace(shareOut, finalOut.toString()));
       w.flush();
       lines.accept(line);
     }), true);

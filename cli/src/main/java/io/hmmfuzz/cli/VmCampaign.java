@@ -150,7 +150,7 @@ final class VmCampaign {
             }
           };
       // A guest that runs the C executor leaves the boot's campaign here; a JVM guest runs it itself.
-      GuestVm.Result r = executor ? ExecutorBoot.run(kernel, args, hangTimeout, w, seen)
+      GuestVm.Result r = executor ? ExecutorBoot.run(kernel, args, hangTimeout, out, w, seen)
           : VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)), hangTimeout, w, seen);
       boots++;
       try {
