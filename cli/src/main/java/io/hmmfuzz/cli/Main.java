@@ -22,7 +22,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: probe, fuzz, replay or shrink");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: probe, fuzz, replay, shrink, selftest, kernel or bench");
   }
 
   public static int execute(String... args) {
