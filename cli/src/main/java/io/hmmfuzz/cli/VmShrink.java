@@ -6,6 +6,7 @@ import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.Signature;
+import io.hmmfuzz.linux.ScratchFilesystem;
 import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,7 +60,8 @@ final class VmShrink {
           + "): nothing to keep while shrinking");
       return ExitCode.USAGE;
     }
-    Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-shrink-");
+    // With an owner file: a shrink killed before it deletes this leaves it to the next run to remove.
+    Path work = ScratchFilesystem.workDirectory("shrink");
     try {
       Program current = r.program();
       Set<String> known = new LinkedHashSet<>();

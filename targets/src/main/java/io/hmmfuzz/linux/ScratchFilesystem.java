@@ -154,6 +154,7 @@ public final class ScratchFilesystem implements AutoCloseable {
    * with an owner file, so that a run killed before it deletes it leaves it to the next run to remove.
    */
   public static Path workDirectory(String prefix) {
+    reclaimDeadRuns(); // a VM command makes no scratch filesystem here: dead runs are reclaimed now
     try {
       Path dir = Files.createTempDirectory(scratchBase(), "hmmfuzz-" + prefix + "-");
       Files.writeString(dir.resolve(OWNER), Owner.current().text());

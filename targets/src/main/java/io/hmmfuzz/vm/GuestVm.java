@@ -91,7 +91,8 @@ public final class GuestVm {
     if (!Files.isRegularFile(bzImage)) {
       throw new TargetUnavailableException("no kernel at " + bzImage + ": build one with 'hmmfuzz kernel build'");
     }
-    Path work = Files.createTempDirectory(Path.of("/var/tmp"), "hmmfuzz-vm-");
+    // With an owner file: a run killed before it deletes this leaves it to the next run to remove.
+    Path work = ScratchFilesystem.workDirectory("vm");
     Path share = work.resolve("share");
     Files.createDirectory(share);
     String java = ProcessHandle.current().info().command().orElse(
