@@ -105,7 +105,7 @@ public final class ExecutorLink implements AutoCloseable {
 
   /** statx's STATX_ATTR_DAX of a file: TRUE, FALSE, or null where the kernel does not report it. */
   public Boolean statxDax(String path) {
-    Answer a = callWithName(Call.STATX_DAX, path);
+    Answer a = callWithText(Call.STATX_DAX, path);
     if (a.errno() != 0) {
       throw new InfrastructureException("statx(" + path + ") in " + where + ": " + LinuxAbi.errno(a.errno()));
     }
@@ -114,7 +114,7 @@ public final class ExecutorLink implements AutoCloseable {
 
   /** statvfs's f_bsize of a directory. */
   public int blockSize(String path) {
-    Answer a = callWithName(Call.BLOCK_SIZE, path);
+    Answer a = callWithText(Call.BLOCK_SIZE, path);
     if (a.errno() != 0) {
       throw new InfrastructureException("statvfs(" + path + ") in " + where + ": " + LinuxAbi.errno(a.errno()));
     }
@@ -134,7 +134,7 @@ public final class ExecutorLink implements AutoCloseable {
 
   /** Writes one line to the kernel's log (/dev/kmsg). */
   public void writeKernelLog(String line) {
-    Answer a = callWithName(Call.WRITE_KERNEL_LOG, line + "\n");
+    Answer a = callWithText(Call.WRITE_KERNEL_LOG, line + "\n");
     if (a.errno() != 0) {
       throw new InfrastructureException("cannot write to /dev/kmsg in " + where + ": " + LinuxAbi.errno(a.errno()));
     }
@@ -150,16 +150,42 @@ public final class ExecutorLink implements AutoCloseable {
     return new ExecutorKernel(this, dir, true);
   }
 
-  private Answer callWithName(Call call, String name) {
-    byte[] n = name.getBytes(StandardCharsets.UTF_8);
-    return call(call, n, 0, n.length, null, 0);
+  /** A call whose request payload is {@code text}: a path, or a line for the kernel log. */
+  private Answer callWithText(Call call, String text) {
+    return callForPayload(call, text.getBytes(StandardCharsets.UTF_8)).answer();
   }
 
   /**
    * One call: the request with {@code payload[0, payloadLength)}, and the answer, whose payload (if
    * any) is read into {@code into} at {@code intoOffset}.
    */
-  synchronized Answer call(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into,
+  Answer call(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into, int intoOffset,
+      long... args) {
+    // No room given means none expected: an answer with a payload then is the executor's error.
+    return exchange(call, payload, payloadOffset, payloadLength, into != null ? into : NO_ROOM, intoOffset, args)
+        .answer();
+  }
+
+  private static final byte[] NO_ROOM = new byte[0];
+
+  /** An answer and its payload. */
+  record Reply(Answer answer, byte[] payload) {}
+
+  /** One call whose answer's payload, of a length the caller cannot know, comes back whole. */
+  Reply callForPayload(Call call, long... args) {
+    return callForPayload(call, new byte[0], args);
+  }
+
+  /** As above, with a request payload. */
+  Reply callForPayload(Call call, byte[] payload, long... args) {
+    return exchange(call, payload, 0, payload.length, null, 0, args);
+  }
+
+  /**
+   * One request and its answer. The answer's payload goes into {@code into} at {@code intoOffset}, or,
+   * with {@code into} null, into a new array of its length.
+   */
+  private synchronized Reply exchange(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into,
       int intoOffset, long... args) {
     lastCall = call;
     busySince = System.nanoTime();
@@ -172,43 +198,12 @@ public final class ExecutorLink implements AutoCloseable {
       out.flush();
       readFully(answer, 0, answer.length);
       Answer a = Answer.read(answerView);
-      if (a.payload() > 0) {
-        if (into == null || intoOffset + a.payload() > into.length) {
-          throw new InfrastructureException("the executor answered " + call + " with " + a.payload()
-              + " bytes, more than asked for");
-        }
-        readFully(into, intoOffset, a.payload());
+      byte[] back = into != null ? into : new byte[a.payload()];
+      if (intoOffset + a.payload() > back.length) {
+        throw new InfrastructureException("the executor answered " + call + " with " + a.payload()
+            + " bytes, more than asked for");
       }
-      return a;
-    } catch (IOException e) {
-      broken = true;
-      throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
-    } finally {
-      busySince = 0;
-    }
-  }
-
-  /** An answer and its payload. */
-  record Reply(Answer answer, byte[] payload) {}
-
-  /** One call whose answer's payload, of a length the caller cannot know, comes back whole. */
-  synchronized Reply callForPayload(Call call, long... args) {
-    return callForPayload(call, new byte[0], args);
-  }
-
-  /** As above, with a request payload. */
-  synchronized Reply callForPayload(Call call, byte[] payload, long... args) {
-    lastCall = call;
-    busySince = System.nanoTime();
-    try {
-      ExecutorProtocol.request(request, call, payload.length, args);
-      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
-      out.write(payload);
-      out.flush();
-      readFully(answer, 0, answer.length);
-      Answer a = Answer.read(answerView);
-      byte[] back = new byte[a.payload()];
-      readFully(back, 0, back.length);
+      readFully(back, intoOffset, a.payload());
       return new Reply(a, back);
     } catch (IOException e) {
       broken = true;
