@@ -14,7 +14,8 @@ import java.util.List;
  * oracle never learns from the kernel under test): whether files are DAX from statx's STATX_ATTR_DAX on
  * a new file, else the mount's dax option (R26); MAP_SYNC exactly where files are DAX (R27); reflink
  * from the filesystem type and, for xfs, its reflink feature as xfs_info reads it from the superblock
- * (R19); zero range from the filesystem type (tmpfs's shmem_fallocate has none). Whether the kernel
+ * (R19); zero range from the filesystem type (tmpfs's shmem_fallocate has none). A tmpfs with huge
+ * pages is refused (U3). Whether the kernel
  * then really behaves so is tried by the probe programs ({@code Probes}): a contradiction is the
  * kernel's finding, not a capability. The same for the local kernel and for a guest's.
  */
@@ -52,6 +53,13 @@ public final class CapabilityProbe {
   /** The capabilities of the {@code kind} scratch filesystem at {@code root}; each one's evidence added to {@code evidence}. */
   public static Capabilities probe(FsKind kind, Path root, Machine m, List<String> evidence) {
     Mounts mount = Mounts.parse(m.mountTable(), m.realPath(root));
+    if (kind == FsKind.TMPFS) {
+      String huge = mount.option("huge");
+      if (huge != null && !huge.equals("never") && !huge.equals("deny")) {
+        throw new TargetUnavailableException("tmpfs at " + mount.mountPoint() + " uses huge pages (huge=" + huge
+            + "): beyond-EOF faults inside a huge page are unspecified (U3); remount it with huge=never");
+      }
+    }
     Boolean statxDax = m.daxOfNewFile(root);
     String daxOption = mount.option("dax");
     boolean mountDax = mount.hasOption("dax") && (daxOption == null || daxOption.equals("always"));

@@ -64,14 +64,6 @@ public final class LinuxTarget implements KernelTarget {
     ScratchFilesystem fs = ScratchFilesystem.create(kind);
     try {
       List<String> evidence = new java.util.ArrayList<>();
-      if (fs.kind() == FsKind.TMPFS) {
-        Mounts m = Mounts.of(fs.root());
-        String huge = m.option("huge");
-        if (huge != null && !huge.equals("never") && !huge.equals("deny")) {
-          throw new TargetUnavailableException("tmpfs at " + m.mountPoint() + " uses huge pages (huge=" + huge
-              + "): beyond-EOF faults inside a huge page are unspecified (U3); remount it with huge=never");
-        }
-      }
       Capabilities caps = CapabilityProbe.probe(fs.kind(), fs.root(), new LocalMachine(), evidence);
       return new LinuxTarget(fs, caps, evidence, executor);
     } catch (RuntimeException e) {
@@ -245,20 +237,11 @@ public final class LinuxTarget implements KernelTarget {
     } catch (IOException e) {
       throw new InfrastructureException("cannot create session directory " + dir, e);
     }
-    AutoCloseable closing;
-    Kernel kernel;
-    if (executorKind == ExecutorKind.C) {
-      if (executor == null) {
-        executor = ExecutorLink.start();
-      }
-      ExecutorKernel k = new ExecutorKernel(executor, dir);
-      kernel = k;
-      closing = k;
-    } else {
-      LinuxKernel k = new LinuxKernel(dir);
-      kernel = k;
-      closing = k;
+    if (executorKind == ExecutorKind.C && executor == null) {
+      executor = ExecutorLink.start();
     }
+    AutoCloseable closing = executorKind == ExecutorKind.C ? new ExecutorKernel(executor, dir) : new LinuxKernel(dir);
+    Kernel kernel = (Kernel) closing;
     return new Session() {
       @Override
       public Kernel kernel() {
