@@ -52,7 +52,7 @@ final class ExecutorBoot {
     }
     ExecutorGuest guest;
     try {
-      guest = ExecutorGuest.boot(kernel, Duration.ofMinutes(5), hangTimeout, line -> { });
+      guest = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, hangTimeout, line -> { });
     } catch (InfrastructureException e) {
       return new GuestVm.Result(false, -1, false, false, -1, share, List.of(), List.of(),
           List.of(String.valueOf(e.getMessage()).split("\n")));
@@ -80,12 +80,14 @@ final class ExecutorBoot {
         return -1;
       });
       exit = cl.execute(args.toArray(String[]::new));
+      out.flush();
+      // A report that ended the program reaches the console after the executor's channel closed.
+      guest.settleConsole();
       if (thrown[0] != null) {
         if (!(thrown[0] instanceof InfrastructureException) || guest.alive() && !guest.hung() && !guest.link().broken()) {
           guest.close();
           throw thrown[0] instanceof RuntimeException re ? re : new IllegalStateException(thrown[0]);
         }
-        guest.settleConsole();
         if (guest.killedFromOutside() && guest.consoleReports().isEmpty()) {
           guest.close();
           throw new InfrastructureException("QEMU ended of a signal hmmfuzz did not send, with no kernel report on"
@@ -101,8 +103,6 @@ final class ExecutorBoot {
         err.println("the guest " + (guest.hung() ? "stopped answering" : "died") + ": " + thrown[0].getMessage());
       }
     }
-    out.flush();
-    guest.settleConsole();
     List<KernelReport> all = guest.consoleReports();
     List<KernelReport> last = target[0] == null ? all : target[0].reportsSinceProgramStart();
     List<String> tail = new ArrayList<>(guest.consoleTail());

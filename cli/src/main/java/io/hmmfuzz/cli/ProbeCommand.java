@@ -5,12 +5,15 @@ import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.gen.Probes;
+import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.vm.ExecutorGuest;
 import io.hmmfuzz.vm.GuestTarget;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,44 +38,39 @@ final class ProbeCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (targetOptions.guestExecutor()) {
-      return probeGuest(out);
+      // A guest's kernel, asked through the C executor: its kernel and test_hmm come with the first target.
+      try (ExecutorGuest g = targetOptions.bootGuest(out, Duration.ofMinutes(2))) {
+        return probeEach(out, k -> GuestTarget.create(g, k), c -> {
+          out.printf("kernel     %s%n", c.kernel());
+          out.printf("test_hmm   %s%n", c.testHmm() ? "yes" : "no");
+        });
+      }
     }
     out.printf("kernel     %s%n", LinuxTarget.runningKernel());
     String device = LinuxTarget.testHmmDevice();
     out.printf("root       %s%n", LinuxTarget.root() ? "yes" : "no");
     out.printf("test_hmm   %s%n", LinuxTarget.testHmmPresent() ? "yes (" + device + ")"
         : "no (" + device + " missing: needs CONFIG_TEST_HMM; see the VM target)");
+    return probeEach(out, k -> LinuxTarget.create(k, targetOptions.executor()), c -> { });
+  }
+
+  /**
+   * Each filesystem kind, one after another: opened with {@code open} (the first usable one's
+   * capabilities to {@code first}), reported, its probe programs run, closed.
+   */
+  private static int probeEach(PrintWriter out, Function<FsKind, KernelTarget> open, Consumer<Capabilities> first) {
     int usable = 0;
     int contradictions = 0;
     for (FsKind k : FsKind.values()) {
-      try (LinuxTarget t = LinuxTarget.create(k, targetOptions.executor())) {
+      try (KernelTarget t = open.apply(k)) {
+        if (usable == 0) {
+          first.accept(t.capabilities());
+        }
         // The calls themselves, against what the evidence says the kernel must answer.
         contradictions += report(out, k, t.capabilities(), t.evidence(), Probes.run(t));
         usable++;
       } catch (TargetUnavailableException | InfrastructureException e) {
         out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
-      }
-    }
-    return contradictions > 0 ? ExitCode.DIVERGENCE : usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
-  }
-
-  /** The same for a guest's kernel, asked through the C executor, one scratch filesystem after another. */
-  private int probeGuest(PrintWriter out) throws java.io.IOException {
-    int usable = 0;
-    int contradictions = 0;
-    try (ExecutorGuest g = targetOptions.bootGuest(out, Duration.ofMinutes(2))) {
-      for (FsKind k : FsKind.values()) {
-        try (GuestTarget t = GuestTarget.create(g, k)) {
-          Capabilities c = t.capabilities();
-          if (usable == 0) {
-            out.printf("kernel     %s%n", c.kernel());
-            out.printf("test_hmm   %s%n", c.testHmm() ? "yes" : "no");
-          }
-          contradictions += report(out, k, t.capabilities(), t.evidence(), Probes.run(t));
-          usable++;
-        } catch (TargetUnavailableException | InfrastructureException e) {
-          out.printf("%-10s not usable: %s%n", k.id(), e.getMessage());
-        }
       }
     }
     return contradictions > 0 ? ExitCode.DIVERGENCE : usable > 0 ? ExitCode.OK : ExitCode.SKIPPED;
@@ -92,7 +90,6 @@ final class ProbeCommand implements Callable<Integer> {
     out.flush();
     return found.size();
   }
-
 
   private static String yn(boolean b) {
     return b ? "yes" : "no";

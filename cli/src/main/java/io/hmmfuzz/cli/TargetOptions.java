@@ -65,7 +65,7 @@ final class TargetOptions {
   ExecutorGuest bootGuest(PrintWriter w, Duration hangTimeout) throws IOException {
     w.println("vm: booting " + kernel + " (the C executor in the guest, the engine here)");
     w.flush();
-    ExecutorGuest g = ExecutorGuest.boot(kernel, Duration.ofMinutes(5), hangTimeout, line -> { });
+    ExecutorGuest g = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, hangTimeout, line -> { });
     w.printf("vm: guest up in %.1f s%n", g.bootSeconds());
     w.flush();
     return g;

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -30,35 +29,33 @@ import java.util.function.Consumer;
  * gets no answer for the hang timeout ends the guest, so the link fails instead of waiting forever.
  */
 public final class ExecutorGuest implements AutoCloseable {
+  /** How long a guest may take to boot and say hello under TCG on a busy machine. */
+  public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(5);
+
   /** The virtio-serial port's name, which the guest's init looks up in sysfs. */
   static final String PORT = "hmmfuzz.executor";
 
-  private final Process qemu;
+  /** QEMU, its console and its reaper. */
+  private final GuestVm.Qemu qemu;
   private final Path work;
   private final ExecutorLink link;
-  private final ConsoleWatch watch;
-  private final List<String> tail;
   private final double bootSeconds;
-  private final Thread reaper;
   private final Thread watchdog;
   private volatile boolean hung;
-  private volatile int consoleLines;
   private volatile boolean closing;
 
-  private ExecutorGuest(Process qemu, Path work, ExecutorLink link, ConsoleWatch watch, List<String> tail,
-      double bootSeconds, Thread reaper, Duration hangTimeout) {
+  private ExecutorGuest(GuestVm.Qemu qemu, Path work, ExecutorLink link, double bootSeconds, Duration hangTimeout) {
     this.qemu = qemu;
     this.work = work;
     this.link = link;
-    this.watch = watch;
-    this.tail = tail;
     this.bootSeconds = bootSeconds;
-    this.reaper = reaper;
+    Process p = qemu.process();
+    ConsoleWatch watch = qemu.watch();
     this.watchdog = new Thread(() -> {
       long seenBusy = 0;
       int reportsAtBusy = 0;
       long reportSeen = 0;
-      while (qemu.isAlive()) {
+      while (p.isAlive()) {
         long since = link.busySince();
         long now = System.nanoTime();
         if (since != seenBusy) {
@@ -74,7 +71,7 @@ public final class ExecutorGuest implements AutoCloseable {
         boolean stalled = reportSeen != 0 && now - reportSeen > GuestVm.REPORT_STALL.toNanos();
         if (since != 0 && (now - since > hangTimeout.toNanos() || stalled)) {
           hung = true;
-          qemu.destroyForcibly();
+          p.destroyForcibly();
           return;
         }
         try {
@@ -115,17 +112,8 @@ public final class ExecutorGuest implements AutoCloseable {
     q.addAll(List.of("-device", "virtio-serial-pci", "-chardev", "socket,id=executor,path=" + socket,
         "-device", "virtserialport,chardev=executor,name=" + PORT));
     long t0 = System.nanoTime();
-    ExecutorGuest[] self = {null};
-    GuestVm.Qemu qemu = GuestVm.Qemu.start(q, work, line -> {
-      console.accept(line);
-      if (self[0] != null) {
-        self[0].consoleLines++;
-      }
-    });
+    GuestVm.Qemu qemu = GuestVm.Qemu.start(q, work, console);
     Process p = qemu.process();
-    Thread reaper = qemu.reaper();
-    ConsoleWatch watch = qemu.watch();
-    List<String> tail = qemu.tail();
     // A guest that does not come up in time is ended, which ends the wait for its hello too.
     java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
     Thread bootWatch = new Thread(() -> {
@@ -150,19 +138,18 @@ public final class ExecutorGuest implements AutoCloseable {
       bootWatch.interrupt();
     } catch (IOException e) {
       p.destroyForcibly();
-      Runtime.getRuntime().removeShutdownHook(reaper);
+      Runtime.getRuntime().removeShutdownHook(qemu.reaper());
       ScratchFilesystem.deleteTree(work);
       List<String> t;
-      synchronized (tail) {
-        t = List.copyOf(tail);
+      synchronized (qemu.tail()) {
+        t = List.copyOf(qemu.tail());
       }
       throw new InfrastructureException("the VM did not boot to its executor (QEMU ended, or no hello within "
           + bootTimeout + ": " + e.getMessage() + "); console tail:\n" + String.join("\n", t), e);
     } finally {
       server.close();
     }
-    self[0] = new ExecutorGuest(p, work, link, watch, tail, (System.nanoTime() - t0) / 1e9, reaper, hangTimeout);
-    return self[0];
+    return new ExecutorGuest(qemu, work, link, (System.nanoTime() - t0) / 1e9, hangTimeout);
   }
 
   /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
@@ -194,7 +181,7 @@ public final class ExecutorGuest implements AutoCloseable {
   }
 
   public boolean alive() {
-    return qemu.isAlive();
+    return qemu.process().isAlive();
   }
 
   /**
@@ -203,10 +190,10 @@ public final class ExecutorGuest implements AutoCloseable {
    * ends QEMU normally (-no-reboot); one that hmmfuzz ended as hung is not counted here.
    */
   public boolean killedFromOutside() {
-    if (qemu.isAlive() || hung || closing) {
+    if (qemu.process().isAlive() || hung || closing) {
       return false;
     }
-    int exit = qemu.exitValue();
+    int exit = qemu.process().exitValue();
     return exit > 128;
   }
 
@@ -216,9 +203,9 @@ public final class ExecutorGuest implements AutoCloseable {
    */
   public void settleConsole() {
     long deadline = System.nanoTime() + 10_000_000_000L;
-    int seen = -1;
+    long seen = -1;
     while (System.nanoTime() < deadline) {
-      int now = consoleLines;
+      long now = qemu.lines().get();
       if (now == seen) {
         return;
       }
@@ -234,13 +221,13 @@ public final class ExecutorGuest implements AutoCloseable {
 
   /** Kernel reports on the console so far. */
   public List<KernelReport> consoleReports() {
-    return watch.reports();
+    return qemu.watch().reports();
   }
 
   /** The last lines of the console. */
   public List<String> consoleTail() {
-    synchronized (tail) {
-      return List.copyOf(tail);
+    synchronized (qemu.tail()) {
+      return List.copyOf(qemu.tail());
     }
   }
 
@@ -249,15 +236,15 @@ public final class ExecutorGuest implements AutoCloseable {
   public void close() {
     closing = true;
     link.close();
-    qemu.destroyForcibly();
+    qemu.process().destroyForcibly();
     try {
-      qemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      qemu.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     watchdog.interrupt();
     try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
+      Runtime.getRuntime().removeShutdownHook(qemu.reaper());
     } catch (IllegalStateException e) {
       // shutting down: the hook does the same
     }

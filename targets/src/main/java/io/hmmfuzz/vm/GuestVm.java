@@ -191,11 +191,12 @@ public final class GuestVm {
   }
 
   /**
-   * A running QEMU: its console read line by line into a {@link ConsoleWatch} and a tail of the last
-   * lines (each line also to {@code onLine}), and a shutdown hook that takes QEMU and the work directory
+   * A running QEMU: its console read line by line into a {@link ConsoleWatch}, a tail of the last
+   * lines and a count of them all (each line also to {@code onLine}), and a shutdown hook that takes QEMU and the work directory
    * with this JVM if it ends first.
    */
-  record Qemu(Process process, Thread reaper, Thread reader, ConsoleWatch watch, List<String> tail) {
+  record Qemu(Process process, Thread reaper, Thread reader, ConsoleWatch watch, List<String> tail,
+      java.util.concurrent.atomic.AtomicLong lines) {
     static final int TAIL = 60;
 
     static Qemu start(List<String> command, Path work, Consumer<String> onLine) throws IOException {
@@ -208,6 +209,7 @@ public final class GuestVm {
       Runtime.getRuntime().addShutdownHook(reaper);
       ConsoleWatch watch = new ConsoleWatch();
       List<String> tail = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicLong lines = new java.util.concurrent.atomic.AtomicLong();
       Thread reader = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
           for (String line; (line = r.readLine()) != null;) {
@@ -220,6 +222,7 @@ public final class GuestVm {
             }
             watch.accept(line);
             onLine.accept(line);
+            lines.incrementAndGet();
           }
         } catch (IOException e) {
           // QEMU went away
@@ -227,7 +230,7 @@ public final class GuestVm {
       }, "hmmfuzz-vm-console");
       reader.setDaemon(true);
       reader.start();
-      return new Qemu(p, reaper, reader, watch, tail);
+      return new Qemu(p, reaper, reader, watch, tail, lines);
     }
   }
 
