@@ -9,14 +9,26 @@
  * channel). Given an argument (a channel, or "-" for fd 0 and 1), the executor first says hello: an
  * answer whose value is EXEC_MAGIC. Built statically with the machine's gcc by the tool itself.
  */
-#include "hmm_ops.h"
-#include "executor_protocol.h"
+#include "hmm_program.h"
 
 #include <stdlib.h>
 
 static int in_fd = 0, out_fd = 1;
 static int session_dir = -1;
 static char session_path[4096];
+
+#define LOG_CAP (1 << 20)
+
+static char *scratch_log(void)
+{
+	char *log = malloc(LOG_CAP);
+
+	if (!log) {
+		fprintf(stderr, "hmmfuzz-executor: out of memory for the kernel log\n");
+		exit(3);
+	}
+	return log;
+}
 
 static void *buffer;
 static size_t buffer_size;
@@ -56,6 +68,36 @@ static int read_full(void *p, size_t len)
 	return 1;
 }
 
+static void write_full(const void *p, size_t len);
+
+/* Answers and records are gathered here and written by flush(): one write per answer or op. */
+static char *out_buf;
+static size_t out_len, out_cap;
+
+static void put(const void *p, size_t len)
+{
+	if (out_len + len > out_cap) {
+		size_t cap = out_cap ? out_cap : 1 << 16;
+
+		while (cap < out_len + len)
+			cap *= 2;
+		out_buf = realloc(out_buf, cap);
+		if (!out_buf) {
+			fprintf(stderr, "hmmfuzz-executor: out of memory for %zu bytes\n", cap);
+			exit(3);
+		}
+		out_cap = cap;
+	}
+	memcpy(out_buf + out_len, p, len);
+	out_len += len;
+}
+
+static void flush(void)
+{
+	write_full(out_buf, out_len);
+	out_len = 0;
+}
+
 static void write_full(const void *p, size_t len)
 {
 	size_t done = 0;
@@ -82,38 +124,9 @@ static void answer(long value, int signal, const void *payload, uint32_t payload
 		.payload = payload_len,
 	};
 
-	write_full(&r, sizeof(r));
+	put(&r, sizeof(r));
 	if (payload_len)
-		write_full(payload, payload_len);
-}
-
-static int prot_bits(int64_t code)
-{
-	switch (code) {
-	case EXEC_PROT_NONE: return PROT_NONE;
-	case EXEC_PROT_READ: return PROT_READ;
-	case EXEC_PROT_READ_WRITE: return PROT_READ | PROT_WRITE;
-	}
-	return -1;
-}
-
-static int map_flags(int64_t sharing, int64_t sync)
-{
-	if (sync)
-		return MAP_SHARED_VALIDATE | MAP_SYNC;
-	return sharing == EXEC_SHARING_SHARED ? MAP_SHARED : MAP_PRIVATE;
-}
-
-static int msync_flags(int64_t code)
-{
-	switch (code) {
-	case EXEC_MSYNC_ASYNC: return MS_ASYNC;
-	case EXEC_MSYNC_SYNC: return MS_SYNC;
-	case EXEC_MSYNC_INVALIDATE: return MS_INVALIDATE;
-	case EXEC_MSYNC_SYNC_INVALIDATE: return MS_SYNC | MS_INVALIDATE;
-	case EXEC_MSYNC_SYNC_ASYNC: return MS_SYNC | MS_ASYNC;
-	}
-	return -1;
+		put(payload, payload_len);
 }
 
 static int falloc_mode(int64_t code)
@@ -122,30 +135,6 @@ static int falloc_mode(int64_t code)
 	case EXEC_FALLOC_PUNCH_HOLE: return FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	case EXEC_FALLOC_ZERO_RANGE: return FALLOC_FL_ZERO_RANGE;
 	case EXEC_FALLOC_ZERO_RANGE_KEEP_SIZE: return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-	}
-	return -1;
-}
-
-static unsigned long device_request(int64_t code)
-{
-	switch (code) {
-	case EXEC_DEVICE_READ: return HMM_DMIRROR_READ;
-	case EXEC_DEVICE_WRITE: return HMM_DMIRROR_WRITE;
-	case EXEC_DEVICE_MIGRATE_TO_DEV: return HMM_DMIRROR_MIGRATE_TO_DEV;
-	case EXEC_DEVICE_MIGRATE_TO_SYS: return HMM_DMIRROR_MIGRATE_TO_SYS;
-	case EXEC_DEVICE_SNAPSHOT: return HMM_DMIRROR_SNAPSHOT;
-	case EXEC_DEVICE_EXCLUSIVE: return HMM_DMIRROR_EXCLUSIVE;
-	case EXEC_DEVICE_CHECK_EXCLUSIVE: return HMM_DMIRROR_CHECK_EXCLUSIVE;
-	}
-	return 0;
-}
-
-static int signal_code(int sig)
-{
-	switch (sig) {
-	case 0: return EXEC_SIGNAL_NONE;
-	case SIGBUS: return EXEC_SIGNAL_SIGBUS;
-	case SIGSEGV: return EXEC_SIGNAL_SIGSEGV;
 	}
 	return -1;
 }
@@ -247,6 +236,131 @@ static void serve_run(char *in, uint32_t len)
 	}
 	r = run_tool(argv, out, 1 << 16, &out_len);
 	answer(r, 0, out, r >= 0 ? out_len : 0);
+}
+
+static void record(uint32_t kind, const struct outcome *o, int id, int page, const void *payload, uint32_t len)
+{
+	struct executor_record r = { .kind = kind, .id = id, .page = page, .payload = len };
+
+	if (o) {
+		r.status = o->status;
+		r.value = o->value;
+		r.error = o->error;
+		r.signal = o->signal;
+		r.has_data = o->has_data;
+	}
+	put(&r, sizeof(r));
+	if (len)
+		put(payload, len);
+}
+
+/* A record whose payload is the kernel log since the last read (when the host watches it). */
+static void log_record(uint32_t kind, int id, int watch)
+{
+	static char *log;
+	size_t len = 0;
+
+	if (!log)
+		log = scratch_log();
+	if (watch)
+		len = kernel_log_read(log, LOG_CAP);
+	record(kind, NULL, id, 0, log, len);
+}
+
+static void outcome_record(uint32_t kind, const struct outcome *o, int id, int page)
+{
+	record(kind, o, id, page, o->data, o->has_data ? o->len : 0);
+}
+
+/* The views after an op: every named file, every live mapping page by page (and through the mirror). */
+static void program_views(struct program *p, int op, int device_views, int watch)
+{
+	struct outcome o;
+	int i;
+	size_t pg;
+
+	for (i = 0; i < p->nfiles; i++) {
+		if (!p->files[i].named)
+			continue;
+		program_file_view(p, i, &o);
+		outcome_record(EXEC_RECORD_FILE_VIEW, &o, i, 0);
+	}
+	for (i = 0; i < p->nmaps; i++) {
+		struct program_mapping *m = &p->maps[i];
+
+		if (!m->live)
+			continue;
+		for (pg = 0; pg * p->page < m->len; pg++) {
+			program_cpu_view(p, m, pg, &o);
+			outcome_record(EXEC_RECORD_CPU_VIEW, &o, i, pg);
+		}
+	}
+	for (i = 0; device_views && i < p->nmaps; i++) {
+		struct program_mapping *m = &p->maps[i];
+
+		if (!m->live)
+			continue;
+		for (pg = 0; pg * p->page < m->len; pg++) {
+			program_device(p, op, i, EXEC_DEVICE_READ, pg * p->page, 1, &o);
+			outcome_record(EXEC_RECORD_DEVICE_VIEW, &o, i, pg);
+		}
+	}
+	log_record(EXEC_RECORD_VIEWS_END, op, watch);
+}
+
+static void bad_program(const char *why, long long what)
+{
+	fprintf(stderr, "hmmfuzz-executor: bad program: %s %lld\n", why, what);
+	exit(3);
+}
+
+/*
+ * RUN_PROGRAM: a[0] ops, a[1] view interval, a[2] device views, a[3] kernel log per op, a[4] file slots,
+ * a[5] mapping slots; in: per op its kind, argument count and arguments. Each op's outcome is sent as
+ * soon as it is known, then the kernel log; the views where due; at the end everything is released.
+ */
+static void serve_program(const int64_t *a, char *in, uint32_t len)
+{
+	int64_t ops = a[0], view_every = a[1];
+	int device_views = a[2], watch = a[3];
+	struct program p = { .dir = session_dir, .page = getpagesize(), .nfiles = a[4], .nmaps = a[5] };
+	uint32_t at = 0;
+	int i;
+
+	if (p.nfiles < 0 || p.nfiles > 4096 || p.nmaps < 0 || p.nmaps > 4096)
+		bad_program("slots", p.nfiles > p.nmaps ? p.nfiles : p.nmaps);
+	p.files = calloc(p.nfiles + 1, sizeof(*p.files));
+	p.maps = calloc(p.nmaps + 1, sizeof(*p.maps));
+	if (!p.files || !p.maps)
+		bad_program("out of memory for slots", 0);
+	for (i = 0; i < p.nfiles; i++)
+		p.files[i].fd = -1;
+	for (i = 0; i < ops; i++) {
+		uint32_t kind, argc;
+		int64_t args[16];
+		struct outcome o;
+
+		if (at + 8 > len)
+			bad_program("ends before op", i);
+		memcpy(&kind, in + at, 4);
+		memcpy(&argc, in + at + 4, 4);
+		at += 8;
+		if (argc > 16 || at + 8 * argc > len)
+			bad_program("arguments of op", i);
+		memcpy(args, in + at, 8 * argc);
+		at += 8 * argc;
+		if (program_op(&p, i, kind, args, &o) < 0)
+			bad_program("unknown op kind", kind);
+		outcome_record(EXEC_RECORD_OP, &o, i, 0);
+		log_record(EXEC_RECORD_LOG, i, watch);
+		if ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1)
+			program_views(&p, i, device_views, watch);
+		flush();
+	}
+	program_release(&p);
+	free(p.files);
+	free(p.maps);
+	record(EXEC_RECORD_PROGRAM_END, NULL, ops, 0, NULL, 0);
 }
 
 static void serve(const struct executor_request *q, char *in)
@@ -382,6 +496,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_READ_WHOLE_FILE:
 		serve_read_whole_file(a[0]);
 		return;
+	case EXEC_CALL_RUN_PROGRAM:
+		serve_program(a, in, q->payload);
+		return;
 	case EXEC_CALL_PROTECTION_AT:
 		r = protection_at(a[0]);
 		answer(r < 0 ? r : exec_prot_code(r), 0, NULL, 0);
@@ -409,6 +526,7 @@ int main(int argc, char **argv)
 	kernel_log_open();
 	if (argc > 1)
 		answer(EXEC_MAGIC, 0, NULL, 0); /* over a channel: say that the executor is up */
+	flush();
 	while (read_full(&q, sizeof(q))) {
 		if (q.magic != EXEC_MAGIC) {
 			fprintf(stderr, "hmmfuzz-executor: bad request (magic %#x)\n", q.magic);
@@ -426,6 +544,7 @@ int main(int argc, char **argv)
 		if (q.payload)
 			read_full(in, q.payload);
 		serve(&q, in);
+		flush();
 	}
 	return 0;
 }

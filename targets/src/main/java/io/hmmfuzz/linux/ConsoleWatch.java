@@ -74,6 +74,13 @@ public final class ConsoleWatch {
     return t.strip();
   }
 
+  /** The reports in {@code lines}, a whole stretch of the kernel log (one op's). */
+  public static List<KernelReport> reportsIn(List<String> lines) {
+    ConsoleWatch w = new ConsoleWatch();
+    lines.forEach(w::accept);
+    return w.drain();
+  }
+
   /** Reports seen so far (an unfinished one included). */
   public synchronized List<KernelReport> reports() {
     List<KernelReport> out = new ArrayList<>(reports);

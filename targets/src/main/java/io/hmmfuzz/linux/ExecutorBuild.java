@@ -24,7 +24,7 @@ import java.util.Map;
 public final class ExecutorBuild {
   private ExecutorBuild() {}
 
-  static final List<String> SOURCES = List.of("executor.c", "hmm_ops.h");
+  static final List<String> SOURCES = List.of("executor.c", "hmm_program.h", "hmm_ops.h");
   static final String BINARY = "hmmfuzz-executor";
   static final List<String> CFLAGS = List.of("-O2", "-static", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function",
       "-Wno-unused-parameter");

@@ -4,14 +4,18 @@ import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorProtocol.Answer;
 import io.hmmfuzz.linux.ExecutorProtocol.Call;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The kernel as the C executor sees it: every call of {@link Kernel} is one request to an executor
@@ -182,6 +186,15 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
           + LinuxAbi.errno(a.errno()));
     }
     return ExecutorProtocol.prot(a.value());
+  }
+
+  /**
+   * The whole program in one message ({@link ExecutorProgram}); {@code reports} turns the kernel log's
+   * lines into reports, or is null where the kernel log is not watched.
+   */
+  public ExecutorProgram runWhole(List<Op> ops, int viewEvery, boolean deviceViews,
+      Function<List<String>, List<KernelReport>> reports) {
+    return new ExecutorProgram(executor, ops, viewEvery, deviceViews, reports);
   }
 
   /** Ends the session: the device mirror and the session directory are closed. */

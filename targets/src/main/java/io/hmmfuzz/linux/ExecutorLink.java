@@ -31,6 +31,12 @@ public final class ExecutorLink implements AutoCloseable {
   private volatile long busySince;
   private volatile boolean broken;
   private volatile Call lastCall;
+  /** The op of a whole program whose record the host waits for, or -1. */
+  private volatile int awaitedOp = -1;
+  /** Whether a program's stream is being read: no other request may go out until it ends. */
+  private boolean streaming;
+  private final byte[] record = new byte[ExecutorProtocol.RECORD_SIZE];
+  private final ByteBuffer recordView = ByteBuffer.wrap(record);
 
   private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
     this.in = in;
@@ -64,9 +70,10 @@ public final class ExecutorLink implements AutoCloseable {
     return link;
   }
 
-  /** The request sent last (the one unanswered, if the executor hangs). */
+  /** The request sent last (the one unanswered, if the executor hangs), with the op awaited of a whole program. */
   public String lastCall() {
-    return String.valueOf(lastCall);
+    int op = awaitedOp;
+    return lastCall == Call.RUN_PROGRAM && op >= 0 ? lastCall + " (op " + op + ")" : String.valueOf(lastCall);
   }
 
   /** Whether a request failed because the executor went away (no further request can be answered). */
@@ -187,15 +194,9 @@ public final class ExecutorLink implements AutoCloseable {
    */
   private synchronized Reply exchange(Call call, byte[] payload, int payloadOffset, int payloadLength, byte[] into,
       int intoOffset, long... args) {
-    lastCall = call;
     busySince = System.nanoTime();
     try {
-      ExecutorProtocol.request(request, call, payloadLength, args);
-      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
-      if (payloadLength > 0) {
-        out.write(payload, payloadOffset, payloadLength);
-      }
-      out.flush();
+      send(call, payload, payloadOffset, payloadLength, args);
       readFully(answer, 0, answer.length);
       Answer a = Answer.read(answerView);
       byte[] back = into != null ? into : new byte[a.payload()];
@@ -208,6 +209,59 @@ public final class ExecutorLink implements AutoCloseable {
     } catch (IOException e) {
       broken = true;
       throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
+    } finally {
+      busySince = 0;
+    }
+  }
+
+  private void send(Call call, byte[] payload, int payloadOffset, int payloadLength, long... args)
+      throws IOException {
+    if (streaming) {
+      throw new IllegalStateException(call + " sent while the executor streams a program's records");
+    }
+    lastCall = call;
+    ExecutorProtocol.request(request, call, payloadLength, args);
+    out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
+    if (payloadLength > 0) {
+      out.write(payload, payloadOffset, payloadLength);
+    }
+    out.flush();
+  }
+
+  /** A record of a program's stream and its payload. */
+  record Streamed(ExecutorProtocol.RecordHeader header, byte[] payload) {}
+
+  /** Sends a whole program (RUN_PROGRAM): its records are then read by {@link #nextRecord} up to PROGRAM_END. */
+  synchronized void startProgram(byte[] ops, long... args) {
+    try {
+      send(Call.RUN_PROGRAM, ops, 0, ops.length, args);
+      streaming = true;
+    } catch (IOException e) {
+      broken = true;
+      throw new InfrastructureException("the executor died during " + Call.RUN_PROGRAM + exitStatus(), e);
+    }
+  }
+
+  /** The next record of the program being streamed, awaited for op {@code op} (for a hang's report). */
+  synchronized Streamed nextRecord(int op) {
+    if (!streaming) {
+      throw new IllegalStateException("no program is being streamed");
+    }
+    awaitedOp = op;
+    busySince = System.nanoTime();
+    try {
+      readFully(record, 0, record.length);
+      ExecutorProtocol.RecordHeader h = ExecutorProtocol.RecordHeader.read(recordView);
+      byte[] payload = new byte[h.payload()];
+      readFully(payload, 0, payload.length);
+      if (h.kind() == ExecutorProtocol.Record.PROGRAM_END) {
+        streaming = false;
+        awaitedOp = -1;
+      }
+      return new Streamed(h, payload);
+    } catch (IOException e) {
+      broken = true;
+      throw new InfrastructureException("the executor died during " + lastCall() + exitStatus(), e);
     } finally {
       busySince = 0;
     }

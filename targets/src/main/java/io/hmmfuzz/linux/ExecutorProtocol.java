@@ -6,8 +6,15 @@ import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.OpKind;
+import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * The one definition of the host-executor wire format: the calls, the codes of the domain enums and
@@ -105,11 +112,102 @@ public final class ExecutorProtocol {
     /** Re-arms every WARN_ON_ONCE (debugfs clear_warn_once): only in a guest, whose kernel is ours. */
     REARM_WARN_ONCE,
     /** payload: one line for the kernel log (/dev/kmsg), as a planted bug's WARNING. */
-    WRITE_KERNEL_LOG;
+    WRITE_KERNEL_LOG,
+    /**
+     * ops, view interval (0: views after the last op only), device views (0/1), kernel log per op (0/1),
+     * file slots, mapping slots; payload: the ops ({@link #program}). Runs the whole program in the
+     * session directory and answers with a stream of {@link Record}s: per op its OP record and a LOG
+     * record, then where views are due the views and VIEWS_END (whose payload is the kernel log read
+     * meanwhile), and at last PROGRAM_END, after every mapping is unmapped and every fd closed.
+     */
+    RUN_PROGRAM;
 
     int code() {
       return ordinal() + 1;
     }
+  }
+
+  /** What a record of a program's stream is. */
+  enum Record {
+    /** id: the op's index; status, value, error, signal and data: its outcome. */
+    OP,
+    /** payload: the kernel log's lines since the record before (when asked for), one per line. */
+    LOG,
+    /** id: the file's index; the outcome of reading it whole. */
+    FILE_VIEW,
+    /** id: the mapping's index, page: the page's index; the outcome of its CPU load. */
+    CPU_VIEW,
+    /** id: the mapping's index, page: the page's index; the outcome of test_hmm's READ of it. */
+    DEVICE_VIEW,
+    /** The views after an op are over; payload: the kernel log read meanwhile. */
+    VIEWS_END,
+    /** The program is over and released. */
+    PROGRAM_END;
+
+    int code() {
+      return ordinal() + 1;
+    }
+  }
+
+  static final int RECORD_SIZE = 40;
+
+  /** A record's header fields. */
+  record RecordHeader(Record kind, Outcome.Status status, long value, int errno, int signal, int id, int page,
+      boolean hasData, int payload) {
+    static RecordHeader read(ByteBuffer b) {
+      b.order(ORDER);
+      int kind = b.getInt(0);
+      if (kind < 1 || kind > Record.values().length) {
+        throw new IllegalStateException("the executor sent a record of kind " + kind);
+      }
+      return new RecordHeader(Record.values()[kind - 1], Outcome.Status.values()[b.getInt(4)], b.getLong(8),
+          b.getInt(16), b.getInt(20), b.getInt(24), b.getInt(28), b.getInt(32) != 0, b.getInt(36));
+    }
+  }
+
+  /**
+   * A program's ops as RUN_PROGRAM's payload: per op its {@link OpKind}'s code (ordinal + 1), its
+   * argument count, then its record components in order as 64-bit values: a file or mapping by index,
+   * a number as it is, a flag as 0 or 1, an enum by its code.
+   */
+  static byte[] program(List<Op> ops) {
+    int size = 0;
+    for (Op op : ops) {
+      size += 8 + 8 * op.kind().components().length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).order(ORDER);
+    for (Op op : ops) {
+      OpKind kind = op.kind();
+      RecordComponent[] cs = kind.components();
+      b.putInt(kind.ordinal() + 1).putInt(cs.length);
+      for (RecordComponent c : cs) {
+        b.putLong(argument(component(op, c)));
+      }
+    }
+    return b.array();
+  }
+
+  private static Object component(Op op, RecordComponent c) {
+    try {
+      return c.getAccessor().invoke(op);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long argument(Object v) {
+    if (v instanceof FileId f) {
+      return f.n();
+    } else if (v instanceof MapId m) {
+      return m.n();
+    } else if (v instanceof Boolean flag) {
+      return flag ? 1 : 0;
+    } else if (v instanceof Number n) {
+      return n.longValue();
+    } else if (v instanceof Enum<?> e) {
+      return e.ordinal();
+    }
+    throw new IllegalStateException("no wire form for an op argument of " + v.getClass());
   }
 
   static int code(Prot p) {
@@ -174,11 +272,31 @@ public final class ExecutorProtocol {
     enumCodes(h, "FALLOC", FallocMode.values());
     enumCodes(h, "DEVICE", DeviceCommand.values());
     enumCodes(h, "SIGNAL", Signal.values());
+    enumCodes(h, "STATUS", Outcome.Status.values());
+    h.append('\n');
+    for (Record r : Record.values()) {
+      h.append("#define EXEC_RECORD_").append(r.name()).append(' ').append(r.code()).append('\n');
+    }
+    h.append("\n/* The ops of a program (io.hmmfuzz.core.op.OpKind) and the index of each argument. */\n");
+    for (OpKind k : OpKind.values()) {
+      h.append("#define EXEC_OP_").append(k.name()).append(' ').append(k.ordinal() + 1).append('\n');
+      RecordComponent[] cs = k.components();
+      for (int i = 0; i < cs.length; i++) {
+        h.append("#define EXEC_OP_").append(k.name()).append('_')
+            .append(cs[i].getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT))
+            .append(' ').append(i).append('\n');
+      }
+      h.append("#define EXEC_OP_").append(k.name()).append("_ARGS ").append(cs.length).append('\n');
+    }
     h.append("\n/* Native byte order (the host and the guest are both x86-64). */\n")
         .append("struct executor_request {\n\tuint32_t magic;\n\tuint32_t call;\n\tuint32_t payload;\n")
         .append("\tuint32_t pad;\n\tint64_t arg[6];\n};\n")
         .append("struct executor_response {\n\tint64_t value;\n\tint32_t error;\n\tint32_t signal;\n")
         .append("\tuint32_t payload;\n\tuint32_t pad;\n};\n")
+        .append("struct executor_record {\n\tuint32_t kind;\n\tuint32_t status;\n\tint64_t value;\n")
+        .append("\tint32_t error;\n\tint32_t signal;\n\tint32_t id;\n\tint32_t page;\n\tint32_t has_data;\n")
+        .append("\tuint32_t payload;\n};\n")
+        .append("_Static_assert(sizeof(struct executor_record) == ").append(RECORD_SIZE).append(", \"record\");\n")
         .append("_Static_assert(sizeof(struct executor_request) == ").append(REQUEST_SIZE).append(", \"request\");\n")
         .append("_Static_assert(sizeof(struct executor_response) == ").append(RESPONSE_SIZE).append(", \"response\");\n")
         .append("#endif\n");

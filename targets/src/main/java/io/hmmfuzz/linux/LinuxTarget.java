@@ -4,11 +4,13 @@ import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.KernelVersion;
 import io.hmmfuzz.core.exec.InfrastructureException;
-import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.core.op.Op;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,6 +248,18 @@ public final class LinuxTarget implements KernelTarget {
       @Override
       public Kernel kernel() {
         return kernel;
+      }
+
+      /**
+       * The C executor runs whole programs; it reads the kernel log after each op for the op's reports
+       * (this target's own reader sees the same records later, when they no longer count).
+       */
+      @Override
+      public ProgramRun runWhole(List<Op> ops, int viewEvery, boolean deviceViews) {
+        if (!(kernel instanceof ExecutorKernel k)) {
+          return null;
+        }
+        return k.runWhole(ops, viewEvery, deviceViews, log == null ? null : ConsoleWatch::reportsIn);
       }
 
       @Override

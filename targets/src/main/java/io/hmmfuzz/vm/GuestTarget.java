@@ -6,7 +6,9 @@ import io.hmmfuzz.core.KernelVersion;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.CapabilityProbe;
 import io.hmmfuzz.linux.ConsoleWatch;
 import io.hmmfuzz.linux.ExecutorKernel;
@@ -212,6 +214,15 @@ public final class GuestTarget implements KernelTarget {
       @Override
       public Kernel kernel() {
         return kernel;
+      }
+
+      /** The guest's executor runs whole programs and reads the kernel log after each op. */
+      @Override
+      public ProgramRun runWhole(List<Op> ops, int viewEvery, boolean deviceViews) {
+        return kernel.runWhole(ops, viewEvery, deviceViews, lines -> {
+          lines.forEach(log::accept);
+          return log.drain();
+        });
       }
 
       @Override

@@ -8,14 +8,20 @@ import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.FallocMode;
-import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Kernel;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.MsyncMode;
+import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.exec.Views;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
@@ -63,6 +69,88 @@ class ExecutorAgreementTests {
           needed + " never happened in " + calls + " calls");
     }
     assertTrue(all.stream().anyMatch(s -> s.contains(" error ")), "no call failed in " + calls + " calls");
+  }
+
+  /**
+   * The C executor running each program whole (one message, outcomes streamed back) and JNA running it
+   * op by op give the same outcome for every op and the same views where views are due.
+   */
+  @ParameterizedTest
+  @EnumSource(value = FsKind.class, names = {"TMPFS", "XFS"})
+  void wholeProgramsMatchOpByOpExecution(FsKind fs) {
+    assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
+    List<List<String>> jna = steps(fs, ExecutorKind.JNA);
+    List<List<String>> c = steps(fs, ExecutorKind.C);
+    for (int i = 0; i < jna.size(); i++) {
+      List<String> a = jna.get(i);
+      List<String> b = c.get(i);
+      for (int k = 0; k < Math.min(a.size(), b.size()); k++) {
+        assertEquals(a.get(k), b.get(k), "program " + i + ", line " + k + " (jna op by op vs c whole)");
+      }
+      assertEquals(a.size(), b.size(), "program " + i + ": number of steps and views");
+    }
+    List<String> all = c.stream().flatMap(List::stream).toList();
+    for (String needed : List.of(" SIGBUS", "ERROR", "NOT_LIVE", "view f", "view m")) {
+      assertTrue(all.stream().anyMatch(s -> s.contains(needed)), needed + " never happened");
+    }
+  }
+
+  private static final int VIEW_EVERY = 3;
+
+  /** Each program's op outcomes and views, as text. */
+  private static List<List<String>> steps(FsKind fs, ExecutorKind kind) {
+    List<List<String>> log = new ArrayList<>();
+    try (LinuxTarget t = LinuxTarget.create(fs, kind)) {
+      ProgramGenerator gen = new ProgramGenerator(fs == FsKind.TMPFS ? Profile.eof() : Profile.reflink(),
+          t.capabilities());
+      int page = t.capabilities().pageSize();
+      for (int n = 0; n < PROGRAMS; n++) {
+        Program p = gen.generate(20261202L + n);
+        List<String> out = new ArrayList<>();
+        try (Target.Session s = t.openSession()) {
+          ProgramRun whole = kind == ExecutorKind.C ? s.runWhole(p.ops(), VIEW_EVERY, false) : null;
+          assertEquals(kind == ExecutorKind.C, whole != null, "only the C executor runs whole programs");
+          Execution x = new Execution(s.kernel(), page);
+          for (int i = 0; i < p.size(); i++) {
+            boolean due = (i + 1) % VIEW_EVERY == 0 || i == p.size() - 1;
+            Views views;
+            if (whole != null) {
+              ProgramRun.Step step = whole.next();
+              out.add(i + " " + describe(step.outcome()));
+              views = step.views();
+              assertEquals(due, views != null, "views after op " + i);
+            } else {
+              out.add(i + " " + describe(p.op(i).execute(x, i)));
+              views = due ? x : null;
+            }
+            if (views != null) {
+              for (FileId f : p.ops().stream().flatMap(o -> o.files().stream()).distinct().sorted().toList()) {
+                out.add("view " + f + " " + describe(views.file(f)));
+              }
+              for (MapId m : p.ops().stream().flatMap(o -> o.mappings().stream()).distinct().sorted().toList()) {
+                int pages = (int) ((p.mmapOf(m).length() + page - 1) / page);
+                Outcome[] read = views.cpuPages(m, pages);
+                for (int pg = 0; pg < pages; pg++) {
+                  out.add("view " + m + " page " + pg + " " + describe(read[pg]));
+                }
+              }
+            }
+          }
+          if (whole != null) {
+            whole.close();
+          } else {
+            x.release();
+          }
+        }
+        log.add(out);
+      }
+    }
+    return log;
+  }
+
+  private static String describe(Outcome o) {
+    return o.status() + " " + o.value() + " " + o.errno() + " " + o.signal()
+        + (o.data() == null ? " no-data" : " data=" + o.data().length + "/" + Arrays.hashCode(o.data()));
   }
 
   /** Each program's calls, as text, run by {@code kind}. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * The executor's side of one program run: which fd and which address each file and mapping of the
  * program has on the real kernel, and CPU accesses done page by page so that a SIGBUS names the page.
  */
-public final class Execution {
+public final class Execution implements Views {
   private final Kernel kernel;
   private final int page;
   private final Map<FileId, Integer> fds = new HashMap<>();
@@ -138,8 +138,8 @@ public final class Execution {
     };
   }
 
-  /** The file view: fstat's st_size and pread of [0, size), through a read-only fd if the program closed it. */
-  public Outcome fileView(FileId f) {
+  @Override
+  public Outcome file(FileId f) {
     Integer fd = fds.get(f);
     boolean temporary = false;
     if (fd == null) {
@@ -172,11 +172,9 @@ public final class Execution {
     return access(m, pageIndex * page, new byte[page], false);
   }
 
-  /**
-   * The views of pages [0, pages) of a mapping through CPU loads, page by page as {@link #pageView}
-   * gives them, in one kernel request where the mapping is readable.
-   */
-  public Outcome[] pageViews(MapId m, int pages) {
+  /** As {@link #pageView} gives them, in one kernel request where the mapping is readable. */
+  @Override
+  public Outcome[] cpuPages(MapId m, int pages) {
     Outcome[] views = new Outcome[pages];
     Region r = regions.get(m);
     if (r == null || !r.prot.readable()) {
@@ -192,6 +190,11 @@ public final class Execution {
           : Outcome.signal(signals[p], 0, new byte[0]);
     }
     return views;
+  }
+
+  @Override
+  public Outcome devicePage(MapId m, long page) {
+    return device(m, DeviceCommand.READ, page * this.page, 1, null);
   }
 
   /** Unmaps every live mapping and closes every fd of the program. */

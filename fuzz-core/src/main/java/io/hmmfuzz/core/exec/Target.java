@@ -34,6 +34,16 @@ public interface Target extends AutoCloseable {
   interface Session extends AutoCloseable {
     Kernel kernel();
 
+    /**
+     * Starts the whole program on an executor that runs programs in one message (the C executor), with
+     * the views read after every {@code viewEvery}-th op (0: never) and after the last, the device
+     * mirror's among them if {@code deviceViews}; null where this session runs ops one call at a time
+     * through {@link #kernel()}.
+     */
+    default ProgramRun runWhole(List<io.hmmfuzz.core.op.Op> ops, int viewEvery, boolean deviceViews) {
+      return null;
+    }
+
     @Override
     void close();
   }

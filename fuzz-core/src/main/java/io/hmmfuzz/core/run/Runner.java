@@ -2,6 +2,8 @@ package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.exec.Execution;
+import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.exec.Views;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
@@ -11,7 +13,6 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
-import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.op.DevicePages;
 import io.hmmfuzz.core.op.DeviceRead;
 import io.hmmfuzz.core.op.Exclusive;
@@ -103,38 +104,103 @@ public final class Runner {
 
   private RunResult runIn(Target.Session session, Program program, Capabilities caps) {
     Model model = new Model(caps);
-    Execution x = new Execution(session.kernel(), caps.pageSize());
     Agreed agreed = new Agreed();
-    try {
-      for (int i = 0; i < program.size(); i++) {
-        Op op = program.op(i);
-        Outcome actual = op.execute(x, i);
-        if (tally != null) {
-          tally.add(op, actual);
-        }
-        List<KernelReport> reports = target.kernelReports();
-        if (!reports.isEmpty()) {
-          return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
-        }
-        Expected expected = op.model(model, i);
-        if (!expected.allows(actual)) {
-          return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual, agreed));
-        }
-        if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1) {
-          Divergence d = checkViews(program, caps, i, model, x, agreed, expected.rule());
-          reports = target.kernelReports();
-          if (!reports.isEmpty()) {
-            return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
-          }
-          if (d != null) {
-            return new RunResult(i + 1, d);
-          }
-        }
+    ProgramRun whole = session.runWhole(program.ops(), viewEvery, caps.testHmm());
+    if (whole != null) {
+      try (whole) {
+        return lockstep(program, caps, model, agreed, i -> new Step(whole.next()));
       }
-      return new RunResult(program.size(), null);
+    }
+    Execution x = new Execution(session.kernel(), caps.pageSize());
+    try {
+      return lockstep(program, caps, model, agreed, i -> {
+        Outcome actual = program.op(i).execute(x, i);
+        return new Step(actual, target.kernelReports(), viewDue(program, i) ? new LiveViews(x) : null);
+      });
     } finally {
       x.release();
     }
+  }
+
+  /** What op i did on the target: its step read live op by op, or streamed by an executor running the whole program. */
+  @FunctionalInterface
+  private interface Steps {
+    Step step(int index);
+  }
+
+  /** One op's step; the views are read when the checks ask for them (live) or were read already (recorded). */
+  private record Step(Outcome outcome, List<KernelReport> reports, ViewSource views) {
+    Step(ProgramRun.Step s) {
+      this(s.outcome(), s.reports(), s.views() == null ? null : new ViewSource() {
+        @Override
+        public Views views() {
+          return s.views();
+        }
+
+        @Override
+        public List<KernelReport> reportsAfter() {
+          return s.views().reports();
+        }
+      });
+    }
+  }
+
+  /** The views after an op, and the kernel reports logged while they were read. */
+  private interface ViewSource {
+    Views views();
+
+    List<KernelReport> reportsAfter();
+  }
+
+  private final class LiveViews implements ViewSource {
+    private final Execution x;
+
+    LiveViews(Execution x) {
+      this.x = x;
+    }
+
+    @Override
+    public Views views() {
+      return x;
+    }
+
+    @Override
+    public List<KernelReport> reportsAfter() {
+      return target.kernelReports();
+    }
+  }
+
+  private boolean viewDue(Program program, int i) {
+    return (viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1;
+  }
+
+  private RunResult lockstep(Program program, Capabilities caps, Model model, Agreed agreed, Steps steps) {
+    for (int i = 0; i < program.size(); i++) {
+      Op op = program.op(i);
+      Step step = steps.step(i);
+      Outcome actual = step.outcome();
+      if (tally != null) {
+        tally.add(op, actual);
+      }
+      if (!step.reports().isEmpty()) {
+        return new RunResult(i + 1, Divergence.kernelReport(i, step.reports().get(0), program, caps));
+      }
+      Expected expected = op.model(model, i);
+      if (!expected.allows(actual)) {
+        return new RunResult(i + 1, opDivergence(program, caps, i, expected, actual, agreed));
+      }
+      if (step.views() != null) {
+        Divergence d = checkViews(program, caps, i, model, step.views().views(), agreed, expected.rule());
+        List<KernelReport> reports = step.views().reportsAfter();
+        if (!reports.isEmpty()) {
+          return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
+        }
+        if (d != null) {
+          return new RunResult(i + 1, d);
+        }
+      }
+    }
+    return new RunResult(program.size(), null);
   }
 
   /**
@@ -181,11 +247,11 @@ public final class Runner {
         null);
   }
 
-  private static Divergence checkViews(Program p, Capabilities caps, int i, Model model, Execution x, Agreed agreed,
+  private static Divergence checkViews(Program p, Capabilities caps, int i, Model model, Views x, Agreed agreed,
       String opRule) {
     for (ModelFile f : model.files()) {
       Expected e = model.fileView(f);
-      Outcome a = x.fileView(f.id());
+      Outcome a = x.file(f.id());
       if (!e.allows(a)) {
         return new Divergence(i, Signature.View.FILE, "view " + f.id() + " (fstat + pread)", e, a, p, caps, f.id(), 0,
             null, agreed.files.get(f.id()), opRule);
@@ -194,7 +260,7 @@ public final class Runner {
     }
     for (ModelMapping m : model.readableMappings()) {
       int pages = (int) (model.roundUpPage(m.length()) / model.page());
-      Outcome[] views = x.pageViews(m.id(), pages);
+      Outcome[] views = x.cpuPages(m.id(), pages);
       for (int pg = 0; pg < pages; pg++) {
         Expected e = model.pageView(m, pg);
         Outcome a = views[pg];
@@ -213,7 +279,7 @@ public final class Runner {
         long pages = model.roundUpPage(m.length()) / model.page();
         for (long pg = 0; pg < pages; pg++) {
           Expected e = DeviceRead.rule(model, m, pg * model.page(), 1);
-          Outcome a = x.device(m.id(), DeviceCommand.READ, pg * model.page(), 1, null);
+          Outcome a = x.devicePage(m.id(), pg);
           Agreed.PageKey key = new Agreed.PageKey(m.id(), pg, true);
           if (!e.allows(a)) {
             return new Divergence(i, Signature.View.DEVICE, "view " + m.id() + " page 0x" + Long.toHexString(pg)

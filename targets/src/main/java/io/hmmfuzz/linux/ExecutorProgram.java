@@ -1,0 +1,156 @@
+package io.hmmfuzz.linux;
+
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.linux.ExecutorLink.Streamed;
+import io.hmmfuzz.linux.ExecutorProtocol.Record;
+import io.hmmfuzz.linux.ExecutorProtocol.RecordHeader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * A whole program run by the C executor (RUN_PROGRAM): sent in one message, its records read as the
+ * host's checks ask for each op's step.
+ */
+final class ExecutorProgram implements ProgramRun {
+  private final ExecutorLink link;
+  private final int size;
+  private final int viewEvery;
+  private final Function<List<String>, List<KernelReport>> reports;
+  private int next;
+  private boolean ended;
+
+  /**
+   * Starts {@code ops} on {@code link}'s session; {@code reports} turns the kernel log's lines after each
+   * op into reports, or is null where the kernel log is not watched.
+   */
+  ExecutorProgram(ExecutorLink link, List<Op> ops, int viewEvery, boolean deviceViews,
+      Function<List<String>, List<KernelReport>> reports) {
+    if (ops.isEmpty()) {
+      throw new IllegalArgumentException("a program has at least one op");
+    }
+    this.link = link;
+    this.size = ops.size();
+    this.viewEvery = viewEvery;
+    this.reports = reports;
+    int files = 0;
+    int maps = 0;
+    for (Op op : ops) {
+      for (FileId f : op.files()) {
+        files = Math.max(files, f.n() + 1);
+      }
+      for (MapId m : op.mappings()) {
+        maps = Math.max(maps, m.n() + 1);
+      }
+    }
+    link.startProgram(ExecutorProtocol.program(ops), size, viewEvery, deviceViews ? 1 : 0, reports != null ? 1 : 0,
+        files, maps);
+  }
+
+  @Override
+  public Step next() {
+    if (next >= size) {
+      throw new IllegalStateException("the program has " + size + " ops");
+    }
+    int i = next++;
+    Streamed op = expect(Record.OP, i);
+    Outcome outcome = outcome(op);
+    List<KernelReport> logged = log(expect(Record.LOG, i));
+    RecordedViews views = null;
+    if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == size - 1) {
+      views = views(i);
+    }
+    return new Step(outcome, logged, views);
+  }
+
+  private RecordedViews views(int i) {
+    Map<FileId, Outcome> files = new HashMap<>();
+    Map<Integer, List<Outcome>> cpu = new TreeMap<>();
+    Map<Integer, List<Outcome>> device = new TreeMap<>();
+    for (;;) {
+      Streamed r = link.nextRecord(i);
+      RecordHeader h = r.header();
+      switch (h.kind()) {
+        case FILE_VIEW -> files.put(new FileId(h.id()), outcome(r));
+        case CPU_VIEW -> page(cpu, h, outcome(r));
+        case DEVICE_VIEW -> page(device, h, outcome(r));
+        case VIEWS_END -> {
+          return new RecordedViews(files, arrays(cpu), arrays(device), log(r));
+        }
+        default -> throw unexpected(h, "a view after op " + i);
+      }
+    }
+  }
+
+  private static void page(Map<Integer, List<Outcome>> views, RecordHeader h, Outcome o) {
+    List<Outcome> pages = views.computeIfAbsent(h.id(), k -> new ArrayList<>());
+    if (h.page() != pages.size()) {
+      throw new IllegalStateException("the executor sent page " + h.page() + " of m" + h.id() + " after "
+          + pages.size() + " pages");
+    }
+    pages.add(o);
+  }
+
+  private static Map<MapId, Outcome[]> arrays(Map<Integer, List<Outcome>> views) {
+    Map<MapId, Outcome[]> out = new HashMap<>();
+    views.forEach((m, pages) -> out.put(new MapId(m), pages.toArray(Outcome[]::new)));
+    return out;
+  }
+
+  private Streamed expect(Record kind, int op) {
+    Streamed r = link.nextRecord(op);
+    if (r.header().kind() != kind || (kind == Record.OP && r.header().id() != op)) {
+      throw unexpected(r.header(), kind + " of op " + op);
+    }
+    return r;
+  }
+
+  private static IllegalStateException unexpected(RecordHeader h, String wanted) {
+    return new IllegalStateException("the executor sent " + h + " where " + wanted + " was due");
+  }
+
+  private static Outcome outcome(Streamed r) {
+    RecordHeader h = r.header();
+    byte[] data = h.hasData() ? r.payload() : null;
+    return switch (h.status()) {
+      case OK -> Outcome.ok(h.value(), data);
+      case ERROR -> Outcome.error(LinuxAbi.errno(h.errno()), h.errno());
+      case SIGNAL -> Outcome.signal(ExecutorProtocol.signal(h.signal()), h.value(), data);
+      case NOT_LIVE -> Outcome.notLive();
+    };
+  }
+
+  private List<KernelReport> log(Streamed r) {
+    if (reports == null || r.payload().length == 0) {
+      return List.of();
+    }
+    return reports.apply(List.of(new String(r.payload(), StandardCharsets.UTF_8).split("\n")));
+  }
+
+  /** Reads the rest of the program's stream: the executor finishes every op and releases the program. */
+  @Override
+  public void close() {
+    if (ended || link.broken()) {
+      return;
+    }
+    ended = true;
+    for (;;) {
+      Streamed r = link.nextRecord(Math.min(next, size - 1));
+      if (r.header().kind() == Record.PROGRAM_END) {
+        return;
+      }
+      if (r.header().kind() == Record.OP) {
+        next = r.header().id() + 1;
+      }
+    }
+  }
+}
