@@ -12,6 +12,7 @@
 #include "hmm_program.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 static int in_fd = 0, out_fd = 1;
 static int session_dir = -1;
@@ -273,7 +274,7 @@ static void outcome_record(uint32_t kind, const struct outcome *o, int id, int p
 }
 
 /* The views after an op: every named file, every live mapping page by page (and through the mirror). */
-static void program_views(struct program *p, int op, int device_views, int watch)
+static void program_views(struct program *p, int op, int device_views, int watch, int quiet)
 {
 	struct outcome o;
 	int i;
@@ -283,7 +284,8 @@ static void program_views(struct program *p, int op, int device_views, int watch
 		if (!p->files[i].named)
 			continue;
 		program_file_view(p, i, &o);
-		outcome_record(EXEC_RECORD_FILE_VIEW, &o, i, 0);
+		if (!quiet)
+			outcome_record(EXEC_RECORD_FILE_VIEW, &o, i, 0);
 	}
 	for (i = 0; i < p->nmaps; i++) {
 		struct program_mapping *m = &p->maps[i];
@@ -292,7 +294,8 @@ static void program_views(struct program *p, int op, int device_views, int watch
 			continue;
 		for (pg = 0; pg * p->page < m->len; pg++) {
 			program_cpu_view(p, m, pg, &o);
-			outcome_record(EXEC_RECORD_CPU_VIEW, &o, i, pg);
+			if (!quiet)
+				outcome_record(EXEC_RECORD_CPU_VIEW, &o, i, pg);
 		}
 	}
 	for (i = 0; device_views && i < p->nmaps; i++) {
@@ -302,10 +305,12 @@ static void program_views(struct program *p, int op, int device_views, int watch
 			continue;
 		for (pg = 0; pg * p->page < m->len; pg++) {
 			program_device(p, op, i, EXEC_DEVICE_READ, pg * p->page, 1, &o);
-			outcome_record(EXEC_RECORD_DEVICE_VIEW, &o, i, pg);
+			if (!quiet)
+				outcome_record(EXEC_RECORD_DEVICE_VIEW, &o, i, pg);
 		}
 	}
-	log_record(EXEC_RECORD_VIEWS_END, op, watch);
+	if (!quiet)
+		log_record(EXEC_RECORD_VIEWS_END, op, watch);
 }
 
 static void bad_program(const char *why, long long what)
@@ -315,15 +320,17 @@ static void bad_program(const char *why, long long what)
 }
 
 /*
- * RUN_PROGRAM: a[0] ops, a[1] view interval, a[2] device views, a[3] kernel log per op, a[4] file slots,
- * a[5] mapping slots; in: per op its kind, argument count and arguments. Each op's outcome is sent as
- * soon as it is known, then the kernel log; the views where due; at the end everything is released.
+ * A program: ops ops, its views every view_every ops (0: after the last only; -1: never), flags
+ * EXEC_PROGRAM_*, nfiles and nmaps slots; in: per op its kind, argument count and arguments. Each op's
+ * outcome is sent as soon as it is known, then the kernel log, then the views where due (quiet: nothing
+ * is sent). At the end everything is released, and PROGRAM_END sent (quiet: not).
  */
-static void serve_program(const int64_t *a, char *in, uint32_t len)
+static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t nfiles, int64_t nmaps,
+			const char *in, uint32_t len)
 {
-	int64_t ops = a[0], view_every = a[1];
-	int device_views = a[2], watch = a[3];
-	struct program p = { .dir = session_dir, .page = getpagesize(), .nfiles = a[4], .nmaps = a[5] };
+	int device_views = flags & EXEC_PROGRAM_DEVICE_VIEWS, watch = flags & EXEC_PROGRAM_KERNEL_LOG;
+	int quiet = flags & EXEC_PROGRAM_QUIET;
+	struct program p = { .dir = session_dir, .page = getpagesize(), .nfiles = nfiles, .nmaps = nmaps };
 	uint32_t at = 0;
 	int i;
 
@@ -351,16 +358,67 @@ static void serve_program(const int64_t *a, char *in, uint32_t len)
 		at += 8 * argc;
 		if (program_op(&p, i, kind, args, &o) < 0)
 			bad_program("unknown op kind", kind);
-		outcome_record(EXEC_RECORD_OP, &o, i, 0);
-		log_record(EXEC_RECORD_LOG, i, watch);
-		if ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1)
-			program_views(&p, i, device_views, watch);
-		flush();
+		if (!quiet) {
+			outcome_record(EXEC_RECORD_OP, &o, i, 0);
+			log_record(EXEC_RECORD_LOG, i, watch);
+		}
+		if (view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1))
+			program_views(&p, i, device_views, watch, quiet);
+		if (!quiet)
+			flush();
 	}
 	program_release(&p);
 	free(p.files);
 	free(p.maps);
-	record(EXEC_RECORD_PROGRAM_END, NULL, ops, 0, NULL, 0);
+	if (!quiet)
+		record(EXEC_RECORD_PROGRAM_END, NULL, ops, 0, NULL, 0);
+}
+
+/* RUN_PROGRAM: a[0] ops, a[1] view interval, a[2] flags, a[3] file slots, a[4] mapping slots. */
+static void serve_program(const int64_t *a, char *in, uint32_t len)
+{
+	run_program(a[0], a[1], a[2], a[3], a[4], in, len);
+}
+
+/*
+ * FLOOR: a[0] programs, a[1] view interval, a[2] flags; in: per program a header (ops, file slots,
+ * mapping slots, bytes; 32 bits each) and its ops. Each runs quietly in a fresh directory of the
+ * session directory, removed after it; the answer is the nanoseconds it all took.
+ */
+static void serve_floor(const int64_t *a, char *in, uint32_t len)
+{
+	int parent = session_dir;
+	struct timespec t0, t1;
+	uint32_t at = 0;
+	int64_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (n = 0; n < a[0]; n++) {
+		uint32_t h[4];
+		char name[32], path[4200];
+
+		if (at + sizeof(h) > len)
+			bad_program("floor ends before program", n);
+		memcpy(h, in + at, sizeof(h));
+		at += sizeof(h);
+		if (h[3] > len - at)
+			bad_program("floor program too long", n);
+		snprintf(name, sizeof(name), "floor%lld", (long long)n);
+		snprintf(path, sizeof(path), "%s/%s", session_path, name);
+		if (mkdirat(parent, name, 0700) < 0 || (session_dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			session_dir = parent;
+			answer(-errno, 0, NULL, 0);
+			return;
+		}
+		run_program(h[0], a[1], a[2] | EXEC_PROGRAM_QUIET, h[1], h[2], in + at, h[3]);
+		device_release();
+		close(session_dir);
+		session_dir = parent;
+		remove_session_dir(path);
+		at += h[3];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	answer((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec), 0, NULL, 0);
 }
 
 static void serve(const struct executor_request *q, char *in)
@@ -498,6 +556,9 @@ static void serve(const struct executor_request *q, char *in)
 		return;
 	case EXEC_CALL_RUN_PROGRAM:
 		serve_program(a, in, q->payload);
+		return;
+	case EXEC_CALL_FLOOR:
+		serve_floor(a, in, q->payload);
 		return;
 	case EXEC_CALL_PROTECTION_AT:
 		r = protection_at(a[0]);

@@ -5,7 +5,13 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.ExecutorKind;
+import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.OpKind;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.vm.ExecutorGuest;
+import io.hmmfuzz.vm.GuestTarget;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -73,42 +79,102 @@ final class BenchCommand implements Runnable {
         description = "where the campaigns save a finding, should one turn up (default ./hmmfuzz-bench)")
     Path out;
 
+    @Option(names = "--target", defaultValue = "local",
+        description = "local (the campaign with each executor, the floor, fsx) or vm (the campaign and the floor"
+            + " in one guest booted from --kernel)")
+    String target;
+
+    @Option(names = "--kernel", description = "the guest's bzImage, for --target vm")
+    Path kernel;
+
+    @Option(names = "--without", split = ",", description = "ops never to generate, e.g. reflink,clone")
+    List<String> without = new ArrayList<>();
+
+    @Option(names = "--view-every", defaultValue = "8", description = "views every this many ops, as in fuzz (default 8)")
+    int viewEvery;
+
+    @Option(names = "--json", description = "also write {campaignOpsPerSecond, floorOpsPerSecond, ratio, ...} here")
+    Path json;
+
+    /** What --json writes: the medians, the C executor's campaign against the floor with views. */
+    record Result(String target, String kernel, String fs, String profile, int rounds, int seconds,
+        double campaignOpsPerSecond, double floorOpsPerSecond, double floorWithoutViewsOpsPerSecond, double ratio,
+        Map<String, Double> medians) {}
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       PrintWriter w = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
       if (rounds < 1 || seconds < 1) {
-        spec.commandLine().getErr().println("hmmfuzz: --rounds and --seconds must be at least 1");
+        err.println("hmmfuzz: --rounds and --seconds must be at least 1");
         return ExitCode.USAGE;
       }
       if (fsx != null && !Files.isExecutable(fsx)) {
-        spec.commandLine().getErr().println("hmmfuzz: --fsx " + fsx + " is not an executable file");
+        err.println("hmmfuzz: --fsx " + fsx + " is not an executable file");
+        return ExitCode.USAGE;
+      }
+      boolean vm = target.equals("vm");
+      if (!vm && !target.equals("local")) {
+        err.println("hmmfuzz: --target is local or vm, not " + target);
+        return ExitCode.USAGE;
+      }
+      if (vm && VmRelay.kernelMissing(kernel, err)) {
+        return ExitCode.USAGE;
+      }
+      if (vm && fsx != null) {
+        err.println("hmmfuzz: --fsx runs on the host only (the guest has no fsx); leave it out with --target vm");
         return ExitCode.USAGE;
       }
       Profile prof = Profile.named(profile);
+      if (!without.isEmpty()) {
+        List<OpKind> off = new ArrayList<>();
+        for (String id : without) {
+          OpKind k = OpKind.byId(id);
+          if (k == null) {
+            err.println("hmmfuzz: --without: unknown op '" + id + "'");
+            return ExitCode.USAGE;
+          }
+          off.add(k);
+        }
+        prof = prof.without(off);
+      }
       Map<String, double[]> rates = new LinkedHashMap<>();
       long findings = 0;
-      try (LinuxTarget jna = LinuxTarget.create(fs, ExecutorKind.JNA);
-          LinuxTarget c = LinuxTarget.create(fs, ExecutorKind.C)) {
-        w.printf("bench throughput: %s; profile %s; %d rounds of %d s each%s%n", jna.describe(), prof.name(), rounds,
-            seconds, fsx == null ? "; no --fsx given, so fsx is not measured" : "; fsx " + fsxArgs);
-        Path fsxDir = fsx == null ? null : jna.scratchDirectory("fsx");
+      String described;
+      try (Contenders c = vm ? Contenders.guest(kernel, fs) : Contenders.local(fs)) {
+        described = c.campaign().get(0).describe();
+        w.printf("bench throughput: %s; profile %s; %d rounds of %d s each; views every %d ops%s%n", described,
+            prof.name(), rounds, seconds, viewEvery, fsx == null ? (vm ? "" : "; no --fsx given, so fsx is not measured")
+                : "; fsx " + fsxArgs);
+        Path fsxDir = fsx == null ? null : ((LinuxTarget) c.campaign().get(0)).scratchDirectory("fsx");
         long fsxOps = 20000;
         for (int r = 0; r < rounds; r++) {
-          for (LinuxTarget t : List.of(jna, c)) {
-            String name = t == jna ? "hmmfuzz jna" : "hmmfuzz c";
-            Campaign.Stats s = new Campaign(t, new Campaign.Settings(prof, 20261202L + r * 1_000_003L,
-                Duration.ofSeconds(seconds), 8, out, 2, Duration.ofSeconds(seconds + 1))).run(quiet(), () -> false);
+          long seed = 20261202L + r * 1_000_003L;
+          long programs = 0;
+          for (KernelTarget t : c.campaign()) {
+            String name = "hmmfuzz " + c.name(t);
+            Campaign.Stats s = new Campaign(t, new Campaign.Settings(prof, seed, Duration.ofSeconds(seconds), viewEvery,
+                out, 2, Duration.ofSeconds(seconds + 1))).run(quiet(), () -> false);
             findings += s.findings().size();
-            rates.computeIfAbsent(name, k -> new double[rounds])[r] = s.opsPerSecond();
-            w.printf("round %d  %-12s %9.0f ops/s  (%d programs, %d ops)%n", r + 1, name, s.opsPerSecond(),
-                s.programs(), s.ops());
-            w.flush();
+            programs = Math.max(programs, s.programs());
+            line(w, rates, rounds, r, name, s.opsPerSecond(), s.programs() + " programs, " + s.ops() + " ops");
+          }
+          // The floor: the same seeded programs, run by the C executor alone, with and without the views.
+          KernelTarget floorOn = c.floor();
+          List<List<Op>> same = new ArrayList<>();
+          long floorOps = 0;
+          for (Program p : Campaign.programs(prof, floorOn.capabilities(), seed, (int) Math.max(50, programs))) {
+            same.add(p.ops());
+            floorOps += p.size();
+          }
+          for (boolean views : List.of(true, false)) {
+            long ns = floorOn.floorNanos(same, views ? viewEvery : -1);
+            line(w, rates, rounds, r, views ? "floor" : "floor, no views", floorOps / (ns / 1e9),
+                same.size() + " programs, " + floorOps + " ops, C executor alone");
           }
           if (fsx != null) {
             double perSecond = runFsx(fsxDir, fsxOps);
-            rates.computeIfAbsent("fsx", k -> new double[rounds])[r] = perSecond;
-            w.printf("round %d  %-12s %9.0f ops/s  (%d ops)%n", r + 1, "fsx", perSecond, fsxOps);
-            w.flush();
+            line(w, rates, rounds, r, "fsx", perSecond, fsxOps + " ops");
             fsxOps = Math.max(1000, (long) (perSecond * seconds));
           }
         }
@@ -119,20 +185,81 @@ final class BenchCommand implements Runnable {
         double[] sorted = v.clone();
         Arrays.sort(sorted);
         median.put(name, sorted[sorted.length / 2]);
-        w.printf("  %-12s %9.0f%n", name, sorted[sorted.length / 2]);
+        w.printf("  %-16s %9.0f%n", name, sorted[sorted.length / 2]);
       });
       w.println("ratios of the medians:");
-      w.printf("  hmmfuzz c / hmmfuzz jna = %.2f%n", median.get("hmmfuzz c") / median.get("hmmfuzz jna"));
+      double campaign = median.get("hmmfuzz c");
+      double floor = median.get("floor");
+      w.printf("  hmmfuzz c / floor = %.2f%n", campaign / floor);
+      w.printf("  hmmfuzz c / floor, no views = %.2f%n", campaign / median.get("floor, no views"));
+      if (median.containsKey("hmmfuzz jna")) {
+        w.printf("  hmmfuzz c / hmmfuzz jna = %.2f%n", campaign / median.get("hmmfuzz jna"));
+      }
       if (median.containsKey("fsx")) {
-        for (String name : List.of("hmmfuzz jna", "hmmfuzz c")) {
+        for (String name : List.of("hmmfuzz jna", "hmmfuzz c", "floor")) {
           w.printf("  %s / fsx = %.2f%n", name, median.get(name) / median.get("fsx"));
         }
+      }
+      if (json != null) {
+        Result result = new Result(target, vm ? kernel.toString() : null, fs.id(), prof.name(), rounds, seconds,
+            campaign, floor, median.get("floor, no views"), campaign / floor, median);
+        Summary.writeJson(json, result);
+        w.println("written: " + json);
       }
       if (findings > 0) {
         w.println("findings: " + findings + ", saved in " + out + " (the measurement is still valid; look at them)");
         return ExitCode.DIVERGENCE;
       }
       return ExitCode.OK;
+    }
+
+    private static void line(PrintWriter w, Map<String, double[]> rates, int rounds, int r, String name,
+        double perSecond, String what) {
+      rates.computeIfAbsent(name, k -> new double[rounds])[r] = perSecond;
+      w.printf("round %d  %-16s %9.0f ops/s  (%s)%n", r + 1, name, perSecond, what);
+      w.flush();
+    }
+
+    /** The targets measured: the campaign's (each executor locally, the C executor in a guest) and the floor's. */
+    private record Contenders(List<KernelTarget> campaign, KernelTarget floor, AutoCloseable guest)
+        implements AutoCloseable {
+      static Contenders local(FsKind fs) {
+        LinuxTarget jna = LinuxTarget.create(fs, ExecutorKind.JNA);
+        try {
+          LinuxTarget c = LinuxTarget.create(fs, ExecutorKind.C);
+          return new Contenders(List.of(jna, c), c, null);
+        } catch (RuntimeException e) {
+          jna.close();
+          throw e;
+        }
+      }
+
+      static Contenders guest(Path kernel, FsKind fs) throws IOException {
+        ExecutorGuest g = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, Duration.ofMinutes(2), line -> { });
+        try {
+          GuestTarget t = GuestTarget.create(g, fs);
+          return new Contenders(List.of(t), t, g);
+        } catch (RuntimeException e) {
+          g.close();
+          throw e;
+        }
+      }
+
+      String name(KernelTarget t) {
+        return guest != null ? "c" : t == campaign.get(0) ? "jna" : "c";
+      }
+
+      @Override
+      public void close() {
+        campaign.forEach(KernelTarget::close);
+        if (guest != null) {
+          try {
+            guest.close();
+          } catch (Exception e) {
+            throw new InfrastructureException("cannot stop the guest", e);
+          }
+        }
+      }
     }
 
     private static Campaign.Listener quiet() {

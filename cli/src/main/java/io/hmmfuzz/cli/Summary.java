@@ -20,13 +20,19 @@ final class Summary {
 
   static void write(Path out, CampaignSummary summary) throws IOException {
     Files.createDirectories(out);
-    Path tmp = Files.createTempFile(out, ".summary", ".json.part");
+    writeJson(out.resolve(FILE), summary);
+  }
+
+  /** Any record as JSON at {@code file}: a temporary file beside it, renamed into place. */
+  static void writeJson(Path file, Object value) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
     try {
-      JSON.writeValue(tmp.toFile(), summary);
+      JSON.writeValue(tmp.toFile(), value);
       try {
-        Files.move(tmp, out.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, out.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
       Files.deleteIfExists(tmp);

@@ -112,6 +112,17 @@ public final class Campaign {
     this.settings = settings;
   }
 
+  /** The first {@code count} programs a campaign of {@code profile} with base seed {@code seed} runs. */
+  public static List<Program> programs(Profile profile, Capabilities caps, long seed, int count) {
+    ProgramGenerator gen = new ProgramGenerator(profile, caps);
+    SplittableRandom seeds = new SplittableRandom(seed);
+    List<Program> out = new java.util.ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(gen.generate(seeds.nextLong()));
+    }
+    return out;
+  }
+
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);

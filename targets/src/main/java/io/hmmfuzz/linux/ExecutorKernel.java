@@ -197,6 +197,31 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
     return new ExecutorProgram(executor, ops, viewEvery, deviceViews, reports);
   }
 
+  /**
+   * The executor's own speed: {@code programs} run by the C code alone, each quietly in a fresh
+   * directory, with the views every {@code viewEvery} ops (-1: none). The nanoseconds it took.
+   */
+  public long floor(List<List<Op>> programs, int viewEvery, boolean deviceViews) {
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16).order(ExecutorProtocol.ORDER);
+    for (List<Op> ops : programs) {
+      byte[] body = ExecutorProtocol.program(ops);
+      header.clear();
+      header.putInt(ops.size()).putInt(ExecutorProgram.slots(ops, io.hmmfuzz.core.op.FileId.class))
+          .putInt(ExecutorProgram.slots(ops, io.hmmfuzz.core.op.MapId.class)).putInt(body.length);
+      all.write(header.array(), 0, 16);
+      all.write(body, 0, body.length);
+    }
+    byte[] payload = all.toByteArray();
+    Answer a = executor.call(Call.FLOOR, payload, 0, payload.length, null, 0, programs.size(), viewEvery,
+        deviceViews ? ExecutorProtocol.ProgramFlag.DEVICE_VIEWS.bit() : 0);
+    if (a.errno() != 0) {
+      throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot make a floor program's directory: "
+          + LinuxAbi.errno(a.errno()));
+    }
+    return a.value();
+  }
+
   /** Ends the session: the device mirror and the session directory are closed. */
   @Override
   public void close() {

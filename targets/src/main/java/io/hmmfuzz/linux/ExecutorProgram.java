@@ -7,6 +7,7 @@ import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorLink.Streamed;
+import io.hmmfuzz.linux.ExecutorProtocol.ProgramFlag;
 import io.hmmfuzz.linux.ExecutorProtocol.Record;
 import io.hmmfuzz.linux.ExecutorProtocol.RecordHeader;
 import java.nio.charset.StandardCharsets;
@@ -42,18 +43,20 @@ final class ExecutorProgram implements ProgramRun {
     this.size = ops.size();
     this.viewEvery = viewEvery;
     this.reports = reports;
-    int files = 0;
-    int maps = 0;
+    int flags = (deviceViews ? ProgramFlag.DEVICE_VIEWS.bit() : 0) | (reports != null ? ProgramFlag.KERNEL_LOG.bit() : 0);
+    link.startProgram(ExecutorProtocol.program(ops), size, viewEvery, flags, slots(ops, FileId.class),
+        slots(ops, MapId.class));
+  }
+
+  /** The slots the executor keeps for a program's files (or mappings): the highest index + 1. */
+  static int slots(List<Op> ops, Class<?> type) {
+    int slots = 0;
     for (Op op : ops) {
-      for (FileId f : op.files()) {
-        files = Math.max(files, f.n() + 1);
-      }
-      for (MapId m : op.mappings()) {
-        maps = Math.max(maps, m.n() + 1);
+      for (Object id : type == FileId.class ? op.files() : op.mappings()) {
+        slots = Math.max(slots, (id instanceof FileId f ? f.n() : ((MapId) id).n()) + 1);
       }
     }
-    link.startProgram(ExecutorProtocol.program(ops), size, viewEvery, deviceViews ? 1 : 0, reports != null ? 1 : 0,
-        files, maps);
+    return slots;
   }
 
   @Override

@@ -114,16 +114,37 @@ public final class ExecutorProtocol {
     /** payload: one line for the kernel log (/dev/kmsg), as a planted bug's WARNING. */
     WRITE_KERNEL_LOG,
     /**
-     * ops, view interval (0: views after the last op only), device views (0/1), kernel log per op (0/1),
-     * file slots, mapping slots; payload: the ops ({@link #program}). Runs the whole program in the
-     * session directory and answers with a stream of {@link Record}s: per op its OP record and a LOG
-     * record, then where views are due the views and VIEWS_END (whose payload is the kernel log read
-     * meanwhile), and at last PROGRAM_END, after every mapping is unmapped and every fd closed.
+     * ops, view interval (0: views after the last op only; -1: none), {@link ProgramFlag}s, file slots,
+     * mapping slots; payload: the ops ({@link #program}). Runs the whole program in the session
+     * directory and answers with a stream of {@link Record}s: per op its OP record and a LOG record, then
+     * where views are due the views and VIEWS_END (whose payload is the kernel log read meanwhile), and at
+     * last PROGRAM_END, after every mapping is unmapped and every fd closed.
      */
-    RUN_PROGRAM;
+    RUN_PROGRAM,
+    /**
+     * programs, view interval, {@link ProgramFlag}s; payload: per program four 32-bit words (ops, file
+     * slots, mapping slots, bytes) and its ops. Runs each quietly (nothing streamed back) in a fresh
+     * directory of the session directory, removed after it: the value is the nanoseconds taken, the
+     * executor's own speed with no host in the loop.
+     */
+    FLOOR;
 
     int code() {
       return ordinal() + 1;
+    }
+  }
+
+  /** RUN_PROGRAM's and FLOOR's flags, bit {@code 1 << ordinal}. */
+  enum ProgramFlag {
+    /** The kernel log is read after each op and its views, and sent in LOG and VIEWS_END. */
+    KERNEL_LOG,
+    /** The views include test_hmm's READ of each page of each live mapping. */
+    DEVICE_VIEWS,
+    /** Nothing is sent back. */
+    QUIET;
+
+    int bit() {
+      return 1 << ordinal();
     }
   }
 
@@ -276,6 +297,10 @@ public final class ExecutorProtocol {
     h.append('\n');
     for (Record r : Record.values()) {
       h.append("#define EXEC_RECORD_").append(r.name()).append(' ').append(r.code()).append('\n');
+    }
+    h.append('\n');
+    for (ProgramFlag f : ProgramFlag.values()) {
+      h.append("#define EXEC_PROGRAM_").append(f.name()).append(' ').append(f.bit()).append('\n');
     }
     h.append("\n/* The ops of a program (io.hmmfuzz.core.op.OpKind) and the index of each argument. */\n");
     for (OpKind k : OpKind.values()) {

@@ -1,6 +1,7 @@
 package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.op.Op;
 import java.util.List;
 
 /** A real Linux kernel as a target: the local one ({@link LinuxTarget}) or a guest's through the C executor. */
@@ -13,4 +14,11 @@ public interface KernelTarget extends Target {
 
   /** Writes one line to the kernel's log (/dev/kmsg), as a planted bug's WARNING does. */
   void logToKernel(String line);
+
+  /**
+   * The floor of this target's speed: {@code programs} run by the C executor alone (no host in the
+   * loop, no model, no comparison), each in a fresh directory, with the views every {@code viewEvery}
+   * ops (-1: none; the device mirror's among them where test_hmm is there). The nanoseconds taken.
+   */
+  long floorNanos(List<List<Op>> programs, int viewEvery);
 }

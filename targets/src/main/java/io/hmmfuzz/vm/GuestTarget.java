@@ -233,6 +233,13 @@ public final class GuestTarget implements KernelTarget {
   }
 
   @Override
+  public long floorNanos(List<List<Op>> programs, int viewEvery) {
+    try (Session s = openSession()) {
+      return ((ExecutorKernel) s.kernel()).floor(programs, viewEvery, caps.testHmm());
+    }
+  }
+
+  @Override
   public List<KernelReport> kernelReports() {
     for (String line : link.kernelLog()) {
       log.accept(line);
