@@ -325,6 +325,31 @@ static void bad_program(const char *why, long long what)
  * outcome is sent as soon as it is known, then the kernel log, then the views where due (quiet: nothing
  * is sent). At the end everything is released, and PROGRAM_END sent (quiet: not).
  */
+/*
+ * Where a floor's time goes: per op kind (index = its code) the ops and nanoseconds, then the views, then
+ * each program's directory made and removed (EXEC_PROFILE_VIEWS, EXEC_PROFILE_DIRECTORY).
+ */
+#define EXEC_PROFILE_VIEWS 0
+#define EXEC_PROFILE_DIRECTORY (EXEC_OP_KINDS + 1)
+static int64_t profile[EXEC_OP_KINDS + 2][2];
+static int profiling;
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void profiled(int slot, int64_t since)
+{
+	if (profiling && slot >= 0 && slot <= EXEC_OP_KINDS + 1) {
+		profile[slot][0]++;
+		profile[slot][1] += now_ns() - since;
+	}
+}
+
 static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t nfiles, int64_t nmaps,
 			const char *in, uint32_t len)
 {
@@ -356,14 +381,20 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 			bad_program("arguments of op", i);
 		memcpy(args, in + at, 8 * argc);
 		at += 8 * argc;
+		int64_t t = profiling ? now_ns() : 0;
+
 		if (program_op(&p, i, kind, args, &o) < 0)
 			bad_program("unknown op kind", kind);
+		profiled(kind, t);
 		if (!quiet) {
 			outcome_record(EXEC_RECORD_OP, &o, i, 0);
 			log_record(EXEC_RECORD_LOG, i, watch);
 		}
-		if (view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1))
+		if (view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1)) {
+			t = profiling ? now_ns() : 0;
 			program_views(&p, i, device_views, watch, quiet);
+			profiled(EXEC_PROFILE_VIEWS, t);
+		}
 		if (!quiet)
 			flush();
 	}
@@ -388,11 +419,12 @@ static void serve_program(const int64_t *a, char *in, uint32_t len)
 static void serve_floor(const int64_t *a, char *in, uint32_t len)
 {
 	int parent = session_dir;
-	struct timespec t0, t1;
+	int64_t t0 = now_ns(), t;
 	uint32_t at = 0;
 	int64_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(profile, 0, sizeof(profile));
+	profiling = 1;
 	for (n = 0; n < a[0]; n++) {
 		uint32_t h[4];
 		char name[32], path[4200];
@@ -405,20 +437,26 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 			bad_program("floor program too long", n);
 		snprintf(name, sizeof(name), "floor%lld", (long long)n);
 		snprintf(path, sizeof(path), "%s/%s", session_path, name);
+		t = now_ns();
 		if (mkdirat(parent, name, 0700) < 0 || (session_dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 			session_dir = parent;
+			profiling = 0;
 			answer(-errno, 0, NULL, 0);
 			return;
 		}
+		profiled(EXEC_PROFILE_DIRECTORY, t);
 		run_program(h[0], a[1], a[2] | EXEC_PROGRAM_QUIET, h[1], h[2], in + at, h[3]);
 		device_release();
 		close(session_dir);
 		session_dir = parent;
+		t = now_ns();
 		remove_session_dir(path);
+		profiled(EXEC_PROFILE_DIRECTORY, t);
 		at += h[3];
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	answer((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec), 0, NULL, 0);
+	t = now_ns() - t0;
+	profiling = 0;
+	answer(t, 0, profile, sizeof(profile));
 }
 
 static void serve(const struct executor_request *q, char *in)

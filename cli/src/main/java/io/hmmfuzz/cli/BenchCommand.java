@@ -5,6 +5,7 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.ExecutorKind;
+import io.hmmfuzz.linux.ExecutorKernel;
 import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.core.op.Op;
@@ -168,9 +169,17 @@ final class BenchCommand implements Runnable {
             floorOps += p.size();
           }
           for (boolean views : List.of(true, false)) {
-            long ns = floorOn.floorNanos(same, views ? viewEvery : -1);
-            line(w, rates, rounds, r, views ? "floor" : "floor, no views", floorOps / (ns / 1e9),
+            ExecutorKernel.Floor f = floorOn.floor(same, views ? viewEvery : -1);
+            line(w, rates, rounds, r, views ? "floor" : "floor, no views", floorOps / (f.nanos() / 1e9),
                 same.size() + " programs, " + floorOps + " ops, C executor alone");
+            if (views && r == rounds - 1) {
+              w.println("  where the floor's time went (share of its time, count, microseconds each):");
+              f.spent().entrySet().stream()
+                  .sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
+                  .forEach(e -> w.printf("    %-20s %5.1f%%  %8d  %9.1f%n", e.getKey(),
+                      100.0 * e.getValue().nanos() / f.nanos(), e.getValue().count(),
+                      e.getValue().nanos() / 1e3 / e.getValue().count()));
+            }
           }
           if (fsx != null) {
             double perSecond = runFsx(fsxDir, fsxOps);

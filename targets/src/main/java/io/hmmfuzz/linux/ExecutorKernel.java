@@ -201,7 +201,7 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
    * The executor's own speed: {@code programs} run by the C code alone, each quietly in a fresh
    * directory, with the views every {@code viewEvery} ops (-1: none). The nanoseconds it took.
    */
-  public long floor(List<List<Op>> programs, int viewEvery, boolean deviceViews) {
+  public Floor floor(List<List<Op>> programs, int viewEvery, boolean deviceViews) {
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
     java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16).order(ExecutorProtocol.ORDER);
     for (List<Op> ops : programs) {
@@ -213,13 +213,31 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
       all.write(body, 0, body.length);
     }
     byte[] payload = all.toByteArray();
-    Answer a = executor.call(Call.FLOOR, payload, 0, payload.length, null, 0, programs.size(), viewEvery,
+    ExecutorLink.Reply r = executor.callForPayload(Call.FLOOR, payload, programs.size(), viewEvery,
         deviceViews ? ExecutorProtocol.ProgramFlag.DEVICE_VIEWS.bit() : 0);
-    if (a.errno() != 0) {
+    if (r.answer().errno() != 0) {
       throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot make a floor program's directory: "
-          + LinuxAbi.errno(a.errno()));
+          + LinuxAbi.errno(r.answer().errno()));
     }
-    return a.value();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r.payload()).order(ExecutorProtocol.ORDER);
+    java.util.Map<String, Floor.Spent> spent = new java.util.LinkedHashMap<>();
+    int slots = r.payload().length / 16;
+    for (int i = 0; i < slots; i++) {
+      long count = b.getLong();
+      long nanos = b.getLong();
+      String what = i == 0 ? "views" : i <= io.hmmfuzz.core.op.OpKind.values().length
+          ? io.hmmfuzz.core.op.OpKind.values()[i - 1].id() : "program directories";
+      if (count > 0) {
+        spent.put(what, new Floor.Spent(count, nanos));
+      }
+    }
+    return new Floor(r.answer().value(), spent);
+  }
+
+  /** A floor's time, and where it went: per op kind, the views, and the programs' directories. */
+  public record Floor(long nanos, java.util.Map<String, Spent> spent) {
+    /** How many of a kind ran, and their nanoseconds. */
+    public record Spent(long count, long nanos) {}
   }
 
   /** Ends the session: the device mirror and the session directory are closed. */

@@ -125,7 +125,9 @@ public final class ExecutorProtocol {
      * programs, view interval, {@link ProgramFlag}s; payload: per program four 32-bit words (ops, file
      * slots, mapping slots, bytes) and its ops. Runs each quietly (nothing streamed back) in a fresh
      * directory of the session directory, removed after it: the value is the nanoseconds taken, the
-     * executor's own speed with no host in the loop.
+     * executor's own speed with no host in the loop. The payload is where the time went: (count,
+     * nanoseconds) pairs of 64 bits for the views, then each op kind by code, then the directories made
+     * and removed.
      */
     FLOOR;
 
@@ -313,6 +315,7 @@ public final class ExecutorProtocol {
       }
       h.append("#define EXEC_OP_").append(k.name()).append("_ARGS ").append(cs.length).append('\n');
     }
+    h.append("#define EXEC_OP_KINDS ").append(OpKind.values().length).append('\n');
     h.append("\n/* Native byte order (the host and the guest are both x86-64). */\n")
         .append("struct executor_request {\n\tuint32_t magic;\n\tuint32_t call;\n\tuint32_t payload;\n")
         .append("\tuint32_t pad;\n\tint64_t arg[6];\n};\n")

@@ -276,7 +276,7 @@ public final class LinuxTarget implements KernelTarget {
   }
 
   @Override
-  public long floorNanos(List<List<Op>> programs, int viewEvery) {
+  public ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
     if (executorKind != ExecutorKind.C) {
       throw new IllegalStateException("the floor is the C executor's; this target runs JNA");
     }

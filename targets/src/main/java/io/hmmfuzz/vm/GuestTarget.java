@@ -233,7 +233,7 @@ public final class GuestTarget implements KernelTarget {
   }
 
   @Override
-  public long floorNanos(List<List<Op>> programs, int viewEvery) {
+  public ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
     try (Session s = openSession()) {
       return ((ExecutorKernel) s.kernel()).floor(programs, viewEvery, caps.testHmm());
     }
