@@ -31,6 +31,29 @@ static char *scratch_log(void)
 	return log;
 }
 
+/* A session: its directory (made first if create), where the file names of later calls resolve. */
+static long session_start(const char *path, int create)
+{
+	if (session_dir >= 0)
+		close(session_dir);
+	session_dir = -1;
+	if (create && mkdir(path, 0700) < 0)
+		return -errno;
+	snprintf(session_path, sizeof(session_path), "%s", path);
+	session_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return session_dir < 0 ? -errno : 0;
+}
+
+/* The end of a session: the device mirror and the directory closed, and the directory removed if remove. */
+static long session_end(int remove)
+{
+	device_release();
+	if (session_dir >= 0)
+		close(session_dir);
+	session_dir = -1;
+	return remove ? remove_session_dir(session_path) : 0;
+}
+
 static void *buffer;
 static size_t buffer_size;
 
@@ -256,7 +279,7 @@ static void record(uint32_t kind, const struct outcome *o, int id, int page, con
 }
 
 /* A record whose payload is the kernel log since the last read (when the host watches it). */
-static void log_record(uint32_t kind, int id, int watch)
+static void log_record_with(uint32_t kind, const struct outcome *o, int id, int watch)
 {
 	static char *log;
 	size_t len = 0;
@@ -265,7 +288,12 @@ static void log_record(uint32_t kind, int id, int watch)
 		log = scratch_log();
 	if (watch)
 		len = kernel_log_read(log, LOG_CAP);
-	record(kind, NULL, id, 0, log, len);
+	record(kind, o, id, 0, log, len);
+}
+
+static void log_record(uint32_t kind, int id, int watch)
+{
+	log_record_with(kind, NULL, id, watch);
 }
 
 static void outcome_record(uint32_t kind, const struct outcome *o, int id, int page)
@@ -327,11 +355,14 @@ static void bad_program(const char *why, long long what)
  */
 /*
  * Where a floor's time goes: per op kind (index = its code) the ops and nanoseconds, then the views, then
- * each program's directory made and removed (EXEC_PROFILE_VIEWS, EXEC_PROFILE_DIRECTORY).
+ * each program's directory made and removed, its mappings and fds released, its device mirror closed
+ * (EXEC_PROFILE_VIEWS, EXEC_PROFILE_DIRECTORY, EXEC_PROFILE_RELEASE, EXEC_PROFILE_MIRROR).
  */
 #define EXEC_PROFILE_VIEWS 0
 #define EXEC_PROFILE_DIRECTORY (EXEC_OP_KINDS + 1)
-static int64_t profile[EXEC_OP_KINDS + 2][2];
+#define EXEC_PROFILE_RELEASE (EXEC_OP_KINDS + 2)
+#define EXEC_PROFILE_MIRROR (EXEC_OP_KINDS + 3)
+static int64_t profile[EXEC_OP_KINDS + 4][2];
 static int profiling;
 
 static int64_t now_ns(void)
@@ -344,7 +375,7 @@ static int64_t now_ns(void)
 
 static void profiled(int slot, int64_t since)
 {
-	if (profiling && slot >= 0 && slot <= EXEC_OP_KINDS + 1) {
+	if (profiling && slot >= 0 && slot <= EXEC_PROFILE_MIRROR) {
 		profile[slot][0]++;
 		profile[slot][1] += now_ns() - since;
 	}
@@ -357,6 +388,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	int quiet = flags & EXEC_PROGRAM_QUIET;
 	struct program p = { .dir = session_dir, .page = getpagesize(), .nfiles = nfiles, .nmaps = nmaps };
 	uint32_t at = 0;
+	int64_t t0;
 	int i;
 
 	if (p.nfiles < 0 || p.nfiles > 4096 || p.nmaps < 0 || p.nmaps > 4096)
@@ -398,17 +430,59 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 		if (!quiet)
 			flush();
 	}
+	t0 = profiling ? now_ns() : 0;
 	program_release(&p);
+	profiled(EXEC_PROFILE_RELEASE, t0);
 	free(p.files);
 	free(p.maps);
-	if (!quiet)
-		record(EXEC_RECORD_PROGRAM_END, NULL, ops, 0, NULL, 0);
+	if (flags & EXEC_PROGRAM_END_SESSION) {
+		struct outcome o;
+
+		outcome_of(&o, session_end(1), 0);
+		if (!quiet)
+			log_record_with(EXEC_RECORD_PROGRAM_END, &o, ops, watch);
+	} else if (!quiet) {
+		log_record(EXEC_RECORD_PROGRAM_END, ops, watch);
+	}
 }
 
-/* RUN_PROGRAM: a[0] ops, a[1] view interval, a[2] flags, a[3] file slots, a[4] mapping slots. */
+/*
+ * RUN_PROGRAM: a[0] ops, a[1] view interval, a[2] flags, a[3] file slots, a[4] mapping slots, a[5] the
+ * length of a session directory's path that starts the payload (with EXEC_PROGRAM_SESSION), the ops
+ * after it. With EXEC_PROGRAM_REARM the kernel's WARN_ON_ONCE are re-armed first; with KERNEL_LOG what
+ * the kernel logged before the program is sent first (a LOG record of op -1) and what it logged while
+ * the program was released (and its session ended) in PROGRAM_END; with END_SESSION the session ends
+ * after the program, its directory removed.
+ */
 static void serve_program(const int64_t *a, char *in, uint32_t len)
 {
-	run_program(a[0], a[1], a[2], a[3], a[4], in, len);
+	int64_t flags = a[2];
+	uint32_t path_len = a[5];
+	long r = 0;
+
+	if (path_len > len)
+		bad_program("session path longer than the payload", path_len);
+	if (flags & EXEC_PROGRAM_REARM)
+		rearm_warn_once();
+	if (flags & EXEC_PROGRAM_SESSION) {
+		char path[4096];
+
+		if (path_len >= sizeof(path))
+			bad_program("session path", path_len);
+		memcpy(path, in, path_len);
+		path[path_len] = 0;
+		r = session_start(path, 1);
+	}
+	log_record(EXEC_RECORD_LOG, -1, flags & EXEC_PROGRAM_KERNEL_LOG);
+	if (r < 0) {
+		/* The session's directory cannot be made: the program ends before its first op. */
+		struct outcome o;
+
+		outcome_of(&o, r, 0);
+		record(EXEC_RECORD_PROGRAM_END, &o, -1, 0, NULL, 0);
+		return;
+	}
+	run_program(a[0], a[1], flags, a[3], a[4], in + path_len, len - path_len);
 }
 
 /*
@@ -446,7 +520,9 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 		}
 		profiled(EXEC_PROFILE_DIRECTORY, t);
 		run_program(h[0], a[1], a[2] | EXEC_PROGRAM_QUIET, h[1], h[2], in + at, h[3]);
+		t = now_ns();
 		device_release();
+		profiled(EXEC_PROFILE_MIRROR, t);
 		close(session_dir);
 		session_dir = parent;
 		t = now_ns();
@@ -469,22 +545,10 @@ static void serve(const struct executor_request *q, char *in)
 	switch (q->call) {
 	case EXEC_CALL_SESSION:
 		in[q->payload] = 0;
-		if (session_dir >= 0)
-			close(session_dir);
-		if (a[0] && mkdir(in, 0700) < 0) {
-			answer(-errno, 0, NULL, 0);
-			return;
-		}
-		snprintf(session_path, sizeof(session_path), "%s", in);
-		session_dir = open(in, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		answer(session_dir < 0 ? -errno : 0, 0, NULL, 0);
+		answer(session_start(in, a[0]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_END_SESSION:
-		device_release();
-		if (session_dir >= 0)
-			close(session_dir);
-		session_dir = -1;
-		answer(a[0] ? remove_session_dir(session_path) : 0, 0, NULL, 0);
+		answer(session_end(a[0]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_RUN:
 		serve_run(in, q->payload);

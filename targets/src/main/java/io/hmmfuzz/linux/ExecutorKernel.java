@@ -194,7 +194,7 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
    */
   public ExecutorProgram runWhole(List<Op> ops, int viewEvery, boolean deviceViews,
       Function<List<String>, List<KernelReport>> reports) {
-    return new ExecutorProgram(executor, ops, viewEvery, deviceViews, reports);
+    return new ExecutorProgram(executor, ops, viewEvery, deviceViews, null, reports, null);
   }
 
   /**
@@ -226,7 +226,9 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
       long count = b.getLong();
       long nanos = b.getLong();
       String what = i == 0 ? "views" : i <= io.hmmfuzz.core.op.OpKind.values().length
-          ? io.hmmfuzz.core.op.OpKind.values()[i - 1].id() : "program directories";
+          ? io.hmmfuzz.core.op.OpKind.values()[i - 1].id()
+          : i == io.hmmfuzz.core.op.OpKind.values().length + 1 ? "program directories"
+          : i == io.hmmfuzz.core.op.OpKind.values().length + 2 ? "release" : "device mirror closed";
       if (count > 0) {
         spent.put(what, new Floor.Spent(count, nanos));
       }

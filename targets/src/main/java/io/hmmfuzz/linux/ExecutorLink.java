@@ -11,6 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.op.Op;
 
 /**
  * A connection to a running C executor (executor.c): one request, one answer, in the format of
@@ -150,6 +155,18 @@ public final class ExecutorLink implements AutoCloseable {
   /** Re-arms the kernel's WARN_ON_ONCE; false where debugfs does not offer it. */
   public boolean rearmWarnOnce() {
     return call(Call.REARM_WARN_ONCE).errno() == 0;
+  }
+
+  /**
+   * A whole program in a session of its own: the executor makes {@code dir} first (re-arming the
+   * kernel's WARN_ON_ONCE before, if {@code rearm}) and removes it after the program, all in one
+   * request. {@code reports} turns the kernel log's lines after each op into reports; {@code afterEnd}
+   * gets those logged while the program was released.
+   */
+  public ProgramRun program(List<Op> ops, int viewEvery, boolean deviceViews, Path dir, boolean rearm,
+      Function<List<String>, List<KernelReport>> reports, Consumer<List<KernelReport>> afterEnd) {
+    return new ExecutorProgram(this, ops, viewEvery, deviceViews, new ExecutorProgram.Session(dir, rearm), reports,
+        afterEnd);
   }
 
   /** A session in a directory the executor makes now and removes (with its files) when the kernel is closed. */

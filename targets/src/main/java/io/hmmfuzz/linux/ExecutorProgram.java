@@ -16,7 +16,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.nio.file.Path;
+import io.hmmfuzz.core.exec.InfrastructureException;
 
 /**
  * A whole program run by the C executor (RUN_PROGRAM): sent in one message, its records read as the
@@ -27,15 +30,21 @@ final class ExecutorProgram implements ProgramRun {
   private final int size;
   private final int viewEvery;
   private final Function<List<String>, List<KernelReport>> reports;
+  private final Consumer<List<KernelReport>> afterEnd;
   private int next;
   private boolean ended;
 
+  /** Where the program runs: the session already open on the link, or one the program opens and ends. */
+  record Session(Path directory, boolean rearm) {}
+
   /**
-   * Starts {@code ops} on {@code link}'s session; {@code reports} turns the kernel log's lines after each
-   * op into reports, or is null where the kernel log is not watched.
+   * Starts {@code ops} on {@code link}: in its open session if {@code session} is null, else in a new
+   * session directory that the executor makes first and removes after the program. {@code reports} turns
+   * the kernel log's lines after each op into reports, or is null where the kernel log is not watched;
+   * {@code afterEnd} gets the reports logged while the program was released.
    */
-  ExecutorProgram(ExecutorLink link, List<Op> ops, int viewEvery, boolean deviceViews,
-      Function<List<String>, List<KernelReport>> reports) {
+  ExecutorProgram(ExecutorLink link, List<Op> ops, int viewEvery, boolean deviceViews, Session session,
+      Function<List<String>, List<KernelReport>> reports, Consumer<List<KernelReport>> afterEnd) {
     if (ops.isEmpty()) {
       throw new IllegalArgumentException("a program has at least one op");
     }
@@ -43,9 +52,22 @@ final class ExecutorProgram implements ProgramRun {
     this.size = ops.size();
     this.viewEvery = viewEvery;
     this.reports = reports;
+    this.afterEnd = afterEnd;
     int flags = (deviceViews ? ProgramFlag.DEVICE_VIEWS.bit() : 0) | (reports != null ? ProgramFlag.KERNEL_LOG.bit() : 0);
-    link.startProgram(ExecutorProtocol.program(ops), size, viewEvery, flags, slots(ops, FileId.class),
-        slots(ops, MapId.class));
+    byte[] path = new byte[0];
+    if (session != null) {
+      flags |= ProgramFlag.SESSION.bit() | ProgramFlag.END_SESSION.bit() | (session.rearm() ? ProgramFlag.REARM.bit() : 0);
+      path = session.directory().toString().getBytes(StandardCharsets.UTF_8);
+    }
+    byte[] body = ExecutorProtocol.program(ops);
+    byte[] payload = java.util.Arrays.copyOf(path, path.length + body.length);
+    System.arraycopy(body, 0, payload, path.length, body.length);
+    link.startProgram(payload, size, viewEvery, flags, slots(ops, FileId.class), slots(ops, MapId.class), path.length);
+    // What the kernel logged before the program is not its finding.
+    Streamed before = link.nextRecord(0);
+    if (before.header().kind() != Record.LOG) {
+      throw unexpected(before.header(), "the log before the program");
+    }
   }
 
   /** The slots the executor keeps for a program's files (or mappings): the highest index + 1. */
@@ -111,6 +133,11 @@ final class ExecutorProgram implements ProgramRun {
 
   private Streamed expect(Record kind, int op) {
     Streamed r = link.nextRecord(op);
+    if (r.header().kind() == Record.PROGRAM_END && r.header().id() < 0) {
+      ended = true;
+      throw new InfrastructureException("the executor in " + link.where() + " cannot make the program's session"
+          + " directory: " + LinuxAbi.errno(r.header().errno()));
+    }
     if (r.header().kind() != kind || (kind == Record.OP && r.header().id() != op)) {
       throw unexpected(r.header(), kind + " of op " + op);
     }
@@ -149,6 +176,14 @@ final class ExecutorProgram implements ProgramRun {
     for (;;) {
       Streamed r = link.nextRecord(Math.min(next, size - 1));
       if (r.header().kind() == Record.PROGRAM_END) {
+        List<KernelReport> late = log(r);
+        if (afterEnd != null) {
+          afterEnd.accept(late);
+        }
+        if (r.header().status() == Outcome.Status.ERROR) {
+          throw new InfrastructureException("the executor in " + link.where() + " cannot remove the program's"
+              + " session directory: " + LinuxAbi.errno(r.header().errno()));
+        }
         return;
       }
       if (r.header().kind() == Record.OP) {

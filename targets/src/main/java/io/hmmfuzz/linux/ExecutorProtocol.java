@@ -115,10 +115,14 @@ public final class ExecutorProtocol {
     WRITE_KERNEL_LOG,
     /**
      * ops, view interval (0: views after the last op only; -1: none), {@link ProgramFlag}s, file slots,
-     * mapping slots; payload: the ops ({@link #program}). Runs the whole program in the session
-     * directory and answers with a stream of {@link Record}s: per op its OP record and a LOG record, then
-     * where views are due the views and VIEWS_END (whose payload is the kernel log read meanwhile), and at
-     * last PROGRAM_END, after every mapping is unmapped and every fd closed.
+     * mapping slots, session path length; payload: the session path (with SESSION), then the ops
+     * ({@link #program}). Runs the whole program in the session directory and answers with a stream of
+     * {@link Record}s: a LOG record of op -1 (what the kernel logged before the program), per op its OP
+     * record and a LOG record, then where views are due the views and VIEWS_END (whose payload is the
+     * kernel log read meanwhile), and at last PROGRAM_END, after every mapping is unmapped and every fd
+     * closed (and, with END_SESSION, the session ended): its status is the session's end, its payload
+     * the kernel log read meanwhile. A session directory that cannot be made ends the program before
+     * its first op: PROGRAM_END of op -1 with the error.
      */
     RUN_PROGRAM,
     /**
@@ -127,7 +131,7 @@ public final class ExecutorProtocol {
      * directory of the session directory, removed after it: the value is the nanoseconds taken, the
      * executor's own speed with no host in the loop. The payload is where the time went: (count,
      * nanoseconds) pairs of 64 bits for the views, then each op kind by code, then the directories made
-     * and removed.
+     * and removed, then the release of each program (its mappings and fds), then the closing of its device mirror.
      */
     FLOOR;
 
@@ -143,7 +147,13 @@ public final class ExecutorProtocol {
     /** The views include test_hmm's READ of each page of each live mapping. */
     DEVICE_VIEWS,
     /** Nothing is sent back. */
-    QUIET;
+    QUIET,
+    /** The payload starts with a session directory's path (its length is the sixth argument): made first. */
+    SESSION,
+    /** The kernel's WARN_ON_ONCE are re-armed before the program (a guest's kernel only). */
+    REARM,
+    /** The session ends after the program: its directory and files removed, the device mirror closed. */
+    END_SESSION;
 
     int bit() {
       return 1 << ordinal();

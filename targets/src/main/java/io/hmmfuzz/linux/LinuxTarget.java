@@ -259,6 +259,9 @@ public final class LinuxTarget implements KernelTarget {
         if (!(kernel instanceof ExecutorKernel k)) {
           return null;
         }
+        if (log != null) {
+          log.reports(); // what the kernel logged before the program is not its finding (the executor drops its copy)
+        }
         return k.runWhole(ops, viewEvery, deviceViews, log == null ? null : ConsoleWatch::reportsIn);
       }
 

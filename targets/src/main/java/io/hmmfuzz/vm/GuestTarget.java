@@ -203,33 +203,52 @@ public final class GuestTarget implements KernelTarget {
     return all.subList(Math.min(reportsAtProgramStart, all.size()), all.size());
   }
 
+  /**
+   * A program's session. A whole program opens and ends its session in its one request (the
+   * directory, the WARN_ON_ONCE re-arm, the kernel log before and after); a program run call by call
+   * opens it on first use of {@link Session#kernel()}.
+   */
   @Override
   public Session openSession() {
     reportsAtProgramStart = guest.consoleReports().size();
-    if (rearm) {
-      link.rearmWarnOnce();
-    }
-    ExecutorKernel kernel = link.session(root.resolve("p" + sessions.getAndIncrement()));
+    Path dir = root.resolve("p" + sessions.getAndIncrement());
     return new Session() {
+      private ExecutorKernel kernel;
+
       @Override
       public Kernel kernel() {
+        if (kernel == null) {
+          if (rearm) {
+            link.rearmWarnOnce();
+          }
+          kernel = link.session(dir);
+        }
         return kernel;
       }
 
       /** The guest's executor runs whole programs and reads the kernel log after each op. */
       @Override
       public ProgramRun runWhole(List<Op> ops, int viewEvery, boolean deviceViews) {
-        return kernel.runWhole(ops, viewEvery, deviceViews, lines -> {
-          lines.forEach(log::accept);
-          return log.drain();
-        });
+        if (kernel != null) {
+          throw new IllegalStateException("the session already runs its program call by call");
+        }
+        return link.program(ops, viewEvery, deviceViews, dir, rearm, GuestTarget.this::reportsIn,
+            late -> afterProgram = late);
       }
 
       @Override
       public void close() {
-        kernel.close();
+        if (kernel != null) {
+          kernel.close();
+        }
       }
     };
+  }
+
+  /** The reports in a stretch of the kernel log the executor read. */
+  private List<KernelReport> reportsIn(List<String> lines) {
+    lines.forEach(log::accept);
+    return log.drain();
   }
 
   @Override
@@ -239,8 +258,19 @@ public final class GuestTarget implements KernelTarget {
     }
   }
 
+  /**
+   * What the kernel logged while the last whole program was released, sent with its end: the next
+   * {@link #kernelReports} answers with it without asking the guest.
+   */
+  private List<KernelReport> afterProgram;
+
   @Override
   public List<KernelReport> kernelReports() {
+    if (afterProgram != null) {
+      List<KernelReport> late = afterProgram;
+      afterProgram = null;
+      return late;
+    }
     for (String line : link.kernelLog()) {
       log.accept(line);
     }

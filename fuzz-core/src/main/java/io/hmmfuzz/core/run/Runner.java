@@ -88,7 +88,6 @@ public final class Runner {
     if (onStart != null) {
       onStart.accept(program, viewEvery);
     }
-    target.kernelReports(); // whatever the kernel logged before this program is not its finding
     RunResult result;
     try (Target.Session session = target.openSession()) {
       result = runIn(session, program, caps);
@@ -105,12 +104,14 @@ public final class Runner {
   private RunResult runIn(Target.Session session, Program program, Capabilities caps) {
     Model model = new Model(caps);
     Agreed agreed = new Agreed();
+    // An executor running the whole program drops what the kernel logged before it itself.
     ProgramRun whole = session.runWhole(program.ops(), viewEvery, caps.testHmm());
     if (whole != null) {
       try (whole) {
         return lockstep(program, caps, model, agreed, i -> new Step(whole.next()));
       }
     }
+    target.kernelReports(); // whatever the kernel logged before this program is not its finding
     Execution x = new Execution(session.kernel(), caps.pageSize());
     try {
       return lockstep(program, caps, model, agreed, i -> {
