@@ -250,11 +250,15 @@ public final class ExecutorLink implements AutoCloseable {
 
   /** Sends a whole program (RUN_PROGRAM): its records are then read by {@link #nextRecord} up to PROGRAM_END. */
   synchronized void startProgram(byte[] ops, long... args) {
+    // Busy from the program's start to its end, not per record: the executor runs ahead of the host's
+    // reads, so a kernel report while it runs may come before the host waits for the op's record.
+    busySince = System.nanoTime();
     try {
       send(Call.RUN_PROGRAM, ops, 0, ops.length, args);
       streaming = true;
     } catch (IOException e) {
       broken = true;
+      busySince = 0;
       throw new InfrastructureException("the executor died during " + Call.RUN_PROGRAM + exitStatus(), e);
     }
   }
@@ -265,7 +269,6 @@ public final class ExecutorLink implements AutoCloseable {
       throw new IllegalStateException("no program is being streamed");
     }
     awaitedOp = op;
-    busySince = System.nanoTime();
     try {
       readFully(record, 0, record.length);
       ExecutorProtocol.RecordHeader h = ExecutorProtocol.RecordHeader.read(recordView);
@@ -274,13 +277,13 @@ public final class ExecutorLink implements AutoCloseable {
       if (h.kind() == ExecutorProtocol.Record.PROGRAM_END) {
         streaming = false;
         awaitedOp = -1;
+        busySince = 0;
       }
       return new Streamed(h, payload);
     } catch (IOException e) {
       broken = true;
-      throw new InfrastructureException("the executor died during " + lastCall() + exitStatus(), e);
-    } finally {
       busySince = 0;
+      throw new InfrastructureException("the executor died during " + lastCall() + exitStatus(), e);
     }
   }
 

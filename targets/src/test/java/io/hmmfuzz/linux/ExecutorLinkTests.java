@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.Open;
+import io.hmmfuzz.core.op.Pread;
+import io.hmmfuzz.core.op.Pwrite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +53,40 @@ class ExecutorLinkTests {
       }
       assertFalse(Files.exists(session), "the session directory outlived its session");
       assertFalse(link.broken());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * A whole program in a session of its own, as a guest runs it: one request makes the directory, runs
+   * the ops and removes the directory; the link is busy from the program's start to its end (a watchdog
+   * must see a report that the kernel logs while the executor runs ahead of the host's reads).
+   */
+  @Test
+  void aWholeProgramMakesAndRemovesItsSessionAndKeepsTheLinkBusyThroughout(@TempDir Path dir) throws Exception {
+    Process p = start();
+    try (ExecutorLink link = ExecutorLink.over(p.getInputStream(), p.getOutputStream(), "a test's child")) {
+      Path session = dir.resolve("p0");
+      List<Op> ops = List.of(new Open(new FileId(0), 100), new Pwrite(new FileId(0), 50, 100),
+          new Pread(new FileId(0), 0, 4096));
+      List<List<KernelReport>> late = new java.util.ArrayList<>();
+      try (ProgramRun run = link.program(ops, 0, false, session, false, lines -> List.of(), late::add)) {
+        long busy = link.busySince();
+        assertTrue(busy != 0, "not busy once the program is sent");
+        assertEquals(Outcome.Status.OK, run.next().outcome().status());
+        assertEquals(busy, link.busySince(), "busy anew for a record of the same program");
+        assertEquals("RUN_PROGRAM (op 0)", link.lastCall());
+        assertEquals(100, run.next().outcome().value());
+        ProgramRun.Step last = run.next();
+        assertEquals(150, last.outcome().value());
+        assertEquals(150, last.outcome().data().length);
+        assertEquals(Outcome.ok(150, last.outcome().data()).describe(), last.views().file(new FileId(0)).describe());
+      }
+      assertEquals(0, link.busySince());
+      assertEquals(1, late.size(), "the reports after the program were not handed over");
+      assertFalse(Files.exists(session), "the session directory outlived its program");
+      assertEquals(0, link.run(List.of("true")).exit(), "the link does not answer after a program");
     } finally {
       p.destroyForcibly();
     }
