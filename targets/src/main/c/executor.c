@@ -6,13 +6,15 @@
  * The wire format, the call numbers and the codes of the domain enums are in executor_protocol.h,
  * written by the host from its one definition (io.hmmfuzz.linux.ExecutorProtocol) when it builds
  * this file. Requests come on fd 0 (or the channel named by argv[1]), answers go to fd 1 (or the same
- * channel). Given an argument (a channel, or "-" for fd 0 and 1), the executor first says hello: an
+ * channel). With "--stuck-after SECONDS" after it, a request that runs longer than that gets a STUCK
+ * line on stderr (see stuck_watch_start). Given an argument (a channel, or "-" for fd 0 and 1), the executor first says hello: an
  * answer whose value is EXEC_MAGIC. Built statically with the machine's gcc by the tool itself.
  */
 #include "hmm_program.h"
 
 #include <stdlib.h>
 #include <time.h>
+#include <sys/prctl.h>
 
 static int in_fd = 0, out_fd = 1;
 static int session_dir = -1;
@@ -52,6 +54,109 @@ static long session_end(int remove)
 		close(session_dir);
 	session_dir = -1;
 	return remove ? remove_session_dir(session_path) : 0;
+}
+
+/*
+ * The STUCK watch: a child process that, when a request has run for longer than stuck_after seconds,
+ * writes where the executor is stuck (its state, system call and wait channel, from /proc) to stderr
+ * (a guest's console), once per request, so that the console shows it before the host ends the guest
+ * as hung.
+ */
+struct busy {
+	volatile int64_t since_ns; /* 0: between requests */
+	volatile int32_t call;
+	volatile int32_t op;       /* a whole program's op in progress, or -1 */
+};
+static struct busy *busy;
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The first line of /proc/<pid>/<what> that starts with prefix (any line if prefix is ""), newline cut. */
+static void proc_line(pid_t pid, const char *what, const char *prefix, char *out, size_t cap)
+{
+	char path[64], text[4096];
+	long n;
+	char *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	snprintf(out, cap, "?");
+	n = read_text(path, text, sizeof(text) - 1);
+	if (n < 0)
+		return;
+	text[n] = 0;
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			size_t len = strcspn(line, "\n");
+
+			snprintf(out, cap, "%.*s", (int)len, line);
+			return;
+		}
+	}
+}
+
+static void stuck_report(pid_t pid, int64_t seconds, int call, int op)
+{
+	char state[128], syscall[256], wchan[128], line[768];
+	const char *name;
+
+	proc_line(pid, "status", "State:", state, sizeof(state));
+	proc_line(pid, "syscall", "", syscall, sizeof(syscall));
+	proc_line(pid, "wchan", "", wchan, sizeof(wchan));
+	name = call > 0 && call < (int)(sizeof(exec_call_names) / sizeof(*exec_call_names))
+		? exec_call_names[call] : "?";
+
+	snprintf(line, sizeof(line), "hmmfuzz-executor: STUCK for %llds in %s, op %d (pid %d): %s; syscall %s; wchan %s\n",
+		 (long long)seconds, name, op, (int)pid, state, syscall, wchan);
+	if (write(2, line, strlen(line)) < 0)
+		return; /* nowhere to say it */
+}
+
+static void stuck_watch_start(int stuck_after)
+{
+	pid_t parent = getpid(), child;
+
+	busy = mmap(NULL, sizeof(*busy), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (busy == MAP_FAILED) {
+		busy = NULL;
+		return;
+	}
+	child = fork();
+	if (child != 0)
+		return; /* the executor; or no watch if fork failed */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	for (int64_t reported = 0;; sleep(1)) {
+		int64_t since = busy->since_ns;
+
+		if (getppid() != parent)
+			_exit(0);
+		if (since && since != reported && monotonic_ns() - since > stuck_after * 1000000000LL) {
+			stuck_report(parent, (monotonic_ns() - since) / 1000000000LL, busy->call, busy->op);
+			reported = since;
+		}
+	}
+}
+
+static void busy_with(int call)
+{
+	if (busy) {
+		busy->call = call;
+		busy->op = -1;
+		busy->since_ns = call ? monotonic_ns() : 0;
+	}
+}
+
+static void busy_op(int op)
+{
+	if (busy)
+		busy->op = op;
 }
 
 static void *buffer;
@@ -415,6 +520,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 		at += 8 * argc;
 		int64_t t = profiling ? now_ns() : 0;
 
+		busy_op(i);
 		if (program_op(&p, i, kind, args, &o) < 0)
 			bad_program("unknown op kind", kind);
 		profiled(kind, t);
@@ -685,6 +791,8 @@ int main(int argc, char **argv)
 			return 3;
 		}
 	}
+	if (argc > 3 && strcmp(argv[2], "--stuck-after") == 0)
+		stuck_watch_start(atoi(argv[3]));
 	cpu_fault_handlers();
 	kernel_log_open();
 	if (argc > 1)
@@ -706,8 +814,10 @@ int main(int argc, char **argv)
 		}
 		if (q.payload)
 			read_full(in, q.payload);
+		busy_with(q.call);
 		serve(&q, in);
 		flush();
+		busy_with(0);
 	}
 	return 0;
 }

@@ -299,6 +299,11 @@ public final class ExecutorProtocol {
     for (Call c : Call.values()) {
       h.append("#define EXEC_CALL_").append(c.name()).append(' ').append(c.code()).append('\n');
     }
+    h.append("static const char *const exec_call_names[] = {\n\t\"none\",\n");
+    for (Call c : Call.values()) {
+      h.append("\t\"").append(c.name()).append("\",\n");
+    }
+    h.append("};\n");
     enumCodes(h, "PROT", Prot.values());
     enumCodes(h, "SHARING", Sharing.values());
     enumCodes(h, "MSYNC", MsyncMode.values());

@@ -104,7 +104,7 @@ public final class ExecutorGuest implements AutoCloseable {
     Files.createDirectory(share);
     Path socket = work.resolve("executor.sock");
     Path init = share.resolve("init.sh");
-    Files.writeString(init, initScript(share, executor));
+    Files.writeString(init, initScript(share, executor, stuckAfter(hangTimeout)));
     Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
@@ -153,7 +153,15 @@ public final class ExecutorGuest implements AutoCloseable {
   }
 
   /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
-  static String initScript(Path share, Path executor) {
+  /**
+   * When the executor writes its STUCK line (state, system call, wait channel) to the console: half
+   * the hang timeout, so that the console has it before the guest is ended as hung.
+   */
+  static long stuckAfter(Duration hangTimeout) {
+    return Math.max(1, hangTimeout.toSeconds() / 2);
+  }
+
+  static String initScript(Path share, Path executor, long stuckAfterSeconds) {
     return GuestVm.initPrelude(share)
         + "port=\n"
         + "for p in /sys/class/virtio-ports/*; do\n"
@@ -161,7 +169,7 @@ public final class ExecutorGuest implements AutoCloseable {
         + "done\n"
         + "echo hmmfuzz-guest: executor on $port\n"
         + "cd " + GuestVm.GUEST_SCRATCH + "\n"
-        + "'" + executor + "' \"$port\"\n"
+        + "'" + executor + "' \"$port\" --stuck-after " + stuckAfterSeconds + "\n"
         + "echo hmmfuzz-guest: executor ended with $?\n"
         + "echo o > /proc/sysrq-trigger\n"
         + "sleep 10\n";

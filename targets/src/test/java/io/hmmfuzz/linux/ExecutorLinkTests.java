@@ -92,6 +92,25 @@ class ExecutorLinkTests {
     }
   }
 
+  /** A request that runs past --stuck-after gets one STUCK line on stderr: where the executor waits. */
+  @Test
+  void aStuckRequestIsReportedOnStderr(@TempDir Path dir) throws Exception {
+    Path err = dir.resolve("stderr");
+    Process p = new ProcessBuilder(ExecutorBuild.binary().toString(), "-", "--stuck-after", "1")
+        .redirectError(err.toFile()).start();
+    try (ExecutorLink link = ExecutorLink.over(p.getInputStream(), p.getOutputStream(), "a test's child")) {
+      assertEquals(0, link.run(List.of("sleep", "3")).exit());
+      assertEquals(0, link.run(List.of("true")).exit());
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+    List<String> lines = Files.readAllLines(err);
+    assertEquals(1, lines.stream().filter(l -> l.contains("STUCK")).count(), lines.toString());
+    String stuck = lines.stream().filter(l -> l.contains("STUCK")).findFirst().orElseThrow();
+    assertTrue(stuck.contains("in RUN, op -1") && stuck.contains("State:")
+        && stuck.contains("wchan "), stuck);
+  }
+
   @Test
   void anExecutorThatDiesBreaksTheLink(@TempDir Path dir) throws Exception {
     Process p = start();
