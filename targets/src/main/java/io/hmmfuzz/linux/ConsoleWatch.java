@@ -25,6 +25,8 @@ public final class ConsoleWatch {
   private StringBuilder current;
   private String currentTitle;
   private int linesLeft;
+  /** When the latest report began (System.nanoTime), or 0. */
+  private volatile long lastReportAt;
 
   public synchronized void accept(String line) {
     recent.add(line);
@@ -50,6 +52,7 @@ public final class ConsoleWatch {
           break;
         }
       }
+      lastReportAt = System.nanoTime();
       current = new StringBuilder();
       for (String r : recent.subList(from, recent.size())) {
         current.append(r).append('\n');
@@ -79,6 +82,11 @@ public final class ConsoleWatch {
     ConsoleWatch w = new ConsoleWatch();
     lines.forEach(w::accept);
     return w.drain();
+  }
+
+  /** When the latest report began (System.nanoTime), or 0 if none has. */
+  public long lastReportAt() {
+    return lastReportAt;
   }
 
   /** Reports seen so far (an unfinished one included). */

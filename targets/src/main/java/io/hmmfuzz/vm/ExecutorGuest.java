@@ -52,23 +52,15 @@ public final class ExecutorGuest implements AutoCloseable {
     Process p = qemu.process();
     ConsoleWatch watch = qemu.watch();
     this.watchdog = new Thread(() -> {
-      long seenBusy = 0;
-      int reportsAtBusy = 0;
-      long reportSeen = 0;
       while (p.isAlive()) {
         long since = link.busySince();
         long now = System.nanoTime();
-        if (since != seenBusy) {
-          seenBusy = since;
-          reportsAtBusy = watch.reports().size();
-          reportSeen = 0;
-        }
         // A kernel report during a request that then stays unanswered (an Oops kills or wedges the task
-        // in the kernel) needs no full hang timeout: GuestVm.REPORT_STALL after the report.
-        if (since != 0 && reportSeen == 0 && watch.reports().size() > reportsAtBusy) {
-          reportSeen = now;
-        }
-        boolean stalled = reportSeen != 0 && now - reportSeen > GuestVm.REPORT_STALL.toNanos();
+        // in the kernel) needs no full hang timeout: GuestVm.REPORT_STALL after the report. The report's
+        // own time counts, not when this watch first saw the request: a whole program runs ahead of the
+        // host, and an Oops may be on the console before this loop looks.
+        long reportAt = watch.lastReportAt();
+        boolean stalled = since != 0 && reportAt > since && now - reportAt > GuestVm.REPORT_STALL.toNanos();
         if (since != 0 && (now - since > hangTimeout.toNanos() || stalled)) {
           hung = true;
           p.destroyForcibly();
