@@ -5,7 +5,6 @@ import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.linux.ScratchFilesystem;
 import io.hmmfuzz.vm.ExecutorGuest;
 import io.hmmfuzz.vm.GuestTarget;
-import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -19,19 +18,36 @@ import picocli.CommandLine;
 
 /**
  * One guest that runs the C executor, for one command of a VM command across guests (a campaign's boot,
- * a shrink's guest, a replay in a fresh guest): the command line a JVM guest would get runs here, in
- * this JVM, against {@link GuestTarget}s of that guest. What it leaves (its out directory, the
- * in-flight program, its stderr) goes to a share directory here, and the boot is described by the same
- * {@link GuestVm.Result} as a JVM guest's, so the code across guests treats both alike.
+ * a shrink's guest, a replay in a fresh guest): the command line runs here, in this JVM, against
+ * {@link GuestTarget}s of that guest. What it leaves (its out directory, the in-flight program, its
+ * stderr) goes to a share directory here, and the boot is described by a {@link Result}.
  */
 final class ExecutorBoot {
   private ExecutorBoot() {}
+
+  /**
+   * What a guest's command left. {@code consoleReports} are all kernel reports on its console;
+   * {@code lastReports} those since the guest's current program started (what stopped it, if anything;
+   * for a command without an in-flight program, since boot). {@code stalled}: ended because a request
+   * got no answer; {@code exitCode}: the command's, or the executor's exit status if the guest died
+   * (-1 if unknown).
+   */
+  record Result(boolean booted, double bootSeconds, boolean stalled, int exitCode, Path share,
+      List<KernelReport> consoleReports, List<KernelReport> lastReports, List<String> consoleTail) {}
+
+  /** In the share: the program the guest is running, rewritten before each run (a command's {@code --in-flight}). */
+  static final String IN_FLIGHT = "in-flight.repro";
+
+  /** Deletes the work directory of a guest's command (share and all). */
+  static void cleanUp(Result r) {
+    ScratchFilesystem.deleteTree(r.share().getParent());
+  }
 
   /** The guest init's line when its executor ended (ExecutorGuest.initScript). */
   private static final java.util.regex.Pattern EXECUTOR_ENDED =
       java.util.regex.Pattern.compile("hmmfuzz-guest: executor ended with (\\d+)");
 
-  static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, PrintWriter w,
+  static Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, PrintWriter w,
       Consumer<String> lines) throws IOException {
     return run(kernel, commandArgs, hangTimeout, null, w, lines);
   }
@@ -40,13 +56,13 @@ final class ExecutorBoot {
    * As above; where the command's output names its out directory in the share ({@code @SHARE@/out}),
    * the user is shown {@code finalOut} instead, where the files are copied (a campaign's --out).
    */
-  static GuestVm.Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, Path finalOut,
+  static Result run(Path kernel, List<String> commandArgs, Duration hangTimeout, Path finalOut,
       PrintWriter w, Consumer<String> lines) throws IOException {
     Path work = ScratchFilesystem.workDirectory("vm-host");
     Path share = work.resolve("share");
     Files.createDirectory(share);
     List<String> args = new ArrayList<>();
-    // The command line a JVM guest would get ("fuzz", "shrink" or "replay" and its options), run here.
+    // The guest's command line ("fuzz", "shrink" or "replay" and its options), run here.
     for (String a : commandArgs) {
       args.add(a.replace("@SHARE@", share.toString()));
     }
@@ -54,7 +70,7 @@ final class ExecutorBoot {
     try {
       guest = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, hangTimeout, line -> { });
     } catch (InfrastructureException e) {
-      return new GuestVm.Result(false, -1, false, false, -1, share, List.of(), List.of(),
+      return new Result(false, -1, false, -1, share, List.of(), List.of(),
           List.of(String.valueOf(e.getMessage()).split("\n")));
     }
     w.printf("vm: guest up in %.1f s (C executor; the engine runs here)%n", guest.bootSeconds());
@@ -110,7 +126,7 @@ final class ExecutorBoot {
       tail.add("hmmfuzz: the guest's executor left a " + guest.link().lastCall() + " request unanswered; the guest"
           + " was ended");
     }
-    GuestVm.Result r = new GuestVm.Result(true, guest.bootSeconds(), false, died && guest.hung(), exit, share, all,
+    Result r = new Result(true, guest.bootSeconds(), died && guest.hung(), exit, share, all,
         last, tail);
     guest.close();
     return r;

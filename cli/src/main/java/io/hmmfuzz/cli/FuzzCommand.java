@@ -156,7 +156,7 @@ final class FuzzCommand implements Callable<Integer> {
     Interrupts.onInterrupt(() -> stop.set(true));
     if (targetOptions.vm() && targetOptions.hostedOn == null) {
       return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
-          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), targetOptions.guestExecutor(), out, err,
+          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), out, err,
           stop::get);
     }
     boolean terminal = System.console() != null;

@@ -32,12 +32,12 @@ final class ProbeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "probe", null, Duration.ofMinutes(10));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (targetOptions.guestExecutor()) {
+    if (targetOptions.vm()) {
       // A guest's kernel, asked through the C executor: its kernel and test_hmm come with the first target.
       try (ExecutorGuest g = targetOptions.bootGuest(out, Duration.ofMinutes(2))) {
         return probeEach(out, k -> GuestTarget.create(g, k), c -> {

@@ -42,9 +42,9 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "replay", null, Duration.ofMinutes(30));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -58,7 +58,7 @@ final class ReplayCommand implements Callable<Integer> {
     int ran = 0;
     AtomicLong started = new AtomicLong(System.nanoTime());
     // This JVM's threads say nothing of a program stuck in a guest's executor (its watchdog ends that guest).
-    boolean inGuest = targetOptions.hostedOn != null || targetOptions.guestExecutor();
+    boolean inGuest = targetOptions.hostedOn != null || targetOptions.vm();
     Thread watch = inGuest ? null : StuckWatch.start(() -> Duration.ofNanos(System.nanoTime() - started.get()), out);
     try (Targets targets = new Targets(targetOptions, out, Duration.ofMinutes(2))) {
       for (Path f : files) {

@@ -67,9 +67,9 @@ final class SelfTestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "selftest", null, java.time.Duration.ofMinutes(20));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
     int failed = 0;

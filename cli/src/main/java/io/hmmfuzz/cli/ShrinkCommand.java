@@ -92,11 +92,8 @@ final class ShrinkCommand implements Callable<Integer> {
     }
     if (VmShrink.fatal(r)) {
       if (targetOptions.vm()) {
-        if (VmRelay.kernelMissing(targetOptions.kernel, err)) {
-          return ExitCode.USAGE;
-        }
         return VmShrink.run(input.toAbsolutePath(), r, targetOptions.kernel, dest, fs == null ? null : fs.id(),
-            hangTimeout, maxBoots, reliabilityRuns, targetOptions.guestExecutor(), out, err);
+            hangTimeout, maxBoots, reliabilityRuns, out, err);
       }
       if (inFlight == null) {
         err.println("hmmfuzz: " + input + " crashed or hung the kernel it ran on (finding=" + r.get("finding")
@@ -104,10 +101,6 @@ final class ShrinkCommand implements Callable<Integer> {
         return ExitCode.USAGE;
       }
       return shrinkInGuest(r, dest, out);
-    }
-    Integer relayed = targetOptions.relayToVm(spec, "shrink", dest, java.time.Duration.ofMinutes(60));
-    if (relayed != null) {
-      return relayed;
     }
     try (Targets targets = new Targets(targetOptions, out, hangTimeout)) {
       KernelTarget t = targets.get(fs != null ? fs : FsKind.parse(r.fs()));

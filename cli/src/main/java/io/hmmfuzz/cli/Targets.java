@@ -51,7 +51,7 @@ final class Targets implements AutoCloseable {
     }
     if (options.hostedOn != null) {
       t = options.hostedOn.apply(kind);
-    } else if (options.guestExecutor()) {
+    } else if (options.vm()) {
       if (guest == null) {
         try {
           guest = options.bootGuest(out, hangTimeout);

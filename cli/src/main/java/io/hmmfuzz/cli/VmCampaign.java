@@ -9,7 +9,6 @@ import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
-import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -80,11 +79,8 @@ final class VmCampaign {
   }
 
   static int run(List<String> originalArgs, Path kernel, Path out, Duration duration, long baseSeed,
-      int programsPerBoot, Duration hangTimeout, Path known, String fs, boolean executor, PrintWriter w,
+      int programsPerBoot, Duration hangTimeout, Path known, String fs, PrintWriter w,
       PrintWriter err, BooleanSupplier stop) throws IOException {
-    if (VmRelay.kernelMissing(kernel, err)) {
-      return ExitCode.USAGE;
-    }
     Files.createDirectories(out);
     SplittableRandom seeds = new SplittableRandom(baseSeed);
     long start = System.nanoTime();
@@ -102,9 +98,9 @@ final class VmCampaign {
     while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
       long seed = boots == 0 ? baseSeed : seeds.nextLong();
       long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
-      List<String> args = VmRelay.guestArgs("fuzz", originalArgs, PER_BOOT);
+      List<String> args = guestArgs("fuzz", originalArgs, PER_BOOT);
       args.addAll(List.of("--duration", left + "s", "--seed", Long.toString(seed), "--out", "@SHARE@/out",
-          "--in-flight", "@SHARE@/" + GuestVm.IN_FLIGHT, "--max-programs", Integer.toString(programsPerBoot),
+          "--in-flight", "@SHARE@/" + ExecutorBoot.IN_FLIGHT, "--max-programs", Integer.toString(programsPerBoot),
           "--stop-on-kernel-log"));
       if (known != null) {
         args.add("--known");
@@ -125,14 +121,7 @@ final class VmCampaign {
       int hangs0 = hangs;
       int crashes0 = crashes;
       int boots0 = boots + 1;
-      java.util.ArrayDeque<String> guestTail = new java.util.ArrayDeque<>();
       java.util.function.Consumer<String> seen = line -> {
-            if (!line.startsWith("[")) {
-              guestTail.addLast(line);
-              if (guestTail.size() > 40) {
-                guestTail.removeFirst();
-              }
-            }
             Matcher m = STATUS.matcher(line);
             if (m.find()) {
               lastStatus[0] = Long.parseLong(m.group(1));
@@ -149,12 +138,11 @@ final class VmCampaign {
               }
             }
           };
-      // A guest that runs the C executor leaves the boot's campaign here; a JVM guest runs it itself.
-      GuestVm.Result r = executor ? ExecutorBoot.run(kernel, args, hangTimeout, out, w, seen)
-          : VmRelay.boot(kernel, args, Duration.ofSeconds(left).plus(Duration.ofMinutes(15)), hangTimeout, w, seen);
+      // The boot's campaign runs here, against the guest's executor.
+      ExecutorBoot.Result r = ExecutorBoot.run(kernel, args, hangTimeout, out, w, seen);
       boots++;
       try {
-        VmRelay.printErrors(r, err);
+        printErrors(r, err);
         if (!r.booted()) {
           err.println("hmmfuzz: the VM did not boot (an infrastructure failure, not a finding); console tail:");
           r.consoleTail().forEach(err::println);
@@ -162,7 +150,7 @@ final class VmCampaign {
         }
         bootTimes.add(r.bootSeconds());
         Path guestOut = r.share().resolve("out");
-        VmRelay.copyBack(guestOut, out, Set.of(Summary.FILE));
+        copyBack(guestOut, out, Set.of(Summary.FILE));
         // The guest's campaign writes its summary from its start and every few seconds: a guest that
         // died leaves one at most a few seconds old (its last status line, if it left none at all).
         CampaignSummary s = Files.exists(guestOut) ? Summary.read(guestOut) : null;
@@ -182,25 +170,19 @@ final class VmCampaign {
         if (stop.getAsBoolean()) {
           break; // Ctrl-C reaches QEMU too: the guest's end is the user's doing, not a hang or a crash.
         }
-        boolean ended = !r.stalled() && !r.timedOut();
+        boolean ended = !r.stalled();
         if (ended && s == null && r.lastReports().isEmpty() && r.exitCode() >= 0 && r.exitCode() < 128) {
           err.println("hmmfuzz: the guest's campaign ended with exit code " + r.exitCode() + " before running"
               + " (an infrastructure failure, not a finding); its stderr is above");
           return ExitCode.INFRASTRUCTURE;
         }
-        List<String> jvmError = jvmErrorHead(r.share());
-        Signature death = death(r, jvmError);
+        Signature death = death(r);
         if (death == null) {
           continue;
         }
         // A kernel report signs the finding with its title whether the guest then died or stalled.
         String kind = r.lastReports().isEmpty() && death.view() == Signature.View.HANG ? HANG : "crash";
         List<String> notes = new ArrayList<>(HANG.equals(kind) ? r.consoleTail() : reportExcerpt(r));
-        notes.addAll(jvmError);
-        if (HANG.equals(kind)) {
-          notes.add("guest output (a STUCK report names the system call or fault the program was in):");
-          notes.addAll(guestTail);
-        }
         String knownFrom = knownCrash(known, death, r);
         if (findings.indexOf(death.text()) >= 0 || knownFrom != null) {
           if (knownFrom != null) {
@@ -219,12 +201,10 @@ final class VmCampaign {
         String what = HANG.equals(kind) ? "the guest made no progress for " + hangTimeout
             + " during this program and was killed"
             : !r.lastReports().isEmpty() ? "the kernel reported this during the program, and the guest "
-                + (r.stalled() || r.timedOut() ? "stopped answering" : "died")
-            : !jvmError.isEmpty() ? "the guest's JVM died of a fatal error during this program, with no kernel"
-                + " report: the JVM, QEMU or memory the kernel corrupted (replay it to tell)"
-            : "the guest's campaign ended with exit code " + r.exitCode() + " during this program";
+                + (r.stalled() ? "stopped answering" : "died")
+            : "the guest's executor ended with exit status " + r.exitCode() + " during this program";
         Path saved = saveLast(r, out, fs, kind, death, what, notes);
-        VmRelay.printReports(r.lastReports(), w);
+        printReports(r.lastReports(), w);
         w.println(kind.toUpperCase(java.util.Locale.ROOT) + ": " + death.text()
             + (saved != null ? "; last program saved as " + saved : ""));
         int ops0 = 0;
@@ -238,7 +218,7 @@ final class VmCampaign {
         findings.add(new CampaignSummary.Found(death.text(), kind, saved == null ? "" : saved.getFileName().toString(),
             ops0, "0/0", 0, -1));
       } finally {
-        GuestVm.cleanUp(r);
+        ExecutorBoot.cleanUp(r);
         double seconds = (System.nanoTime() - start) / 1e9;
         Summary.write(out, summary(programs, ops, hangs, crashes, boots, bootTimes, seconds, duration, baseSeed,
             fs, guest, findings, outcomes, false));
@@ -256,27 +236,79 @@ final class VmCampaign {
     return s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
   }
 
-  /** The first lines of a fatal error report the guest JVM left in the share (signal, frame), if any. */
-  static List<String> jvmErrorHead(Path share) throws IOException {
-    try (java.util.stream.Stream<Path> s = Files.list(share)) {
+  /** Options that belong to the host side and are not passed on to the guest's command. */
+  private static final Set<String> HOST_ONLY = Set.of("--target", "--kernel", "--out");
+
+  /** The subcommand's own arguments without {@code hostOnly} options (and their values). */
+  static List<String> guestArgs(String subcommand, List<String> originalArgs, Set<String> hostOnly) {
+    List<String> args = new ArrayList<>();
+    args.add(subcommand);
+    boolean nameSeen = false;
+    for (int i = 0; i < originalArgs.size(); i++) {
+      String a = originalArgs.get(i);
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (HOST_ONLY.contains(name) || hostOnly.contains(name)) {
+        if (!a.contains("=")) {
+          i++;
+        }
+        continue;
+      }
+      if (!nameSeen && a.equals(subcommand)) {
+        nameSeen = true;
+      } else {
+        args.add(a);
+      }
+    }
+    args.add("--target");
+    args.add("local");
+    return args;
+  }
+
+  /** What the guest's command said on its error stream, if anything. */
+  static void printErrors(ExecutorBoot.Result r, PrintWriter err) throws IOException {
+    Path errFile = r.share().resolve("stderr");
+    if (Files.exists(errFile)) {
+      String e = Files.readString(errFile).strip();
+      if (!e.isEmpty()) {
+        err.println(e);
+        err.flush();
+      }
+    }
+  }
+
+  static void printReports(List<io.hmmfuzz.core.exec.KernelReport> reports, PrintWriter w) {
+    for (io.hmmfuzz.core.exec.KernelReport rep : reports) {
+      w.println("KERNEL REPORT on the guest console: " + rep.title());
+      w.println(rep.excerpt().strip());
+    }
+    w.flush();
+  }
+
+  /** Copies the regular files of {@code from} into {@code to} (each atomically), except {@code skip}. */
+  private static void copyBack(Path from, Path to, Set<String> skip) throws IOException {
+    Files.createDirectories(to);
+    if (!Files.isDirectory(from)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(from)) {
       for (Path f : (Iterable<Path>) s::iterator) {
-        if (f.getFileName().toString().startsWith("hs_err_pid")) {
-          List<String> head = new ArrayList<>(List.of("guest JVM fatal error report (" + f.getFileName() + "):"));
-          try (java.util.stream.Stream<String> lines = Files.lines(f)) {
-            lines.limit(40).forEach(head::add);
-          }
-          return head;
+        String name = f.getFileName().toString();
+        // Not the command's own files in the making (temp files it renames into place).
+        if (Files.isRegularFile(f) && !skip.contains(name) && !name.startsWith(".")) {
+          Path tmp = to.resolve(".tmp-" + f.getFileName());
+          Files.copy(f, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.move(tmp, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
       }
     }
-    return List.of();
   }
 
   /** The finding kind of a guest that stopped answering with no kernel report. */
   static final String HANG = "hang";
 
   /** The kernel's reports that stopped a guest, else its console tail: the console part of a crash finding. */
-  static List<String> reportExcerpt(GuestVm.Result r) {
+  static List<String> reportExcerpt(ExecutorBoot.Result r) {
     List<String> lines = new ArrayList<>();
     r.lastReports().forEach(k -> lines.addAll(k.excerpt().lines().toList()));
     return lines.isEmpty() ? r.consoleTail() : lines;
@@ -284,45 +316,18 @@ final class VmCampaign {
 
   /**
    * How a guest's command ended, as a finding's signature. Null if it finished (it judged what it found
-   * itself); {@link #HANG} if it made no progress and the kernel said nothing; else, by blame, the
-   * kernel's report, the guest JVM's fatal signal ({@link #jvmSignature}) or "crash".
+   * itself); {@link #HANG} if it made no progress and the kernel said nothing; else the kernel's report,
+   * or "crash" with the executor's exit status.
    */
-  static Signature death(GuestVm.Result r, List<String> jvmError) {
-    boolean stuck = r.stalled() || r.timedOut();
+  static Signature death(ExecutorBoot.Result r) {
+    boolean stuck = r.stalled();
     if (!stuck && (r.exitCode() == ExitCode.OK || r.exitCode() == ExitCode.DIVERGENCE)) {
       return null;
     }
     if (!r.lastReports().isEmpty()) {
       return r.lastReports().get(0).signature();
     }
-    return stuck ? Signature.hang() : jvmError.isEmpty() ? Signature.crash("exit-" + r.exitCode())
-        : jvmSignature(jvmError);
-  }
-
-  /**
-   * Whether a fatal error report's problematic frame is JIT-compiled Java code ("# J 445 c1
-   * java.util.regex.Pattern.sequence..."): the JVM's own code, not a native library or the VM.
-   */
-  static boolean diedInCompiledJava(List<String> head) {
-    for (int i = 0; i + 1 < head.size(); i++) {
-      if (head.get(i).contains("Problematic frame:")) {
-        return head.get(i + 1).matches("^#\\s+J\\s.*");
-      }
-    }
-    return false;
-  }
-
-  private static final Pattern JVM_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(");
-
-  /** "crash:jvm-SIGILL" from a fatal error report's head ("#  SIGILL (0x4) at pc=..."); "crash:jvm-fatal-error" without a signal. */
-  static Signature jvmSignature(List<String> head) {
-    for (String line : head) {
-      Matcher m = JVM_SIGNAL.matcher(line);
-      if (m.find()) {
-        return Signature.crash("jvm-" + m.group(1));
-      }
-    }
-    return Signature.crash("jvm-fatal-error");
+    return stuck ? Signature.hang() : Signature.crash("exit-" + r.exitCode());
   }
 
   /** The status line of a guest's campaign: "[   12s] programs 34  ops 1360  ops/s 96  divergences 1". */
@@ -332,8 +337,8 @@ final class VmCampaign {
    * The known finding ({@code --known}) with exactly this signature, made on the guest's kernel series,
    * filesystem and capabilities (read from its in-flight program's header), or null.
    */
-  private static String knownCrash(Path known, Signature signature, GuestVm.Result r) throws IOException {
-    Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
+  private static String knownCrash(Path known, Signature signature, ExecutorBoot.Result r) throws IOException {
+    Path inFlight = r.share().resolve(ExecutorBoot.IN_FLIGHT);
     if (known == null || !Files.exists(inFlight)) {
       return null;
     }
@@ -351,10 +356,10 @@ final class VmCampaign {
   }
 
   /** The guest's last program (its in-flight file) saved as a finding of {@code kind}, or null if there was none. */
-  private static Path saveLast(GuestVm.Result r, Path out, String fs, String kind, Signature signature, String what,
+  private static Path saveLast(ExecutorBoot.Result r, Path out, String fs, String kind, Signature signature, String what,
       List<String> console)
       throws IOException {
-    Path inFlight = r.share().resolve(GuestVm.IN_FLIGHT);
+    Path inFlight = r.share().resolve(ExecutorBoot.IN_FLIGHT);
     if (!Files.exists(inFlight)) {
       return null;
     }

@@ -7,7 +7,6 @@ import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.linux.ScratchFilesystem;
-import io.hmmfuzz.vm.GuestVm;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,7 @@ final class VmShrink {
   }
 
   static int run(Path input, Reproducer r, Path kernel, Path dest, String fs, Duration hangTimeout, int maxBoots,
-      int attempts, boolean executor, PrintWriter w, PrintWriter err) throws IOException {
+      int attempts, PrintWriter w, PrintWriter err) throws IOException {
     Signature signature = Signature.parse(r.get("signature"));
     if (signature == null) {
       err.println("hmmfuzz: " + input + " has no typed signature in its header (signature=" + r.get("signature")
@@ -75,15 +74,14 @@ final class VmShrink {
         Path knownFile = work.resolve("known.txt");
         Files.write(knownFile, known);
         List<String> args = new ArrayList<>(List.of("shrink", start.toString(), "--target", "local",
-            "--in-flight", "@SHARE@/" + GuestVm.IN_FLIGHT, "--known", knownFile.toString(),
+            "--in-flight", "@SHARE@/" + ExecutorBoot.IN_FLIGHT, "--known", knownFile.toString(),
             "--not-reproduced", "@SHARE@/not-reproduced.txt", "--out", "@SHARE@/out"));
         if (fs != null) {
           args.addAll(List.of("--fs", fs));
         }
         w.printf("vm shrink: guest %d, from %d ops (%d candidates known not to reproduce)%n", boots + 1,
             current.size(), known.size());
-        GuestVm.Result g = executor ? ExecutorBoot.run(kernel, args, hangTimeout, w, line -> { })
-            : VmRelay.boot(kernel, args, Duration.ofHours(1), hangTimeout, w);
+        ExecutorBoot.Result g = ExecutorBoot.run(kernel, args, hangTimeout, w, line -> { });
         boots++;
         try {
           if (!g.booted()) {
@@ -97,9 +95,9 @@ final class VmShrink {
           if (Files.exists(notReproduced)) {
             known.addAll(Files.readAllLines(notReproduced));
           }
-          Signature death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
+          Signature death = VmCampaign.death(g);
           if (death == null) {
-            VmRelay.printErrors(g, err);
+            VmCampaign.printErrors(g, err);
             Path min = g.share().resolve("out").resolve(ShrinkCommand.minName(start) + Corpus.SUFFIX);
             if (g.exitCode() != ExitCode.OK || !Files.exists(min)) {
               err.println("hmmfuzz: the guest's shrink ended with exit code " + g.exitCode()
@@ -117,10 +115,10 @@ final class VmShrink {
           }
           Program candidate;
           try {
-            candidate = Corpus.load(g.share().resolve(GuestVm.IN_FLIGHT)).program();
+            candidate = Corpus.load(g.share().resolve(ExecutorBoot.IN_FLIGHT)).program();
           } catch (ReproducerSyntaxException | java.nio.file.NoSuchFileException e) {
             // Not the program's doing: the guest died while it started (a slow or failing boot).
-            VmRelay.printErrors(g, err);
+            VmCampaign.printErrors(g, err);
             err.println("hmmfuzz: guest " + boots + " died (" + death + ") before it ran a candidate; console tail:");
             g.consoleTail().forEach(err::println);
             if (++failedStarts >= 3) {
@@ -141,7 +139,7 @@ final class VmShrink {
             w.printf("vm shrink: a candidate killed guest %d otherwise (%s); skipped from now on%n", boots, death);
           }
         } finally {
-          GuestVm.cleanUp(g);
+          ExecutorBoot.cleanUp(g);
         }
       }
       String minimality = finished ? "1-minimal"
@@ -153,10 +151,9 @@ final class VmShrink {
       Path last = Corpus.save(work, "final", new Reproducer(r.header(), List.of(), current));
       for (int i = 0; i < attempts && !infrastructure; i++) {
         List<String> replay = List.of("replay", last.toString(), "--target", "local");
-        GuestVm.Result g = executor ? ExecutorBoot.run(kernel, replay, hangTimeout, w, line -> { })
-            : VmRelay.boot(kernel, replay, Duration.ofMinutes(30), hangTimeout, w);
+        ExecutorBoot.Result g = ExecutorBoot.run(kernel, replay, hangTimeout, w, line -> { });
         try {
-          Signature death = VmCampaign.death(g, VmCampaign.jvmErrorHead(g.share()));
+          Signature death = VmCampaign.death(g);
           if (signature.equals(death)) {
             reproduced++;
             console = VmCampaign.reportExcerpt(g);
@@ -164,7 +161,7 @@ final class VmShrink {
           w.printf("vm shrink: replay %d of %d in a fresh guest: %s%n", i + 1, attempts,
               death == null ? "the kernel lived on" : death);
         } finally {
-          GuestVm.cleanUp(g);
+          ExecutorBoot.cleanUp(g);
         }
       }
       Map<String, String> h = new LinkedHashMap<>(r.header());
