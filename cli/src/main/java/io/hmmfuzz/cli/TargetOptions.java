@@ -1,9 +1,8 @@
 package io.hmmfuzz.cli;
 
 import io.hmmfuzz.linux.ExecutorKind;
-import io.hmmfuzz.vm.ExecutorGuest;
+import io.hmmfuzz.guests.Targets;
 import java.io.PrintWriter;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,12 +22,6 @@ final class TargetOptions {
           + " faster there) or c (the C executor as a child process, built with gcc on first use). A guest"
           + " (--target vm) runs the C executor only, with the engine here")
   ExecutorKind executorOption;
-
-  /**
-   * Where the command gets its targets instead, when a VM command runs it here for one guest that runs
-   * the C executor ({@link ExecutorBoot}): that guest's, per filesystem kind. Not an option.
-   */
-  java.util.function.Function<io.hmmfuzz.core.FsKind, io.hmmfuzz.linux.KernelTarget> hostedOn;
 
   /** The executor: the C executor in a guest; locally as given, else jna. */
   ExecutorKind executor() {
@@ -50,14 +43,15 @@ final class TargetOptions {
     return target.equals("vm");
   }
 
-  /** Boots a guest for the C executor (--target vm), saying so on {@code w}. */
-  ExecutorGuest bootGuest(PrintWriter w, Duration hangTimeout) throws IOException {
-    w.println("vm: booting " + kernel + " (the C executor in the guest, the engine here)");
-    w.flush();
-    ExecutorGuest g = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, hangTimeout, line -> { });
-    w.printf("vm: guest up in %.1f s%n", g.bootSeconds());
-    w.flush();
-    return g;
+  /**
+   * The command's targets: in a guest booted from --kernel on first use, ended when a request goes
+   * unanswered for {@code hangTimeout} (its boot said on {@code out}); else on the local kernel.
+   */
+  Targets targets(PrintWriter out, Duration hangTimeout) {
+    return vm() ? Targets.guest(kernel, hangTimeout, line -> {
+      out.println(line);
+      out.flush();
+    }) : Targets.local(executor());
   }
 
   /**
