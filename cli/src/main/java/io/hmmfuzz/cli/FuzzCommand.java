@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hmmfuzz fuzz}: a campaign on the local kernel. */
+/** {@code hmmfuzz fuzz}: a campaign on the local kernel, or across guest boots ({@code --target vm}, {@link GuestCampaign}). */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
     description = "Run random programs on a kernel (local, or a VM guest) and the model until the duration ends or Ctrl-C;"
         + " shrink and save each new divergence.")
@@ -171,7 +171,7 @@ final class FuzzCommand implements Callable<Integer> {
         err.println("hmmfuzz: --known-signature '" + text + "' is not a signature (op/view/class/rule, kernel:TITLE, hang, crash:HOW)");
         return ExitCode.USAGE;
       }
-      knownFindings.add(new Campaign.Known(s, "an earlier boot of this campaign"));
+      knownFindings.add(new Campaign.Known(s, "--known-signature"));
     }
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);

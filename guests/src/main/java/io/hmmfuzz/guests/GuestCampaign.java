@@ -10,7 +10,6 @@ import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,7 +140,7 @@ public final class GuestCampaign {
         try {
           SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops()));
         } catch (IOException e) {
-          throw new UncheckedIOException("cannot write " + s.out().resolve(SummaryFile.NAME), e);
+          listener.progress("hmmfuzz: cannot write " + s.out().resolve(SummaryFile.NAME) + ": " + e.getMessage());
         }
         listener.status(stats);
       }

@@ -64,11 +64,16 @@ public final class QemuGuest implements Guest {
     return guest.bootSeconds();
   }
 
-  /** A scratch filesystem of {@code kind} in this guest, made and probed there. */
+  /** A scratch filesystem of {@code kind} in this guest, made and probed there; the one programs run on now. */
   public KernelTarget target(FsKind kind) {
     GuestTarget t = GuestTarget.create(guest, kind);
     current = t;
     return t;
+  }
+
+  /** Programs run on {@code t} (a target of this guest made before) now: its reports are the ones that count. */
+  void use(KernelTarget t) {
+    current = (GuestTarget) t;
   }
 
   @Override

@@ -57,6 +57,9 @@ public final class Targets implements AutoCloseable {
   public KernelTarget get(FsKind kind) {
     KernelTarget t = open.get(kind);
     if (t != null) {
+      if (guest != null) {
+        guest.use(t);
+      }
       return t;
     }
     if (kind.dax()) {
