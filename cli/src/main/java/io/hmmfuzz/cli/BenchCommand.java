@@ -11,8 +11,7 @@ import io.hmmfuzz.linux.LinuxTarget;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.run.Program;
-import io.hmmfuzz.vm.ExecutorGuest;
-import io.hmmfuzz.vm.GuestTarget;
+import io.hmmfuzz.guests.Targets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -119,7 +118,8 @@ final class BenchCommand implements Runnable {
         err.println("hmmfuzz: --target is local or vm, not " + target);
         return ExitCode.USAGE;
       }
-      if (vm && VmRelay.kernelMissing(kernel, err)) {
+      if (vm && kernel == null) {
+        err.println("hmmfuzz: --target vm needs --kernel BZIMAGE (build one with 'hmmfuzz kernel build')");
         return ExitCode.USAGE;
       }
       if (vm && fsx != null) {
@@ -142,7 +142,7 @@ final class BenchCommand implements Runnable {
       Map<String, double[]> rates = new LinkedHashMap<>();
       long findings = 0;
       String described;
-      try (Contenders c = vm ? Contenders.guest(kernel, fs) : Contenders.local(fs)) {
+      try (Contenders c = vm ? Contenders.guest(kernel, fs, w) : Contenders.local(fs)) {
         described = c.campaign().get(0).describe();
         w.printf("bench throughput: %s; profile %s; %d rounds of %d s each; views every %d ops%s%n", described,
             prof.name(), rounds, seconds, viewEvery, fsx == null ? (vm ? "" : "; no --fsx given, so fsx is not measured")
@@ -212,7 +212,7 @@ final class BenchCommand implements Runnable {
       if (json != null) {
         Result result = new Result(target, vm ? kernel.toString() : null, fs.id(), prof.name(), rounds, seconds,
             campaign, floor, median.get("floor, no views"), campaign / floor, median);
-        Summary.writeJson(json, result);
+        io.hmmfuzz.guests.SummaryFile.writeJson(json, result);
         w.println("written: " + json);
       }
       if (findings > 0) {
@@ -243,13 +243,16 @@ final class BenchCommand implements Runnable {
         }
       }
 
-      static Contenders guest(Path kernel, FsKind fs) throws IOException {
-        ExecutorGuest g = ExecutorGuest.boot(kernel, ExecutorGuest.BOOT_TIMEOUT, Duration.ofMinutes(2), line -> { });
+      static Contenders guest(Path kernel, FsKind fs, PrintWriter w) {
+        Targets guest = Targets.guest(kernel, Duration.ofMinutes(2), line -> {
+          w.println(line);
+          w.flush();
+        });
         try {
-          GuestTarget t = GuestTarget.create(g, fs);
-          return new Contenders(List.of(t), t, g);
+          KernelTarget t = guest.get(fs);
+          return new Contenders(List.of(t), t, guest);
         } catch (RuntimeException e) {
-          g.close();
+          guest.close();
           throw e;
         }
       }

@@ -1,7 +1,7 @@
 package io.hmmfuzz.cli;
 
-import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Signature;
@@ -10,6 +10,10 @@ import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.guests.GuestCampaign;
+import io.hmmfuzz.guests.QemuGuest;
+import io.hmmfuzz.guests.StuckWatch;
+import io.hmmfuzz.guests.SummaryFile;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -26,12 +31,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hmmfuzz fuzz}: a campaign on the local kernel. */
+/** {@code hmmfuzz fuzz}: a campaign on the local kernel, or across guest boots ({@code --target vm}, {@link GuestCampaign}). */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
     description = "Run random programs on a kernel (local, or a VM guest) and the model until the duration ends or Ctrl-C;"
         + " shrink and save each new divergence.")
 final class FuzzCommand implements Callable<Integer> {
-  /** The status line; a VM host reads it back from a guest ({@link VmCampaign#STATUS}). */
+  /** The status line. */
   static final String STATUS_LINE = "[%6.0fs] programs %d  ops %d  ops/s %.0f  divergences %d";
 
   @Spec
@@ -110,9 +115,9 @@ final class FuzzCommand implements Callable<Integer> {
     }
     CampaignSummary before = null;
     if (resume != null) {
-      before = Summary.read(resume);
+      before = SummaryFile.read(resume);
       if (before == null) {
-        err.println("hmmfuzz: --resume " + resume + ": no " + Summary.FILE + " there (not a campaign's output directory)");
+        err.println("hmmfuzz: --resume " + resume + ": no " + SummaryFile.NAME + " there (not a campaign's output directory)");
         return ExitCode.USAGE;
       }
       if (targetOptions.vm() || before.vm() != null) {
@@ -154,10 +159,8 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
-    if (targetOptions.vm() && targetOptions.hostedOn == null) {
-      return VmCampaign.run(spec.commandLine().getParseResult().originalArgs(), targetOptions.kernel, this.out,
-          duration, baseSeed, programsPerBoot, hangTimeout, known, fs.id(), targetOptions.guestExecutor(), out, err,
-          stop::get);
+    if (targetOptions.vm()) {
+      return acrossBoots(prof, baseSeed, stop, out, err);
     }
     boolean terminal = System.console() != null;
     Campaign.Stats stats;
@@ -168,12 +171,11 @@ final class FuzzCommand implements Callable<Integer> {
         err.println("hmmfuzz: --known-signature '" + text + "' is not a signature (op/view/class/rule, kernel:TITLE, hang, crash:HOW)");
         return ExitCode.USAGE;
       }
-      knownFindings.add(new Campaign.Known(s, "an earlier boot of this campaign"));
+      knownFindings.add(new Campaign.Known(s, "--known-signature"));
     }
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
-    try (Target target = targetOptions.hostedOn != null ? targetOptions.hostedOn.apply(fs)
-        : LinuxTarget.create(fs, targetOptions.executor())) {
+    try (Target target = LinuxTarget.create(fs, targetOptions.executor())) {
       String targetName = target.describe();
       out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
           target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
@@ -191,14 +193,12 @@ final class FuzzCommand implements Callable<Integer> {
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
           inFlight, knownFindings, before));
       Profile used = prof;
-      // This JVM's threads say nothing of a program stuck in a guest's executor (its watchdog ends that guest).
-      Thread watchdog = targetOptions.hostedOn != null ? null : StuckWatch.start(c::sinceProgramStart, out);
+      Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
       IOException[] failed = {null};
       stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {
-          String line = String.format(STATUS_LINE, s.seconds(), s.programs(), s.ops(), s.opsPerSecond(),
-              s.divergences());
+          String line = statusLine(s);
           if (terminal) {
             out.print("\r" + line);
           } else {
@@ -206,7 +206,7 @@ final class FuzzCommand implements Callable<Integer> {
           }
           out.flush();
           try {
-            Summary.write(FuzzCommand.this.out, summary(s, baseSeed, used, target, targetName, false));
+            SummaryFile.write(FuzzCommand.this.out, summary(s, baseSeed, used, target, targetName, false));
           } catch (IOException e) {
             failed[0] = e;
             stop.set(true);
@@ -215,24 +215,17 @@ final class FuzzCommand implements Callable<Integer> {
 
         @Override
         public void finding(Campaign.Finding f) {
-          out.println();
-          out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
-          out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
-              f.reduction().program().size(), f.reduction().millis() / 1000.0, f.reduction().candidates(),
-              f.reduction().reproduced(), f.reduction().attempts(), f.file());
-          out.flush();
+          printFinding(f, out);
         }
       }, stop::get);
-      if (watchdog != null) {
-        watchdog.interrupt();
-      }
+      watchdog.interrupt();
       if (failed[0] != null) {
         throw failed[0];
       }
       if (terminal) {
         out.println();
       }
-      Summary.write(this.out, summary(stats, baseSeed, used, target, targetName, true));
+      SummaryFile.write(this.out, summary(stats, baseSeed, used, target, targetName, true));
     }
     printKnown(stats.known(), out);
     out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", stats.programs(),
@@ -240,6 +233,87 @@ final class FuzzCommand implements Callable<Integer> {
         (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
             + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
     return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /**
+   * {@code fuzz --target vm}: the campaign across guest boots, printed as it goes: each boot's status
+   * lines and findings as a local campaign's, each guest's death, and the totals.
+   */
+  private int acrossBoots(Profile prof, long baseSeed, AtomicBoolean stop, PrintWriter out, PrintWriter err)
+      throws IOException {
+    KnownFindings knownDir = null;
+    if (known != null) {
+      try {
+        knownDir = KnownFindings.read(known);
+      } catch (ReproducerSyntaxException e) {
+        err.println("hmmfuzz: " + e.getMessage());
+        return ExitCode.USAGE;
+      }
+    }
+    GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
+        viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir),
+        QemuGuest.boots(targetOptions.kernel, hangTimeout), new GuestCampaign.Listener() {
+          @Override
+          public void status(Campaign.Stats s) {
+            out.println(statusLine(s));
+            out.flush();
+          }
+
+          @Override
+          public void finding(Campaign.Finding f) {
+            printFinding(f, out);
+          }
+
+          @Override
+          public void progress(String line) {
+            out.println(line);
+            out.flush();
+          }
+
+          @Override
+          public void died(GuestCampaign.Fatality f) {
+            String kind = f.death().kind().toUpperCase(Locale.ROOT);
+            if (f.saved() == null && (f.repeat() || f.knownFrom() != null)) {
+              out.println(kind + " again: " + f.death().signature() + " (known; not saved again)");
+            } else {
+              for (KernelReport rep : f.death().reports()) {
+                out.println("KERNEL REPORT on the guest console: " + rep.title());
+                out.println(rep.excerpt().strip());
+              }
+              out.println(kind + ": " + f.death().signature()
+                  + (f.saved() != null ? "; last program saved as " + f.saved() : ""));
+            }
+            out.flush();
+          }
+
+          @Override
+          public void infrastructure(String why, List<String> consoleTail) {
+            err.println("hmmfuzz: " + why + "; console tail:");
+            consoleTail.forEach(err::println);
+            err.flush();
+          }
+        }, stop::get);
+    CampaignSummary s = r.summary();
+    printKnown(s.known(), out);
+    out.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
+            + " %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n", s.vm().boots(),
+        s.vm().bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(), s.ops(),
+        s.seconds(), s.opsPerSecond(), s.divergences(), s.vm().hangs(), s.vm().crashes(), s.repeats());
+    return r.infrastructureFailure() ? ExitCode.INFRASTRUCTURE
+        : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  static String statusLine(Campaign.Stats s) {
+    return String.format(STATUS_LINE, s.seconds(), s.programs(), s.ops(), s.opsPerSecond(), s.divergences());
+  }
+
+  static void printFinding(Campaign.Finding f, PrintWriter out) {
+    out.println();
+    out.println(f.reduction().divergence().render("hmmfuzz replay " + f.file()));
+    out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
+        f.reduction().program().size(), f.reduction().millis() / 1000.0, f.reduction().candidates(),
+        f.reduction().reproduced(), f.reduction().attempts(), f.file());
+    out.flush();
   }
 
   /** What was counted as known, per known finding, so that a reader sees what the known findings covered. */
@@ -255,11 +329,7 @@ final class FuzzCommand implements Callable<Integer> {
 
   private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, Target target,
       String targetName, boolean finished) {
-    Capabilities caps = target.capabilities();
-    double perSecond = Math.round(s.opsPerSecond() * 10) / 10.0;
-    double seconds = Math.round(s.seconds() * 10) / 10.0;
-    return new CampaignSummary(Campaign.TOOL_VERSION, baseSeed, prof.name(), without, viewEvery, fs.id(), targetName,
-        caps.kernel().release(), caps.summary(), askedSeconds, finished, s.programs(), s.ops(), seconds, perSecond,
-        s.divergences(), s.repeats(), s.findings(), s.known(), s.outcomes(), s.countedAs(), null);
+    return CampaignSummary.of(s, baseSeed, prof.name(), without, viewEvery, targetName, target.capabilities(),
+        askedSeconds, finished);
   }
 }

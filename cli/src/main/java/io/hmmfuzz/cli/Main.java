@@ -3,6 +3,7 @@ package io.hmmfuzz.cli;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.ModelBugException;
 import io.hmmfuzz.core.exec.TargetUnavailableException;
+import io.hmmfuzz.guests.BootFailure;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,6 +41,10 @@ public final class Main implements Runnable {
       }
       if (ex instanceof InfrastructureException) {
         err.println("hmmfuzz: infrastructure failure: " + ex.getMessage());
+        if (ex instanceof BootFailure b && !b.consoleTail().isEmpty()) {
+          err.println("console tail:");
+          b.consoleTail().forEach(err::println);
+        }
         return ExitCode.INFRASTRUCTURE;
       }
       err.println("hmmfuzz: internal error: " + ex);

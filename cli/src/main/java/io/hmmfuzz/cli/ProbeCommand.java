@@ -7,8 +7,7 @@ import io.hmmfuzz.core.exec.TargetUnavailableException;
 import io.hmmfuzz.gen.Probes;
 import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
-import io.hmmfuzz.vm.ExecutorGuest;
-import io.hmmfuzz.vm.GuestTarget;
+import io.hmmfuzz.guests.QemuGuest;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -32,15 +31,19 @@ final class ProbeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "probe", null, Duration.ofMinutes(10));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (targetOptions.guestExecutor()) {
+    if (targetOptions.vm()) {
       // A guest's kernel, asked through the C executor: its kernel and test_hmm come with the first target.
-      try (ExecutorGuest g = targetOptions.bootGuest(out, Duration.ofMinutes(2))) {
-        return probeEach(out, k -> GuestTarget.create(g, k), c -> {
+      out.println("vm: booting " + targetOptions.kernel + " (the C executor in the guest, the engine here)");
+      out.flush();
+      try (QemuGuest g = QemuGuest.boot(targetOptions.kernel, Duration.ofMinutes(2))) {
+        out.printf("vm: guest up in %.1f s%n", g.bootSeconds());
+        out.flush();
+        return probeEach(out, g::target, c -> {
           out.printf("kernel     %s%n", c.kernel());
           out.printf("test_hmm   %s%n", c.testHmm() ? "yes" : "no");
         });

@@ -9,6 +9,10 @@ import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.guests.Death;
+import io.hmmfuzz.guests.Ending;
+import io.hmmfuzz.guests.StuckWatch;
+import io.hmmfuzz.guests.Targets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,11 +44,14 @@ final class ReplayCommand implements Callable<Integer> {
   @Mixin
   TargetOptions targetOptions;
 
+  /** How long a guest's request may go unanswered before the guest is ended as hung. */
+  private static final Duration HANG_TIMEOUT = Duration.ofMinutes(2);
+
   @Override
   public Integer call() throws IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "replay", null, Duration.ofMinutes(30));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -58,9 +65,9 @@ final class ReplayCommand implements Callable<Integer> {
     int ran = 0;
     AtomicLong started = new AtomicLong(System.nanoTime());
     // This JVM's threads say nothing of a program stuck in a guest's executor (its watchdog ends that guest).
-    boolean inGuest = targetOptions.hostedOn != null || targetOptions.guestExecutor();
-    Thread watch = inGuest ? null : StuckWatch.start(() -> Duration.ofNanos(System.nanoTime() - started.get()), out);
-    try (Targets targets = new Targets(targetOptions, out, Duration.ofMinutes(2))) {
+    Thread watch = targetOptions.vm() ? null
+        : StuckWatch.start(() -> Duration.ofNanos(System.nanoTime() - started.get()), out);
+    try (Targets targets = targetOptions.targets(out, HANG_TIMEOUT)) {
       for (Path f : files) {
         Reproducer r;
         try {
@@ -86,19 +93,20 @@ final class ReplayCommand implements Callable<Integer> {
           skipped++;
           continue;
         } catch (InfrastructureException e) {
-          if (targets.guest() == null) {
-            throw e;
+          // In a guest: it died or stopped answering during the program (the program's crash or hang), or
+          // was lost (the infrastructure's failure). Locally this throws again.
+          Ending end = targets.ended(e);
+          if (end instanceof Ending.Lost lost) {
+            throw new InfrastructureException(lost.why() + "; console tail:\n" + String.join("\n", lost.consoleTail()), e);
           }
-          // The guest died or stopped answering during the program: the kernel's finding if its console
-          // has a report, else the infrastructure's.
-          Targets.GuestDeath d = targets.guestDied();
+          Death d = Death.of(end, HANG_TIMEOUT);
           ran++;
           diverged++;
-          out.printf("DIVERGED %s (expect=%s): the guest %s during the program%s%n", f, r.get("expect"),
-              d.hung() ? "stopped answering" : "died", d.reports().isEmpty() ? " with no kernel report" : "");
+          out.printf("DIVERGED %s (expect=%s): the guest %s during the program (%s)%n", f, r.get("expect"),
+              end instanceof Ending.Hung ? "stopped answering" : "died", d.signature());
           d.reports().forEach(rep -> out.println("KERNEL REPORT: " + rep.title() + "\n" + rep.excerpt().strip()));
           if (d.reports().isEmpty()) {
-            d.consoleTail().forEach(out::println);
+            d.console().forEach(out::println);
           }
           continue;
         }

@@ -11,6 +11,7 @@ import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.guests.Targets;
 import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.PlantedBugKernel.Bug;
 import io.hmmfuzz.linux.PlantedBugTarget;
@@ -67,14 +68,14 @@ final class SelfTestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
-    Integer relayed = targetOptions.relayToVm(spec, "selftest", null, java.time.Duration.ofMinutes(20));
-    if (relayed != null) {
-      return relayed;
+    Integer bad = targetOptions.checkTarget(spec);
+    if (bad != null) {
+      return bad;
     }
     PrintWriter out = spec.commandLine().getOut();
     int failed = 0;
     int ran = 0;
-    try (Targets targets = new Targets(targetOptions, out, Duration.ofMinutes(2))) {
+    try (Targets targets = targetOptions.targets(out, Duration.ofMinutes(2))) {
       KernelTarget real = targets.get(fs);
       List<Campaign.Known> knownFindings = new ArrayList<>();
       if (known != null) {

@@ -2,25 +2,23 @@ package io.hmmfuzz.cli;
 
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.Reproducer;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
-import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
 import io.hmmfuzz.core.run.Runner;
 import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.Reduction;
-import io.hmmfuzz.gen.InFlight;
+import io.hmmfuzz.guests.GuestShrink;
+import io.hmmfuzz.guests.QemuGuest;
+import io.hmmfuzz.guests.Targets;
 import io.hmmfuzz.linux.KernelTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,23 +54,8 @@ final class ShrinkCommand implements Callable<Integer> {
       description = "--target vm, a crash or hang reproducer: at most this many guests for the shrink")
   int maxBoots;
 
-  // Set by the host of 'shrink --target vm' for the guest that shrinks a crash or hang reproducer.
-  @Option(names = "--in-flight", hidden = true)
-  Path inFlight;
-
-  @Option(names = "--known", hidden = true)
-  Path known;
-
-  @Option(names = "--not-reproduced", hidden = true)
-  Path notReproduced;
-
   @Mixin
   TargetOptions targetOptions;
-
-  /** The name a shrunk reproducer is saved under: NAME-min for NAME.repro. */
-  static String minName(Path input) {
-    return input.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "") + "-min";
-  }
 
   @Override
   public Integer call() throws IOException {
@@ -90,26 +73,15 @@ final class ShrinkCommand implements Callable<Integer> {
     if (bad != null) {
       return bad;
     }
-    if (VmShrink.fatal(r)) {
-      if (targetOptions.vm()) {
-        if (VmRelay.kernelMissing(targetOptions.kernel, err)) {
-          return ExitCode.USAGE;
-        }
-        return VmShrink.run(input.toAbsolutePath(), r, targetOptions.kernel, dest, fs == null ? null : fs.id(),
-            hangTimeout, maxBoots, reliabilityRuns, targetOptions.guestExecutor(), out, err);
-      }
-      if (inFlight == null) {
+    if (GuestShrink.fatal(r)) {
+      if (!targetOptions.vm()) {
         err.println("hmmfuzz: " + input + " crashed or hung the kernel it ran on (finding=" + r.get("finding")
             + "): shrinking it here could do the same to this kernel; use --target vm --kernel BZIMAGE");
         return ExitCode.USAGE;
       }
-      return shrinkInGuest(r, dest, out);
+      return acrossGuests(r, dest, out, err);
     }
-    Integer relayed = targetOptions.relayToVm(spec, "shrink", dest, java.time.Duration.ofMinutes(60));
-    if (relayed != null) {
-      return relayed;
-    }
-    try (Targets targets = new Targets(targetOptions, out, hangTimeout)) {
+    try (Targets targets = targetOptions.targets(out, hangTimeout)) {
       KernelTarget t = targets.get(fs != null ? fs : FsKind.parse(r.fs()));
       Runner asSaved = new Runner(t, r.viewEvery());
       Runner precise = new Runner(t, 1);
@@ -121,7 +93,7 @@ final class ShrinkCommand implements Callable<Integer> {
       Reduction red = Reduction.of(precise, asSaved, r.program(), res.divergence(), reliabilityRuns);
       Reproducer min = Campaign.reproducer(t.capabilities(), red,
           Long.parseLong(r.header().getOrDefault("seed", "0")), r.header().getOrDefault("profile", "none"));
-      Path saved = Corpus.save(dest, minName(input), min);
+      Path saved = Corpus.save(dest, GuestShrink.minName(input), min);
       out.println(red.divergence().render("hmmfuzz replay " + saved));
       out.printf("shrunk %d -> %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n", r.program().size(),
           red.program().size(), red.millis() / 1000.0, red.candidates(), red.reproduced(), red.attempts(), saved);
@@ -129,36 +101,35 @@ final class ShrinkCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * The guest's part of {@link VmShrink}: shrinks while candidates reproduce without killing this kernel,
-   * announcing each one in the in-flight file first; saves NAME-min.repro when no candidate killed it.
-   */
-  private int shrinkInGuest(Reproducer r, Path dest, PrintWriter out) throws IOException {
-    Set<String> knownKeys = new HashSet<>(known != null && Files.exists(known) ? Files.readAllLines(known) : List.of());
-    try (Targets targets = new Targets(targetOptions, out, hangTimeout);
-        PrintWriter notes = notReproduced == null ? null
-            : new PrintWriter(Files.newBufferedWriter(notReproduced, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND))) {
-      KernelTarget t = targets.get(fs != null ? fs : FsKind.parse(r.fs()));
-      out.printf("shrink: %d ops that %s, on %s%n", r.program().size(), r.get("signature"), t.describe());
-      out.flush(); // the host counts output as progress
-      Runner runner = new Runner(t, r.viewEvery(), null, new InFlight(inFlight, t.capabilities()));
-      Signature signature = Signature.parse(r.get("signature"));
-      if (signature == null) {
-        out.printf("shrink: %s has no typed signature (signature=%s); replay it to see what it does%n", input,
-            r.get("signature"));
-        return ExitCode.USAGE;
-      }
-      Program min = Reduction.shrinkFatal(runner, r.program(), signature,
-          text -> knownKeys.contains(VmShrink.key(text)), text -> {
-            if (notes != null) {
-              notes.println(VmShrink.key(text));
-              notes.flush(); // the guest may die on the next candidate
-            }
-          });
-      Path saved = Corpus.save(dest, minName(input), new Reproducer(r.header(), List.of(), min));
-      out.printf("shrunk %d -> %d ops in this guest; saved %s%n", r.program().size(), min.size(), saved);
-      return ExitCode.OK;
+  /** A crash or hang reproducer shrunk across guests ({@link GuestShrink}), printed as it goes. */
+  private int acrossGuests(Reproducer r, Path dest, PrintWriter out, PrintWriter err) throws IOException {
+    if (Signature.parse(r.get("signature")) == null) {
+      err.println("hmmfuzz: " + input + " has no typed signature in its header (signature=" + r.get("signature")
+          + "): nothing to keep while shrinking");
+      return ExitCode.USAGE;
     }
+    GuestShrink.Result res = GuestShrink.run(new GuestShrink.Settings(input.toAbsolutePath(), r, fs, dest, maxBoots,
+        reliabilityRuns, hangTimeout), QemuGuest.boots(targetOptions.kernel, hangTimeout), new GuestShrink.Listener() {
+          @Override
+          public void progress(String line) {
+            out.println(line);
+            out.flush();
+          }
+
+          @Override
+          public void problem(String why, List<String> consoleTail) {
+            err.println("hmmfuzz: " + why + (consoleTail.isEmpty() ? "" : "; console tail:"));
+            consoleTail.forEach(err::println);
+            err.flush();
+          }
+        });
+    out.print(ProgramText.print(res.program()));
+    out.printf("shrunk %d -> %d ops across %d guests; reproduced %d/%d; saved %s%n", r.program().size(),
+        res.program().size(), res.boots(), res.reproduced(), res.attempts(), res.saved());
+    if (res.reproduced() == 0 && res.attempts() > 0) {
+      out.println("vm shrink: the result did not reproduce in a fresh guest: the candidates that killed guests"
+          + " depended on what ran before them there; keep the original reproducer");
+    }
+    return res.infrastructure() ? ExitCode.INFRASTRUCTURE : res.reproduced() > 0 ? ExitCode.DIVERGENCE : ExitCode.OK;
   }
 }

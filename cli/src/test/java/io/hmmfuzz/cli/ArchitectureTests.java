@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module rules: the engine knows nothing of the platform. fuzz-core uses neither JNA nor picocli
- * nor Logback; only targets uses JNA; only cli uses picocli and Logback; nothing depends on jqwik.
+ * nor Logback; only targets uses JNA; only cli uses picocli and Logback; the runs across guests live in
+ * guests, which knows no command line, and cli reaches guests only through it; nothing depends on jqwik.
  */
 class ArchitectureTests {
   static JavaClasses classes;
@@ -28,7 +29,8 @@ class ArchitectureTests {
   void coreKnowsNoPlatform() {
     noClasses().that().resideInAPackage("io.hmmfuzz.core..")
         .should().dependOnClassesThat().resideInAnyPackage("com.sun.jna..", "picocli..", "ch.qos.logback..",
-            "io.hmmfuzz.linux..", "io.hmmfuzz.gen..", "io.hmmfuzz.cli..", "com.fasterxml..")
+            "io.hmmfuzz.linux..", "io.hmmfuzz.vm..", "io.hmmfuzz.gen..", "io.hmmfuzz.guests..", "io.hmmfuzz.cli..",
+            "com.fasterxml..")
         .check(classes);
   }
 
@@ -42,7 +44,36 @@ class ArchitectureTests {
   void generatorsKnowNoPlatformOrCli() {
     noClasses().that().resideInAPackage("io.hmmfuzz.gen..")
         .should().dependOnClassesThat().resideInAnyPackage("com.sun.jna..", "picocli..", "ch.qos.logback..",
-            "io.hmmfuzz.linux..", "io.hmmfuzz.cli..")
+            "io.hmmfuzz.linux..", "io.hmmfuzz.vm..", "io.hmmfuzz.guests..", "io.hmmfuzz.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void targetsKnowNothingOfTheRunsAcrossGuests() {
+    noClasses().that().resideInAnyPackage("io.hmmfuzz.linux..", "io.hmmfuzz.vm..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.hmmfuzz.guests..", "io.hmmfuzz.cli..", "picocli..")
+        .check(classes);
+  }
+
+  /** The orchestration moved out of the CLI: guests depends on neither cli nor picocli nor Logback. */
+  @Test
+  void guestsKnowNoCommandLine() {
+    noClasses().that().resideInAPackage("io.hmmfuzz.guests..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.hmmfuzz.cli..", "picocli..", "ch.qos.logback..")
+        .check(classes);
+  }
+
+  /**
+   * The CLI only parses options and prints: it boots no guest and drives no guest's executor itself
+   * (guests does: QemuGuest, Targets), so QEMU's guest and its targets are reached through guests only.
+   */
+  @Test
+  void theCliDrivesNoGuestItself() {
+    noClasses().that().resideInAPackage("io.hmmfuzz.cli..")
+        .should().dependOnClassesThat().haveFullyQualifiedName("io.hmmfuzz.vm.ExecutorGuest")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("io.hmmfuzz.vm.GuestTarget")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("io.hmmfuzz.vm.GuestVm")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("io.hmmfuzz.linux.ExecutorLink")
         .check(classes);
   }
 

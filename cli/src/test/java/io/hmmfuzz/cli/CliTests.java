@@ -43,6 +43,19 @@ class CliTests {
     assertTrue(r.err().contains("unknown profile 'nope'"), r.err());
   }
 
+  /** The guest runs the C executor only: no JVM there, so --executor jna is for the local kernel. */
+  @Test
+  void aGuestRunsTheCExecutorOnly() {
+    for (String command : new String[] {"fuzz", "probe", "selftest"}) {
+      Run r = hmmfuzz(command, "--target", "vm", "--kernel", "/nonexistent/bzImage", "--executor", "jna");
+      assertEquals(2, r.code(), command + ": " + r.out() + r.err());
+      assertTrue(r.err().contains("--target vm runs the C executor in the guest"), r.err());
+    }
+    Run r = hmmfuzz("fuzz", "--target", "vm", "--duration", "1s");
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("--target vm needs --kernel"), r.err());
+  }
+
   @Test
   void malformedReproducerNamesFileLineAndColumn(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("bad.repro");

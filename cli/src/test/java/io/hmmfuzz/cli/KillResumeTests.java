@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.guests.SummaryFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class KillResumeTests {
     CampaignSummary mid = null;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (System.nanoTime() < deadline && p.isAlive()) {
-      mid = Files.exists(killed.resolve(Summary.FILE)) ? Summary.read(killed) : null;
+      mid = Files.exists(killed.resolve(SummaryFile.NAME)) ? SummaryFile.read(killed) : null;
       if (mid != null && mid.programs() > 0) {
         break;
       }
@@ -79,7 +80,7 @@ class KillResumeTests {
     p.destroyForcibly(); // SIGKILL on Linux
     p.waitFor();
     assertFalse(leaked.isEmpty(), "the killed campaign's scratch directory was not found");
-    CampaignSummary atKill = Summary.read(killed);
+    CampaignSummary atKill = SummaryFile.read(killed);
     assertFalse(atKill.finished());
     assertTrue(atKill.programs() > 0 && atKill.programs() < Long.parseLong(PROGRAMS), atKill.toString());
 
@@ -88,8 +89,8 @@ class KillResumeTests {
     for (Path d : leaked) {
       assertFalse(Files.exists(d), "the dead run's scratch " + d + " is still there");
     }
-    CampaignSummary a = Summary.read(whole);
-    CampaignSummary b = Summary.read(killed);
+    CampaignSummary a = SummaryFile.read(whole);
+    CampaignSummary b = SummaryFile.read(killed);
     assertTrue(b.finished());
     assertEquals(SEED, b.seed());
     assertEquals(a.programs(), b.programs());

@@ -101,6 +101,13 @@ public final class Campaign {
     void status(Stats stats);
 
     void finding(Finding finding);
+
+    /**
+     * Before every run of a program (a generated one, a probe, or a candidate while pinning and
+     * shrinking), with the view interval it runs with: what a host reports if the kernel dies or hangs
+     * during it.
+     */
+    default void starting(Program program, int viewEvery) {}
   }
 
   private final Target target;
@@ -134,6 +141,7 @@ public final class Campaign {
       if (inFlight != null) {
         inFlight.accept(program, viewEvery);
       }
+      listener.starting(program, viewEvery);
     };
     Runner runner = new Runner(target, settings.viewEvery(), tally, onStart);
     Runner precise = new Runner(target, 1, null, onStart);

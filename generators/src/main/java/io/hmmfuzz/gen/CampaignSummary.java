@@ -102,6 +102,25 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
   /** A campaign across VM guest boots. */
   public record Vm(int boots, List<Double> bootSeconds, int hangs, int crashes) {}
 
+  /**
+   * The summary of a campaign on one target so far.
+   *
+   * @param stats           its counters
+   * @param seed            its base seed
+   * @param profile         its profile's name
+   * @param without         the ops left out
+   * @param target          the target's description
+   * @param caps            the target's capabilities
+   * @param durationSeconds how long it was asked to run
+   */
+  public static CampaignSummary of(Campaign.Stats stats, long seed, String profile, List<String> without, int viewEvery,
+      String target, io.hmmfuzz.core.Capabilities caps, double durationSeconds, boolean finished) {
+    return new CampaignSummary(Campaign.TOOL_VERSION, seed, profile, without, viewEvery, caps.fs().id(), target,
+        caps.kernel().release(), caps.summary(), durationSeconds, finished, stats.programs(), stats.ops(),
+        Math.round(stats.seconds() * 10) / 10.0, Math.round(stats.opsPerSecond() * 10) / 10.0, stats.divergences(),
+        stats.repeats(), stats.findings(), stats.known(), stats.outcomes(), stats.countedAs(), null);
+  }
+
   /** The divergences counted instead of shrunk: the others of every finding plus every known repeat. */
   public static long repeatsOf(List<Found> findings, List<KnownRepeat> known) {
     return findings.stream().mapToLong(Found::others).sum() + known.stream().mapToLong(KnownRepeat::count).sum();

@@ -27,16 +27,21 @@ public final class InFlight implements ObjIntConsumer<Program> {
 
   @Override
   public void accept(Program program, int viewEvery) {
+    try {
+      String name = file.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "");
+      Corpus.save(file.toAbsolutePath().getParent(), name, reproducer(program, viewEvery, caps));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** A program about to run with {@code caps} and {@code viewEvery}, as the reproducer to report if the kernel stops answering. */
+  public static Reproducer reproducer(Program program, int viewEvery, Capabilities caps) {
     Map<String, String> h = Campaign.header(caps);
     if (viewEvery != 1) {
       h.put("view-every", Integer.toString(viewEvery));
     }
     h.put("expect", "divergence");
-    try {
-      String name = file.getFileName().toString().replaceFirst("\\" + Corpus.SUFFIX + "$", "");
-      Corpus.save(file.toAbsolutePath().getParent(), name, new Reproducer(h, List.of("the program running when the kernel stopped answering"), program));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return new Reproducer(h, List.of("the program running when the kernel stopped answering"), program);
   }
 }

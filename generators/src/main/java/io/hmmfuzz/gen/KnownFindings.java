@@ -15,19 +15,44 @@ import java.util.function.Consumer;
  * The findings of a reproducer directory that are known for a target ({@code --known}): open findings
  * (expect=divergence or flaky) made on the same kernel series, filesystem and capabilities, each by its
  * exact typed signature. A reproducer saved before signatures were typed ({@code file-view:data}) names
- * a class of mismatch, not a culprit: it is reported and masks nothing.
+ * a class of mismatch, not a culprit: it is reported and masks nothing. Read once ({@link #read}), it
+ * answers for each target it meets (a campaign across guests asks for every boot and every crash).
  */
 public final class KnownFindings {
-  private KnownFindings() {}
+  private final Path source;
+  private final List<Path> files;
+  private final List<Reproducer> reproducers;
 
-  public static List<Campaign.Known> load(Path fileOrDir, Capabilities caps, Consumer<String> notes)
-      throws IOException, ReproducerSyntaxException {
+  private KnownFindings(Path source, List<Path> files, List<Reproducer> reproducers) {
+    this.source = source;
+    this.files = List.copyOf(files);
+    this.reproducers = List.copyOf(reproducers);
+  }
+
+  /** Every reproducer of a file or directory, parsed (a syntax error names its file, line and column). */
+  public static KnownFindings read(Path fileOrDir) throws IOException, ReproducerSyntaxException {
     if (!java.nio.file.Files.exists(fileOrDir)) {
       throw new ReproducerSyntaxException(fileOrDir.toString(), 1, 1, "no such file or directory (--known)");
     }
+    List<Path> files = Corpus.list(fileOrDir);
+    List<Reproducer> reproducers = new ArrayList<>();
+    for (Path f : files) {
+      reproducers.add(Corpus.load(f));
+    }
+    return new KnownFindings(fileOrDir, files, reproducers);
+  }
+
+  public static List<Campaign.Known> load(Path fileOrDir, Capabilities caps, Consumer<String> notes)
+      throws IOException, ReproducerSyntaxException {
+    return read(fileOrDir).on(caps, notes);
+  }
+
+  /** The known findings for a target with {@code caps}; {@code notes} gets which, and the untyped ones. */
+  public List<Campaign.Known> on(Capabilities caps, Consumer<String> notes) {
     List<Campaign.Known> out = new ArrayList<>();
-    for (Path f : Corpus.list(fileOrDir)) {
-      Reproducer r = Corpus.load(f);
+    for (int i = 0; i < files.size(); i++) {
+      Reproducer r = reproducers.get(i);
+      Path f = files.get(i);
       if (!(r.expectsDivergence() || r.flaky()) || !r.runsOn(caps) || r.get("signature") == null) {
         continue;
       }
@@ -39,8 +64,18 @@ public final class KnownFindings {
         out.add(new Campaign.Known(s, f.toString()));
       }
     }
-    notes.accept("known findings (" + fileOrDir + "): " + (out.isEmpty() ? "none for this kernel series, filesystem"
+    notes.accept("known findings (" + source + "): " + (out.isEmpty() ? "none for this kernel series, filesystem"
         + " and capabilities" : out.stream().map(k -> k.signature().text()).toList()));
     return out;
+  }
+
+  /** The file of the known finding with exactly {@code signature} for a target with {@code caps}, or null. */
+  public String fileOf(Signature signature, Capabilities caps) {
+    for (Campaign.Known k : on(caps, note -> {})) {
+      if (k.signature().equals(signature)) {
+        return k.file();
+      }
+    }
+    return null;
   }
 }

@@ -1,4 +1,4 @@
-package io.hmmfuzz.cli;
+package io.hmmfuzz.guests;
 
 import io.hmmfuzz.linux.StuckThread;
 import java.io.PrintWriter;
@@ -6,17 +6,18 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * A program that runs for over a minute is stuck (programs take well under a second): print, once per
- * program, what the kernel says about the JVM's threads, so that a hang report (a host kills a guest
- * that makes no progress) names the system call or fault the program is stuck in.
+ * The local kernel's hang watch: a program that runs for over a minute is stuck (programs take well
+ * under a second), so print, once per program, what the kernel says about this JVM's threads (state,
+ * system call, wait channel, kernel stack): the system call or fault the program is stuck in. A guest's
+ * program needs none: its watchdog ends the guest, and the hang names the request left unanswered.
  */
-final class StuckWatch {
+public final class StuckWatch {
   private StuckWatch() {}
 
-  static final Duration STUCK = Duration.ofSeconds(60);
+  public static final Duration STUCK = Duration.ofSeconds(60);
 
   /** Starts the watch over {@code sinceProgramStart}; interrupt the thread to stop it. */
-  static Thread start(Supplier<Duration> sinceProgramStart, PrintWriter out) {
+  public static Thread start(Supplier<Duration> sinceProgramStart, PrintWriter out) {
     Thread t = new Thread(() -> {
       boolean told = false;
       while (!Thread.currentThread().isInterrupted()) {
