@@ -8,8 +8,9 @@ import java.util.function.Supplier;
 /**
  * The local kernel's hang watch: a program that runs for over a minute is stuck (programs take well
  * under a second), so print, once per program, what the kernel says about this JVM's threads (state,
- * system call, wait channel, kernel stack): the system call or fault the program is stuck in. A guest's
- * program needs none: its watchdog ends the guest, and the hang names the request left unanswered.
+ * system call, wait channel, kernel stack): the system call or fault the program is stuck in. In a
+ * guest the executor prints its own STUCK line on the console (executor.c's stuck watch), the watchdog
+ * ends the guest, and the hang names the request left unanswered.
  */
 public final class StuckWatch {
   private StuckWatch() {}
