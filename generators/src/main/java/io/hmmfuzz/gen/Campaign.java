@@ -161,51 +161,90 @@ public final class Campaign {
       probe(caps, precise, ledger, listener);
     }
     listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
-    while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
-        && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
-        && !(kernelLogFinding && settings.stopOnKernelLog())) {
-      long index = programs;
-      long seed = seeds.nextLong();
-      Program p = gen.generate(seed);
-      RunResult r = runner.run(p);
-      ops += r.opsExecuted();
-      boolean newFinding = false;
-      if (r.diverged()) {
-        Divergence found = r.divergence();
-        Shrunk shrunk = ledger.count(found.signature(), index) ? null : pinAndShrink(precise, runner, p, found, ledger,
-            index);
-        Reduction red = shrunk == null ? null : shrunk.reduction();
-        // A new kernel report taints the kernel: stop, so that a host boots a fresh one. A known one is
-        // counted and the campaign goes on only where each program re-arms WARN_ON_ONCE: elsewhere the
-        // warning would be silent the next time (a livelock after it looked like a bare hang).
-        kernelLogFinding |= (red != null && red.divergence().report() != null)
-            || (found.report() != null && !target.rearmsOneShotReports());
-        if (red != null && (shrunk.sameAs() < 0 || red.program().size() < ledger.findings.get(shrunk.sameAs()).ops())) {
-          Reproducer rep = reproducer(caps, red, seed, settings.profile().name()).with("program", Long.toString(index));
-          Path file = save(settings.out(), rep, red);
-          Signature sig = red.divergence().signature();
-          if (shrunk.sameAs() < 0) {
-            ledger.add(found(red, "divergence", file, index), sig);
-            ledger.countAs(found.signature(), sig);
-          } else {
-            // Another symptom of a saved finding, with a shorter reproducer: it becomes the finding's.
-            int i = shrunk.sameAs();
-            CampaignSummary.Found shorter = found(red, "divergence", file, index);
-            ledger.findings.set(i, ledger.findings.get(i).withReproducer(sig.text(), shorter.file(), shorter.ops(),
-                shorter.reproduced(), index));
+    // The next program is generated while the current one runs (on a guest, the host's generation and
+    // the guest's run overlap); program i is still the i-th seed's.
+    ProgramGenerator aheadGen = new ProgramGenerator(settings.profile(), caps);
+    java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "hmmfuzz-generator");
+      t.setDaemon(true);
+      return t;
+    });
+    long nextSeed = seeds.nextLong();
+    java.util.concurrent.Future<Program> next = ahead.submit(generating(aheadGen, nextSeed));
+    try {
+      while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
+          && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
+          && !(kernelLogFinding && settings.stopOnKernelLog())) {
+        long index = programs;
+        long seed = nextSeed;
+        Program p = generated(next);
+        nextSeed = seeds.nextLong();
+        next = ahead.submit(generating(aheadGen, nextSeed));
+        RunResult r = runner.run(p);
+        ops += r.opsExecuted();
+        boolean newFinding = false;
+        if (r.diverged()) {
+          Divergence found = r.divergence();
+          Shrunk shrunk = ledger.count(found.signature(), index) ? null : pinAndShrink(precise, runner, p, found, ledger,
+              index);
+          Reduction red = shrunk == null ? null : shrunk.reduction();
+          // A new kernel report taints the kernel: stop, so that a host boots a fresh one. A known one is
+          // counted and the campaign goes on only where each program re-arms WARN_ON_ONCE: elsewhere the
+          // warning would be silent the next time (a livelock after it looked like a bare hang).
+          kernelLogFinding |= (red != null && red.divergence().report() != null)
+              || (found.report() != null && !target.rearmsOneShotReports());
+          if (red != null && (shrunk.sameAs() < 0 || red.program().size() < ledger.findings.get(shrunk.sameAs()).ops())) {
+            Reproducer rep = reproducer(caps, red, seed, settings.profile().name()).with("program", Long.toString(index));
+            Path file = save(settings.out(), rep, red);
+            Signature sig = red.divergence().signature();
+            if (shrunk.sameAs() < 0) {
+              ledger.add(found(red, "divergence", file, index), sig);
+              ledger.countAs(found.signature(), sig);
+            } else {
+              // Another symptom of a saved finding, with a shorter reproducer: it becomes the finding's.
+              int i = shrunk.sameAs();
+              CampaignSummary.Found shorter = found(red, "divergence", file, index);
+              ledger.findings.set(i, ledger.findings.get(i).withReproducer(sig.text(), shorter.file(), shorter.ops(),
+                  shorter.reproduced(), index));
+            }
+            listener.finding(new Finding(red, rep, file, seed));
+            newFinding = true;
           }
-          listener.finding(new Finding(red, rep, file, seed));
-          newFinding = true;
+        }
+        programs++;
+        long now = System.nanoTime();
+        if (now >= nextStatus || newFinding) {
+          listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
+          nextStatus = now + settings.statusEvery().toNanos();
         }
       }
-      programs++;
-      long now = System.nanoTime();
-      if (now >= nextStatus || newFinding) {
-        listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
-        nextStatus = now + settings.statusEvery().toNanos();
-      }
+    } finally {
+      ahead.shutdownNow();
     }
     return stats(programs, ops, secondsBefore, start, ledger, tally);
+  }
+
+  private static java.util.concurrent.Callable<Program> generating(ProgramGenerator gen, long seed) {
+    return () -> gen.generate(seed);
+  }
+
+  /** The program generated ahead; a failure to generate it is the generator's, thrown as it was. */
+  private static Program generated(java.util.concurrent.Future<Program> next) {
+    try {
+      return next.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the next program was generated", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(c);
+    }
   }
 
   /**
