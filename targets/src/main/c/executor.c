@@ -455,8 +455,8 @@ static void bad_program(const char *why, long long what)
 /*
  * A program: ops ops, its views every view_every ops (0: after the last only; -1: never), flags
  * EXEC_PROGRAM_*, nfiles and nmaps slots; in: per op its kind, argument count and arguments. Each op's
- * outcome is sent as soon as it is known, then the kernel log, then the views where due (quiet: nothing
- * is sent). At the end everything is released, and PROGRAM_END sent (quiet: not).
+ * outcome is recorded, then the kernel log, then the views where due, and sent after the views (quiet:
+ * nothing is sent). At the end everything is released, and PROGRAM_END sent (quiet: not).
  */
 /*
  * Where a floor's time goes: per op kind (index = its code) the ops and nanoseconds, then the views, then
@@ -494,7 +494,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	struct program p = { .dir = session_dir, .page = getpagesize(), .nfiles = nfiles, .nmaps = nmaps };
 	uint32_t at = 0;
 	int64_t t0;
-	int i;
+	int i, viewed;
 
 	if (p.nfiles < 0 || p.nfiles > 4096 || p.nmaps < 0 || p.nmaps > 4096)
 		bad_program("slots", p.nfiles > p.nmaps ? p.nfiles : p.nmaps);
@@ -528,12 +528,18 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 			outcome_record(EXEC_RECORD_OP, &o, i, 0);
 			log_record(EXEC_RECORD_LOG, i, watch);
 		}
-		if (view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1)) {
+		viewed = view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1);
+		if (viewed) {
 			t = profiling ? now_ns() : 0;
 			program_views(&p, i, device_views, watch, quiet);
 			profiled(EXEC_PROFILE_VIEWS, t);
 		}
-		if (!quiet)
+		/*
+		 * Records go out after each op's views and at the end (a write to a guest's virtio port is a
+		 * trip through the emulated device), or when 64 KiB have gathered. Where a hang stopped the
+		 * program, the STUCK line names the op.
+		 */
+		if (!quiet && (viewed || out_len >= 1 << 16))
 			flush();
 	}
 	t0 = profiling ? now_ns() : 0;
