@@ -61,6 +61,31 @@ class SignatureTests {
     assertEquals("ftruncate/file-view/bytes-of-pwrite/R22", d.signature().text());
   }
 
+  /**
+   * Two post-EOF stores side by side that an extension leaks (6.1 xfs, found by a campaign): the run of
+   * bad bytes mixes both stores' patterns, and its first byte still names the store that wrote it.
+   */
+  @Test
+  void aRunOfTwoWritesBytesNamesTheWriterOfItsFirstBytes() throws Exception {
+    Program p = ProgramText.parse("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x2000 length=0x2001 prot=rw sharing=shared sync=false
+        zero-range f0 offset=0x2dbd length=0x1244 keepSize=false
+        store m0 offset=0x1ffc length=0x7
+        store m0 offset=0x2000 length=0x2
+        ftruncate f0 size=0x4003
+        """, "t");
+    byte[] actual = new byte[0x4003];
+    actual[0x4000] = Tag.byteAt(4, 0x4000);
+    actual[0x4001] = Tag.byteAt(4, 0x4001); // the second store's, leaked past the old EOF
+    actual[0x4002] = Tag.byteAt(3, 0x4002); // the first store's
+    Cells expected = Cells.exactly(actual);
+    expected.zero(0x4001, 0x4003, 5);
+    Divergence d = fileView(p, 5, new FileId(0), expected, actual, null);
+    assertEquals("ftruncate/file-view/bytes-of-store/R22", d.signature().text());
+    assertTrue(d.render(null).contains("pattern of op 4 store (f0)"), d.render(null));
+  }
+
   @Test
   void anUpdateThatDidNotLandIsStaleWhicheverOpWroteTheOldBytes() throws Exception {
     Program p = ProgramText.parse("""

@@ -118,8 +118,23 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
     if (allZero(act, i, run)) {
       return "zeros";
     }
-    List<Origin> who = origins(dataFile, dataBase + i, act, i, run, opIndex + 1);
+    List<Origin> who = originsOfPrefix(act, i, run);
     return who.isEmpty() ? "data" : "bytes-of-" + program.op(who.get(who.size() - 1).writer).dataSource();
+  }
+
+  /**
+   * The origins of the longest prefix of a run of bad bytes that one write explains: a run may hold two
+   * writes' bytes side by side (two post-EOF stores), and each byte only counts for a write whose
+   * footprint covers it.
+   */
+  private List<Origin> originsOfPrefix(byte[] act, int i, int run) {
+    for (int r = run; r >= 1; r--) {
+      List<Origin> who = origins(dataFile, dataBase + i, act, i, r, opIndex + 1);
+      if (!who.isEmpty()) {
+        return who;
+      }
+    }
+    return List.of();
   }
 
   private int firstBadIndex() {
@@ -243,7 +258,7 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
       return "zero";
     }
     List<String> who = new ArrayList<>();
-    for (Origin o : origins(dataFile, dataBase + i, act, i, run, opIndex + 1)) {
+    for (Origin o : originsOfPrefix(act, i, run)) {
       who.add(o.describe(program));
     }
     return who.isEmpty() ? "no op's pattern" : "pattern of " + String.join("; ", who);
