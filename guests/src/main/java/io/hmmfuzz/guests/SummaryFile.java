@@ -3,12 +3,11 @@ package io.hmmfuzz.guests;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.gen.CampaignSummary;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A campaign's {@code summary.json}: its {@link CampaignSummary} as JSON (Jackson, the one serialisation
@@ -27,20 +26,9 @@ public final class SummaryFile {
     writeJson(out.resolve(NAME), summary);
   }
 
-  /** Any record as JSON at {@code file}: a temporary file beside it, renamed into place. */
+  /** Any record as JSON at {@code file}, replaced whole ({@link Corpus#replace}). */
   public static void writeJson(Path file, Object value) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
-    try {
-      JSON.writeValue(tmp.toFile(), value);
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Corpus.replace(file, JSON.writeValueAsBytes(value));
   }
 
   /** The summary in {@code dir}, or null if there is none. */

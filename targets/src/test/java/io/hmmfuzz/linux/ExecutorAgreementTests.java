@@ -48,17 +48,7 @@ class ExecutorAgreementTests {
     assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
     List<List<String>> jna = run(fs, ExecutorKind.JNA);
     List<List<String>> c = run(fs, ExecutorKind.C);
-    assertEquals(jna.size(), c.size());
-    long calls = 0;
-    for (int i = 0; i < jna.size(); i++) {
-      List<String> a = jna.get(i);
-      List<String> b = c.get(i);
-      for (int k = 0; k < Math.min(a.size(), b.size()); k++) {
-        assertEquals(a.get(k), b.get(k), "program " + i + ", call " + k + " (jna vs c)");
-      }
-      assertEquals(a.size(), b.size(), "program " + i + ": number of calls");
-      calls += a.size();
-    }
+    long calls = assertSameLines(jna, c, "call", "jna vs c");
     List<String> all = c.stream().flatMap(List::stream).toList();
     // The programs reached the calls that matter, with failures and signals among them.
     for (String needed : List.of("mmap ok", "load-pages SIGBUS", "store-pages NONE", "store-pages SIGBUS",
@@ -81,18 +71,25 @@ class ExecutorAgreementTests {
     assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
     List<List<String>> jna = steps(fs, ExecutorKind.JNA);
     List<List<String>> c = steps(fs, ExecutorKind.C);
-    for (int i = 0; i < jna.size(); i++) {
-      List<String> a = jna.get(i);
-      List<String> b = c.get(i);
-      for (int k = 0; k < Math.min(a.size(), b.size()); k++) {
-        assertEquals(a.get(k), b.get(k), "program " + i + ", line " + k + " (jna op by op vs c whole)");
-      }
-      assertEquals(a.size(), b.size(), "program " + i + ": number of steps and views");
-    }
+    assertSameLines(jna, c, "step or view", "jna op by op vs c whole");
     List<String> all = c.stream().flatMap(List::stream).toList();
     for (String needed : List.of(" SIGBUS", "ERROR", "NOT_LIVE", "view f", "view m")) {
       assertTrue(all.stream().anyMatch(s -> s.contains(needed)), needed + " never happened");
     }
+  }
+
+  /** Each program's lines the same in both runs, line by line; the lines compared. */
+  private static long assertSameLines(List<List<String>> a, List<List<String>> b, String line, String what) {
+    assertEquals(a.size(), b.size(), "programs");
+    long lines = 0;
+    for (int i = 0; i < a.size(); i++) {
+      for (int k = 0; k < Math.min(a.get(i).size(), b.get(i).size()); k++) {
+        assertEquals(a.get(i).get(k), b.get(i).get(k), "program " + i + ", " + line + " " + k + " (" + what + ")");
+      }
+      assertEquals(a.get(i).size(), b.get(i).size(), "program " + i + ": number of lines (" + what + ")");
+      lines += a.get(i).size();
+    }
+    return lines;
   }
 
   private static final int VIEW_EVERY = 3;

@@ -25,9 +25,19 @@ public final class Corpus {
   public static Path save(Path dir, String name, Reproducer r) throws IOException {
     Files.createDirectories(dir);
     Path target = dir.resolve(name + SUFFIX);
-    Path tmp = Files.createTempFile(dir, ".tmp-" + name, SUFFIX + ".part");
+    replace(target, r.render().getBytes(StandardCharsets.UTF_8));
+    return target;
+  }
+
+  /**
+   * Writes {@code bytes} as {@code target}: to a temporary file beside it, renamed into place, so that a
+   * run killed at any moment leaves the old file or the new one, never half of one.
+   */
+  public static void replace(Path target, byte[] bytes) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
     try {
-      Files.writeString(tmp, r.render(), StandardCharsets.UTF_8);
+      Files.write(tmp, bytes);
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -36,7 +46,6 @@ public final class Corpus {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    return target;
   }
 
   public static Reproducer load(Path file) throws IOException, ReproducerSyntaxException {
