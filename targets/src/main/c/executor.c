@@ -199,7 +199,10 @@ static int read_full(void *p, size_t len)
 
 static void write_full(const void *p, size_t len);
 
-/* Answers and records are gathered here and written by flush(): one write per answer or op. */
+/*
+ * Answers and records are gathered here and written by flush(): one write per answer, or per stretch
+ * of a program's records.
+ */
 static char *out_buf;
 static size_t out_len, out_cap;
 
@@ -453,39 +456,26 @@ static void bad_program(const char *why, long long what)
 }
 
 /*
+ * Where a floor's time goes: per slot (EXEC_PROFILE_*, and each op kind at its code) how many and how
+ * many nanoseconds.
+ */
+static int64_t profile[EXEC_PROFILE_SLOTS][2];
+static int profiling;
+
+static void profiled(int slot, int64_t since)
+{
+	if (profiling && slot >= 0 && slot < EXEC_PROFILE_SLOTS) {
+		profile[slot][0]++;
+		profile[slot][1] += monotonic_ns() - since;
+	}
+}
+
+/*
  * A program: ops ops, its views every view_every ops (0: after the last only; -1: never), flags
  * EXEC_PROGRAM_*, nfiles and nmaps slots; in: per op its kind, argument count and arguments. Each op's
  * outcome is recorded, then the kernel log, then the views where due, and sent after the views (quiet:
  * nothing is sent). At the end everything is released, and PROGRAM_END sent (quiet: not).
  */
-/*
- * Where a floor's time goes: per op kind (index = its code) the ops and nanoseconds, then the views, then
- * each program's directory made and removed, its mappings and fds released, its device mirror closed
- * (EXEC_PROFILE_VIEWS, EXEC_PROFILE_DIRECTORY, EXEC_PROFILE_RELEASE, EXEC_PROFILE_MIRROR).
- */
-#define EXEC_PROFILE_VIEWS 0
-#define EXEC_PROFILE_DIRECTORY (EXEC_OP_KINDS + 1)
-#define EXEC_PROFILE_RELEASE (EXEC_OP_KINDS + 2)
-#define EXEC_PROFILE_MIRROR (EXEC_OP_KINDS + 3)
-static int64_t profile[EXEC_OP_KINDS + 4][2];
-static int profiling;
-
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void profiled(int slot, int64_t since)
-{
-	if (profiling && slot >= 0 && slot <= EXEC_PROFILE_MIRROR) {
-		profile[slot][0]++;
-		profile[slot][1] += now_ns() - since;
-	}
-}
-
 static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t nfiles, int64_t nmaps,
 			const char *in, uint32_t len)
 {
@@ -518,7 +508,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 			bad_program("arguments of op", i);
 		memcpy(args, in + at, 8 * argc);
 		at += 8 * argc;
-		int64_t t = profiling ? now_ns() : 0;
+		int64_t t = profiling ? monotonic_ns() : 0;
 
 		busy_op(i);
 		if (program_op(&p, i, kind, args, &o) < 0)
@@ -530,7 +520,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 		}
 		viewed = view_every >= 0 && ((view_every > 0 && (i + 1) % view_every == 0) || i == ops - 1);
 		if (viewed) {
-			t = profiling ? now_ns() : 0;
+			t = profiling ? monotonic_ns() : 0;
 			program_views(&p, i, device_views, watch, quiet);
 			profiled(EXEC_PROFILE_VIEWS, t);
 		}
@@ -542,7 +532,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 		if (!quiet && (viewed || out_len >= 1 << 16))
 			flush();
 	}
-	t0 = profiling ? now_ns() : 0;
+	t0 = profiling ? monotonic_ns() : 0;
 	program_release(&p);
 	profiled(EXEC_PROFILE_RELEASE, t0);
 	free(p.files);
@@ -605,7 +595,7 @@ static void serve_program(const int64_t *a, char *in, uint32_t len)
 static void serve_floor(const int64_t *a, char *in, uint32_t len)
 {
 	int parent = session_dir;
-	int64_t t0 = now_ns(), t;
+	int64_t t0 = monotonic_ns(), t;
 	uint32_t at = 0;
 	int64_t n;
 
@@ -623,7 +613,7 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 			bad_program("floor program too long", n);
 		snprintf(name, sizeof(name), "floor%lld", (long long)n);
 		snprintf(path, sizeof(path), "%s/%s", session_path, name);
-		t = now_ns();
+		t = monotonic_ns();
 		if (mkdirat(parent, name, 0700) < 0 || (session_dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 			session_dir = parent;
 			profiling = 0;
@@ -632,17 +622,17 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 		}
 		profiled(EXEC_PROFILE_DIRECTORY, t);
 		run_program(h[0], a[1], a[2] | EXEC_PROGRAM_QUIET, h[1], h[2], in + at, h[3]);
-		t = now_ns();
+		t = monotonic_ns();
 		device_release();
 		profiled(EXEC_PROFILE_MIRROR, t);
 		close(session_dir);
 		session_dir = parent;
-		t = now_ns();
+		t = monotonic_ns();
 		remove_session_dir(path);
 		profiled(EXEC_PROFILE_DIRECTORY, t);
 		at += h[3];
 	}
-	t = now_ns() - t0;
+	t = monotonic_ns() - t0;
 	profiling = 0;
 	answer(t, 0, profile, sizeof(profile));
 }

@@ -221,22 +221,20 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
     }
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r.payload()).order(ExecutorProtocol.ORDER);
     java.util.Map<String, Floor.Spent> spent = new java.util.LinkedHashMap<>();
-    int slots = r.payload().length / 16;
-    for (int i = 0; i < slots; i++) {
+    if (r.payload().length != 16 * ExecutorProtocol.FloorSlot.slots()) {
+      throw new IllegalStateException("the executor answered FLOOR with " + r.payload().length + " bytes of profile");
+    }
+    for (int i = 0; i < ExecutorProtocol.FloorSlot.slots(); i++) {
       long count = b.getLong();
       long nanos = b.getLong();
-      String what = i == 0 ? "views" : i <= io.hmmfuzz.core.op.OpKind.values().length
-          ? io.hmmfuzz.core.op.OpKind.values()[i - 1].id()
-          : i == io.hmmfuzz.core.op.OpKind.values().length + 1 ? "program directories"
-          : i == io.hmmfuzz.core.op.OpKind.values().length + 2 ? "release" : "device mirror closed";
       if (count > 0) {
-        spent.put(what, new Floor.Spent(count, nanos));
+        spent.put(ExecutorProtocol.FloorSlot.name(i), new Floor.Spent(count, nanos));
       }
     }
     return new Floor(r.answer().value(), spent);
   }
 
-  /** A floor's time, and where it went: per op kind, the views, and the programs' directories. */
+  /** A floor's time, and where it went ({@link ExecutorProtocol.FloorSlot}). */
   public record Floor(long nanos, java.util.Map<String, Spent> spent) {
     /** How many of a kind ran, and their nanoseconds. */
     public record Spent(long count, long nanos) {}

@@ -129,9 +129,8 @@ public final class ExecutorProtocol {
      * programs, view interval, {@link ProgramFlag}s; payload: per program four 32-bit words (ops, file
      * slots, mapping slots, bytes) and its ops. Runs each quietly (nothing streamed back) in a fresh
      * directory of the session directory, removed after it: the value is the nanoseconds taken, the
-     * executor's own speed with no host in the loop. The payload is where the time went: (count,
-     * nanoseconds) pairs of 64 bits for the views, then each op kind by code, then the directories made
-     * and removed, then the release of each program (its mappings and fds), then the closing of its device mirror.
+     * executor's own speed with no host in the loop. The payload is where the time went: a (count,
+     * nanoseconds) pair of 64 bits per {@link FloorSlot} slot.
      */
     FLOOR;
 
@@ -160,7 +159,39 @@ public final class ExecutorProtocol {
     }
   }
 
-  /** What a record of a program's stream is. */
+  /**
+   * Where a floor's time is counted besides each op kind: FLOOR's answer holds a (count, nanoseconds)
+   * pair per slot, the views at 0, each op kind at its code, then these in order.
+   */
+  enum FloorSlot {
+    VIEWS("views"),
+    DIRECTORY("program directories"),
+    RELEASE("release"),
+    MIRROR("device mirror closed");
+
+    final String what;
+
+    FloorSlot(String what) {
+      this.what = what;
+    }
+
+    int index() {
+      return this == VIEWS ? 0 : OpKind.values().length + ordinal();
+    }
+
+    /** How many slots a floor's answer has. */
+    static int slots() {
+      return OpKind.values().length + values().length;
+    }
+
+    /** What slot {@code i} of a floor's answer counts: an op kind's id, or one of these. */
+    static String name(int i) {
+      return i >= 1 && i <= OpKind.values().length ? OpKind.values()[i - 1].id()
+          : values()[i == 0 ? 0 : i - OpKind.values().length].what;
+    }
+  }
+
+    /** What a record of a program's stream is. */
   enum Record {
     /** id: the op's index; status, value, error, signal and data: its outcome. */
     OP,
@@ -331,6 +362,11 @@ public final class ExecutorProtocol {
       h.append("#define EXEC_OP_").append(k.name()).append("_ARGS ").append(cs.length).append('\n');
     }
     h.append("#define EXEC_OP_KINDS ").append(OpKind.values().length).append('\n');
+    h.append("\n/* FLOOR's profile: a slot per op kind (its code) and these. */\n");
+    for (FloorSlot f : FloorSlot.values()) {
+      h.append("#define EXEC_PROFILE_").append(f.name()).append(' ').append(f.index()).append('\n');
+    }
+    h.append("#define EXEC_PROFILE_SLOTS ").append(FloorSlot.slots()).append('\n');
     h.append("\n/* Native byte order (the host and the guest are both x86-64). */\n")
         .append("struct executor_request {\n\tuint32_t magic;\n\tuint32_t call;\n\tuint32_t payload;\n")
         .append("\tuint32_t pad;\n\tint64_t arg[6];\n};\n")
