@@ -132,7 +132,6 @@ public final class Campaign {
 
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
-    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     CampaignSummary before = settings.resume();
     Tally tally = new Tally(before == null ? Map.of() : before.outcomes());
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
@@ -163,14 +162,14 @@ public final class Campaign {
     listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
     // The next program is generated while the current one runs (on a guest, the host's generation and
     // the guest's run overlap); program i is still the i-th seed's.
-    ProgramGenerator aheadGen = new ProgramGenerator(settings.profile(), caps);
+    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "hmmfuzz-generator");
       t.setDaemon(true);
       return t;
     });
     long nextSeed = seeds.nextLong();
-    java.util.concurrent.Future<Program> next = ahead.submit(generating(aheadGen, nextSeed));
+    java.util.concurrent.Future<Program> next = ahead.submit(generating(gen, nextSeed));
     try {
       while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
           && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
@@ -179,7 +178,7 @@ public final class Campaign {
         long seed = nextSeed;
         Program p = generated(next);
         nextSeed = seeds.nextLong();
-        next = ahead.submit(generating(aheadGen, nextSeed));
+        next = ahead.submit(generating(gen, nextSeed));
         RunResult r = runner.run(p);
         ops += r.opsExecuted();
         boolean newFinding = false;

@@ -207,8 +207,8 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
     for (List<Op> ops : programs) {
       byte[] body = ExecutorProtocol.program(ops);
       header.clear();
-      header.putInt(ops.size()).putInt(ExecutorProgram.slots(ops, io.hmmfuzz.core.op.FileId.class))
-          .putInt(ExecutorProgram.slots(ops, io.hmmfuzz.core.op.MapId.class)).putInt(body.length);
+      header.putInt(ops.size()).putInt(ExecutorProgram.fileSlots(ops)).putInt(ExecutorProgram.mapSlots(ops))
+          .putInt(body.length);
       all.write(header.array(), 0, 16);
       all.write(body, 0, body.length);
     }

@@ -1,6 +1,9 @@
 package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.exec.InfrastructureException;
+import io.hmmfuzz.core.exec.KernelReport;
+import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorProtocol.Answer;
 import io.hmmfuzz.linux.ExecutorProtocol.Call;
 import java.io.BufferedOutputStream;
@@ -13,9 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import io.hmmfuzz.core.exec.KernelReport;
-import io.hmmfuzz.core.exec.ProgramRun;
-import io.hmmfuzz.core.op.Op;
 
 /**
  * A connection to a running C executor (executor.c): one request, one answer, in the format of

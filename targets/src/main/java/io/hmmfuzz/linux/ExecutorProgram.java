@@ -1,7 +1,9 @@
 package io.hmmfuzz.linux;
 
+import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.exec.Views;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
@@ -11,15 +13,15 @@ import io.hmmfuzz.linux.ExecutorProtocol.ProgramFlag;
 import io.hmmfuzz.linux.ExecutorProtocol.Record;
 import io.hmmfuzz.linux.ExecutorProtocol.RecordHeader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.nio.file.Path;
-import io.hmmfuzz.core.exec.InfrastructureException;
 
 /**
  * A whole program run by the C executor (RUN_PROGRAM): sent in one message, its records read as the
@@ -60,9 +62,9 @@ final class ExecutorProgram implements ProgramRun {
       path = session.directory().toString().getBytes(StandardCharsets.UTF_8);
     }
     byte[] body = ExecutorProtocol.program(ops);
-    byte[] payload = java.util.Arrays.copyOf(path, path.length + body.length);
+    byte[] payload = Arrays.copyOf(path, path.length + body.length);
     System.arraycopy(body, 0, payload, path.length, body.length);
-    link.startProgram(payload, size, viewEvery, flags, slots(ops, FileId.class), slots(ops, MapId.class), path.length);
+    link.startProgram(payload, size, viewEvery, flags, fileSlots(ops), mapSlots(ops), path.length);
     // What the kernel logged before the program is not its finding.
     Streamed before = link.nextRecord(0);
     if (before.header().kind() != Record.LOG) {
@@ -70,15 +72,14 @@ final class ExecutorProgram implements ProgramRun {
     }
   }
 
-  /** The slots the executor keeps for a program's files (or mappings): the highest index + 1. */
-  static int slots(List<Op> ops, Class<?> type) {
-    int slots = 0;
-    for (Op op : ops) {
-      for (Object id : type == FileId.class ? op.files() : op.mappings()) {
-        slots = Math.max(slots, (id instanceof FileId f ? f.n() : ((MapId) id).n()) + 1);
-      }
-    }
-    return slots;
+  /** The slots the executor keeps for a program's files: the highest index + 1. */
+  static int fileSlots(List<Op> ops) {
+    return ops.stream().flatMap(op -> op.files().stream()).mapToInt(f -> f.n() + 1).max().orElse(0);
+  }
+
+  /** The slots the executor keeps for a program's mappings: the highest index + 1. */
+  static int mapSlots(List<Op> ops) {
+    return ops.stream().flatMap(op -> op.mappings().stream()).mapToInt(m -> m.n() + 1).max().orElse(0);
   }
 
   @Override
@@ -91,7 +92,7 @@ final class ExecutorProgram implements ProgramRun {
     Outcome outcome = outcome(op);
     List<KernelReport> logged = log(expect(Record.LOG, i));
     RecordedViews views = null;
-    if ((viewEvery > 0 && (i + 1) % viewEvery == 0) || i == size - 1) {
+    if (Views.due(viewEvery, i, size)) {
       views = views(i);
     }
     return new Step(outcome, logged, views);

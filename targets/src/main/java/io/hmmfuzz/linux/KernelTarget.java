@@ -21,5 +21,12 @@ public interface KernelTarget extends Target {
    * ops (-1: none; the device mirror's among them where test_hmm is there): the time taken, and where
    * it went.
    */
-  ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery);
+  default ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
+    try (Session s = openSession()) {
+      if (!(s.kernel() instanceof ExecutorKernel k)) {
+        throw new IllegalStateException("the floor is the C executor's; " + describe() + " runs JNA");
+      }
+      return k.floor(programs, viewEvery, capabilities().testHmm());
+    }
+  }
 }

@@ -279,16 +279,6 @@ public final class LinuxTarget implements KernelTarget {
   }
 
   @Override
-  public ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
-    if (executorKind != ExecutorKind.C) {
-      throw new IllegalStateException("the floor is the C executor's; this target runs JNA");
-    }
-    try (Session s = openSession()) {
-      return ((ExecutorKernel) s.kernel()).floor(programs, viewEvery, caps.testHmm());
-    }
-  }
-
-  @Override
   public void close() {
     if (executor != null) {
       executor.close();

@@ -144,7 +144,6 @@ public final class ExecutorGuest implements AutoCloseable {
     return new ExecutorGuest(qemu, work, link, (System.nanoTime() - t0) / 1e9, hangTimeout);
   }
 
-  /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
   /**
    * When the executor writes its STUCK line (state, system call, wait channel) to the console: half
    * the hang timeout, so that the console has it before the guest is ended as hung.
@@ -153,6 +152,7 @@ public final class ExecutorGuest implements AutoCloseable {
     return Math.max(1, hangTimeout.toSeconds() / 2);
   }
 
+  /** The guest's init: mounts, then the executor on the port named {@link #PORT}, then power off. */
   static String initScript(Path share, Path executor, long stuckAfterSeconds) {
     return GuestVm.initPrelude(share)
         + "port=\n"

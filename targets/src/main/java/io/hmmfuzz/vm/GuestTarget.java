@@ -251,13 +251,6 @@ public final class GuestTarget implements KernelTarget {
     return log.drain();
   }
 
-  @Override
-  public ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
-    try (Session s = openSession()) {
-      return ((ExecutorKernel) s.kernel()).floor(programs, viewEvery, caps.testHmm());
-    }
-  }
-
   /**
    * What the kernel logged while the last whole program was released, sent with its end: the next
    * {@link #kernelReports} answers with it without asking the guest.

@@ -109,7 +109,7 @@ class ExecutorAgreementTests {
           assertEquals(kind == ExecutorKind.C, whole != null, "only the C executor runs whole programs");
           Execution x = new Execution(s.kernel(), page);
           for (int i = 0; i < p.size(); i++) {
-            boolean due = (i + 1) % VIEW_EVERY == 0 || i == p.size() - 1;
+            boolean due = Views.due(VIEW_EVERY, i, p.size());
             Views views;
             if (whole != null) {
               ProgramRun.Step step = whole.next();

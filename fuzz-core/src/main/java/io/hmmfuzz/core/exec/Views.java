@@ -18,4 +18,9 @@ public interface Views {
 
   /** Page {@code page} of mapping m through test_hmm's READ of one page. */
   Outcome devicePage(MapId m, long page);
+
+  /** Whether the views are read after op {@code op} of {@code ops}: every {@code viewEvery}-th (0: none) and the last. */
+  static boolean due(int viewEvery, int op, int ops) {
+    return (viewEvery > 0 && (op + 1) % viewEvery == 0) || op == ops - 1;
+  }
 }

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ObjIntConsumer;
+import java.util.function.Supplier;
 
 /**
  * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
@@ -116,7 +117,8 @@ public final class Runner {
     try {
       return lockstep(program, caps, model, agreed, i -> {
         Outcome actual = program.op(i).execute(x, i);
-        return new Step(actual, target.kernelReports(), viewDue(program, i) ? new LiveViews(x) : null);
+        return new Step(actual, target.kernelReports(),
+            Views.due(viewEvery, i, program.size()) ? new ViewSource(x, target::kernelReports) : null);
       });
     } finally {
       x.release();
@@ -132,48 +134,12 @@ public final class Runner {
   /** One op's step; the views are read when the checks ask for them (live) or were read already (recorded). */
   private record Step(Outcome outcome, List<KernelReport> reports, ViewSource views) {
     Step(ProgramRun.Step s) {
-      this(s.outcome(), s.reports(), s.views() == null ? null : new ViewSource() {
-        @Override
-        public Views views() {
-          return s.views();
-        }
-
-        @Override
-        public List<KernelReport> reportsAfter() {
-          return s.views().reports();
-        }
-      });
+      this(s.outcome(), s.reports(), s.views() == null ? null : new ViewSource(s.views(), s.views()::reports));
     }
   }
 
   /** The views after an op, and the kernel reports logged while they were read. */
-  private interface ViewSource {
-    Views views();
-
-    List<KernelReport> reportsAfter();
-  }
-
-  private final class LiveViews implements ViewSource {
-    private final Execution x;
-
-    LiveViews(Execution x) {
-      this.x = x;
-    }
-
-    @Override
-    public Views views() {
-      return x;
-    }
-
-    @Override
-    public List<KernelReport> reportsAfter() {
-      return target.kernelReports();
-    }
-  }
-
-  private boolean viewDue(Program program, int i) {
-    return (viewEvery > 0 && (i + 1) % viewEvery == 0) || i == program.size() - 1;
-  }
+  private record ViewSource(Views views, Supplier<List<KernelReport>> reportsAfter) {}
 
   private RunResult lockstep(Program program, Capabilities caps, Model model, Agreed agreed, Steps steps) {
     for (int i = 0; i < program.size(); i++) {
@@ -192,7 +158,7 @@ public final class Runner {
       }
       if (step.views() != null) {
         Divergence d = checkViews(program, caps, i, model, step.views().views(), agreed, expected.rule());
-        List<KernelReport> reports = step.views().reportsAfter();
+        List<KernelReport> reports = step.views().reportsAfter().get();
         if (!reports.isEmpty()) {
           return new RunResult(i + 1, Divergence.kernelReport(i, reports.get(0), program, caps));
         }
