@@ -46,10 +46,14 @@ static long session_start(const char *path, int create)
 	return session_dir < 0 ? -errno : 0;
 }
 
-/* The end of a session: the device mirror and the directory closed, and the directory removed if remove. */
-static long session_end(int remove)
+/*
+ * The end of a session: the directory closed, and removed if remove; the device mirror closed unless
+ * keep_mirror (EXEC_PROGRAM_KEEP_MIRROR: the next program goes on with it).
+ */
+static long session_end(int remove, int keep_mirror)
 {
-	device_release();
+	if (!keep_mirror)
+		device_release();
 	if (session_dir >= 0)
 		close(session_dir);
 	session_dir = -1;
@@ -488,6 +492,9 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 
 	if (p.nfiles < 0 || p.nfiles > 4096 || p.nmaps < 0 || p.nmaps > 4096)
 		bad_program("slots", p.nfiles > p.nmaps ? p.nfiles : p.nmaps);
+	/* A program that does not go on with the mirror kept by the one before it gets a fresh one. */
+	if (!(flags & EXEC_PROGRAM_KEEP_MIRROR))
+		device_release();
 	p.files = calloc(p.nfiles + 1, sizeof(*p.files));
 	p.maps = calloc(p.nmaps + 1, sizeof(*p.maps));
 	if (!p.files || !p.maps)
@@ -540,7 +547,7 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	if (flags & EXEC_PROGRAM_END_SESSION) {
 		struct outcome o;
 
-		outcome_of(&o, session_end(1), 0);
+		outcome_of(&o, session_end(1, flags & EXEC_PROGRAM_KEEP_MIRROR), 0);
 		if (!quiet)
 			log_record_with(EXEC_RECORD_PROGRAM_END, &o, ops, watch);
 	} else if (!quiet) {
@@ -590,7 +597,8 @@ static void serve_program(const int64_t *a, char *in, uint32_t len)
 /*
  * FLOOR: a[0] programs, a[1] view interval, a[2] flags; in: per program a header (ops, file slots,
  * mapping slots, bytes; 32 bits each) and its ops. Each runs quietly in a fresh directory of the
- * session directory, removed after it; the answer is the nanoseconds it all took.
+ * session directory, removed after it, and with a fresh device mirror unless EXEC_PROGRAM_KEEP_MIRROR
+ * (then they go on with one, as a campaign's programs do); the answer is the nanoseconds it all took.
  */
 static void serve_floor(const int64_t *a, char *in, uint32_t len)
 {
@@ -622,9 +630,11 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 		}
 		profiled(EXEC_PROFILE_DIRECTORY, t);
 		run_program(h[0], a[1], a[2] | EXEC_PROGRAM_QUIET, h[1], h[2], in + at, h[3]);
-		t = monotonic_ns();
-		device_release();
-		profiled(EXEC_PROFILE_MIRROR, t);
+		if (!(a[2] & EXEC_PROGRAM_KEEP_MIRROR)) {
+			t = monotonic_ns();
+			device_release();
+			profiled(EXEC_PROFILE_MIRROR, t);
+		}
 		close(session_dir);
 		session_dir = parent;
 		t = monotonic_ns();
@@ -646,11 +656,13 @@ static void serve(const struct executor_request *q, char *in)
 
 	switch (q->call) {
 	case EXEC_CALL_SESSION:
+		/* A program run call by call gets a fresh mirror, whatever a whole program kept. */
+		device_release();
 		in[q->payload] = 0;
 		answer(session_start(in, a[0]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_END_SESSION:
-		answer(session_end(a[0]), 0, NULL, 0);
+		answer(session_end(a[0], 0), 0, NULL, 0);
 		return;
 	case EXEC_CALL_RUN:
 		serve_run(in, q->payload);

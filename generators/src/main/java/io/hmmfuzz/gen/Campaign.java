@@ -142,7 +142,7 @@ public final class Campaign {
       }
       listener.starting(program, viewEvery);
     };
-    Runner runner = new Runner(target, settings.viewEvery(), tally, onStart);
+    Runner runner = new Runner(target, settings.viewEvery(), tally, onStart).withMirror(Target.Mirror.KEPT);
     Runner precise = new Runner(target, 1, null, onStart);
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     long programs = before == null ? 0 : before.programs();

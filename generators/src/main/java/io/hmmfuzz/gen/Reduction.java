@@ -1,5 +1,6 @@
 package io.hmmfuzz.gen;
 
+import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.run.Divergence;
 import io.hmmfuzz.core.run.Program;
 import io.hmmfuzz.core.run.RunResult;
@@ -46,14 +47,15 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
    * Re-runs {@code original} to pin its divergence. The views are operations too (a CPU view faults
    * pages in and migrates device pages back), so a divergence the precise runner does not show is tried
    * with views only after the last op (stable while ops are removed), then with the campaign's runner
-   * {@code asFound} (may be null). A kernel report must come back with the same signature (another
-   * divergence of the program does not pin it). Null if it never came back.
+   * {@code asFound} (may be null), each with a fresh device mirror, as the reproducer will run. A kernel
+   * report must come back with the same signature (another divergence of the program does not pin it).
+   * Null if it never came back.
    */
   public static Pinned pin(Runner precise, Runner asFound, Program original, Divergence found) {
     List<Runner> runners = new ArrayList<>(List.of(precise));
     if (asFound != null) {
       runners.add(new Runner(precise.target(), 0, null, precise.onStart()));
-      runners.add(asFound);
+      runners.add(asFound.withMirror(Target.Mirror.FRESH));
     }
     int runs = 0;
     for (Runner r : runners) {

@@ -199,7 +199,9 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
 
   /**
    * The executor's own speed: {@code programs} run by the C code alone, each quietly in a fresh
-   * directory, with the views every {@code viewEvery} ops (-1: none). The nanoseconds it took.
+   * directory, going on with one device mirror as a campaign's programs do ({@link
+   * io.hmmfuzz.core.exec.Target.Mirror#KEPT}), with the views every {@code viewEvery} ops (-1: none).
+   * The nanoseconds it took.
    */
   public Floor floor(List<List<Op>> programs, int viewEvery, boolean deviceViews) {
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
@@ -214,7 +216,7 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
     }
     byte[] payload = all.toByteArray();
     ExecutorLink.Reply r = executor.callForPayload(Call.FLOOR, payload, programs.size(), viewEvery,
-        deviceViews ? ExecutorProtocol.ProgramFlag.DEVICE_VIEWS.bit() : 0);
+        (deviceViews ? ExecutorProtocol.ProgramFlag.DEVICE_VIEWS.bit() : 0) | ExecutorProtocol.ProgramFlag.KEEP_MIRROR.bit());
     if (r.answer().errno() != 0) {
       throw new io.hmmfuzz.core.exec.InfrastructureException("the executor cannot make a floor program's directory: "
           + LinuxAbi.errno(r.answer().errno()));

@@ -3,6 +3,7 @@ package io.hmmfuzz.linux;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorProtocol.Answer;
 import io.hmmfuzz.linux.ExecutorProtocol.Call;
@@ -160,13 +161,14 @@ public final class ExecutorLink implements AutoCloseable {
   /**
    * A whole program in a session of its own: the executor makes {@code dir} first (re-arming the
    * kernel's WARN_ON_ONCE before, if {@code rearm}) and removes it after the program, all in one
-   * request. {@code reports} turns the kernel log's lines after each op into reports; {@code afterEnd}
-   * gets those logged while the program was released.
+   * request, with the device mirror {@code mirror}. {@code reports} turns the kernel log's lines after
+   * each op into reports; {@code afterEnd} gets those logged while the program was released.
    */
   public ProgramRun program(List<Op> ops, int viewEvery, boolean deviceViews, Path dir, boolean rearm,
-      Function<List<String>, List<KernelReport>> reports, Consumer<List<KernelReport>> afterEnd) {
-    return new ExecutorProgram(this, ops, viewEvery, deviceViews, new ExecutorProgram.Session(dir, rearm), reports,
-        afterEnd);
+      Target.Mirror mirror, Function<List<String>, List<KernelReport>> reports,
+      Consumer<List<KernelReport>> afterEnd) {
+    return new ExecutorProgram(this, ops, viewEvery, deviceViews, new ExecutorProgram.Session(dir, rearm, mirror),
+        reports, afterEnd);
   }
 
   /** A session in a directory the executor makes now and removes (with its files) when the kernel is closed. */

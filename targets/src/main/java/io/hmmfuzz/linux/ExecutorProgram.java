@@ -3,6 +3,7 @@ package io.hmmfuzz.linux;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.ProgramRun;
+import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.exec.Views;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.op.FileId;
@@ -36,8 +37,11 @@ final class ExecutorProgram implements ProgramRun {
   private int next;
   private boolean ended;
 
-  /** Where the program runs: the session already open on the link, or one the program opens and ends. */
-  record Session(Path directory, boolean rearm) {}
+  /**
+   * Where the program runs: the session already open on the link, or one the program opens and ends,
+   * going on with the device mirror the program before left open if {@code mirror} is KEPT.
+   */
+  record Session(Path directory, boolean rearm, Target.Mirror mirror) {}
 
   /**
    * Starts {@code ops} on {@code link}: in its open session if {@code session} is null, else in a new
@@ -58,7 +62,8 @@ final class ExecutorProgram implements ProgramRun {
     int flags = (deviceViews ? ProgramFlag.DEVICE_VIEWS.bit() : 0) | (reports != null ? ProgramFlag.KERNEL_LOG.bit() : 0);
     byte[] path = new byte[0];
     if (session != null) {
-      flags |= ProgramFlag.SESSION.bit() | ProgramFlag.END_SESSION.bit() | (session.rearm() ? ProgramFlag.REARM.bit() : 0);
+      flags |= ProgramFlag.SESSION.bit() | ProgramFlag.END_SESSION.bit() | (session.rearm() ? ProgramFlag.REARM.bit() : 0)
+          | (session.mirror() == Target.Mirror.KEPT ? ProgramFlag.KEEP_MIRROR.bit() : 0);
       path = session.directory().toString().getBytes(StandardCharsets.UTF_8);
     }
     byte[] body = ExecutorProtocol.program(ops);

@@ -152,7 +152,13 @@ public final class ExecutorProtocol {
     /** The kernel's WARN_ON_ONCE are re-armed before the program (a guest's kernel only). */
     REARM,
     /** The session ends after the program: its directory and files removed, the device mirror closed. */
-    END_SESSION;
+    END_SESSION,
+    /**
+     * The program goes on with the device mirror the program before it left open, and leaves it open
+     * for the next (END_SESSION does not close it); without it, the program's first device op opens a
+     * fresh mirror. See {@link io.hmmfuzz.core.exec.Target.Mirror#KEPT}.
+     */
+    KEEP_MIRROR;
 
     int bit() {
       return 1 << ordinal();

@@ -17,7 +17,8 @@ public interface KernelTarget extends Target {
 
   /**
    * The floor of this target's speed: {@code programs} run by the C executor alone (no host in the
-   * loop, no model, no comparison), each in a fresh directory, with the views every {@code viewEvery}
+   * loop, no model, no comparison), each in a fresh directory and going on with one device mirror as a
+   * campaign's programs do, with the views every {@code viewEvery}
    * ops (-1: none; the device mirror's among them where test_hmm is there): the time taken, and where
    * it went.
    */

@@ -210,6 +210,12 @@ public final class GuestTarget implements KernelTarget {
    */
   @Override
   public Session openSession() {
+    return openSession(Mirror.FRESH);
+  }
+
+  /** As {@link #openSession()}; a whole program goes on with the device mirror the one before left if KEPT. */
+  @Override
+  public Session openSession(Mirror mirror) {
     reportsAtProgramStart = guest.consoleReports().size();
     Path dir = root.resolve("p" + sessions.getAndIncrement());
     return new Session() {
@@ -232,7 +238,7 @@ public final class GuestTarget implements KernelTarget {
         if (kernel != null) {
           throw new IllegalStateException("the session already runs its program call by call");
         }
-        return link.program(ops, viewEvery, deviceViews, dir, rearm, GuestTarget.this::reportsIn,
+        return link.program(ops, viewEvery, deviceViews, dir, rearm, mirror, GuestTarget.this::reportsIn,
             late -> afterProgram = late);
       }
 

@@ -9,6 +9,7 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.SysResult;
+import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.Op;
@@ -71,7 +72,7 @@ class ExecutorLinkTests {
       List<Op> ops = List.of(new Open(new FileId(0), 100), new Pwrite(new FileId(0), 50, 100),
           new Pread(new FileId(0), 0, 4096));
       List<List<KernelReport>> late = new java.util.ArrayList<>();
-      try (ProgramRun run = link.program(ops, 0, false, session, false, lines -> List.of(), late::add)) {
+      try (ProgramRun run = link.program(ops, 0, false, session, false, Target.Mirror.FRESH, lines -> List.of(), late::add)) {
         long busy = link.busySince();
         assertTrue(busy != 0, "not busy once the program is sent");
         assertEquals(Outcome.Status.OK, run.next().outcome().status());

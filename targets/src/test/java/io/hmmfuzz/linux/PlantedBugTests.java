@@ -248,4 +248,60 @@ class PlantedBugTests {
       assertTrue(whole.divergences() >= 1 && whole.repeats() > 0, whole.toString());
     }
   }
+
+  /**
+   * A campaign's programs go on with one device mirror (closing one evicts all device memory); the
+   * divergence it finds is pinned, shrunk and re-run with fresh mirrors, as its reproducer runs.
+   */
+  @Test
+  void aCampaignGoesOnWithOneMirrorAndItsFindingRunsWithFreshOnes(@TempDir Path out) {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      List<io.hmmfuzz.core.exec.Target.Mirror> opened = new ArrayList<>();
+      PlantedBugTarget planted = new PlantedBugTarget(real, PlantedBugKernel.Bug.TRUNCATE_KEEPS_TAIL);
+      io.hmmfuzz.core.exec.Target recording = new io.hmmfuzz.core.exec.Target() {
+        @Override
+        public io.hmmfuzz.core.Capabilities capabilities() {
+          return planted.capabilities();
+        }
+
+        @Override
+        public Session openSession() {
+          return openSession(Mirror.FRESH);
+        }
+
+        @Override
+        public Session openSession(Mirror mirror) {
+          opened.add(mirror);
+          return planted.openSession(mirror);
+        }
+
+        @Override
+        public String describe() {
+          return planted.describe();
+        }
+
+        @Override
+        public void close() {}
+      };
+      int[] openedBeforeFinding = {-1};
+      new Campaign(recording, new Campaign.Settings(Profile.eof(), 20261202, Duration.ofMinutes(2), 8, out, 3,
+          Duration.ofHours(1), 2000, false, null, List.of(), null)).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {}
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              openedBeforeFinding[0] = opened.size();
+            }
+          }, () -> openedBeforeFinding[0] >= 0);
+      assertTrue(openedBeforeFinding[0] > 0, "the planted bug was not found");
+      // The probes run first, each as a reproducer would (fresh); then the campaign's programs.
+      int firstKept = opened.indexOf(io.hmmfuzz.core.exec.Target.Mirror.KEPT);
+      assertTrue(firstKept >= 0, "the campaign's programs did not go on with one mirror: " + opened);
+      int firstFresh = firstKept + opened.subList(firstKept, opened.size()).indexOf(io.hmmfuzz.core.exec.Target.Mirror.FRESH);
+      assertTrue(firstFresh > firstKept, "the finding was never re-run with a fresh mirror: " + opened);
+      assertEquals(List.of(io.hmmfuzz.core.exec.Target.Mirror.FRESH), List.copyOf(new java.util.HashSet<>(
+          opened.subList(firstFresh, openedBeforeFinding[0]))), "the finding was pinned or shrunk with a kept mirror");
+    }
+  }
 }

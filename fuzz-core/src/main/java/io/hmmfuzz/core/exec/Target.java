@@ -11,6 +11,30 @@ public interface Target extends AutoCloseable {
   /** A fresh scratch directory for one program; closing it removes everything the program made. */
   Session openSession();
 
+  /**
+   * As {@link #openSession()}, for a program that may go on with the device mirror the program before
+   * it left open ({@link Mirror#KEPT}) where the target keeps one.
+   */
+  default Session openSession(Mirror mirror) {
+    return openSession();
+  }
+
+  /**
+   * Which test_hmm mirror a program's device ops go through. Closing a mirror is not cheap: on 6.1,
+   * dmirror_fops_release evicts every chunk of the device's memory (lib/test_hmm.c
+   * dmirror_device_evict_chunk, 6 ms per close in a TCG guest, a third of a program's time). A correct
+   * kernel leaves nothing of a released program in the mirror (munmap invalidates its range:
+   * dmirror_interval_invalidate), so a program sees the same through either; a campaign's programs go
+   * on with one, and a divergence is pinned, shrunk and replayed with fresh mirrors, as its reproducer
+   * runs.
+   */
+  enum Mirror {
+    /** Opened by the program's first device op, closed when the program is released. */
+    FRESH,
+    /** The mirror the program before left open, left open for the next. */
+    KEPT
+  }
+
   /** Reports the kernel logged since the last call (none where the target cannot read the kernel log). */
   default List<KernelReport> kernelReports() {
     return List.of();

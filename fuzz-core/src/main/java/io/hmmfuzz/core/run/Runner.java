@@ -40,6 +40,7 @@ public final class Runner {
   private final int viewEvery;
   private final Tally tally;
   private final ObjIntConsumer<Program> onStart;
+  private final Target.Mirror mirror;
 
   public Runner(Target target, int viewEvery) {
     this(target, viewEvery, null);
@@ -55,6 +56,10 @@ public final class Runner {
    * view interval (a program that hangs the kernel is replayed as it ran).
    */
   public Runner(Target target, int viewEvery, Tally tally, ObjIntConsumer<Program> onStart) {
+    this(target, viewEvery, tally, onStart, Target.Mirror.FRESH);
+  }
+
+  private Runner(Target target, int viewEvery, Tally tally, ObjIntConsumer<Program> onStart, Target.Mirror mirror) {
     if (viewEvery < 0) {
       throw new IllegalArgumentException("view interval must be >= 0");
     }
@@ -62,6 +67,15 @@ public final class Runner {
     this.viewEvery = viewEvery;
     this.tally = tally;
     this.onStart = onStart;
+    this.mirror = mirror;
+  }
+
+  /**
+   * This runner with its programs' device mirror {@code mirror}: a campaign's go on with the one the
+   * program before left open ({@link Target.Mirror#KEPT}); a reproducer's runs are fresh.
+   */
+  public Runner withMirror(Target.Mirror mirror) {
+    return new Runner(target, viewEvery, tally, onStart, mirror);
   }
 
   public ObjIntConsumer<Program> onStart() {
@@ -90,7 +104,7 @@ public final class Runner {
       onStart.accept(program, viewEvery);
     }
     RunResult result;
-    try (Target.Session session = target.openSession()) {
+    try (Target.Session session = target.openSession(mirror)) {
       result = runIn(session, program, caps);
     }
     // Closing the session unmaps and deletes the program's files: the kernel may report then too.
