@@ -36,6 +36,8 @@ public final class ExecutorLink implements AutoCloseable {
   /** When the request in progress was sent (System.nanoTime), or 0: for a watchdog of hangs. */
   private volatile long busySince;
   private volatile boolean broken;
+  /** Why the other end was ended from outside (a guest's watchdog), or null: the executor did not die. */
+  private volatile String endedBecause;
   private volatile Call lastCall;
   /** The op of a whole program whose record the host waits for, or -1. */
   private volatile int awaitedOp = -1;
@@ -227,7 +229,7 @@ public final class ExecutorLink implements AutoCloseable {
       return new Reply(a, back);
     } catch (IOException e) {
       broken = true;
-      throw new InfrastructureException("the executor died during " + call + exitStatus(), e);
+      throw lost(String.valueOf(call), e);
     } finally {
       busySince = 0;
     }
@@ -261,7 +263,7 @@ public final class ExecutorLink implements AutoCloseable {
     } catch (IOException e) {
       broken = true;
       busySince = 0;
-      throw new InfrastructureException("the executor died during " + Call.RUN_PROGRAM + exitStatus(), e);
+      throw lost(String.valueOf(Call.RUN_PROGRAM), e);
     }
   }
 
@@ -285,7 +287,7 @@ public final class ExecutorLink implements AutoCloseable {
     } catch (IOException e) {
       broken = true;
       busySince = 0;
-      throw new InfrastructureException("the executor died during " + lastCall() + exitStatus(), e);
+      throw lost(String.valueOf(lastCall()), e);
     }
   }
 
@@ -302,6 +304,21 @@ public final class ExecutorLink implements AutoCloseable {
       }
       got += n;
     }
+  }
+
+  /**
+   * Says that the other end is being ended from outside, and why (a guest's watchdog: no answer for the
+   * hang timeout), so that the request it breaks is not blamed on the executor.
+   */
+  public void endedBecause(String why) {
+    endedBecause = why;
+  }
+
+  private InfrastructureException lost(String call, IOException e) {
+    String why = endedBecause;
+    return why != null
+        ? new InfrastructureException("no answer from the executor during " + call + ": " + why, e)
+        : new InfrastructureException("the executor died during " + call + exitStatus(), e);
   }
 
   private String exitStatus() {

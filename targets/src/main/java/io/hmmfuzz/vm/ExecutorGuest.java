@@ -63,6 +63,9 @@ public final class ExecutorGuest implements AutoCloseable {
         boolean stalled = since != 0 && reportAt > since && now - reportAt > GuestVm.REPORT_STALL.toNanos();
         if (since != 0 && (now - since > hangTimeout.toNanos() || stalled)) {
           hung = true;
+          link.endedBecause(stalled
+              ? "the guest was ended " + GuestVm.REPORT_STALL.toSeconds() + " s after a kernel report on its console"
+              : "the guest was ended after " + hangTimeout.toSeconds() + " s (the hang timeout)");
           p.destroyForcibly();
           return;
         }

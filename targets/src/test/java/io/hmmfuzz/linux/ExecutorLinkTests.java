@@ -124,4 +124,18 @@ class ExecutorLinkTests {
       assertEquals("CREATE", link.lastCall());
     }
   }
+
+  /** An executor ended from outside (a guest's watchdog) is not said to have died: the reason is given. */
+  @Test
+  void anExecutorEndedFromOutsideIsNotBlamed(@TempDir Path dir) throws Exception {
+    Process p = start();
+    try (ExecutorLink link = ExecutorLink.over(p.getInputStream(), p.getOutputStream(), "a test's child")) {
+      ExecutorKernel k = link.session(dir.resolve("p0"));
+      link.endedBecause("the guest was ended after 180 s (the hang timeout)");
+      p.destroyForcibly().waitFor();
+      InfrastructureException e = assertThrows(InfrastructureException.class, () -> k.createFile("f0"));
+      assertEquals("no answer from the executor during CREATE: the guest was ended after 180 s (the hang timeout)",
+          e.getMessage());
+    }
+  }
 }
