@@ -490,7 +490,8 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	int64_t t0;
 	int i, viewed;
 
-	if (p.nfiles < 0 || p.nfiles > 4096 || p.nmaps < 0 || p.nmaps > 4096)
+	/* Slots by the thousand: an imported fsx log maps once per mapped read or write. */
+	if (p.nfiles < 0 || p.nfiles > 65536 || p.nmaps < 0 || p.nmaps > 65536)
 		bad_program("slots", p.nfiles > p.nmaps ? p.nfiles : p.nmaps);
 	/* A program that does not go on with the mirror kept by the one before it gets a fresh one. */
 	if (!(flags & EXEC_PROGRAM_KEEP_MIRROR))

@@ -56,6 +56,31 @@ class CliTests {
     assertTrue(r.err().contains("--target vm needs --kernel"), r.err());
   }
 
+  /** An fsx op log becomes a reproducer that replays; an op with no hmmfuzz op is refused by line, not dropped. */
+  @Test
+  void anFsxLogImportsAndReplays(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("run.fsxops");
+    Files.writeString(log, "write 0x100 0x2000 0x0\nskip collapse_range 0x0 0x1000 0x2100\n"
+        + "mapwrite 0x2000 0x1800 0x2100\nmapread 0x1ff0 0x20 0x3800\ntruncate 0x0 0x10 0x3800\n");
+    Run r = hmmfuzz("import-fsx", log.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("# hmmfuzz-reproducer tool="), r.out());
+    assertTrue(r.out().contains("fs=tmpfs") && r.out().contains("the 4 ops fsx made (the 1 it skipped are left out)"),
+        r.out());
+    Path repro = dir.resolve("run.repro");
+    Files.writeString(repro, r.out());
+    Run replay = hmmfuzz("replay", repro.toString());
+    assertEquals(0, replay.code(), replay.out() + replay.err());
+    assertTrue(replay.out().contains("OK " + repro + ": 11 ops, no divergence"), replay.out());
+
+    Files.writeString(log, "write 0x0 0x10 0x0\ncopy_range 0x0 0x10 0x100 0x10\n");
+    r = hmmfuzz("import-fsx", log.toString());
+    assertEquals(2, r.code());
+    assertEquals("hmmfuzz: " + log + ":2:1: fsx's copy_range cannot be imported: hmmfuzz has no op for"
+        + " copy_file_range(2) yet\n", r.err());
+    assertEquals("", r.out());
+  }
+
   @Test
   void malformedReproducerNamesFileLineAndColumn(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("bad.repro");
