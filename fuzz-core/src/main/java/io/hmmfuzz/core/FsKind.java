@@ -2,9 +2,13 @@ package io.hmmfuzz.core;
 
 import java.util.Locale;
 
-/** Filesystems whose rules the model knows. The -dax kinds live on a pmem device, mounted with -o dax. */
+/**
+ * Filesystems whose rules the model knows. The -dax kinds live on a pmem device, mounted with -o dax;
+ * the -1k kinds are made with 1 KiB blocks, below the page size, where a page holds several blocks and
+ * EOF and zeroing take paths that 4 KiB blocks never reach.
+ */
 public enum FsKind {
-  TMPFS, XFS, BTRFS, EXT4, XFS_DAX, EXT4_DAX;
+  TMPFS, XFS, BTRFS, EXT4, XFS_DAX, EXT4_DAX, XFS_1K, EXT4_1K;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -21,7 +25,32 @@ public enum FsKind {
         return k;
       }
     }
-    throw new IllegalArgumentException("unknown filesystem '" + s + "' (expected tmpfs, xfs, btrfs, ext4, xfs-dax or ext4-dax)");
+    throw new IllegalArgumentException("unknown filesystem '" + s + "' (expected one of " + java.util.Arrays.stream(values())
+        .map(FsKind::id).collect(java.util.stream.Collectors.joining(", ")) + ")");
+  }
+
+  /** The block size it is made with (mkfs), or 0 where mkfs chooses (btrfs: the page size) or there is no mkfs. */
+  public int madeWithBlockSize() {
+    return switch (this) {
+      case XFS_1K, EXT4_1K -> 1024;
+      case XFS, XFS_DAX, EXT4, EXT4_DAX -> 4096;
+      case TMPFS, BTRFS -> 0;
+    };
+  }
+
+  /** The kernel's name of the filesystem type (mount -t, /proc/filesystems). */
+  public String type() {
+    return switch (this) {
+      case TMPFS -> "tmpfs";
+      case XFS, XFS_DAX, XFS_1K -> "xfs";
+      case EXT4, EXT4_DAX, EXT4_1K -> "ext4";
+      case BTRFS -> "btrfs";
+    };
+  }
+
+  /** xfs, on any device or block size. */
+  public boolean xfs() {
+    return this == XFS || this == XFS_DAX || this == XFS_1K;
   }
 
   /** Filesystems with writeback to a block device (and thus writeback's post-EOF zeroing, R13). */

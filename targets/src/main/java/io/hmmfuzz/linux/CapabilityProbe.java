@@ -69,7 +69,7 @@ public final class CapabilityProbe {
         : "statx reports no DAX attribute; mount options " + mount.options()) + " (R26)");
     evidence.add("MAP_SYNC " + (dax ? "yes" : "no") + ": accepted exactly on DAX files (R27)");
     boolean reflink = switch (kind) {
-      case XFS, XFS_DAX -> xfsReflink(m, root, evidence);
+      case XFS, XFS_DAX, XFS_1K -> xfsReflink(m, root, evidence);
       case BTRFS -> {
         evidence.add("reflink yes: btrfs always has remap_file_range (R19)");
         yield true;

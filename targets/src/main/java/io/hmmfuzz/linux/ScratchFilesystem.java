@@ -194,7 +194,7 @@ public final class ScratchFilesystem implements AutoCloseable {
     }
     List<String> mkfs = mkfs(kind);
     String pkg = switch (kind) {
-      case XFS, XFS_DAX -> "xfsprogs";
+      case XFS, XFS_DAX, XFS_1K -> "xfsprogs";
       case BTRFS -> "btrfs-progs";
       default -> "e2fsprogs";
     };
@@ -205,7 +205,7 @@ public final class ScratchFilesystem implements AutoCloseable {
     if (Commands.find(mkfs.get(0)) == null) {
       throw new TargetUnavailableException(mkfs.get(0) + " not found: apt-get install " + pkg);
     }
-    String fsType = kind.dax() ? kind.id().replace("-dax", "") : kind.id();
+    String fsType = kind.type();
     if (!kernelHas(fsType)) {
       throw new TargetUnavailableException("this kernel has no " + fsType + " (not in /proc/filesystems)");
     }
@@ -245,9 +245,10 @@ public final class ScratchFilesystem implements AutoCloseable {
   /** The mkfs command of a kind (the device or image to follow), the same here and in a guest. */
   public static List<String> mkfs(FsKind kind) {
     return switch (kind) {
-      case XFS, XFS_DAX -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1");
+      case XFS, XFS_DAX, XFS_1K -> List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1", "-b",
+          "size=" + kind.madeWithBlockSize());
       case BTRFS -> List.of("mkfs.btrfs", "-q", "-f");
-      case EXT4, EXT4_DAX -> List.of("mkfs.ext4", "-q", "-F", "-b", "4096");
+      case EXT4, EXT4_DAX, EXT4_1K -> List.of("mkfs.ext4", "-q", "-F", "-b", Integer.toString(kind.madeWithBlockSize()));
       case TMPFS -> throw new IllegalArgumentException("tmpfs is not made with mkfs");
     };
   }

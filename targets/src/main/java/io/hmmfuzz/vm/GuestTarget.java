@@ -90,7 +90,7 @@ public final class GuestTarget implements KernelTarget {
   }
 
   private static boolean fsInKernel(ExecutorLink link, FsKind kind) {
-    String fs = kind.id().replace("-dax", "");
+    String fs = kind.type();
     String known = link.readText("/proc/filesystems");
     return known != null && known.lines().anyMatch(l -> l.trim().endsWith("\t" + fs) || l.trim().equals(fs));
   }

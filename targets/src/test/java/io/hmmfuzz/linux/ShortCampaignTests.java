@@ -23,7 +23,7 @@ class ShortCampaignTests {
   static final Duration LENGTH = Duration.ofSeconds(Long.getLong("hmmfuzz.campaignSeconds", 15));
 
   private static boolean hasReflink(FsKind fs) {
-    return fs == FsKind.XFS || fs == FsKind.BTRFS;
+    return fs.xfs() || fs == FsKind.BTRFS;
   }
 
   @ParameterizedTest
@@ -34,7 +34,7 @@ class ShortCampaignTests {
     List<String> findings = new ArrayList<>();
     Campaign.Stats stats;
     try (LinuxTarget t = LinuxTarget.create(fs)) {
-      Profile profile = fs == FsKind.XFS || fs == FsKind.BTRFS ? Profile.reflink() : Profile.eof();
+      Profile profile = hasReflink(fs) ? Profile.reflink() : Profile.eof();
       stats = new Campaign(t, new Campaign.Settings(profile, 20261125L + fs.ordinal(), LENGTH, 4, out, 2,
           Duration.ofHours(1))).run(new Campaign.Listener() {
             @Override
