@@ -6,6 +6,7 @@ import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorProtocol.Answer;
 import io.hmmfuzz.linux.ExecutorProtocol.Call;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,9 @@ public final class ExecutorLink implements AutoCloseable {
   private final ByteBuffer recordView = ByteBuffer.wrap(record);
 
   private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
-    this.in = in;
+    // Records come in bursts of up to 64 KiB (the executor sends them at each view point): read them
+    // in as few reads.
+    this.in = new BufferedInputStream(in, 1 << 16);
     this.out = new BufferedOutputStream(out, 1 << 16);
     this.where = where;
     this.process = process;
