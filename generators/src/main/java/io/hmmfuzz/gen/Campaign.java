@@ -160,26 +160,31 @@ public final class Campaign {
       probe(caps, precise, ledger, listener);
     }
     listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
-    // The next program is generated while the current one runs (on a guest, the host's generation and
-    // the guest's run overlap); program i is still the i-th seed's.
+    // Programs are generated ahead while the current one runs (on a guest, the host's generation and
+    // the guest's run overlap): the following program is ready when the current one starts, so that a
+    // target that queues programs runs it while the current one is checked, and the one after it is
+    // generated meanwhile. Program i is still the i-th seed's.
     ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
     java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "hmmfuzz-generator");
       t.setDaemon(true);
       return t;
     });
-    long nextSeed = seeds.nextLong();
-    java.util.concurrent.Future<Program> next = ahead.submit(generating(gen, nextSeed));
+    long seed = seeds.nextLong();
+    long followingSeed = seeds.nextLong();
+    Program following = gen.generate(seed);
+    java.util.concurrent.Future<Program> next = ahead.submit(generating(gen, followingSeed));
     try {
       while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
           && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
           && !(kernelLogFinding && settings.stopOnKernelLog())) {
         long index = programs;
-        long seed = nextSeed;
-        Program p = generated(next);
-        nextSeed = seeds.nextLong();
+        Program p = following;
+        following = generated(next);
+        long nextSeed = seeds.nextLong();
         next = ahead.submit(generating(gen, nextSeed));
-        RunResult r = runner.run(p);
+        boolean last = settings.maxPrograms() != 0 && programs + 1 >= settings.maxPrograms();
+        RunResult r = runner.run(p, last ? null : following);
         ops += r.opsExecuted();
         boolean newFinding = false;
         if (r.diverged()) {
@@ -211,6 +216,8 @@ public final class Campaign {
           }
         }
         programs++;
+        seed = followingSeed;
+        followingSeed = nextSeed;
         long now = System.nanoTime();
         if (now >= nextStatus || newFinding) {
           listener.status(stats(programs, ops, secondsBefore, start, ledger, tally));
@@ -219,6 +226,7 @@ public final class Campaign {
       }
     } finally {
       ahead.shutdownNow();
+      runner.close();
     }
     return stats(programs, ops, secondsBefore, start, ledger, tally);
   }

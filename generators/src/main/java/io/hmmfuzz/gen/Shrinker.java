@@ -211,14 +211,7 @@ public final class Shrinker {
   static List<Op> simpler(Op op) {
     OpKind kind = op.kind();
     RecordComponent[] cs = kind.components();
-    Object[] args = new Object[cs.length];
-    for (int i = 0; i < cs.length; i++) {
-      try {
-        args[i] = cs[i].getAccessor().invoke(op);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    Object[] args = kind.arguments(op);
     List<Op> out = new ArrayList<>();
     for (int i = 0; i < cs.length; i++) {
       for (Object v : simplerValues(args[i])) {
@@ -366,14 +359,8 @@ public final class Shrinker {
   }
 
   private static Op rename(Op op, Map<Object, Object> map) {
-    RecordComponent[] cs = op.kind().components();
-    Object[] a = new Object[cs.length];
-    for (int i = 0; i < cs.length; i++) {
-      try {
-        a[i] = cs[i].getAccessor().invoke(op);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
+    Object[] a = op.kind().arguments(op);
+    for (int i = 0; i < a.length; i++) {
       a[i] = map.getOrDefault(a[i], a[i]);
     }
     return op.kind().construct(a);

@@ -189,15 +189,6 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   /**
-   * The whole program in one message ({@link ExecutorProgram}); {@code reports} turns the kernel log's
-   * lines into reports, or is null where the kernel log is not watched.
-   */
-  public ExecutorProgram runWhole(List<Op> ops, int viewEvery, boolean deviceViews,
-      Function<List<String>, List<KernelReport>> reports) {
-    return new ExecutorProgram(executor, ops, viewEvery, deviceViews, null, reports, null);
-  }
-
-  /**
    * The executor's own speed: {@code programs} run by the C code alone, each quietly in a fresh
    * directory, going on with one device mirror as a campaign's programs do ({@link
    * io.hmmfuzz.core.exec.Target.Mirror#KEPT}), with the views every {@code viewEvery} ops (-1: none).

@@ -7,6 +7,7 @@ import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.linux.ExecutorProtocol.Answer;
 import io.hmmfuzz.linux.ExecutorProtocol.Call;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -41,13 +41,19 @@ public final class ExecutorLink implements AutoCloseable {
   private volatile Call lastCall;
   /** The op of a whole program whose record the host waits for, or -1. */
   private volatile int awaitedOp = -1;
-  /** Whether a program's stream is being read: no other request may go out until it ends. */
-  private boolean streaming;
+  /**
+   * Whole programs sent whose streams have not been read to their end, oldest first: the executor runs
+   * them in this order, so their records come in this order. Another request goes out only once they
+   * are all read (into their own buffers if their readers are not there yet).
+   */
+  private final java.util.ArrayDeque<ExecutorProgram> streaming = new java.util.ArrayDeque<>();
   private final byte[] record = new byte[ExecutorProtocol.RECORD_SIZE];
   private final ByteBuffer recordView = ByteBuffer.wrap(record);
 
   private ExecutorLink(InputStream in, OutputStream out, String where, Process process) {
-    this.in = in;
+    // Records come in bursts of up to 64 KiB (the executor sends them at each view point): read them
+    // in as few reads.
+    this.in = new BufferedInputStream(in, 1 << 16);
     this.out = new BufferedOutputStream(out, 1 << 16);
     this.where = where;
     this.process = process;
@@ -164,13 +170,13 @@ public final class ExecutorLink implements AutoCloseable {
    * A whole program in a session of its own: the executor makes {@code dir} first (re-arming the
    * kernel's WARN_ON_ONCE before, if {@code rearm}) and removes it after the program, all in one
    * request, with the device mirror {@code mirror}. {@code reports} turns the kernel log's lines after
-   * each op into reports; {@code afterEnd} gets those logged while the program was released.
+   * each op into reports (null: the kernel log is not read). With {@code queue} the program may go out
+   * while earlier programs still stream: the executor runs it as soon as it has finished them.
    */
   public ProgramRun program(List<Op> ops, int viewEvery, boolean deviceViews, Path dir, boolean rearm,
-      Target.Mirror mirror, Function<List<String>, List<KernelReport>> reports,
-      Consumer<List<KernelReport>> afterEnd) {
+      Target.Mirror mirror, Function<List<String>, List<KernelReport>> reports, boolean queue) {
     return new ExecutorProgram(this, ops, viewEvery, deviceViews, new ExecutorProgram.Session(dir, rearm, mirror),
-        reports, afterEnd);
+        reports, queue);
   }
 
   /** A session in a directory the executor makes now and removes (with its files) when the kernel is closed. */
@@ -237,8 +243,9 @@ public final class ExecutorLink implements AutoCloseable {
 
   private void send(Call call, byte[] payload, int payloadOffset, int payloadLength, long... args)
       throws IOException {
-    if (streaming) {
-      throw new IllegalStateException(call + " sent while the executor streams a program's records");
+    // The answer to this request comes after the records of the programs sent before it.
+    while (!streaming.isEmpty()) {
+      streaming.peekFirst().readRest();
     }
     lastCall = call;
     ExecutorProtocol.request(request, call, payloadLength, args);
@@ -252,14 +259,38 @@ public final class ExecutorLink implements AutoCloseable {
   /** A record of a program's stream and its payload. */
   record Streamed(ExecutorProtocol.RecordHeader header, byte[] payload) {}
 
-  /** Sends a whole program (RUN_PROGRAM): its records are then read by {@link #nextRecord} up to PROGRAM_END. */
-  synchronized void startProgram(byte[] ops, long... args) {
-    // Busy from the program's start to its end, not per record: the executor runs ahead of the host's
-    // reads, so a kernel report while it runs may come before the host waits for the op's record.
-    busySince = System.nanoTime();
+  /**
+   * The most a program's request may take to go out behind programs still streaming: the executor reads
+   * no request until it has sent a program's last record, so the requests not yet read must fit in the
+   * pipe's buffer (64 KiB on Linux) for the host never to wait on a write while the executor waits on
+   * the host's reads.
+   */
+  static final int QUEUED_REQUEST_BYTES = 16 << 10;
+
+  /**
+   * Sends a whole program (RUN_PROGRAM) for {@code program}, which then reads its records by
+   * {@link #nextRecord} up to PROGRAM_END. It may go out while earlier programs still stream (each
+   * reader gets its own records) if {@code queue} and its request is small enough; otherwise the
+   * earlier programs' records are read into their buffers first.
+   */
+  synchronized void startProgram(ExecutorProgram program, boolean queue, byte[] ops, long... args) {
     try {
-      send(Call.RUN_PROGRAM, ops, 0, ops.length, args);
-      streaming = true;
+      if (!queue || ExecutorProtocol.REQUEST_SIZE + ops.length > QUEUED_REQUEST_BYTES) {
+        while (!streaming.isEmpty()) {
+          streaming.peekFirst().readRest();
+        }
+      }
+      lastCall = Call.RUN_PROGRAM;
+      ExecutorProtocol.request(request, Call.RUN_PROGRAM, ops.length, args);
+      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
+      out.write(ops, 0, ops.length);
+      out.flush();
+      // Busy from the program's start to its end, not per record: the executor runs ahead of the host's
+      // reads, so a kernel report while it runs may come before the host waits for the op's record.
+      if (streaming.isEmpty()) {
+        busySince = System.nanoTime();
+      }
+      streaming.addLast(program);
     } catch (IOException e) {
       broken = true;
       busySince = 0;
@@ -267,10 +298,16 @@ public final class ExecutorLink implements AutoCloseable {
     }
   }
 
-  /** The next record of the program being streamed, awaited for op {@code op} (for a hang's report). */
-  synchronized Streamed nextRecord(int op) {
-    if (!streaming) {
-      throw new IllegalStateException("no program is being streamed");
+  /**
+   * The next record of {@code program}'s stream, awaited for op {@code op} (for a hang's report). The
+   * records of programs sent before it are read into their own buffers first.
+   */
+  synchronized Streamed nextRecord(ExecutorProgram program, int op) {
+    if (!streaming.contains(program)) {
+      throw new IllegalStateException("the program is not being streamed");
+    }
+    while (streaming.peekFirst() != program) {
+      streaming.peekFirst().readRest();
     }
     awaitedOp = op;
     try {
@@ -279,9 +316,9 @@ public final class ExecutorLink implements AutoCloseable {
       byte[] payload = new byte[h.payload()];
       readFully(payload, 0, payload.length);
       if (h.kind() == ExecutorProtocol.Record.PROGRAM_END) {
-        streaming = false;
+        streaming.removeFirst();
         awaitedOp = -1;
-        busySince = 0;
+        busySince = streaming.isEmpty() ? 0 : System.nanoTime();
       }
       return new Streamed(h, payload);
     } catch (IOException e) {

@@ -15,42 +15,50 @@ import io.hmmfuzz.linux.ExecutorProtocol.Record;
 import io.hmmfuzz.linux.ExecutorProtocol.RecordHeader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * A whole program run by the C executor (RUN_PROGRAM): sent in one message, its records read as the
- * host's checks ask for each op's step.
+ * A whole program run by the C executor (RUN_PROGRAM) in a session of its own: sent in one message, its
+ * records read as the host's checks ask for each op's step. Where programs are queued on the link, the
+ * records of this program may be read into its buffer before its steps are asked for (the link needs the
+ * records of a later program, or an answer).
  */
 final class ExecutorProgram implements ProgramRun {
   private final ExecutorLink link;
   private final int size;
   private final int viewEvery;
   private final Function<List<String>, List<KernelReport>> reports;
-  private final Consumer<List<KernelReport>> afterEnd;
+  /** Records read off the link before the steps asked for them, oldest first. */
+  private final ArrayDeque<Streamed> buffered = new ArrayDeque<>();
+  /** Whether the log before the program, the first record, was read. */
+  private boolean begun;
+  /** Whether the program's last record, PROGRAM_END, was read off the link (into the buffer or by a step). */
+  private boolean streamed;
   private int next;
   private boolean ended;
+  private List<KernelReport> released;
 
   /**
-   * Where the program runs: the session already open on the link, or one the program opens and ends,
-   * going on with the device mirror the program before left open if {@code mirror} is KEPT.
+   * Where the program runs: a directory the executor makes first (re-arming the kernel's WARN_ON_ONCE
+   * before, if {@code rearm}) and removes after the program, with its files, going on with the device
+   * mirror the program before left open if {@code mirror} is KEPT.
    */
   record Session(Path directory, boolean rearm, Target.Mirror mirror) {}
 
   /**
-   * Starts {@code ops} on {@code link}: in its open session if {@code session} is null, else in a new
-   * session directory that the executor makes first and removes after the program. {@code reports} turns
-   * the kernel log's lines after each op into reports, or is null where the kernel log is not watched;
-   * {@code afterEnd} gets the reports logged while the program was released.
+   * Starts {@code ops} on {@code link} in {@code session}. {@code reports} turns the kernel log's lines
+   * after each op into reports, or is null where the kernel log is not watched. With {@code queue} the
+   * program may go out while earlier programs still stream.
    */
   ExecutorProgram(ExecutorLink link, List<Op> ops, int viewEvery, boolean deviceViews, Session session,
-      Function<List<String>, List<KernelReport>> reports, Consumer<List<KernelReport>> afterEnd) {
+      Function<List<String>, List<KernelReport>> reports, boolean queue) {
     if (ops.isEmpty()) {
       throw new IllegalArgumentException("a program has at least one op");
     }
@@ -58,22 +66,39 @@ final class ExecutorProgram implements ProgramRun {
     this.size = ops.size();
     this.viewEvery = viewEvery;
     this.reports = reports;
-    this.afterEnd = afterEnd;
-    int flags = (deviceViews ? ProgramFlag.DEVICE_VIEWS.bit() : 0) | (reports != null ? ProgramFlag.KERNEL_LOG.bit() : 0);
-    byte[] path = new byte[0];
-    if (session != null) {
-      flags |= ProgramFlag.SESSION.bit() | ProgramFlag.END_SESSION.bit() | (session.rearm() ? ProgramFlag.REARM.bit() : 0)
-          | (session.mirror() == Target.Mirror.KEPT ? ProgramFlag.KEEP_MIRROR.bit() : 0);
-      path = session.directory().toString().getBytes(StandardCharsets.UTF_8);
-    }
+    int flags = (deviceViews ? ProgramFlag.DEVICE_VIEWS.bit() : 0) | (reports != null ? ProgramFlag.KERNEL_LOG.bit() : 0)
+        | ProgramFlag.SESSION.bit() | ProgramFlag.END_SESSION.bit() | (session.rearm() ? ProgramFlag.REARM.bit() : 0)
+        | (session.mirror() == Target.Mirror.KEPT ? ProgramFlag.KEEP_MIRROR.bit() : 0);
+    byte[] path = session.directory().toString().getBytes(StandardCharsets.UTF_8);
     byte[] body = ExecutorProtocol.program(ops);
     byte[] payload = Arrays.copyOf(path, path.length + body.length);
     System.arraycopy(body, 0, payload, path.length, body.length);
-    link.startProgram(payload, size, viewEvery, flags, fileSlots(ops), mapSlots(ops), path.length);
-    // What the kernel logged before the program is not its finding.
-    Streamed before = link.nextRecord(0);
-    if (before.header().kind() != Record.LOG) {
-      throw unexpected(before.header(), "the log before the program");
+    link.startProgram(this, queue, payload, size, viewEvery, flags, fileSlots(ops), mapSlots(ops), path.length);
+  }
+
+  /** The next record of this program: from its buffer, else off the link. */
+  private Streamed record(int op) {
+    Streamed r = buffered.isEmpty() ? link.nextRecord(this, op) : buffered.removeFirst();
+    if (r.header().kind() == Record.PROGRAM_END) {
+      streamed = true;
+    }
+    if (!begun) {
+      // What the kernel logged before the program is not its finding.
+      begun = true;
+      if (r.header().kind() != Record.LOG) {
+        throw unexpected(r.header(), "the log before the program");
+      }
+      return record(op);
+    }
+    return r;
+  }
+
+  /** Reads the rest of this program's stream off the link into its buffer (the link is needed for what comes after). */
+  void readRest() {
+    while (!streamed) {
+      Streamed r = link.nextRecord(this, Math.min(next, size - 1));
+      buffered.addLast(r);
+      streamed = r.header().kind() == Record.PROGRAM_END;
     }
   }
 
@@ -108,7 +133,7 @@ final class ExecutorProgram implements ProgramRun {
     Map<Integer, List<Outcome>> cpu = new TreeMap<>();
     Map<Integer, List<Outcome>> device = new TreeMap<>();
     for (;;) {
-      Streamed r = link.nextRecord(i);
+      Streamed r = record(i);
       RecordHeader h = r.header();
       switch (h.kind()) {
         case FILE_VIEW -> files.put(new FileId(h.id()), outcome(r));
@@ -138,7 +163,7 @@ final class ExecutorProgram implements ProgramRun {
   }
 
   private Streamed expect(Record kind, int op) {
-    Streamed r = link.nextRecord(op);
+    Streamed r = record(op);
     if (r.header().kind() == Record.PROGRAM_END && r.header().id() < 0) {
       ended = true;
       throw new InfrastructureException("the executor in " + link.where() + " cannot make the program's session"
@@ -175,17 +200,17 @@ final class ExecutorProgram implements ProgramRun {
   /** Reads the rest of the program's stream: the executor finishes every op and releases the program. */
   @Override
   public void close() {
-    if (ended || link.broken()) {
+    if (ended) {
       return;
     }
     ended = true;
+    if (!streamed && link.broken()) {
+      return;
+    }
     for (;;) {
-      Streamed r = link.nextRecord(Math.min(next, size - 1));
+      Streamed r = record(Math.min(next, size - 1));
       if (r.header().kind() == Record.PROGRAM_END) {
-        List<KernelReport> late = log(r);
-        if (afterEnd != null) {
-          afterEnd.accept(late);
-        }
+        released = log(r);
         if (r.header().status() == Outcome.Status.ERROR) {
           throw new InfrastructureException("the executor in " + link.where() + " cannot remove the program's"
               + " session directory: " + LinuxAbi.errno(r.header().errno()));
@@ -196,5 +221,13 @@ final class ExecutorProgram implements ProgramRun {
         next = r.header().id() + 1;
       }
     }
+  }
+
+  @Override
+  public List<KernelReport> released() {
+    if (!ended) {
+      throw new IllegalStateException("the program's run is not closed");
+    }
+    return released == null ? List.of() : released;
   }
 }

@@ -242,27 +242,20 @@ public final class ExecutorProtocol {
    */
   static byte[] program(List<Op> ops) {
     int size = 0;
-    for (Op op : ops) {
-      size += 8 + 8 * op.kind().components().length;
+    Object[][] args = new Object[ops.size()][];
+    for (int i = 0; i < args.length; i++) {
+      Op op = ops.get(i);
+      args[i] = op.kind().arguments(op);
+      size += 8 + 8 * args[i].length;
     }
     ByteBuffer b = ByteBuffer.allocate(size).order(ORDER);
-    for (Op op : ops) {
-      OpKind kind = op.kind();
-      RecordComponent[] cs = kind.components();
-      b.putInt(kind.ordinal() + 1).putInt(cs.length);
-      for (RecordComponent c : cs) {
-        b.putLong(argument(component(op, c)));
+    for (int i = 0; i < args.length; i++) {
+      b.putInt(ops.get(i).kind().ordinal() + 1).putInt(args[i].length);
+      for (Object a : args[i]) {
+        b.putLong(argument(a));
       }
     }
     return b.array();
-  }
-
-  private static Object component(Op op, RecordComponent c) {
-    try {
-      return c.getAccessor().invoke(op);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static long argument(Object v) {

@@ -219,35 +219,44 @@ public final class LinuxTarget implements KernelTarget {
     return log == null ? List.of() : log.reports();
   }
 
+  /** With the C executor, programs are queued: the executor runs the next while the host checks one. */
+  @Override
+  public boolean queuesPrograms() {
+    return executorKind == ExecutorKind.C;
+  }
+
   /**
    * A fresh directory per program. On a kernel of our own, the kernel's one-shot warnings are re-armed
    * first, so a WARN_ON_ONCE that a program hit fires again when it, or a shrink candidate, runs again
-   * in the same boot.
+   * in the same boot. A whole program on the C executor makes its directory, re-arms and removes the
+   * directory in its one request (so that it can be queued); a program run call by call opens the
+   * session on first use of {@link Session#kernel()}.
    */
   @Override
   public Session openSession() {
-    if (rearmWarnOnce) {
-      try {
-        Files.writeString(LinuxAbi.CLEAR_WARN_ONCE, "1\n");
-      } catch (IOException e) {
-        throw new InfrastructureException("cannot write " + LinuxAbi.CLEAR_WARN_ONCE, e);
-      }
-    }
     Path dir = scratch.root().resolve("p" + sessions.getAndIncrement());
-    try {
-      Files.createDirectory(dir);
-    } catch (IOException e) {
-      throw new InfrastructureException("cannot create session directory " + dir, e);
-    }
     if (executorKind == ExecutorKind.C && executor == null) {
       executor = ExecutorLink.start();
     }
-    AutoCloseable closing = executorKind == ExecutorKind.C ? new ExecutorKernel(executor, dir) : new LinuxKernel(dir);
-    Kernel kernel = (Kernel) closing;
     return new Session() {
+      private AutoCloseable opened;
+      private ProgramRun whole;
+
       @Override
       public Kernel kernel() {
-        return kernel;
+        if (whole != null) {
+          throw new IllegalStateException("the session runs its program whole");
+        }
+        if (opened == null) {
+          rearm();
+          try {
+            Files.createDirectory(dir);
+          } catch (IOException e) {
+            throw new InfrastructureException("cannot create session directory " + dir, e);
+          }
+          opened = executorKind == ExecutorKind.C ? new ExecutorKernel(executor, dir) : new LinuxKernel(dir);
+        }
+        return (Kernel) opened;
       }
 
       /**
@@ -256,19 +265,25 @@ public final class LinuxTarget implements KernelTarget {
        */
       @Override
       public ProgramRun runWhole(List<Op> ops, int viewEvery, boolean deviceViews) {
-        if (!(kernel instanceof ExecutorKernel k)) {
+        if (executorKind != ExecutorKind.C) {
           return null;
         }
-        if (log != null) {
-          log.reports(); // what the kernel logged before the program is not its finding (the executor drops its copy)
+        if (opened != null) {
+          throw new IllegalStateException("the session already runs its program call by call");
         }
-        return k.runWhole(ops, viewEvery, deviceViews, log == null ? null : ConsoleWatch::reportsIn);
+        // The host has no test_hmm: no mirror to keep.
+        whole = executor.program(ops, viewEvery, deviceViews, dir, rearmWarnOnce, Target.Mirror.FRESH,
+            log == null ? null : ConsoleWatch::reportsIn, true);
+        return whole;
       }
 
       @Override
       public void close() {
+        if (opened == null) {
+          return;
+        }
         try {
-          closing.close();
+          opened.close();
         } catch (Exception e) {
           throw e instanceof RuntimeException r ? r : new InfrastructureException("cannot end the session", e);
         } finally {
@@ -276,6 +291,16 @@ public final class LinuxTarget implements KernelTarget {
         }
       }
     };
+  }
+
+  private void rearm() {
+    if (rearmWarnOnce) {
+      try {
+        Files.writeString(LinuxAbi.CLEAR_WARN_ONCE, "1\n");
+      } catch (IOException e) {
+        throw new InfrastructureException("cannot write " + LinuxAbi.CLEAR_WARN_ONCE, e);
+      }
+    }
   }
 
   @Override

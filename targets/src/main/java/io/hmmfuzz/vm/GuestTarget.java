@@ -238,8 +238,7 @@ public final class GuestTarget implements KernelTarget {
         if (kernel != null) {
           throw new IllegalStateException("the session already runs its program call by call");
         }
-        return link.program(ops, viewEvery, deviceViews, dir, rearm, mirror, GuestTarget.this::reportsIn,
-            late -> afterProgram = late);
+        return link.program(ops, viewEvery, deviceViews, dir, rearm, mirror, GuestTarget.this::reportsIn, false);
       }
 
       @Override
@@ -257,19 +256,8 @@ public final class GuestTarget implements KernelTarget {
     return log.drain();
   }
 
-  /**
-   * What the kernel logged while the last whole program was released, sent with its end: the next
-   * {@link #kernelReports} answers with it without asking the guest.
-   */
-  private List<KernelReport> afterProgram;
-
   @Override
   public List<KernelReport> kernelReports() {
-    if (afterProgram != null) {
-      List<KernelReport> late = afterProgram;
-      afterProgram = null;
-      return late;
-    }
     for (String line : link.kernelLog()) {
       log.accept(line);
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hmmfuzz.core.exec.InfrastructureException;
-import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.exec.Target;
@@ -71,8 +70,9 @@ class ExecutorLinkTests {
       Path session = dir.resolve("p0");
       List<Op> ops = List.of(new Open(new FileId(0), 100), new Pwrite(new FileId(0), 50, 100),
           new Pread(new FileId(0), 0, 4096));
-      List<List<KernelReport>> late = new java.util.ArrayList<>();
-      try (ProgramRun run = link.program(ops, 0, false, session, false, Target.Mirror.FRESH, lines -> List.of(), late::add)) {
+      ProgramRun whole;
+      try (ProgramRun run = link.program(ops, 0, false, session, false, Target.Mirror.FRESH, lines -> List.of(), false)) {
+        whole = run;
         long busy = link.busySince();
         assertTrue(busy != 0, "not busy once the program is sent");
         assertEquals(Outcome.Status.OK, run.next().outcome().status());
@@ -85,9 +85,46 @@ class ExecutorLinkTests {
         assertEquals(Outcome.ok(150, last.outcome().data()).describe(), last.views().file(new FileId(0)).describe());
       }
       assertEquals(0, link.busySince());
-      assertEquals(1, late.size(), "the reports after the program were not handed over");
+      assertEquals(List.of(), whole.released(), "the reports after the program were not handed over");
       assertFalse(Files.exists(session), "the session directory outlived its program");
       assertEquals(0, link.run(List.of("true")).exit(), "the link does not answer after a program");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * Programs queued on the link (the executor runs the next while the host checks one): each program's
+   * steps are its own whichever is read first, the one read later was buffered, and a request after
+   * them is answered after their records.
+   */
+  @Test
+  void queuedProgramsKeepTheirOwnRecords(@TempDir Path dir) throws Exception {
+    Process p = start();
+    try (ExecutorLink link = ExecutorLink.over(p.getInputStream(), p.getOutputStream(), "a test's child")) {
+      List<ProgramRun> runs = new java.util.ArrayList<>();
+      for (int n = 0; n < 3; n++) {
+        List<Op> ops = List.of(new Open(new FileId(0), 10 + n), new Pwrite(new FileId(0), 0, 100 + n),
+            new Pread(new FileId(0), 0, 4096));
+        runs.add(link.program(ops, 0, false, dir.resolve("p" + n), false, Target.Mirror.FRESH, lines -> List.of(), true));
+      }
+      // The last one first: the records of the two before it go to their buffers.
+      assertEquals(102, runs.get(2).next().outcome().value() + 102);
+      assertEquals(102, runs.get(2).next().outcome().value());
+      assertEquals(100, runs.get(0).next().outcome().value() + 100);
+      assertEquals(100, runs.get(0).next().outcome().value());
+      assertEquals(0, link.run(List.of("true")).exit(), "a request behind queued programs");
+      assertEquals(101, runs.get(1).next().outcome().value() + 101);
+      assertEquals(101, runs.get(1).next().outcome().value());
+      assertEquals(101, runs.get(1).next().outcome().data().length);
+      for (ProgramRun run : runs) {
+        run.close();
+        assertEquals(List.of(), run.released());
+      }
+      assertEquals(0, link.busySince());
+      for (int n = 0; n < 3; n++) {
+        assertFalse(Files.exists(dir.resolve("p" + n)), "a session directory outlived its program");
+      }
     } finally {
       p.destroyForcibly();
     }

@@ -9,15 +9,20 @@ import java.util.Map;
 /**
  * A whole program sent to an executor in one message: the executor runs every op, and the views where
  * they are due, and streams back what each did. The host takes the steps in program order while the
- * executor runs ahead; closing the run before its end waits for the executor to finish the program (its
- * files and mappings are released there).
+ * executor runs ahead; closing the run waits for the executor to finish the program (its files and
+ * mappings are released there). Where the target queues programs ({@link Target#queuesPrograms}), the
+ * executor may already run the next program meanwhile; each run's steps and reports stay its own.
  */
 public interface ProgramRun extends AutoCloseable {
   /** The next op's step; call at most once per op of the program. */
   Step next();
 
+  /** Closes the run: the executor has finished the program and released it. */
   @Override
   void close();
+
+  /** The kernel reports logged while the program was released, once the run is closed. */
+  List<KernelReport> released();
 
   /**
    * What op did: its outcome, the kernel reports it logged, and the views read after it (null where

@@ -48,6 +48,15 @@ public interface Target extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether a whole program may be started on this target while the one before it is still being
+   * checked: its executor takes programs in the order they were sent and the records of each stay its
+   * own, so the host checks program i while the executor runs program i+1.
+   */
+  default boolean queuesPrograms() {
+    return false;
+  }
+
   /** A short description for reports, e.g. "linux 6.18.44 xfs on loop". */
   String describe();
 

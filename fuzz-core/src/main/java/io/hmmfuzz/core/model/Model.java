@@ -7,7 +7,6 @@ import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
-import io.hmmfuzz.core.op.Tag;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -131,10 +130,7 @@ public final class Model {
    */
   public void writeTagged(ModelFile f, long off, long len, int op) {
     ensureCache(f, off + len);
-    Cells c = f.cache;
-    for (long o = off; o < off + len; o++) {
-      c.set(idx(o), Tag.byteAt(op, o), op);
-    }
+    f.cache.tag(idx(off), idx(off + len), op, off);
     markPostEofUncertain(f);
   }
 
@@ -311,9 +307,7 @@ public final class Model {
       } else {
         long pageIdx = pos / page;
         Cells cow = copyOnWrite(m, pageIdx);
-        for (long p = pos; p < next; p++) {
-          cow.set((int) (p - pageIdx * page), Tag.byteAt(op, m.offset + p), op);
-        }
+        cow.tag((int) (pos - pageIdx * page), (int) (next - pageIdx * page), op, m.offset + pos);
       }
       pos = next;
     }

@@ -1,5 +1,8 @@
 package io.hmmfuzz.core.op;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -39,6 +42,8 @@ public enum OpKind {
 
   private final Class<? extends Op> type;
   private final RecordComponent[] components;
+  /** The components' accessors, as (Op) -> Object. */
+  private final MethodHandle[] accessors;
   private final Constructor<? extends Op> constructor;
   private final boolean device;
   private final String kernelPath;
@@ -56,6 +61,15 @@ public enum OpKind {
     this.device = device;
     this.kernelPath = kernelPath;
     this.components = type.getRecordComponents();
+    this.accessors = new MethodHandle[components.length];
+    try {
+      for (int i = 0; i < components.length; i++) {
+        accessors[i] = MethodHandles.lookup().unreflect(components[i].getAccessor())
+            .asType(MethodType.methodType(Object.class, Op.class));
+      }
+    } catch (IllegalAccessException e) {
+      throw new ExceptionInInitializerError(e);
+    }
     try {
       this.constructor = type.getDeclaredConstructor(
           Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
@@ -90,16 +104,32 @@ public enum OpKind {
     return components.clone();
   }
 
+  /** Argument {@code i} of {@code op} (an op of this kind): its record's i-th component. */
+  public Object argument(Op op, int i) {
+    try {
+      return accessors[i].invokeExact(op);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** The arguments of {@code op} (an op of this kind), in record order. */
+  public Object[] arguments(Op op) {
+    Object[] args = new Object[accessors.length];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = argument(op, i);
+    }
+    return args;
+  }
+
   /** The op's arguments of type {@code type} (FileId, MapId), in record order. */
   public <T> List<T> resources(Op op, Class<T> type) {
     List<T> out = new ArrayList<>(2);
-    for (RecordComponent c : components) {
-      if (c.getType() == type) {
-        try {
-          out.add(type.cast(c.getAccessor().invoke(op)));
-        } catch (ReflectiveOperationException e) {
-          throw new IllegalStateException(e);
-        }
+    for (int i = 0; i < components.length; i++) {
+      if (components[i].getType() == type) {
+        out.add(type.cast(argument(op, i)));
       }
     }
     return out;
@@ -115,13 +145,20 @@ public enum OpKind {
   }
 
   public static OpKind of(Op op) {
-    for (OpKind k : values()) {
-      if (k.type == op.getClass()) {
-        return k;
-      }
-    }
-    throw new IllegalStateException("op " + op.getClass() + " missing from OpKind");
+    return BY_TYPE.get(op.getClass());
   }
+
+  private static final ClassValue<OpKind> BY_TYPE = new ClassValue<>() {
+    @Override
+    protected OpKind computeValue(Class<?> type) {
+      for (OpKind k : values()) {
+        if (k.type == type) {
+          return k;
+        }
+      }
+      throw new IllegalStateException("op " + type + " missing from OpKind");
+    }
+  };
 
   public static OpKind byId(String id) {
     for (OpKind k : values()) {

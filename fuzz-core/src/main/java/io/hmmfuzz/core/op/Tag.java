@@ -1,5 +1,8 @@
 package io.hmmfuzz.core.op;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
 /**
  * The data pattern of written bytes. fsx stamps the op number mod 256 into every byte; here each byte
  * is a hash of (op index, file offset), never zero. A single byte narrows its writer to 1/255 of the
@@ -20,10 +23,41 @@ public final class Tag {
 
   /** Tagged bytes of op {@code op} for file offsets [fileOffset, fileOffset + length). */
   public static byte[] bytes(int op, long fileOffset, int length) {
+    byte[] row = fileOffset < 0 ? null : row(op, fileOffset + length);
+    if (row != null) {
+      return Arrays.copyOfRange(row, (int) fileOffset, (int) fileOffset + length);
+    }
     byte[] b = new byte[length];
     for (int i = 0; i < length; i++) {
       b[i] = byteAt(op, fileOffset + i);
     }
     return b;
+  }
+
+  /** The ops and the file offsets whose tag bytes are kept, computed once. */
+  private static final int KEPT_OPS = 256;
+  private static final int KEPT_BYTES = 1 << 17;
+  private static final AtomicReferenceArray<byte[]> ROWS = new AtomicReferenceArray<>(KEPT_OPS);
+
+  /**
+   * The tag bytes of op {@code op} for file offsets [0, end) at least, computed once and shared (the
+   * model's cells refer to them): never to be written. Null beyond the ops and offsets kept.
+   */
+  public static byte[] row(int op, long end) {
+    if (op < 0 || op >= KEPT_OPS || end > KEPT_BYTES) {
+      return null;
+    }
+    byte[] row = ROWS.get(op);
+    if (row == null || row.length < end) {
+      int n = (int) Math.min(KEPT_BYTES, Math.max(end, Math.max(1 << 15, row == null ? 0 : 2L * row.length)));
+      byte[] grown = new byte[n];
+      for (int i = 0; i < n; i++) {
+        grown[i] = byteAt(op, i);
+      }
+      // Two threads may both compute a row: the same bytes either way.
+      ROWS.set(op, grown);
+      row = grown;
+    }
+    return row;
   }
 }

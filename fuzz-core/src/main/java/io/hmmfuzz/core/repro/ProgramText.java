@@ -24,12 +24,7 @@ public final class ProgramText {
     StringBuilder sb = new StringBuilder(kind.id());
     RecordComponent[] cs = kind.components();
     for (int i = 0; i < cs.length; i++) {
-      Object v;
-      try {
-        v = cs[i].getAccessor().invoke(op);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
+      Object v = kind.argument(op, i);
       sb.append(' ');
       if (!(i == 0 && isResource(cs[i].getType()))) {
         sb.append(cs[i].getName()).append('=');

@@ -33,14 +33,17 @@ import java.util.function.Supplier;
  * Runs a program on a target and on the model in lockstep. After each op the op's own outcome is
  * compared; every {@code viewEvery} ops (0: never) and after the last, every view is compared too: each file's
  * size and bytes, and each live readable mapping page by page through CPU loads. The first mismatch is
- * the run's {@link Divergence}.
+ * the run's {@link Divergence}. On a target that queues programs, the program a campaign runs next is
+ * started before the current one is checked ({@link #run(Program, Program)}).
  */
-public final class Runner {
+public final class Runner implements AutoCloseable {
   private final Target target;
   private final int viewEvery;
   private final Tally tally;
   private final ObjIntConsumer<Program> onStart;
   private final Target.Mirror mirror;
+  /** The program started ahead of the one being checked (on a target that queues programs), or null. */
+  private Started ahead;
 
   public Runner(Target target, int viewEvery) {
     this(target, viewEvery, null);
@@ -90,25 +93,36 @@ public final class Runner {
     return target;
   }
 
+  /** Runs {@code program} and checks it. */
   public RunResult run(Program program) {
+    return run(program, null);
+  }
+
+  /**
+   * Runs {@code program} and checks it; {@code following} (may be null) is the program this runner is
+   * asked to run after it. On a target that queues programs ({@link Target#queuesPrograms}) the
+   * following program is started before this one is checked, so that the executor runs it meanwhile;
+   * it is checked when it is run. A program started ahead that is never run is ended by {@link #close}.
+   */
+  public RunResult run(Program program, Program following) {
     Capabilities caps = target.capabilities();
-    if (!caps.testHmm()) {
-      for (Op op : program.ops()) {
-        if (op.kind().device()) {
-          throw new TargetUnavailableException("the program uses device ops (" + op.kind().id() + ") and "
-              + target.describe() + " has no test_hmm (/dev/hmm_dmirror0): run it with --target vm --kernel BZIMAGE");
-        }
-      }
+    requireDevice(program, caps);
+    Started current;
+    if (ahead != null && ahead.program() == program) {
+      current = ahead;
+      ahead = null;
+    } else {
+      current = start(program, caps);
     }
-    if (onStart != null) {
-      onStart.accept(program, viewEvery);
+    if (following != null && ahead == null && target.queuesPrograms() && runnable(following, caps)) {
+      ahead = start(following, caps);
     }
     RunResult result;
-    try (Target.Session session = target.openSession(mirror)) {
-      result = runIn(session, program, caps);
+    try (current) {
+      result = check(current, caps);
     }
     // Closing the session unmaps and deletes the program's files: the kernel may report then too.
-    List<KernelReport> late = target.kernelReports();
+    List<KernelReport> late = current.whole() != null ? current.whole().released() : target.kernelReports();
     if (!late.isEmpty() && (result.divergence() == null || result.divergence().report() == null)) {
       int last = Math.max(0, result.opsExecuted() - 1);
       return new RunResult(result.opsExecuted(), Divergence.kernelReport(last, late.get(0), program, caps));
@@ -116,18 +130,67 @@ public final class Runner {
     return result;
   }
 
-  private RunResult runIn(Target.Session session, Program program, Capabilities caps) {
-    Model model = new Model(caps);
-    Agreed agreed = new Agreed();
-    // An executor running the whole program drops what the kernel logged before it itself.
-    ProgramRun whole = session.runWhole(program.ops(), viewEvery, caps.testHmm());
-    if (whole != null) {
-      try (whole) {
-        return lockstep(program, caps, model, agreed, i -> new Step(whole.next()));
+  /** Ends the program started ahead that was never run (its outcomes unchecked, as if never generated). */
+  @Override
+  public void close() {
+    Started left = ahead;
+    ahead = null;
+    if (left != null) {
+      left.close();
+    }
+  }
+
+  /** A program started on the target: its session, and its whole run where the target runs programs whole. */
+  private record Started(Program program, Target.Session session, ProgramRun whole) implements AutoCloseable {
+    @Override
+    public void close() {
+      try (session) {
+        if (whole != null) {
+          whole.close();
+        }
       }
     }
+  }
+
+  private static boolean runnable(Program program, Capabilities caps) {
+    return caps.testHmm() || program.ops().stream().noneMatch(op -> op.kind().device());
+  }
+
+  private void requireDevice(Program program, Capabilities caps) {
+    if (!runnable(program, caps)) {
+      Op op = program.ops().stream().filter(o -> o.kind().device()).findFirst().orElseThrow();
+      throw new TargetUnavailableException("the program uses device ops (" + op.kind().id() + ") and "
+          + target.describe() + " has no test_hmm (/dev/hmm_dmirror0): run it with --target vm --kernel BZIMAGE");
+    }
+  }
+
+  /**
+   * Opens the program's session and, where the target runs whole programs, sends it: an executor
+   * running the whole program drops what the kernel logged before it itself.
+   */
+  private Started start(Program program, Capabilities caps) {
+    if (onStart != null) {
+      onStart.accept(program, viewEvery);
+    }
+    Target.Session session = target.openSession(mirror);
+    try {
+      return new Started(program, session, session.runWhole(program.ops(), viewEvery, caps.testHmm()));
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  private RunResult check(Started started, Capabilities caps) {
+    Program program = started.program();
+    Model model = new Model(caps);
+    Agreed agreed = new Agreed();
+    ProgramRun whole = started.whole();
+    if (whole != null) {
+      return lockstep(program, caps, model, agreed, i -> new Step(whole.next()));
+    }
+    Execution x = new Execution(started.session().kernel(), caps.pageSize());
     target.kernelReports(); // whatever the kernel logged before this program is not its finding
-    Execution x = new Execution(session.kernel(), caps.pageSize());
     try {
       return lockstep(program, caps, model, agreed, i -> {
         Outcome actual = program.op(i).execute(x, i);
