@@ -18,14 +18,14 @@ final class TargetOptions {
   Path kernel;
 
   @Option(names = "--executor", converter = ExecutorConverter.class,
-      description = "what runs the programs' system calls on the local kernel: jna (this JVM, the default: the"
-          + " faster there) or c (the C executor as a child process, built with gcc on first use). A guest"
-          + " (--target vm) runs the C executor only, with the engine here")
+      description = "what runs the programs' system calls on the local kernel: c (the C executor as a child"
+          + " process, built with gcc on first use; the default where gcc is found, the faster) or jna (this"
+          + " JVM; the default without gcc). A guest (--target vm) runs the C executor only, with the engine here")
   ExecutorKind executorOption;
 
-  /** The executor: the C executor in a guest; locally as given, else jna. */
+  /** The executor: the C executor in a guest; locally as given, else the C executor where gcc is found. */
   ExecutorKind executor() {
-    return vm() ? ExecutorKind.C : executorOption != null ? executorOption : ExecutorKind.JNA;
+    return vm() ? ExecutorKind.C : executorOption != null ? executorOption : ExecutorKind.localDefault();
   }
 
   static final class ExecutorConverter implements picocli.CommandLine.ITypeConverter<ExecutorKind> {

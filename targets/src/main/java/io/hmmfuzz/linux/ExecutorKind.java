@@ -13,6 +13,14 @@ public enum ExecutorKind {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The local kernel's executor when none is asked for: the C executor where gcc is there to build it
+   * (a campaign on tmpfs makes about 1.45 times the ops/s with it: bench throughput), else this JVM.
+   */
+  public static ExecutorKind localDefault() {
+    return Commands.find("gcc") != null ? C : JNA;
+  }
+
   public static ExecutorKind parse(String s) {
     for (ExecutorKind k : values()) {
       if (k.id().equals(s)) {
