@@ -128,19 +128,10 @@ public final class Cells {
 
   /** The cells in [from, to) may also read as zero from now on (U1). */
   public void allowZero(int from, int to) {
-    checkRange(from, to);
-    if (to == from) {
-      return;
-    }
-    int a = split(from);
-    int b = split(to);
-    Run[] out = new Run[b - a];
-    int n = 0;
-    for (int k = a; k < b; k++) {
-      Run r = runs[k];
+    rewrite(from, to, (r, out) -> {
       switch (r.kind()) {
-        case ZEROS -> out = add(out, n++, r);
-        case TAGS -> out = add(out, n++, r.flagged(true));
+        case ZEROS -> out.accept(r);
+        case TAGS -> out.accept(r.flagged(true));
         case GIVEN -> {
           // Only the nonzero ones: a zero value stays definite.
           int s = r.start();
@@ -151,30 +142,34 @@ public final class Cells {
               e++;
             }
             Run part = r.clip(s, e, 0);
-            out = add(out, n++, nonzero ? part.flagged(true) : part);
+            out.accept(nonzero ? part.flagged(true) : part);
             s = e;
           }
         }
       }
-    }
-    replaceRuns(a, b, out, n);
+    });
   }
 
   /** Cells in [from, to) that may have been zeroed now definitely were (explicit writeback, R13). */
   public void settleZero(int from, int to, int op) {
+    rewrite(from, to, (r, out) -> out.accept(r.maybeZero()
+        ? new Run(r.start(), r.end(), Kind.ZEROS, zeros(r.end() - r.start()), 0, op, false) : r));
+  }
+
+  /** Replaces each run of [from, to) by the runs {@code each} gives for it, in order. */
+  private void rewrite(int from, int to, java.util.function.BiConsumer<Run, java.util.function.Consumer<Run>> each) {
     checkRange(from, to);
     if (to == from) {
       return;
     }
     int a = split(from);
     int b = split(to);
-    Run[] out = new Run[b - a];
+    Run[][] out = {new Run[b - a]};
+    int[] n = {0};
     for (int k = a; k < b; k++) {
-      Run r = runs[k];
-      out[k - a] = r.maybeZero() ? new Run(r.start(), r.end(), Kind.ZEROS, zeros(r.end() - r.start()), 0, op, false)
-          : r;
+      each.accept(runs[k], r -> out[0] = add(out[0], n[0]++, r));
     }
-    replaceRuns(a, b, out, out.length);
+    replaceRuns(a, b, out[0], n[0]);
   }
 
   public void copyFrom(Cells src, int srcFrom, int dstFrom, int n) {
