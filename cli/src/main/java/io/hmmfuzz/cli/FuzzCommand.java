@@ -81,7 +81,8 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--stop-on-kernel-log", description = "stop after the kernel logs a new report (WARNING, BUG, ...), or a known one where WARN_ON_ONCE is not re-armed per program")
   boolean stopOnKernelLog;
 
-  @Option(names = "--in-flight", description = "keep the text of the program about to run in this file")
+  @Option(names = "--in-flight", description = "keep the text of the program about to run in this file (programs"
+      + " then run one at a time, not queued on the C executor)")
   Path inFlight;
 
   @Option(names = "--without", split = ",", description = "ops never to generate, e.g. reflink,clone")

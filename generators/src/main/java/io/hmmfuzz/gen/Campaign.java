@@ -184,7 +184,9 @@ public final class Campaign {
         long nextSeed = seeds.nextLong();
         next = ahead.submit(generating(gen, nextSeed));
         boolean last = settings.maxPrograms() != 0 && programs + 1 >= settings.maxPrograms();
-        RunResult r = runner.run(p, last ? null : following);
+        // The in-flight file names the one program that runs; queued, the next would be named while
+        // this one still runs.
+        RunResult r = runner.run(p, last || inFlight != null ? null : following);
         ops += r.opsExecuted();
         boolean newFinding = false;
         if (r.diverged()) {
