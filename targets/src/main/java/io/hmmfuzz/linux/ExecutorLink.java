@@ -244,9 +244,13 @@ public final class ExecutorLink implements AutoCloseable {
   private void send(Call call, byte[] payload, int payloadOffset, int payloadLength, long... args)
       throws IOException {
     // The answer to this request comes after the records of the programs sent before it.
-    while (!streaming.isEmpty()) {
-      streaming.peekFirst().readRest();
-    }
+    readStreamsBefore(null);
+    write(call, payload, payloadOffset, payloadLength, args);
+  }
+
+  /** Writes one request; what the executor still has to send of earlier requests is the caller's to read. */
+  private void write(Call call, byte[] payload, int payloadOffset, int payloadLength, long... args)
+      throws IOException {
     lastCall = call;
     ExecutorProtocol.request(request, call, payloadLength, args);
     out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
@@ -254,6 +258,16 @@ public final class ExecutorLink implements AutoCloseable {
       out.write(payload, payloadOffset, payloadLength);
     }
     out.flush();
+  }
+
+  /**
+   * Reads the streams of the programs sent before {@code program} (all of them if null) into their own
+   * buffers, oldest first: the link's next bytes are then {@code program}'s, or a new request's answer.
+   */
+  private void readStreamsBefore(ExecutorProgram program) {
+    while (!streaming.isEmpty() && streaming.peekFirst() != program) {
+      streaming.peekFirst().readRest();
+    }
   }
 
   /** A record of a program's stream and its payload. */
@@ -276,15 +290,9 @@ public final class ExecutorLink implements AutoCloseable {
   synchronized void startProgram(ExecutorProgram program, boolean queue, byte[] ops, long... args) {
     try {
       if (!queue || ExecutorProtocol.REQUEST_SIZE + ops.length > QUEUED_REQUEST_BYTES) {
-        while (!streaming.isEmpty()) {
-          streaming.peekFirst().readRest();
-        }
+        readStreamsBefore(null);
       }
-      lastCall = Call.RUN_PROGRAM;
-      ExecutorProtocol.request(request, Call.RUN_PROGRAM, ops.length, args);
-      out.write(request.array(), 0, ExecutorProtocol.REQUEST_SIZE);
-      out.write(ops, 0, ops.length);
-      out.flush();
+      write(Call.RUN_PROGRAM, ops, 0, ops.length, args);
       // Busy from the program's start to its end, not per record: the executor runs ahead of the host's
       // reads, so a kernel report while it runs may come before the host waits for the op's record.
       if (streaming.isEmpty()) {
@@ -306,9 +314,7 @@ public final class ExecutorLink implements AutoCloseable {
     if (!streaming.contains(program)) {
       throw new IllegalStateException("the program is not being streamed");
     }
-    while (streaming.peekFirst() != program) {
-      streaming.peekFirst().readRest();
-    }
+    readStreamsBefore(program);
     awaitedOp = op;
     try {
       readFully(record, 0, record.length);
