@@ -31,13 +31,18 @@ public final class ExecutorBuild {
 
   private static Path built;
 
+  /** The machine's gcc, which builds the executor, or null where there is none. */
+  static Path gcc() {
+    return Commands.find("gcc");
+  }
+
   /** The executor binary, built if the cache has none for this source. */
   public static synchronized Path binary() {
     if (built != null && Files.isExecutable(built)) {
       return built;
     }
     Map<String, String> files = sources();
-    Path gcc = Commands.find("gcc");
+    Path gcc = gcc();
     if (gcc == null) {
       throw new TargetUnavailableException("gcc not found: the C executor is built with the machine's gcc;"
           + " apt-get install gcc libc6-dev (or use --executor jna)");

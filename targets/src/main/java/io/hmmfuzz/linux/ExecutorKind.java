@@ -18,7 +18,7 @@ public enum ExecutorKind {
    * (a campaign on tmpfs makes about 1.45 times the ops/s with it: bench throughput), else this JVM.
    */
   public static ExecutorKind localDefault() {
-    return Commands.find("gcc") != null ? C : JNA;
+    return ExecutorBuild.gcc() != null ? C : JNA;
   }
 
   public static ExecutorKind parse(String s) {

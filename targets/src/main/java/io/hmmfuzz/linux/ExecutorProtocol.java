@@ -197,7 +197,7 @@ public final class ExecutorProtocol {
     }
   }
 
-    /** What a record of a program's stream is. */
+  /** What a record of a program's stream is. */
   enum Record {
     /** id: the op's index; status, value, error, signal and data: its outcome. */
     OP,

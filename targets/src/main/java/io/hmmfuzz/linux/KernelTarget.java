@@ -18,9 +18,8 @@ public interface KernelTarget extends Target {
   /**
    * The floor of this target's speed: {@code programs} run by the C executor alone (no host in the
    * loop, no model, no comparison), each in a fresh directory and going on with one device mirror as a
-   * campaign's programs do, with the views every {@code viewEvery}
-   * ops (-1: none; the device mirror's among them where test_hmm is there): the time taken, and where
-   * it went.
+   * campaign's programs do, with the views every {@code viewEvery} ops (-1: none; the device mirror's
+   * among them where test_hmm is there): the time taken, and where it went.
    */
   default ExecutorKernel.Floor floor(List<List<Op>> programs, int viewEvery) {
     try (Session s = openSession()) {

@@ -164,12 +164,11 @@ public final class Cells {
     }
     int a = split(from);
     int b = split(to);
-    Run[][] out = {new Run[b - a]};
-    int[] n = {0};
+    java.util.List<Run> out = new java.util.ArrayList<>(b - a);
     for (int k = a; k < b; k++) {
-      each.accept(runs[k], r -> out[0] = add(out[0], n[0]++, r));
+      each.accept(runs[k], out::add);
     }
-    replaceRuns(a, b, out[0], n[0]);
+    replaceRuns(a, b, out.toArray(new Run[0]), out.size());
   }
 
   public void copyFrom(Cells src, int srcFrom, int dstFrom, int n) {
@@ -333,14 +332,6 @@ public final class Cells {
       runs[k] = null;
     }
     count = newCount;
-  }
-
-  private static Run[] add(Run[] out, int n, Run r) {
-    if (n == out.length) {
-      out = Arrays.copyOf(out, Math.max(4, 2 * n));
-    }
-    out[n] = r;
-    return out;
   }
 
   /** Zeros shared by every zero run: never written. */
