@@ -22,31 +22,12 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     weights = Collections.unmodifiableMap(new EnumMap<>(weights));
   }
 
+  /** Every kind at its default weight ({@link OpKind#defaultWeight}). */
   private static Map<OpKind, Integer> base() {
     Map<OpKind, Integer> w = new EnumMap<>(OpKind.class);
-    w.put(OpKind.OPEN, 4);
-    w.put(OpKind.CLOSE, 1);
-    w.put(OpKind.MMAP, 8);
-    w.put(OpKind.MUNMAP, 2);
-    w.put(OpKind.MPROTECT, 2);
-    w.put(OpKind.LOAD, 14);
-    w.put(OpKind.STORE, 14);
-    w.put(OpKind.PWRITE, 10);
-    w.put(OpKind.PREAD, 6);
-    w.put(OpKind.FTRUNCATE, 10);
-    w.put(OpKind.FSYNC, 3);
-    w.put(OpKind.MSYNC, 3);
-    w.put(OpKind.REFLINK, 6);
-    w.put(OpKind.CLONE, 2);
-    w.put(OpKind.PUNCH_HOLE, 3);
-    w.put(OpKind.ZERO_RANGE, 3);
-    w.put(OpKind.DREAD, 8);
-    w.put(OpKind.DWRITE, 8);
-    w.put(OpKind.SNAPSHOT, 5);
-    w.put(OpKind.MIGRATE, 5);
-    w.put(OpKind.MIGRATE_BACK, 3);
-    w.put(OpKind.EXCLUSIVE, 3);
-    w.put(OpKind.CHECK_EXCLUSIVE, 2);
+    for (OpKind k : OpKind.values()) {
+      w.put(k, k.defaultWeight());
+    }
     return w;
   }
 

@@ -155,10 +155,8 @@ public final class Shrinker {
         }
       }
       if (drop) {
-        if (op instanceof Open o) {
-          gone.add(o.file());
-        } else if (op instanceof Mmap m) {
-          gone.add(m.map());
+        if (op.makes() != null) {
+          gone.add(op.makes());
         }
       } else {
         kept.add(op);
@@ -323,10 +321,8 @@ public final class Shrinker {
     Program start = best;
     List<Object> created = new ArrayList<>();
     for (Op op : best.ops()) {
-      if (op instanceof Open o) {
-        created.add(o.file());
-      } else if (op instanceof Mmap m) {
-        created.add(m.map());
+      if (op.makes() != null) {
+        created.add(op.makes());
       }
     }
     for (int later = created.size() - 1; later > 0; later--) {
@@ -350,7 +346,7 @@ public final class Shrinker {
   static Program redirect(Program p, Object from, Object to) {
     List<Op> out = new ArrayList<>();
     for (Op op : p.ops()) {
-      if ((op instanceof Open o && o.file().equals(from)) || (op instanceof Mmap m && m.map().equals(from))) {
+      if (from.equals(op.makes())) {
         continue;
       }
       out.add(rename(op, Map.of(from, to)));
@@ -378,10 +374,11 @@ public final class Shrinker {
     int files = 0;
     int maps = 0;
     for (Op op : p.ops()) {
-      if (op instanceof Open o && !map.containsKey(o.file())) {
-        map.put(o.file(), new FileId(files++));
-      } else if (op instanceof Mmap m && !map.containsKey(m.map())) {
-        map.put(m.map(), new MapId(maps++));
+      Object made = op.makes();
+      if (made instanceof FileId && !map.containsKey(made)) {
+        map.put(made, new FileId(files++));
+      } else if (made instanceof MapId && !map.containsKey(made)) {
+        map.put(made, new MapId(maps++));
       }
     }
     List<Op> out = new ArrayList<>();

@@ -36,4 +36,14 @@ public record CheckExclusive(MapId map, long offset, int pages) implements Op, D
   public Outcome execute(Execution x, int index) {
     return x.device(map, DeviceCommand.CHECK_EXCLUSIVE, offset, pages, null);
   }
+
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new CheckExclusive(r.map(), r.offset(), r.pages());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+  }
 }

@@ -1,5 +1,6 @@
 package io.hmmfuzz.core.op;
 
+import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
@@ -31,5 +32,10 @@ public record Clone(FileId dst, FileId src) implements Op {
   @Override
   public Carry carried() {
     return new Carry(dst, 0, src, 0, Long.MAX_VALUE);
+  }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    return f == null ? null : new Clone(f.id(), g.openFile().id());
   }
 }

@@ -27,4 +27,15 @@ public record Close(FileId file) implements Op {
     x.closed(file);
     return Outcome.of(x.kernel().close(fd), false);
   }
+
+  /** A quarter of the time an open file is picked, it is closed. */
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    return f != null && g.nextInt(4) == 0 ? new Close(f.id()) : null;
+  }
+
+  @Override
+  public Object ends() {
+    return file;
+  }
 }

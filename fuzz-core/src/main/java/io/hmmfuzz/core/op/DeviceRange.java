@@ -38,4 +38,27 @@ final class DeviceRange {
     }
     return null;
   }
+
+  /** A generated device command's range: page {@code page} of the mapping, at {@code offset}. */
+  record Pages(MapId map, long page, long offset, int pages) {}
+
+  /**
+   * Pages of a live mapping from a random page on; a share deliberately unaligned, a share of zero
+   * pages (R33's EINVAL paths).
+   */
+  static Pages generate(Generation g) {
+    ModelMapping m = g.liveMapping();
+    if (m == null) {
+      return null;
+    }
+    int page = g.page();
+    int pagesInMap = (int) (g.model().roundUpPage(m.length()) / page);
+    long pg = g.nextInt(pagesInMap);
+    long off = g.invalid() && g.nextInt(2) == 0 ? pg * page + 1 + g.nextInt(page - 1) : pg * page;
+    int n = Math.min(1 + g.nextInt((int) (pagesInMap - pg)), (int) ((pagesInMap * (long) page - off) / page));
+    if (g.invalid() && g.nextInt(3) == 0) {
+      n = 0;
+    }
+    return new Pages(m.id(), pg, off, n);
+  }
 }

@@ -67,4 +67,15 @@ public record DeviceWrite(MapId map, long offset) implements Op {
   public String dataSource() {
     return OpKind.STORE.id();
   }
+
+  /** One page, at a page boundary even where the range drawn is unaligned. */
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, 1, layout.mmapOf(map));
+  }
 }

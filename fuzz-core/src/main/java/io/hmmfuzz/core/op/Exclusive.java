@@ -61,4 +61,20 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
     Mmap mm = layout.mmapOf(map);
     return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
   }
+
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new Exclusive(r.map(), r.offset(), r.pages());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+  }
+
+  @Override
+  public Source reads(Layout layout) {
+    Mmap m = layout.mmapOf(map);
+    return new Source(m.file(), m.offset() + offset);
+  }
 }

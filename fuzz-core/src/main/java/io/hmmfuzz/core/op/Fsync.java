@@ -23,4 +23,9 @@ public record Fsync(FileId file) implements Op {
     Integer fd = x.fd(file);
     return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fsync(fd), true);
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    return f == null ? null : new Fsync(f.id());
+  }
 }

@@ -47,4 +47,17 @@ public record Ftruncate(FileId file, long size) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, Math.max(0, size) / 4096 * 4096, Long.MAX_VALUE, 'T'));
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    return new Ftruncate(f.id(), g.invalid() && g.nextInt(3) == 0 ? -1 : g.fileOffset(f));
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.range("size", size, -1, Bounds.MAX_FILE);
+  }
 }

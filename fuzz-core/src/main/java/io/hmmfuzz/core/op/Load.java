@@ -25,4 +25,21 @@ public record Load(MapId map, long offset, int length) implements Op {
     Mmap mm = layout.mmapOf(map);
     return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'R'));
   }
+
+  /** A load near the mapping's EOF or page boundaries, inside its pages. */
+  public static Op generate(Generation g) {
+    CpuAccess a = CpuAccess.generate(g);
+    return a == null ? null : new Load(a.map(), a.offset(), a.length());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.access(offset, length, layout.mmapOf(map));
+  }
+
+  @Override
+  public Source reads(Layout layout) {
+    Mmap m = layout.mmapOf(map);
+    return new Source(m.file(), m.offset() + offset);
+  }
 }

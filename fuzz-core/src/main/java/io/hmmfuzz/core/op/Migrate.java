@@ -53,4 +53,20 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
   public Outcome execute(Execution x, int index) {
     return x.device(map, DeviceCommand.MIGRATE_TO_DEV, offset, pages, null);
   }
+
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new Migrate(r.map(), r.offset(), r.pages());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+  }
+
+  @Override
+  public Source reads(Layout layout) {
+    Mmap m = layout.mmapOf(map);
+    return new Source(m.file(), m.offset() + offset);
+  }
 }

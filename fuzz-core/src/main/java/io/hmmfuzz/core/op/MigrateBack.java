@@ -44,4 +44,14 @@ public record MigrateBack(MapId map, long offset, int pages) implements Op, Devi
   public Outcome execute(Execution x, int index) {
     return x.device(map, DeviceCommand.MIGRATE_TO_SYS, offset, pages, null);
   }
+
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new MigrateBack(r.map(), r.offset(), r.pages());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+  }
 }

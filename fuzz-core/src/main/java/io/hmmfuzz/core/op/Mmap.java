@@ -1,5 +1,6 @@
 package io.hmmfuzz.core.op;
 
+import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Prot;
@@ -47,5 +48,36 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
       x.mapped(map, r.value(), length, offset, prot);
     }
     return Outcome.of(r, false);
+  }
+
+  /** A mapping of an open file: page-aligned offsets and one to four pages, shared more often than private. */
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    MapId id = g.nextMapping();
+    if (f == null || id == null) {
+      return null;
+    }
+    int page = g.page();
+    long off = g.invalid() ? 1 + g.nextInt(page - 1) : (long) g.nextInt(3) * page;
+    long len = g.invalid() && g.nextBoolean() ? 0
+        : g.nextInt(8) == 0 ? 1 + g.nextInt(4 * page) : (1L + g.nextInt(4)) * page;
+    int p = g.nextInt(10);
+    Prot prot = p < 7 ? Prot.READ_WRITE : p < 9 ? Prot.READ : Prot.NONE;
+    Sharing sharing = g.nextInt(10) < 7 ? Sharing.SHARED : Sharing.PRIVATE;
+    boolean sync = sharing == Sharing.SHARED && (g.caps().mapSync() ? g.nextInt(3) == 0 : g.invalid());
+    return new Mmap(id, f.id(), off, len, prot, sharing, sync);
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    if (sync && sharing != Sharing.SHARED) {
+      return "sync needs a shared mapping (MAP_SHARED_VALIDATE|MAP_SYNC)";
+    }
+    return Bounds.first(Bounds.range("offset", offset, 0, Bounds.MAX_FILE), Bounds.range("length", length, 0, Bounds.MAX_FILE));
+  }
+
+  @Override
+  public Object makes() {
+    return map;
   }
 }

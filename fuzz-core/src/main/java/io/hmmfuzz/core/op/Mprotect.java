@@ -35,4 +35,13 @@ public record Mprotect(MapId map, Prot prot) implements Op {
     }
     return Outcome.of(s, false);
   }
+
+  public static Op generate(Generation g) {
+    ModelMapping m = g.liveMapping();
+    if (m == null) {
+      return null;
+    }
+    int p = g.nextInt(10);
+    return new Mprotect(m.id(), p < 6 ? Prot.READ_WRITE : p < 9 ? Prot.READ : Prot.NONE);
+  }
 }

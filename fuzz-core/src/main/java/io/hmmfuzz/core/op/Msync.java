@@ -31,4 +31,14 @@ public record Msync(MapId map, MsyncMode mode) implements Op {
     Execution.Region r = x.region(map);
     return r == null ? Outcome.notLive() : Outcome.of(x.kernel().msync(r.address(), r.length(), mode), true);
   }
+
+  /** Any mode but the invalid MS_SYNC|MS_ASYNC, which only invalid arguments pick. */
+  public static Op generate(Generation g) {
+    ModelMapping m = g.liveMapping();
+    if (m == null) {
+      return null;
+    }
+    MsyncMode mode = g.invalid() ? MsyncMode.SYNC_ASYNC : MsyncMode.values()[g.nextInt(MsyncMode.values().length - 1)];
+    return new Msync(m.id(), mode);
+  }
 }

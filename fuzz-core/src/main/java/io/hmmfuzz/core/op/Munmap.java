@@ -28,4 +28,15 @@ public record Munmap(MapId map) implements Op {
     x.unmapped(map);
     return o;
   }
+
+  /** A third of the time a live mapping is picked, it is unmapped. */
+  public static Op generate(Generation g) {
+    ModelMapping m = g.liveMapping();
+    return m == null || g.nextInt(3) != 0 ? null : new Munmap(m.id());
+  }
+
+  @Override
+  public Object ends() {
+    return map;
+  }
 }

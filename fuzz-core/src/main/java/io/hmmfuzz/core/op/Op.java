@@ -7,9 +7,13 @@ import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
- * One operation of a program: an immutable record whose components are its arguments, with its model
- * rule and its executor beside it. Adding an intercept point is one record here plus one constant in
- * {@link OpKind}; printing, parsing and generation weights follow from those.
+ * One operation of a program: an immutable record whose components are its arguments, with everything
+ * it knows about itself beside it: its model rule ({@link #model}), its executor ({@link #execute}; the
+ * C executor's function of the same name in hmm_program.h), its generator ({@code static Op
+ * generate(Generation)}), its validity in a program ({@link #problem}), the resources it makes and ends,
+ * its footprint and the bytes it reads. Adding an intercept point is one record here plus one constant
+ * in {@link OpKind} (its generator and default weight); printing, parsing, validation, generation,
+ * shrinking and the executors' wire format follow from those.
  */
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
@@ -20,6 +24,33 @@ public sealed interface Op
 
   /** The executor: the op issued against a real kernel. */
   Outcome execute(Execution x, int index);
+
+  /**
+   * Why this op cannot stand where it is, given the program before it ({@code layout} resolves its
+   * mappings, all made and live at this point): its arguments outside {@link Bounds}; null if it can.
+   * Whether the files and mappings it names exist is checked for every op by the program.
+   */
+  default String problem(Layout layout) {
+    return null;
+  }
+
+  /** The file or mapping this op makes (a FileId or MapId), which later ops may name; null for most. */
+  default Object makes() {
+    return null;
+  }
+
+  /** The file or mapping this op ends (closes, unmaps): no later op may name it; null for most. */
+  default Object ends() {
+    return null;
+  }
+
+  /** Where the bytes of the op's own outcome come from: a file and the offset of their first byte. */
+  record Source(FileId file, long offset) {}
+
+  /** The file bytes this op hands back in its outcome (a load, a pread, a device read); null if none. */
+  default Source reads(Layout layout) {
+    return null;
+  }
 
   /** Files the op names: its FileId components, in order. */
   default List<FileId> files() {

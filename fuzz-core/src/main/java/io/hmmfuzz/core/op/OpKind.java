@@ -9,57 +9,64 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
- * The op table, the sole source of op names for printing, parsing and generation weights (fsx's
- * {@code op_names[]}). Arguments are the record's components, in order.
+ * The op table (fsx's {@code op_names[]}): per kind its record, its generator and its default weight,
+ * the sole source of op names for printing, parsing, the executors' wire format and generation.
+ * Arguments are the record's components, in order.
  */
 public enum OpKind {
-  OPEN(Open.class),
-  CLOSE(Close.class),
-  MMAP(Mmap.class),
-  MUNMAP(Munmap.class),
-  MPROTECT(Mprotect.class),
-  LOAD(Load.class),
-  STORE(Store.class),
-  PWRITE(Pwrite.class),
-  PREAD(Pread.class),
-  FTRUNCATE(Ftruncate.class),
-  FSYNC(Fsync.class),
-  MSYNC(Msync.class),
+  OPEN(Open.class, Open::generate, 4),
+  CLOSE(Close.class, Close::generate, 1),
+  MMAP(Mmap.class, Mmap::generate, 8),
+  MUNMAP(Munmap.class, Munmap::generate, 2),
+  MPROTECT(Mprotect.class, Mprotect::generate, 2),
+  LOAD(Load.class, Load::generate, 14),
+  STORE(Store.class, Store::generate, 14),
+  PWRITE(Pwrite.class, Pwrite::generate, 10),
+  PREAD(Pread.class, Pread::generate, 6),
+  FTRUNCATE(Ftruncate.class, Ftruncate::generate, 10),
+  FSYNC(Fsync.class, Fsync::generate, 3),
+  MSYNC(Msync.class, Msync::generate, 3),
   /** FICLONE and FICLONERANGE enter one kernel path: ioctl_file_clone, vfs_clone_file_range (R19). */
-  REFLINK(Reflink.class, false, "remap_file_range"),
-  CLONE(Clone.class, false, "remap_file_range"),
-  PUNCH_HOLE(PunchHole.class),
-  ZERO_RANGE(ZeroRange.class),
-  DREAD(DeviceRead.class, true),
-  DWRITE(DeviceWrite.class, true),
-  SNAPSHOT(Snapshot.class, true),
-  MIGRATE(Migrate.class, true),
-  MIGRATE_BACK(MigrateBack.class, true),
-  EXCLUSIVE(Exclusive.class, true),
-  CHECK_EXCLUSIVE(CheckExclusive.class, true);
+  REFLINK(Reflink.class, Reflink::generate, 6, Trait.ENTERS_REMAP),
+  CLONE(Clone.class, Clone::generate, 2, Trait.ENTERS_REMAP),
+  PUNCH_HOLE(PunchHole.class, PunchHole::generate, 3),
+  ZERO_RANGE(ZeroRange.class, ZeroRange::generate, 3),
+  DREAD(DeviceRead.class, DeviceRead::generate, 8, Trait.DEVICE),
+  DWRITE(DeviceWrite.class, DeviceWrite::generate, 8, Trait.DEVICE),
+  SNAPSHOT(Snapshot.class, Snapshot::generate, 5, Trait.DEVICE),
+  MIGRATE(Migrate.class, Migrate::generate, 5, Trait.DEVICE),
+  MIGRATE_BACK(MigrateBack.class, MigrateBack::generate, 3, Trait.DEVICE),
+  EXCLUSIVE(Exclusive.class, Exclusive::generate, 3, Trait.DEVICE),
+  CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE);
+
+  /** What sets a kind apart where it matters beyond its record. */
+  enum Trait {
+    /** The op needs the test_hmm device mirror. */
+    DEVICE,
+    /** The op enters remap_file_range (its kernel path for telling bugs apart). */
+    ENTERS_REMAP
+  }
 
   private final Class<? extends Op> type;
   private final RecordComponent[] components;
   /** The components' accessors, as (Op) -> Object. */
   private final MethodHandle[] accessors;
   private final Constructor<? extends Op> constructor;
+  private final Function<Generation, Op> generator;
+  private final int weight;
   private final boolean device;
   private final String kernelPath;
 
-  OpKind(Class<? extends Op> type) {
-    this(type, false);
-  }
-
-  OpKind(Class<? extends Op> type, boolean device) {
-    this(type, device, null);
-  }
-
-  OpKind(Class<? extends Op> type, boolean device, String kernelPath) {
+  OpKind(Class<? extends Op> type, Function<Generation, Op> generator, int weight, Trait... traits) {
     this.type = type;
-    this.device = device;
-    this.kernelPath = kernelPath;
+    this.generator = generator;
+    this.weight = weight;
+    List<Trait> t = List.of(traits);
+    this.device = t.contains(Trait.DEVICE);
+    this.kernelPath = t.contains(Trait.ENTERS_REMAP) ? "remap_file_range" : null;
     this.components = type.getRecordComponents();
     this.accessors = new MethodHandle[components.length];
     try {
@@ -84,6 +91,16 @@ public enum OpKind {
    */
   public String kernelPath() {
     return kernelPath != null ? kernelPath : id();
+  }
+
+  /** An op of this kind for the program so far ({@code static Op generate(Generation)} on its record), or null. */
+  public Op generate(Generation g) {
+    return generator.apply(g);
+  }
+
+  /** The kind's weight in the default profile: how often, relative to the others, it is generated. */
+  public int defaultWeight() {
+    return weight;
   }
 
   /** Whether the op needs the test_hmm device mirror. */

@@ -53,4 +53,19 @@ public record Open(FileId file, long size) implements Op {
   public String dataSource() {
     return OpKind.PWRITE.id();
   }
+
+  /** A fresh file of {@link Generation#fileSize}, while fewer than the most files are open. */
+  public static Op generate(Generation g) {
+    return g.openFiles().size() < Generation.MAX_FILES ? new Open(g.nextFile(), g.fileSize()) : null;
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.range("size", size, 0, Bounds.MAX_FILE);
+  }
+
+  @Override
+  public Object makes() {
+    return file;
+  }
 }

@@ -44,4 +44,23 @@ public record Pread(FileId file, long offset, int length) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'R'));
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    long off = g.invalid() && g.nextInt(4) == 0 ? -1 : g.fileOffset(f);
+    return new Pread(f.id(), off, g.accessLength());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.io(offset, length);
+  }
+
+  @Override
+  public Source reads(Layout layout) {
+    return new Source(file, offset);
+  }
 }

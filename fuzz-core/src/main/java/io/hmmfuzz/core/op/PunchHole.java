@@ -44,4 +44,18 @@ public record PunchHole(FileId file, long offset, long length) implements Op {
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'W'));
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    long off = g.rangeOffset(f);
+    return new PunchHole(f.id(), off, g.invalid() ? 0 : g.accessLength());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.fileRange(offset, length);
+  }
 }

@@ -47,4 +47,19 @@ public record Pwrite(FileId file, long offset, int length) implements Op {
   public Footprint tagged(Layout layout, int pageSize) {
     return new Footprint(file, offset, offset + length, 'W');
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    long off = g.invalid() && g.nextInt(4) == 0 ? -1 : g.fileOffset(f);
+    int len = g.nextInt(20) == 0 ? 0 : g.accessLength();
+    return new Pwrite(f.id(), off, len);
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.io(offset, length);
+  }
 }

@@ -109,4 +109,39 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
   public Carry carried() {
     return new Carry(dst, dstOffset, src, srcOffset, length == 0 ? Long.MAX_VALUE - srcOffset : length);
   }
+
+  /** Block-aligned ranges (a share deliberately not), of zero, to-EOF or a few blocks' length. */
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    ModelFile src = g.openFile();
+    int bs = g.blockSize();
+    long srcOff = g.blockOffset(src.size());
+    long dstOff = g.blockOffset(f.size() + 2L * bs);
+    long len;
+    int c = g.nextInt(4);
+    if (c == 0) {
+      len = 0;
+    } else if (c == 1) {
+      len = Math.max(0, src.size() - srcOff);
+    } else {
+      len = (1L + g.nextInt(3)) * bs;
+    }
+    if (g.invalid()) {
+      switch (g.nextInt(3)) {
+        case 0 -> srcOff += 1 + g.nextInt(bs - 1);
+        case 1 -> dstOff += 1 + g.nextInt(bs - 1);
+        default -> len += 1 + g.nextInt(bs - 1);
+      }
+    }
+    return new Reflink(f.id(), src.id(), srcOff, dstOff, len);
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.first(Bounds.range("srcOffset", srcOffset, -1, Bounds.MAX_FILE),
+        Bounds.range("dstOffset", dstOffset, -1, Bounds.MAX_FILE), Bounds.range("length", length, -1, Bounds.MAX_FILE));
+  }
 }

@@ -73,4 +73,14 @@ public record Snapshot(MapId map, long offset, int pages) implements Op, DeviceP
   public Outcome execute(Execution x, int index) {
     return x.device(map, DeviceCommand.SNAPSHOT, offset, pages, null);
   }
+
+  public static Op generate(Generation g) {
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    return r == null ? null : new Snapshot(r.map(), r.offset(), r.pages());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+  }
 }

@@ -35,4 +35,15 @@ public record Store(MapId map, long offset, int length) implements Op {
     Mmap mm = layout.mmapOf(map);
     return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W');
   }
+
+  /** A store near the mapping's EOF or page boundaries, inside its pages. */
+  public static Op generate(Generation g) {
+    CpuAccess a = CpuAccess.generate(g);
+    return a == null ? null : new Store(a.map(), a.offset(), a.length());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.access(offset, length, layout.mmapOf(map));
+  }
 }

@@ -57,4 +57,19 @@ public record ZeroRange(FileId file, long offset, long length, boolean keepSize)
   public List<Footprint> footprint(Layout layout) {
     return List.of(new Footprint(file, offset, offset + length, 'W'));
   }
+
+  public static Op generate(Generation g) {
+    ModelFile f = g.openFile();
+    if (f == null) {
+      return null;
+    }
+    long off = g.rangeOffset(f);
+    long len = g.invalid() ? 0 : g.accessLength();
+    return new ZeroRange(f.id(), off, len, g.nextBoolean());
+  }
+
+  @Override
+  public String problem(Layout layout) {
+    return Bounds.fileRange(offset, length);
+  }
 }

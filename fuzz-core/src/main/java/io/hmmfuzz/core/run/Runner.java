@@ -13,16 +13,11 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
-import io.hmmfuzz.core.op.DevicePages;
 import io.hmmfuzz.core.op.DeviceRead;
-import io.hmmfuzz.core.op.Exclusive;
 import io.hmmfuzz.core.op.FileId;
-import io.hmmfuzz.core.op.Load;
 import io.hmmfuzz.core.op.MapId;
-import io.hmmfuzz.core.op.Migrate;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
-import io.hmmfuzz.core.op.Pread;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,23 +264,9 @@ public final class Runner implements AutoCloseable {
   }
 
   private static Divergence opDivergence(Program p, Capabilities caps, int i, Expected e, Outcome a, Agreed agreed) {
-    Op op = p.op(i);
-    FileId file = null;
-    long base = 0;
-    if (op instanceof Load l) {
-      Mmap m = p.mmapOf(l.map());
-      file = m.file();
-      base = m.offset() + l.offset();
-    } else if (op instanceof Pread r) {
-      file = r.file();
-      base = r.offset();
-    } else if (op instanceof DeviceRead || op instanceof Exclusive || op instanceof Migrate) {
-      // Device commands that hand back the bytes of the mapping (test_hmm's bounce buffer).
-      DevicePages d = (DevicePages) op;
-      Mmap m = p.mmapOf(d.map());
-      file = m.file();
-      base = m.offset() + d.offset();
-    }
+    Op.Source source = p.op(i).reads(p);
+    FileId file = source == null ? null : source.file();
+    long base = source == null ? 0 : source.offset();
     Cells before = a.data() == null ? null : agreed.file(file, base, a.data().length);
     return new Divergence(i, Signature.View.OUTCOME, "the op's own outcome", e, a, p, caps, file, base, null, before,
         null);
