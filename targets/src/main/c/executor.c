@@ -413,52 +413,6 @@ static void outcome_record(uint32_t kind, const struct outcome *o, int id, int p
 	record(kind, o, id, page, o->data, o->has_data ? o->len : 0);
 }
 
-/* The views after an op: every named file, every live mapping page by page (and through the mirror). */
-static void program_views(struct program *p, int op, int device_views, int watch, int quiet)
-{
-	struct outcome o;
-	int i;
-	size_t pg;
-
-	for (i = 0; i < p->nfiles; i++) {
-		if (!p->files[i].named)
-			continue;
-		program_file_view(p, i, &o);
-		if (!quiet)
-			outcome_record(EXEC_RECORD_FILE_VIEW, &o, i, 0);
-	}
-	for (i = 0; i < p->nmaps; i++) {
-		struct program_mapping *m = &p->maps[i];
-
-		if (!m->live)
-			continue;
-		for (pg = 0; pg * p->page < m->len; pg++) {
-			program_cpu_view(p, m, pg, &o);
-			if (!quiet)
-				outcome_record(EXEC_RECORD_CPU_VIEW, &o, i, pg);
-		}
-	}
-	for (i = 0; device_views && i < p->nmaps; i++) {
-		struct program_mapping *m = &p->maps[i];
-
-		if (!m->live)
-			continue;
-		for (pg = 0; pg * p->page < m->len; pg++) {
-			program_device(p, op, i, EXEC_DEVICE_READ, pg * p->page, 1, &o);
-			if (!quiet)
-				outcome_record(EXEC_RECORD_DEVICE_VIEW, &o, i, pg);
-		}
-	}
-	if (!quiet)
-		log_record(EXEC_RECORD_VIEWS_END, op, watch);
-}
-
-static void bad_program(const char *why, long long what)
-{
-	fprintf(stderr, "hmmfuzz-executor: bad program: %s %lld\n", why, what);
-	exit(3);
-}
-
 /*
  * Where a floor's time goes: per slot (EXEC_PROFILE_*, and each op kind at its code) how many and how
  * many nanoseconds.
@@ -472,6 +426,79 @@ static void profiled(int slot, int64_t since)
 		profile[slot][0]++;
 		profile[slot][1] += monotonic_ns() - since;
 	}
+}
+
+/*
+ * The device view of mapping m: one HMM_DMIRROR_READ over all its pages, a record per page; where that
+ * fails (a page the device cannot read fails the whole command), one read per page, so that each page
+ * gets its own outcome. Either way every page is read through the mirror as a one-page read would.
+ */
+static void program_device_view(struct program *p, int i, int op, int quiet)
+{
+	struct program_mapping *m = &p->maps[i];
+	size_t pages = (m->len + p->page - 1) / p->page, pg;
+	struct outcome o, each;
+
+	program_device(p, op, i, EXEC_DEVICE_READ, 0, pages, &o);
+	if (o.status == EXEC_STATUS_OK && (size_t)o.value == pages && o.len == pages * p->page) {
+		for (pg = 0; pg < pages && !quiet; pg++) {
+			each = o;
+			each.value = 1;
+			each.data = o.data + pg * p->page;
+			each.len = p->page;
+			outcome_record(EXEC_RECORD_DEVICE_VIEW, &each, i, pg);
+		}
+		return;
+	}
+	for (pg = 0; pg < pages; pg++) {
+		program_device(p, op, i, EXEC_DEVICE_READ, pg * p->page, 1, &o);
+		if (!quiet)
+			outcome_record(EXEC_RECORD_DEVICE_VIEW, &o, i, pg);
+	}
+}
+
+/* The views after an op: every named file, every live mapping page by page (and through the mirror). */
+static void program_views(struct program *p, int op, int device_views, int watch, int quiet)
+{
+	struct outcome o;
+	int64_t t = profiling ? monotonic_ns() : 0;
+	int i;
+	size_t pg;
+
+	for (i = 0; i < p->nfiles; i++) {
+		if (!p->files[i].named)
+			continue;
+		program_file_view(p, i, &o);
+		if (!quiet)
+			outcome_record(EXEC_RECORD_FILE_VIEW, &o, i, 0);
+	}
+	profiled(EXEC_PROFILE_VIEW_FILES, t);
+	t = profiling ? monotonic_ns() : 0;
+	for (i = 0; i < p->nmaps; i++) {
+		struct program_mapping *m = &p->maps[i];
+
+		if (!m->live)
+			continue;
+		for (pg = 0; pg * p->page < m->len; pg++) {
+			program_cpu_view(p, m, pg, &o);
+			if (!quiet)
+				outcome_record(EXEC_RECORD_CPU_VIEW, &o, i, pg);
+		}
+	}
+	profiled(EXEC_PROFILE_VIEW_CPU, t);
+	t = profiling ? monotonic_ns() : 0;
+	for (i = 0; device_views && i < p->nmaps; i++)
+		if (p->maps[i].live)
+			program_device_view(p, i, op, quiet);
+	profiled(EXEC_PROFILE_VIEW_DEVICE, t);
+	if (!quiet)
+		log_record(EXEC_RECORD_VIEWS_END, op, watch);
+}
+
+static void bad_program(const char *why, long long what)
+{
+	fprintf(stderr, "hmmfuzz-executor: bad program: %s %lld\n", why, what);
+	exit(3);
 }
 
 /*
@@ -640,7 +667,7 @@ static void serve_floor(const int64_t *a, char *in, uint32_t len)
 		session_dir = parent;
 		t = monotonic_ns();
 		remove_session_dir(path);
-		profiled(EXEC_PROFILE_DIRECTORY, t);
+		profiled(EXEC_PROFILE_DIRECTORY_REMOVED, t);
 		at += h[3];
 	}
 	t = monotonic_ns() - t0;

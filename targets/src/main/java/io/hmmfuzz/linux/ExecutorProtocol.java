@@ -171,7 +171,11 @@ public final class ExecutorProtocol {
    */
   enum FloorSlot {
     VIEWS("views"),
-    DIRECTORY("program directories"),
+    VIEW_FILES("  of which file views"),
+    VIEW_CPU("  of which CPU views"),
+    VIEW_DEVICE("  of which device views"),
+    DIRECTORY("program directories made"),
+    DIRECTORY_REMOVED("program directories removed"),
     RELEASE("release"),
     MIRROR("device mirror closed");
 
