@@ -502,6 +502,22 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 					       (a[EXEC_OP_ZERO_RANGE_KEEP_SIZE] ? FALLOC_FL_KEEP_SIZE : 0),
 					       a[EXEC_OP_ZERO_RANGE_OFFSET], a[EXEC_OP_ZERO_RANGE_LENGTH]));
 		return 0;
+	case EXEC_OP_FALLOCATE:
+		PROGRAM_FILE_CALL(p, a[EXEC_OP_FALLOCATE_FILE], o,
+				  op_fallocate(fd_, (a[EXEC_OP_FALLOCATE_KEEP_SIZE] ? FALLOC_FL_KEEP_SIZE : 0) |
+					       (a[EXEC_OP_FALLOCATE_UNSHARE] ? FALLOC_FL_UNSHARE_RANGE : 0),
+					       a[EXEC_OP_FALLOCATE_OFFSET], a[EXEC_OP_FALLOCATE_LENGTH]));
+		return 0;
+	case EXEC_OP_COLLAPSE_RANGE:
+		PROGRAM_FILE_CALL(p, a[EXEC_OP_COLLAPSE_RANGE_FILE], o,
+				  op_fallocate(fd_, FALLOC_FL_COLLAPSE_RANGE, a[EXEC_OP_COLLAPSE_RANGE_OFFSET],
+					       a[EXEC_OP_COLLAPSE_RANGE_LENGTH]));
+		return 0;
+	case EXEC_OP_INSERT_RANGE:
+		PROGRAM_FILE_CALL(p, a[EXEC_OP_INSERT_RANGE_FILE], o,
+				  op_fallocate(fd_, FALLOC_FL_INSERT_RANGE, a[EXEC_OP_INSERT_RANGE_OFFSET],
+					       a[EXEC_OP_INSERT_RANGE_LENGTH]));
+		return 0;
 	case EXEC_OP_DREAD:
 		program_device(p, index, a[EXEC_OP_DREAD_MAP], EXEC_DEVICE_READ, a[EXEC_OP_DREAD_OFFSET],
 			       a[EXEC_OP_DREAD_PAGES], o);

@@ -57,4 +57,12 @@ public enum FsKind {
   public boolean diskBacked() {
     return this != TMPFS;
   }
+
+  /**
+   * R51: fallocate's FALLOC_FL_COLLAPSE_RANGE and FALLOC_FL_INSERT_RANGE exist (xfs_file_fallocate,
+   * ext4_fallocate); shmem_fallocate and btrfs_fallocate refuse them with EOPNOTSUPP (6.1, 6.12).
+   */
+  public boolean shiftsRanges() {
+    return xfs() || this == EXT4 || this == EXT4_DAX || this == EXT4_1K;
+  }
 }

@@ -54,9 +54,9 @@ class FsxLogTests {
   @Test
   void anOpWithoutAnHmmfuzzOpIsRefusedWithItsLineAndName() {
     ReproducerSyntaxException e = assertThrows(ReproducerSyntaxException.class,
-        () -> FsxLog.parse("write 0x0 0x10 0x0\n  collapse_range 0x0 0x1000 0x10\n", "c.fsxops"));
-    assertEquals("c.fsxops:2:3: fsx's collapse_range cannot be imported: hmmfuzz has no op for"
-        + " fallocate(FALLOC_FL_COLLAPSE_RANGE) yet", e.getMessage());
+        () -> FsxLog.parse("write 0x0 0x10 0x0\n  dedupe_range 0x0 0x1000 0x2000 0x10\n", "c.fsxops"));
+    assertEquals("c.fsxops:2:3: fsx's dedupe_range cannot be imported: hmmfuzz has no op for"
+        + " FIDEDUPERANGE yet", e.getMessage());
     e = assertThrows(ReproducerSyntaxException.class,
         () -> FsxLog.parse("write 0x0 0x10 0x0 close_open\n", "o.fsxops"));
     assertEquals("o.fsxops:1:20: fsx's close_open (close, drop_caches, reopen) cannot be imported: hmmfuzz has"

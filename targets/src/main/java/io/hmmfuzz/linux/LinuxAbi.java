@@ -62,7 +62,10 @@ final class LinuxAbi {
   /** include/uapi/linux/falloc.h. */
   static final int FALLOC_FL_KEEP_SIZE = 0x01;
   static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+  static final int FALLOC_FL_COLLAPSE_RANGE = 0x08;
   static final int FALLOC_FL_ZERO_RANGE = 0x10;
+  static final int FALLOC_FL_INSERT_RANGE = 0x20;
+  static final int FALLOC_FL_UNSHARE_RANGE = 0x40;
 
   /** include/uapi/linux/fs.h: FICLONE _IOW(0x94, 9, int), FICLONERANGE _IOW(0x94, 13, struct file_clone_range). */
   static final long FICLONE = 0x40049409L;
@@ -107,6 +110,12 @@ final class LinuxAbi {
       case PUNCH_HOLE -> FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
       case ZERO_RANGE -> FALLOC_FL_ZERO_RANGE;
       case ZERO_RANGE_KEEP_SIZE -> FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+      case ALLOCATE -> 0;
+      case ALLOCATE_KEEP_SIZE -> FALLOC_FL_KEEP_SIZE;
+      case COLLAPSE_RANGE -> FALLOC_FL_COLLAPSE_RANGE;
+      case INSERT_RANGE -> FALLOC_FL_INSERT_RANGE;
+      case UNSHARE -> FALLOC_FL_UNSHARE_RANGE;
+      case UNSHARE_KEEP_SIZE -> FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE;
     };
   }
 

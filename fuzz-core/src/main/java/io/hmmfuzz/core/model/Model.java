@@ -207,6 +207,67 @@ public final class Model {
     }
   }
 
+  /**
+   * R54 collapse range: the bytes from {@code from + len} to the end of the EOF page move down to
+   * {@code from} (the extents shift, and the page cache was written back and dropped first, so what is
+   * read again is what the shifted blocks hold, post-EOF bytes included); the file shrinks by len.
+   * What lies past the old EOF page reads zero (holes).
+   */
+  public void collapse(ModelFile f, long from, long len, int op) {
+    long oldEnd = roundUpPage(f.size);
+    ensureCache(f, oldEnd);
+    Cells moved = f.cache.slice(idx(from + len), idx(oldEnd));
+    f.size -= len;
+    long end = roundUpPage(f.size);
+    long movedEnd = Math.min(end, from + moved.length());
+    f.cache.copyFrom(moved, 0, idx(from), idx(movedEnd - from));
+    if (movedEnd < end) {
+      f.cache.zero(idx(movedEnd), idx(end), op);
+    }
+    f.cache.resize(idx(end));
+    markPostEofUncertain(f);
+  }
+
+  /**
+   * R55 insert range: the bytes from {@code from} to the end of the EOF page move up by len, the gap
+   * [from, from + len) is a hole (reads zero); the file grows by len.
+   */
+  public void insert(ModelFile f, long from, long len, int op) {
+    long oldEnd = roundUpPage(f.size);
+    ensureCache(f, oldEnd);
+    Cells moved = f.cache.slice(idx(from), idx(oldEnd));
+    f.size += len;
+    long end = roundUpPage(f.size);
+    ensureCache(f, end);
+    long movedEnd = Math.min(end, from + len + moved.length());
+    f.cache.copyFrom(moved, 0, idx(from + len), idx(movedEnd - from - len));
+    f.cache.zero(idx(from), idx(from + len), op);
+    if (movedEnd < end) {
+      f.cache.zero(idx(movedEnd), idx(end), op);
+    }
+    f.cache.resize(idx(end));
+    markPostEofUncertain(f);
+  }
+
+  /** The EOF page's bytes beyond EOF now hold definite zeros, decided by op (iomap or DAX zeroing). */
+  public void zeroPostEof(ModelFile f, int op) {
+    ensureCache(f, f.size);
+    f.cache.zero(idx(f.size), idx(roundUpPage(f.size)), op);
+  }
+
+  /**
+   * The page cache of f from file offset {@code from} (page aligned) is dropped from every mapping with
+   * even_cows = 1 (mm/truncate.c truncate_pagecache): private copies there are lost, and with them
+   * whatever the device held of them.
+   */
+  public void dropPrivateCopiesFrom(ModelFile f, long from) {
+    for (ModelMapping m : mappings.values()) {
+      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+        m.forgetPagesFrom(Math.max(0, (from - m.offset) / page));
+      }
+    }
+  }
+
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
   public void zeroData(ModelFile f, long from, long to, int op) {
     long end = Math.min(to, f.size);

@@ -4,7 +4,10 @@ import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.CollapseRange;
+import io.hmmfuzz.core.op.Fallocate;
 import io.hmmfuzz.core.op.Fsync;
+import io.hmmfuzz.core.op.InsertRange;
 import io.hmmfuzz.core.op.Ftruncate;
 import io.hmmfuzz.core.op.Load;
 import io.hmmfuzz.core.op.MapId;
@@ -37,7 +40,8 @@ import java.util.Map;
  * pwrite; {@code mapread} mmap(PROT_READ, MAP_SHARED) from the page holding the offset, a load, munmap
  * (domapread); {@code mapwrite} an ftruncate first where it extends the file, mmap(PROT_READ|PROT_WRITE,
  * MAP_SHARED), a store, msync(MS_SYNC), munmap (domapwrite); {@code truncate} ftruncate;
- * {@code punch_hole} and {@code zero_range} (with {@code keep_size}) fallocate; {@code clone_range}
+ * {@code punch_hole}, {@code zero_range} and {@code fallocate} (with {@code keep_size}, and {@code unshare}),
+ * {@code collapse_range} and {@code insert_range} fallocate; {@code clone_range}
  * FICLONERANGE within the file; {@code fsync} fsync. Ops fsx skipped ({@code skip}) were never made and
  * are left out. An op this tool has no op for is refused with its line and name, never dropped. fsx's
  * bytes are its own; the program writes the model's tagged bytes at the same places. fsx's EOF
@@ -49,9 +53,6 @@ public final class FsxLog {
 
   /** The ops fsx names that this tool has no op for yet, with what each would need. */
   private static final Map<String, String> NOT_YET = Map.of(
-      "fallocate", "fallocate(2) allocating (mode 0 or KEEP_SIZE, or UNSHARE_RANGE)",
-      "collapse_range", "fallocate(FALLOC_FL_COLLAPSE_RANGE)",
-      "insert_range", "fallocate(FALLOC_FL_INSERT_RANGE)",
       "dedupe_range", "FIDEDUPERANGE",
       "copy_range", "copy_file_range(2)",
       "exchange_range", "XFS_IOC_EXCHANGE_RANGE",
@@ -60,7 +61,7 @@ public final class FsxLog {
       "write_atomic", "pwritev2(RWF_ATOMIC)");
 
   private static final List<String> IMPORTED = List.of("read", "write", "mapread", "mapwrite", "truncate",
-      "punch_hole", "zero_range", "clone_range", "fsync");
+      "punch_hole", "zero_range", "fallocate", "collapse_range", "insert_range", "clone_range", "fsync");
 
   /**
    * The program of an fsx log.
@@ -140,8 +141,8 @@ public final class FsxLog {
         throw new ReproducerSyntaxException(fileName, ln, line.indexOf("close_open") + 1, "fsx's close_open"
             + " (close, drop_caches, reopen) cannot be imported: hmmfuzz has no reopen op yet");
       }
-      if (unshare || keepSize && !name.equals("zero_range")) {
-        String flag = unshare ? "unshare" : "keep_size";
+      if (unshare && !name.equals("fallocate") || keepSize && !name.equals("zero_range") && !name.equals("fallocate")) {
+        String flag = unshare && !name.equals("fallocate") ? "unshare" : "keep_size";
         throw new ReproducerSyntaxException(fileName, ln, line.indexOf(flag) + 1, flag + " does not go with fsx's " + name);
       }
       long before = a[argc - 1];
@@ -192,6 +193,20 @@ public final class FsxLog {
         case "clone_range" -> {
           ops.add(new Reflink(f, f, off, a[2], len));
           size = Math.max(size, a[2] + len);
+        }
+        case "fallocate" -> {
+          ops.add(new Fallocate(f, off, len, keepSize, unshare));
+          if (!keepSize) {
+            size = Math.max(size, off + len);
+          }
+        }
+        case "collapse_range" -> {
+          ops.add(new CollapseRange(f, off, len));
+          size -= len;
+        }
+        case "insert_range" -> {
+          ops.add(new InsertRange(f, off, len));
+          size += len;
         }
         case "fsync" -> ops.add(new Fsync(f));
         default -> throw new IllegalStateException("fsx op " + name + " is imported but has no case");
