@@ -8,6 +8,8 @@ import io.hmmfuzz.linux.ExecutorKind;
 import io.hmmfuzz.linux.ExecutorKernel;
 import io.hmmfuzz.linux.KernelTarget;
 import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.guests.PlantedBugHunt;
+import io.hmmfuzz.linux.PlantedBugKernel;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.run.Program;
@@ -32,15 +34,125 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code hmmfuzz bench}: measurements, side by side in one run (the machine may be shared and noisy). */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Throughput.class,
-    description = "Measurements side by side in one run: throughput of the executors, against fsx.")
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Throughput.class,
+    BenchCommand.Bugs.class},
+    description = "Measurements side by side in one run: throughput of the executors, against fsx; planted bugs"
+        + " found and shrunk.")
 final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a measurement: throughput");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a measurement: throughput or bugs");
+  }
+
+  /**
+   * Each planted bug the target can show, looked for by fresh campaigns from several seeds: found or
+   * not, the median seconds to find it, the shrunk length against its known minimum, the median shrink
+   * seconds.
+   */
+  @Command(name = "bugs", mixinStandardHelpOptions = true,
+      description = "A fresh campaign per planted bug and seed: found or not, median seconds to find, shrunk length"
+          + " against the known minimum, median shrink seconds. Bugs the target cannot show are skipped, saying why.")
+  static final class Bugs implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--fs", converter = FsConverter.class, defaultValue = "xfs",
+        description = "scratch filesystem (default xfs: it can show the most bugs without a guest)")
+    FsKind fs;
+
+    @Option(names = "--seeds", defaultValue = "3", description = "campaigns per bug, seeds 1..N (default 3)")
+    int seeds;
+
+    @Option(names = "--programs", defaultValue = "600", description = "programs per campaign at most (default 600)")
+    long programs;
+
+    @Option(names = "--bug", split = ",", description = "only these planted bugs (names as printed)")
+    List<PlantedBugKernel.Bug> only = new ArrayList<>();
+
+    @Option(names = "--json", description = "also write the rows here: [{bug, found, secondsToFind, shrunkLength,"
+        + " knownMinimum, shrinkSeconds, ...}]")
+    Path json;
+
+    @picocli.CommandLine.Mixin
+    TargetOptions targetOptions;
+
+    /**
+     * One bug's row: found in every seed's campaign or not; medians over the seeds that found it (null
+     * where none did); the shortest reproducer of all (0 where none did).
+     */
+    record Row(String bug, boolean found, String foundIn, Double secondsToFind, int shrunkLength, int knownMinimum,
+        Double shrinkSeconds, List<String> failures) {}
+
+    @Override
+    public Integer call() throws IOException {
+      Integer bad = targetOptions.checkTarget(spec);
+      if (bad != null) {
+        return bad;
+      }
+      PrintWriter w = spec.commandLine().getOut();
+      if (seeds < 1 || programs < 1) {
+        spec.commandLine().getErr().println("hmmfuzz: --seeds and --programs must be at least 1");
+        return ExitCode.USAGE;
+      }
+      List<Row> rows = new ArrayList<>();
+      try (Targets targets = targetOptions.targets(w, Duration.ofMinutes(2))) {
+        KernelTarget real = targets.get(fs);
+        w.printf("bench bugs: %s, %d seeds per bug, at most %d programs each%n", real.describe(), seeds, programs);
+        for (PlantedBugKernel.Bug bug : PlantedBugKernel.Bug.values()) {
+          if (!only.isEmpty() && !only.contains(bug)) {
+            continue;
+          }
+          String skip = bug.unavailable(real.capabilities(), real.kernelLogWatched());
+          if (skip != null) {
+            w.printf("SKIP %-34s %s%n", bug, skip);
+            continue;
+          }
+          List<Double> toFind = new ArrayList<>();
+          List<Double> shrink = new ArrayList<>();
+          List<String> failures = new ArrayList<>();
+          int shortest = Integer.MAX_VALUE;
+          for (long seed = 1; seed <= seeds; seed++) {
+            PlantedBugHunt.Result r = PlantedBugHunt.run(real, bug, seed, programs, Duration.ofMinutes(10), List.of(),
+                st -> { });
+            if (r.found()) {
+              toFind.add(r.secondsToFind());
+              shrink.add(r.shrinkSeconds());
+              shortest = Math.min(shortest, r.shortest());
+            }
+            if (r.verdict() != null) {
+              failures.add("seed " + seed + ": " + r.verdict());
+            }
+          }
+          Row row = new Row(bug.name(), toFind.size() == seeds, toFind.size() + "/" + seeds, median(toFind),
+              shortest == Integer.MAX_VALUE ? 0 : shortest, bug.minimalOps(), median(shrink), failures);
+          rows.add(row);
+          w.printf("%-4s %-34s found %s  %7s s to find  shrunk to %2d ops (known minimum %d)  %6s s to shrink%s%n",
+              failures.isEmpty() ? "OK" : "FAIL", bug, row.foundIn(), seconds(row.secondsToFind()), row.shrunkLength(),
+              row.knownMinimum(), seconds(row.shrinkSeconds()), failures.isEmpty() ? "" : "  " + String.join("; ", failures));
+          w.flush();
+        }
+      }
+      if (json != null) {
+        io.hmmfuzz.guests.SummaryFile.writeJson(json, rows);
+        w.println("written: " + json);
+      }
+      return rows.stream().allMatch(r -> r.failures().isEmpty()) ? ExitCode.OK : ExitCode.DIVERGENCE;
+    }
+
+    private static String seconds(Double s) {
+      return s == null ? "-" : String.format("%.1f", s);
+    }
+
+    private static Double median(List<Double> v) {
+      if (v.isEmpty()) {
+        return null;
+      }
+      List<Double> sorted = v.stream().sorted().toList();
+      return sorted.get(sorted.size() / 2);
+    }
   }
 
   /**

@@ -6,9 +6,7 @@ import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
-import io.hmmfuzz.core.op.Ftruncate;
 import io.hmmfuzz.core.op.Open;
-import io.hmmfuzz.core.op.Pwrite;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.run.Program;
 import java.lang.reflect.RecordComponent;
@@ -277,9 +275,9 @@ public final class Shrinker {
   }
 
   /**
-   * Fewer ops by folding a file's first growth into its creation: {@code open f size=0; pwrite f
-   * offset=o length=l} becomes {@code open f size=o+l}, and {@code open f; ftruncate f size=s} becomes
-   * {@code open f size=s}. The bytes differ (open writes its own tags), so each fold is tested like any
+   * Fewer ops by folding a file's first growth into its creation ({@link Op#foldedSize}): {@code open f
+   * size=0; pwrite f offset=o length=l} becomes {@code open f size=o+l}, and {@code open f; ftruncate f
+   * size=s} becomes {@code open f size=s}; an insert range or an extending fallocate fold the same way. The bytes differ (open writes its own tags), so each fold is tested like any
    * candidate; it gets the shrinker out of minima that single-op steps cannot leave.
    */
   private Program foldIntoOpen(Program best) {
@@ -293,12 +291,7 @@ public final class Shrinker {
             .anyMatch(m -> best.mmapOf(m).file().equals(o.file()))) {
           continue;
         }
-        long size = -1;
-        if (next instanceof Pwrite w && w.file().equals(o.file()) && w.offset() >= 0) {
-          size = Math.max(o.size(), w.offset() + w.length());
-        } else if (next instanceof Ftruncate t && t.file().equals(o.file()) && t.size() >= 0) {
-          size = t.size();
-        }
+        long size = next.foldedSize(o.file(), o.size());
         if (size >= 0) {
           List<Op> ops = new ArrayList<>(best.ops());
           ops.set(i, new Open(o.file(), size));

@@ -1,5 +1,6 @@
 package io.hmmfuzz.linux;
 
+import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
@@ -34,20 +35,18 @@ public final class PlantedBugKernel implements Kernel {
         """, "ftruncate mmap load", 2),
     /** FICLONE/FICLONERANGE leaves pages of the destination's mappings showing the old bytes (R23). */
     REFLINK_LEAVES_MAPPING_STALE("""
-        open f0 size=0x1
-        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
-        reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x0
-        punch-hole f0 offset=0x0 length=0x1
-        """, "reflink clone", 2),
+        open f0 size=0x1001
+        mmap m0 file=f0 offset=0x1000 length=0x1 prot=rw sharing=shared sync=false
+        reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
+        """, "reflink clone *", 0),
     /**
      * FICLONE/FICLONERANGE leaves the destination's cached pages stale (R23): the old bytes of the
      * destination range stay in the page cache, so pread, mappings and writeback keep them. Made real
      * by writing the old bytes back over the cloned range.
      */
     REFLINK_LEAVES_CACHE_STALE("""
-        open f0 size=0x1
-        open f1 size=0x1
-        clone f1 src=f0
+        open f0 size=0x1001
+        reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
         """, "reflink clone", 2),
     /**
      * mmap(MAP_SHARED_VALIDATE|MAP_SYNC) succeeds on a file that is not DAX (R27: EOPNOTSUPP), as a
@@ -74,7 +73,51 @@ public final class PlantedBugKernel implements Kernel {
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
-        """, "-", 1);
+        """, "-", 1),
+    /**
+     * A hole punch leaves the file's mapped pages showing the old bytes (unmap_mapping_range lost from
+     * truncate_pagecache_range, R17): the CPU keeps what the file no longer holds, and so would a mirror.
+     * Like every bug here that leaves old pages mapped, it has other symptoms too: a store into such a
+     * page reaches the old page, not the file, and any later change of the file that does not unmap
+     * (a pwrite, an extension) shows through the mapping as stale; so any op may be a finding's culprit,
+     * and the finding that names the bug's own op must shrink to the known minimum.
+     */
+    PUNCH_HOLE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        punch-hole f0 offset=0x0 length=0x1
+        """, "punch-hole *", 0),
+    /** A pwrite does not reach the file's mapped pages (an incoherent page cache, R9). */
+    PWRITE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        pwrite f0 offset=0x0 length=0x1
+        """, "pwrite *", 0),
+    /**
+     * A collapse range leaves the file's mapped pages showing the bytes from before the shift (its
+     * unmap of the range to EOF lost, R54).
+     */
+    COLLAPSE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1001
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        collapse-range f0 offset=0x0 length=0x1000
+        """, "collapse-range *", 0),
+    /** An insert range leaves the file's mapped pages showing the bytes from before the shift (R55). */
+    INSERT_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        insert-range f0 offset=0x0 length=0x1000
+        """, "insert-range *", 0),
+    /**
+     * A fallocate that extends the file keeps the old EOF page's bytes beyond EOF, a store's through a
+     * mapping, as file data (R14, R52: what ext4 on 6.1 does, a real bug there).
+     */
+    FALLOCATE_KEEPS_POST_EOF("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        store m0 offset=0x1 length=0x1
+        fallocate f0 offset=0x0 length=0x2 keepSize=false unshare=false
+        """, "fallocate", 1);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -83,9 +126,10 @@ public final class PlantedBugKernel implements Kernel {
     /**
      * @param minimal     the shortest program known to show it
      * @param culprits    the op kinds a finding of it may name as the op after which it appeared
-     *                    ({@code -} for a kernel report, which names no op)
+     *                    ({@code -} for a kernel report, which names no op; {@code *}: any op, where the
+     *                    bug leaves old pages mapped that any later change shows)
      * @param maxFindings how many findings (signatures) it may end as: one, or two where the bug really
-     *                    shows two symptoms (through reflink and through clone)
+     *                    shows two symptoms (through reflink and through clone); 0: as many as its symptoms
      */
     Bug(String minimal, String culprits, int maxFindings) {
       this.minimal = minimal;
@@ -98,7 +142,12 @@ public final class PlantedBugKernel implements Kernel {
     }
 
     public int maxFindings() {
-      return maxFindings;
+      return maxFindings == 0 ? Integer.MAX_VALUE : maxFindings;
+    }
+
+    /** Whether a finding naming {@code op} as its culprit may be this bug's. */
+    public boolean culprit(String op) {
+      return culprits.contains(op) || culprits.contains("*");
     }
 
     /** The shortest program known to show the bug (found and shrunk on 6.18 tmpfs/xfs, 6.1 in the VM). */
@@ -109,14 +158,34 @@ public final class PlantedBugKernel implements Kernel {
     public int minimalOps() {
       return (int) minimal.lines().filter(l -> !l.isBlank()).count();
     }
+
+    /**
+     * Why a campaign over a target with these capabilities cannot show the bug (the op it lives in is
+     * missing there, or the model allows what it does), or null if it can.
+     *
+     * @param kernelLogWatched whether the target reads the kernel log (root on the local kernel)
+     */
+    public String unavailable(Capabilities caps, boolean kernelLogWatched) {
+      return switch (this) {
+        case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
+        case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE -> caps.testHmm() ? null : "no test_hmm";
+        case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
+        case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
+            caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
+        case FALLOCATE_KEEPS_POST_EOF -> caps.extensionZeroesPostEof() ? null
+            : "on " + caps.fs().id() + " an extension keeps post-EOF bytes as data (U2)";
+        default -> null;
+      };
+    }
   }
 
-  private record Mapping(int fd, long address, long length) {}
+  private record Mapping(int fd, long address, long length, long offset, boolean shared) {}
 
   private final Kernel real;
   private final Bug bug;
   private final List<Mapping> mappings = new ArrayList<>();
-  /** Stale page contents by page address (REFLINK bug). */
+  /** Stale page contents by page address (the bugs that leave mappings stale). */
   private final Map<Long, byte[]> stale = new HashMap<>();
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
@@ -151,6 +220,14 @@ public final class PlantedBugKernel implements Kernel {
         warn("planted/hmmfuzz.c:1 planted_truncate_of_mapped_file+0x0/0x10");
       }
     }
+    if (orphanBug()) {
+      // A correct truncate unmaps the pages beyond the new EOF, old ones included (R17).
+      SysResult r = real.ftruncate(fd, length);
+      if (!r.failed()) {
+        unmapped(fd);
+      }
+      return r;
+    }
     if (bug != Bug.TRUNCATE_KEEPS_TAIL || length <= 0 || length % 4096 == 0) {
       return real.ftruncate(fd, length);
     }
@@ -169,7 +246,15 @@ public final class PlantedBugKernel implements Kernel {
     return r;
   }
 
-  private void snapshotDestination(int dstFd) {
+  private void snapshotMappingsOf(int dstFd) {
+    snapshotMappingsOf(dstFd, 0, Long.MAX_VALUE);
+  }
+
+  /** The pages of the file's mappings over file bytes [from, to) keep what they show now. */
+  private void snapshotMappingsOf(int dstFd, long from, long to) {
+    // The shared mappings of one file page keep one old page between them (orphans, where the bug
+    // keeps old pages the way a lost unmap does): a store through one shows through the others.
+    Map<Long, byte[]> orphans = new HashMap<>();
     for (Mapping m : mappings) {
       if (m.fd != dstFd) {
         continue;
@@ -178,12 +263,35 @@ public final class PlantedBugKernel implements Kernel {
         continue; // a load would be a real SIGSEGV, which kills the JVM
       }
       for (long p = 0; p < m.length; p += 4096) {
-        byte[] page = new byte[4096];
-        if (real.load(m.address + p, page, 0, 4096) == Signal.NONE) {
-          stale.putIfAbsent(m.address + p, page);
+        if (stale.containsKey(m.address + p) || m.offset + p + 4096 <= from || m.offset + p >= to) {
+          continue;
         }
+        byte[] page = m.shared && orphanBug() ? orphans.get(m.offset + p) : null;
+        if (page == null) {
+          page = new byte[4096];
+          if (real.load(m.address + p, page, 0, 4096) != Signal.NONE) {
+            continue;
+          }
+          if (m.shared && orphanBug()) {
+            orphans.put(m.offset + p, page);
+          }
+        }
+        stale.put(m.address + p, page);
       }
     }
+  }
+
+  /**
+   * Whether the bug keeps old pages mapped as a lost unmap does: loads and stores of such a page reach
+   * it (and not the file), with no SIGBUS past EOF, until a correct unmap or munmap. The reflink bug's
+   * stale pages are the older kind: a store makes its page show the file again.
+   */
+  private boolean orphanBug() {
+    return switch (bug) {
+      case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
+          INSERT_LEAVES_MAPPING_STALE -> true;
+      default -> false;
+    };
   }
 
   /**
@@ -193,7 +301,7 @@ public final class PlantedBugKernel implements Kernel {
   private SysResult clone(int dstFd, int srcFd, long srcOffset, long length, long dstOffset, Supplier<SysResult> call) {
     changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
-      snapshotDestination(dstFd);
+      snapshotMappingsOf(dstFd);
     }
     byte[] old = null;
     if (bug == Bug.REFLINK_LEAVES_CACHE_STALE) {
@@ -206,8 +314,10 @@ public final class PlantedBugKernel implements Kernel {
       }
     }
     SysResult r = call.get();
-    if (r.failed()) {
+    if (r.failed() && !orphanBug()) {
       stale.clear();
+    } else if (orphanBug() && !r.failed()) {
+      unmapped(dstFd); // a correct clone unmaps the destination's range (R23)
     } else if (old != null && old.length > 0) {
       real.pwrite(dstFd, old, old.length, dstOffset);
     }
@@ -227,9 +337,13 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
-    Signal s = real.load(address, dst, dstOffset, length);
     long page = address / 4096 * 4096;
     byte[] old = stale.get(page);
+    if (old != null && orphanBug() && real.protectionAt(address).readable()) {
+      System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
+      return Signal.NONE;
+    }
+    Signal s = real.load(address, dst, dstOffset, length);
     if (s == Signal.NONE && old != null) {
       System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
     }
@@ -239,7 +353,13 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public Signal store(long address, byte[] src, int srcOffset, int length) {
     changed();
-    stale.remove(address / 4096 * 4096);
+    long page = address / 4096 * 4096;
+    byte[] old = stale.get(page);
+    if (old != null && orphanBug() && real.protectionAt(address).writable()) {
+      System.arraycopy(src, srcOffset, old, (int) (address - page), length);
+      return Signal.NONE;
+    }
+    stale.remove(page);
     return real.store(address, src, srcOffset, length);
   }
 
@@ -248,7 +368,7 @@ public final class PlantedBugKernel implements Kernel {
     changed();
     SysResult r = real.mmap(length, prot, sharing, sync && bug != Bug.MAP_SYNC_OFF_DAX, fd, offset);
     if (!r.failed()) {
-      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096));
+      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset, sharing == Sharing.SHARED));
     }
     return r;
   }
@@ -285,7 +405,69 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
     changed();
-    return real.pwrite(fd, buf, length, offset);
+    return staleAround(fd, bug == Bug.PWRITE_LEAVES_MAPPING_STALE, offset, offset + length,
+        () -> real.pwrite(fd, buf, length, offset), false);
+  }
+
+  /**
+   * The call, with the file's mapped pages left showing what they showed before it where {@code stale}
+   * (the bug's missing unmap): kept until a store or munmap of the page.
+   */
+  private SysResult staleAround(int fd, boolean stale, long from, long to, Supplier<SysResult> call, boolean unmaps) {
+    Map<Long, byte[]> before = stale ? new HashMap<>(this.stale) : null;
+    if (stale) {
+      snapshotMappingsOf(fd, from, to);
+    }
+    SysResult r = call.get();
+    if (stale && r.failed()) {
+      // The call did nothing: its pages are as they were.
+      this.stale.clear();
+      this.stale.putAll(before);
+    } else if (!stale && unmaps && !r.failed()) {
+      unmapped(fd);
+    }
+    return r;
+  }
+
+  /**
+   * A correct unmap of the file's range (truncate, a hole punch, a shift): the pages a planted bug left
+   * showing old bytes leave the page tables, and show the file again.
+   */
+  private void unmapped(int fd) {
+    for (Mapping m : mappings) {
+      if (m.fd == fd) {
+        stale.keySet().removeIf(p -> p >= m.address && p < m.address + m.length);
+      }
+    }
+  }
+
+  /**
+   * An extending fallocate that keeps the old EOF page's post-EOF bytes: read through a mapping
+   * before the call, stored back through one after it.
+   */
+  private SysResult keepingPostEof(int fd, long offset, long length, Supplier<SysResult> call) {
+    SysResult size = real.fileSize(fd);
+    if (size.failed() || size.value() % 4096 == 0 || offset + length <= size.value()) {
+      return call.get();
+    }
+    long eof = size.value();
+    long page = eof / 4096 * 4096;
+    SysResult a = real.mmap(4096, Prot.READ_WRITE, Sharing.SHARED, false, fd, page);
+    if (a.failed()) {
+      return call.get();
+    }
+    try {
+      byte[] tail = new byte[(int) (page + 4096 - eof)];
+      boolean read = real.load(a.value() + (eof - page), tail, 0, tail.length) == Signal.NONE;
+      SysResult r = call.get();
+      if (!r.failed() && read) {
+        int keep = (int) Math.min(tail.length, offset + length - eof);
+        real.store(a.value() + (eof - page), tail, 0, keep);
+      }
+      return r;
+    } finally {
+      real.munmap(a.value(), 4096);
+    }
   }
 
   @Override
@@ -296,7 +478,19 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
     changed();
-    return real.fallocate(fd, mode, offset, length);
+    Supplier<SysResult> call = () -> real.fallocate(fd, mode, offset, length);
+    if (bug == Bug.FALLOCATE_KEEPS_POST_EOF && mode == FallocMode.ALLOCATE) {
+      return keepingPostEof(fd, offset, length, call);
+    }
+    boolean stale = switch (mode) {
+      case PUNCH_HOLE -> bug == Bug.PUNCH_HOLE_LEAVES_MAPPING_STALE;
+      case COLLAPSE_RANGE -> bug == Bug.COLLAPSE_LEAVES_MAPPING_STALE;
+      case INSERT_RANGE -> bug == Bug.INSERT_LEAVES_MAPPING_STALE;
+      default -> false;
+    };
+    // A punch drops its range; a shift, everything from its offset on.
+    long to = mode == FallocMode.PUNCH_HOLE ? offset + length : Long.MAX_VALUE;
+    return staleAround(fd, stale, offset, to, call, mode != FallocMode.ALLOCATE && mode != FallocMode.ALLOCATE_KEEP_SIZE);
   }
 
   @Override

@@ -64,4 +64,9 @@ public record Fallocate(FileId file, long offset, long length, boolean keepSize,
   public String problem(Layout layout) {
     return Bounds.fileRange(offset, length);
   }
+
+  @Override
+  public long foldedSize(FileId f, long size) {
+    return f.equals(file) && offset >= 0 && length > 0 && !keepSize ? Math.max(size, offset + length) : -1;
+  }
 }

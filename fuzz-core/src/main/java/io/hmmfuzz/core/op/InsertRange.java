@@ -73,4 +73,9 @@ public record InsertRange(FileId file, long offset, long length) implements Op {
   public String problem(Layout layout) {
     return Bounds.fileRange(offset, length);
   }
+
+  @Override
+  public long foldedSize(FileId f, long size) {
+    return f.equals(file) && offset >= 0 && offset < size && length > 0 ? size + length : -1;
+  }
 }

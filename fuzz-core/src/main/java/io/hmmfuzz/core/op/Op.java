@@ -34,6 +34,16 @@ public sealed interface Op
     return null;
   }
 
+  /**
+   * The size {@code file}'s open would have if this op, the first to change the file after an open of
+   * {@code size} bytes, were folded into that open (the shrinker's way out of minima that single-op
+   * steps cannot leave: {@code open f size=0; pwrite f 0x0 0x10} becomes {@code open f size=0x10});
+   * -1 where this op cannot be folded.
+   */
+  default long foldedSize(FileId file, long size) {
+    return -1;
+  }
+
   /** The file or mapping this op makes (a FileId or MapId), which later ops may name; null for most. */
   default Object makes() {
     return null;

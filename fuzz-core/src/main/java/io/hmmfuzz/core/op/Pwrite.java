@@ -62,4 +62,9 @@ public record Pwrite(FileId file, long offset, int length) implements Op {
   public String problem(Layout layout) {
     return Bounds.io(offset, length);
   }
+
+  @Override
+  public long foldedSize(FileId f, long size) {
+    return f.equals(file) && offset >= 0 ? Math.max(size, offset + length) : -1;
+  }
 }

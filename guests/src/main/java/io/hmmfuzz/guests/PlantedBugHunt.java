@@ -1,0 +1,152 @@
+package io.hmmfuzz.guests;
+
+import io.hmmfuzz.core.repro.ProgramText;
+import io.hmmfuzz.core.repro.ReproducerSyntaxException;
+import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.core.run.Runner;
+import io.hmmfuzz.core.run.Signature;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.core.op.OpKind;
+import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.linux.KernelTarget;
+import io.hmmfuzz.linux.PlantedBugKernel.Bug;
+import io.hmmfuzz.linux.PlantedBugTarget;
+import io.hmmfuzz.linux.ScratchFilesystem;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One planted bug looked for by a fresh campaign over a real kernel, as {@code hmmfuzz selftest} checks
+ * it and {@code hmmfuzz bench bugs} measures it: whether the campaign found it, how long that took,
+ * how short the shrinker made its reproducer against the bug's known minimum, and how long shrinking
+ * took. A finding whose reproducer diverges without the planted bug too is the kernel's own: it is
+ * noted and left out of the verdict.
+ */
+public final class PlantedBugHunt {
+  private PlantedBugHunt() {}
+
+  /**
+   * What one campaign gave.
+   *
+   * @param programs       programs the campaign ran
+   * @param secondsToFind  from the campaign's start to the first divergence of the bug (its shrink left
+   *                       out); NaN if not found
+   * @param shrinkSeconds  pinning and shrinking that divergence; NaN if not found
+   * @param shortest       ops of the shortest reproducer among its findings; 0 if not found
+   * @param verdict        null if the findings are what the bug must give, else what is wrong
+   * @param planted        the bug's findings
+   * @param shrunk         their reproducers' programs, in the same order
+   * @param kernelsOwn     signatures of findings that diverge without the bug too
+   */
+  public record Result(Bug bug, long seed, long programs, double secondsToFind, double shrinkSeconds, int shortest,
+      String verdict, List<CampaignSummary.Found> planted, List<Program> shrunk, List<String> kernelsOwn) {
+    public boolean found() {
+      return !planted.isEmpty();
+    }
+  }
+
+  /**
+   * Runs the campaign: the bug's profile, seed {@code seed}, at most {@code maxPrograms} programs or
+   * {@code limit}, scratch files in a directory of its own.
+   *
+   * @param status called with each status line's programs and findings so far
+   */
+  public static Result run(KernelTarget real, Bug bug, long seed, long maxPrograms, Duration limit,
+      List<Campaign.Known> known, Consumer<Campaign.Stats> status) {
+    long t0 = System.nanoTime();
+    Path work = ScratchFilesystem.workDirectory("planted");
+    List<Campaign.Finding> found = new ArrayList<>();
+    double[] firstAt = {Double.NaN, Double.NaN};
+    Campaign.Stats stats;
+    try {
+      stats = new Campaign(new PlantedBugTarget(real, bug), new Campaign.Settings(profile(bug), seed, limit, 8, work, 3,
+          Duration.ofSeconds(5), maxPrograms, false, null, known, null)).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {
+              status.accept(s);
+            }
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              if (found.isEmpty()) {
+                double shrink = f.reduction().millis() / 1e3;
+                firstAt[0] = (System.nanoTime() - t0) / 1e9 - shrink;
+                firstAt[1] = shrink;
+              }
+              found.add(f);
+            }
+          }, () -> false);
+    } finally {
+      ScratchFilesystem.deleteTree(work);
+    }
+    List<CampaignSummary.Found> planted = new ArrayList<>();
+    List<Program> programs = new ArrayList<>();
+    List<String> own = new ArrayList<>();
+    for (CampaignSummary.Found e : stats.findings()) {
+      Program p = found.stream().filter(f -> f.file().getFileName().toString().equals(e.file())).findFirst()
+          .map(f -> f.reduction().program()).orElse(null);
+      if (p != null && new Runner(real, 1).run(p).diverged()) {
+        own.add(e.signature());
+      } else {
+        planted.add(e);
+        programs.add(p);
+      }
+    }
+    int shortest = planted.stream().mapToInt(CampaignSummary.Found::ops).min().orElse(0);
+    return new Result(bug, seed, stats.programs(), planted.isEmpty() ? Double.NaN : firstAt[0],
+        planted.isEmpty() ? Double.NaN : firstAt[1], shortest, verdict(real, bug, planted), planted, programs, own);
+  }
+
+  /** The profile whose campaign looks for the bug: ops other than the device's unless it is a device bug. */
+  public static Profile profile(Bug bug) {
+    Profile p = switch (bug) {
+      case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> Profile.reflink();
+      case MAP_SYNC_OFF_DAX, COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE, PUNCH_HOLE_LEAVES_MAPPING_STALE,
+          PWRITE_LEAVES_MAPPING_STALE -> Profile.named("default");
+      default -> Profile.eof();
+    };
+    // The same search with or without test_hmm: device ops would only lengthen the way there.
+    return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE ? p
+        : p.without(java.util.Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
+  }
+
+  /** Null if the campaign's findings are what the planted bug must give, else what is wrong. */
+  private static String verdict(KernelTarget real, Bug bug, List<CampaignSummary.Found> found) {
+    if (found.isEmpty()) {
+      return "not found";
+    }
+    if (found.size() > bug.maxFindings()) {
+      return found.size() + " findings for one bug (at most " + bug.maxFindings() + ")";
+    }
+    int shortest = Integer.MAX_VALUE;
+    for (CampaignSummary.Found f : found) {
+      Signature s = Signature.parse(f.signature());
+      if (s == null || !bug.culprit(s.op())) {
+        return "culprit " + (s == null ? "?" : s.op()) + " (" + f.signature() + "), expected one of " + bug.culprits();
+      }
+      String[] k = f.reproduced().split("/");
+      if (!k[0].equals(k[1])) {
+        return f.signature() + " reproduced " + f.reproduced();
+      }
+      shortest = Math.min(shortest, f.ops());
+    }
+    if (shortest > bug.minimalOps() && knownMinimalDiverges(real, bug)) {
+      return "shortest reproducer " + shortest + " ops, want " + bug.minimalOps();
+    }
+    return null;
+  }
+
+  /** Whether the bug's known minimal program diverges on this target (if not, a longer minimum is legitimate). */
+  public static boolean knownMinimalDiverges(KernelTarget real, Bug bug) {
+    try {
+      Program known = ProgramText.parse(bug.minimalProgram(), bug.name());
+      return new Runner(new PlantedBugTarget(real, bug), 1).run(known).diverged();
+    } catch (ReproducerSyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
