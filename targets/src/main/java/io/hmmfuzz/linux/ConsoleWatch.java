@@ -19,6 +19,13 @@ public final class ConsoleWatch {
   /** The guest's own orderly end: init exits, the kernel panics on purpose and QEMU stops (-no-reboot). */
   static final Pattern ORDERLY_END = Pattern.compile("Attempted to kill init! exitcode=0x0000(0000|0100)");
   private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s*");
+  /**
+   * A planted bug's WARNING (PlantedBugKernel), with the PID of the hmmfuzz that wrote it: on a kernel
+   * log that other runs share (the local kernel's), a planted warning of another process is that
+   * process's, never a finding here.
+   */
+  static final Pattern PLANTED = Pattern.compile("PID: (\\d+) at planted/hmmfuzz\\.c");
+  private static final String OWN_PID = Long.toString(ProcessHandle.current().pid());
 
   private final List<String> recent = new ArrayList<>();
   private final List<KernelReport> reports = new ArrayList<>();
@@ -42,6 +49,10 @@ public final class ConsoleWatch {
       return;
     }
     Matcher m = REPORT.matcher(line);
+    Matcher planted = PLANTED.matcher(line);
+    if (planted.find() && !planted.group(1).equals(OWN_PID)) {
+      return;
+    }
     if (m.find() && !ORDERLY_END.matcher(line).find()
         && !(line.contains("Kernel panic") && recent.stream().anyMatch(l -> ORDERLY_END.matcher(l).find()))) {
       // Context: from the report's own "cut here" line if it has one, else the line before it.

@@ -201,7 +201,10 @@ public final class PlantedBugKernel implements Kernel {
 
   /** Logs a WARNING report the way the kernel prints one, one /dev/kmsg record per line. */
   private void warn(String where) {
-    for (String line : List.of("------------[ cut here ]------------", "WARNING: CPU: 0 PID: 1 at " + where,
+    // The PID is this JVM's: another hmmfuzz reading the same kernel log knows the line is not its
+    // kernel's (ConsoleWatch.PLANTED).
+    for (String line : List.of("------------[ cut here ]------------", "WARNING: CPU: 0 PID: "
+        + ProcessHandle.current().pid() + " at " + where,
         "---[ end trace 0000000000000000 ]---")) {
       kernelLog.accept(line);
     }

@@ -26,6 +26,21 @@ class ConsoleWatchTests {
     assertTrue(w.drain().isEmpty(), "drained");
   }
 
+  /** The local kernel's log is shared: another hmmfuzz's planted WARNING is not a finding of this one. */
+  @Test
+  void aPlantedWarningOfAnotherProcessIsNoReportAndOurOwnIs() {
+    long other = ProcessHandle.current().pid() + 1;
+    for (long pid : List.of(other, ProcessHandle.current().pid())) {
+      ConsoleWatch w = new ConsoleWatch();
+      for (String l : List.of("------------[ cut here ]------------",
+          "WARNING: CPU: 0 PID: " + pid + " at planted/hmmfuzz.c:1 planted_truncate_of_mapped_file+0x0/0x10",
+          "---[ end trace 0000000000000000 ]---")) {
+        w.accept(l);
+      }
+      assertEquals(pid == other ? 0 : 1, w.drain().size(), "planted by PID " + pid);
+    }
+  }
+
   @Test
   void consoleTimestampsAndHungTaskDetailsAreDropped() {
     assertEquals("BUG: unable to handle page fault for address: ADDR",
