@@ -776,6 +776,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_MSYNC:
 		answer(op_msync(a[0], a[1], msync_flags(a[2])), 0, NULL, 0);
 		return;
+	case EXEC_CALL_MADVISE:
+		answer(op_madvise(a[0], a[1], madvise_advice(a[2])), 0, NULL, 0);
+		return;
 	case EXEC_CALL_LOAD:
 		out = scratch(a[1]);
 		memset(out, 0, a[1]);

@@ -31,6 +31,19 @@
 #ifndef MAP_SYNC
 #define MAP_SYNC 0x80000
 #endif
+/* include/uapi/asm-generic/mman-common.h, for C libraries older than the advice. */
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 /* lib/test_hmm_uapi.h (the kernel's test_hmm driver): the command block and its ioctls. */
 struct hmm_dmirror_cmd {
@@ -142,6 +155,11 @@ static long op_mprotect(uintptr_t addr, size_t len, int prot)
 static long op_msync(uintptr_t addr, size_t len, int flags)
 {
 	return sys_result(msync((void *)addr, len, flags));
+}
+
+static long op_madvise(uintptr_t addr, size_t len, int advice)
+{
+	return sys_result(madvise((void *)addr, len, advice));
 }
 
 /*

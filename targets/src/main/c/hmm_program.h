@@ -146,6 +146,20 @@ static int msync_flags(int64_t code)
 	return -1;
 }
 
+static int madvise_advice(int64_t code)
+{
+	switch (code) {
+	case EXEC_ADVICE_DONTNEED: return MADV_DONTNEED;
+	case EXEC_ADVICE_REMOVE: return MADV_REMOVE;
+	case EXEC_ADVICE_COLD: return MADV_COLD;
+	case EXEC_ADVICE_PAGEOUT: return MADV_PAGEOUT;
+	case EXEC_ADVICE_WILLNEED: return MADV_WILLNEED;
+	case EXEC_ADVICE_POPULATE_READ: return MADV_POPULATE_READ;
+	case EXEC_ADVICE_POPULATE_WRITE: return MADV_POPULATE_WRITE;
+	}
+	return -1;
+}
+
 static int signal_code(int sig)
 {
 	switch (sig) {
@@ -254,6 +268,19 @@ static void program_msync(struct program *p, int64_t map, int64_t mode, struct o
 		return;
 	}
 	outcome_of(o, op_msync(m->addr, m->len, msync_flags(mode)), 1);
+}
+
+/* madvise of [off, off+len) of mapping m: the call's value kept. */
+static void program_madvise(struct program *p, int64_t map, int64_t off, int64_t len, int64_t advice,
+			    struct outcome *o)
+{
+	struct program_mapping *m = mapping_of(p, map);
+
+	if (!m) {
+		not_live(o);
+		return;
+	}
+	outcome_of(o, op_madvise(m->addr + off, len, madvise_advice(advice)), 1);
 }
 
 /*
@@ -517,6 +544,10 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 		PROGRAM_FILE_CALL(p, a[EXEC_OP_INSERT_RANGE_FILE], o,
 				  op_fallocate(fd_, FALLOC_FL_INSERT_RANGE, a[EXEC_OP_INSERT_RANGE_OFFSET],
 					       a[EXEC_OP_INSERT_RANGE_LENGTH]));
+		return 0;
+	case EXEC_OP_MADVISE:
+		program_madvise(p, a[EXEC_OP_MADVISE_MAP], a[EXEC_OP_MADVISE_OFFSET], a[EXEC_OP_MADVISE_LENGTH],
+				a[EXEC_OP_MADVISE_ADVICE], o);
 		return 0;
 	case EXEC_OP_DREAD:
 		program_device(p, index, a[EXEC_OP_DREAD_MAP], EXEC_DEVICE_READ, a[EXEC_OP_DREAD_OFFSET],

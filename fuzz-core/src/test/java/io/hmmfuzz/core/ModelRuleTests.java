@@ -246,4 +246,100 @@ class ModelRuleTests {
     assertTrue(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "dmirror_do_read reads the atomic page without a fault");
     assertFalse(e.get(6).allows(Outcome.error(Errno.EPERM, 1)), "dmirror_do_write faults a page not tagged WRITE");
   }
+
+  @Test
+  void madviseDontneedDropsPrivateCopiesSoLoadsSeeTheFileAgain() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x10 length=0x1\n"
+        + "store m0 offset=0x1010 length=0x1\n"
+        + "madvise m0 offset=0x0 length=0x1 advice=dontneed\n"
+        + "load m0 offset=0x10 length=0x1\n"
+        + "load m0 offset=0x1010 length=0x1\n"
+        + "madvise m0 offset=0x800 length=0x1000 advice=dontneed\n");
+    assertEquals(Status.OK, e.get(4).status());
+    assertEquals(Tag.byteAt(0, 0x10), e.get(5).data().value(0), "R61: the private copy of page 0 is gone");
+    assertEquals(Tag.byteAt(3, 0x1010), e.get(6).data().value(0), "R60: length 1 is one page; page 1 kept its copy");
+    assertEquals(Errno.EINVAL, e.get(7).errno(), "R60: start not page aligned");
+  }
+
+  @Test
+  void madviseRemoveIsEaccesOnPrivateMappingsAndAHolePunchThroughSharedOnes() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x2000 prot=r sharing=shared sync=false\n"
+        + "store m0 offset=0x10 length=0x1\n"
+        + "madvise m0 offset=0x0 length=0x2000 advice=remove\n"
+        + "close f0\n"
+        + "madvise m1 offset=0x1000 length=0x1000 advice=remove\n"
+        + "load m1 offset=0x1000 length=0x1\n"
+        + "load m0 offset=0x1000 length=0x1\n"
+        + "load m1 offset=0x10 length=0x1\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=remove\n"
+        + "load m0 offset=0x10 length=0x1\n"
+        + "load m0 offset=0x11 length=0x1\n");
+    assertEquals(Errno.EACCES, e.get(4).errno(), "R63: MAP_PRIVATE is not shared-maywrite");
+    assertEquals(Status.OK, e.get(6).status(), "R63: PROT_READ of an O_RDWR fd has VM_MAYWRITE; the closed fd does not matter");
+    assertEquals(0, e.get(7).data().value(0), "R63: the range reads zero");
+    assertEquals(0, e.get(8).data().value(0), "R63: through the private mapping too, where it made no copy");
+    assertEquals(Tag.byteAt(0, 0x10), e.get(9).data().value(0), "outside the range nothing changed");
+    assertEquals(Tag.byteAt(3, 0x10), e.get(11).data().value(0), "R63: zap with even_cows 0 keeps private copies");
+    assertEquals(Tag.byteAt(0, 0x11), e.get(11 + 1).data().value(0), "the private copy froze page 0 at copy time");
+  }
+
+  @Test
+  void madviseRemoveOfTheEofPageZeroesItsPostEofBytesForCertain() throws Exception {
+    for (FsKind fs : List.of(FsKind.XFS, FsKind.TMPFS)) {
+      List<Expected> e = run(caps(fs, false), "open f0 size=0x800\n"
+          + "mmap m0 file=f0 offset=0x0 length=0x2000" + SHARED
+          + "store m0 offset=0x900 length=0x10\n"
+          + "madvise m0 offset=0x0 length=0x1000 advice=remove\n"
+          + "load m0 offset=0x7ff length=0x200\n"
+          + "pread f0 offset=0x0 length=0x1000\n");
+      assertEquals(Status.OK, e.get(3).status());
+      for (int i = 0; i < 0x200; i++) {
+        assertEquals(0, e.get(4).data().value(i), fs + ": byte " + i + " is 0 and nothing else");
+      }
+      assertFalse(e.get(4).data().allows(0x101, Tag.byteAt(2, 0x900)), fs + ": the page left the cache whole");
+      assertEquals(0x800, e.get(5).value(), "R63: KEEP_SIZE");
+    }
+  }
+
+  @Test
+  void madvisePopulateChecksTheVmaFirstThenFaultsUpToEofWithoutASignal() throws Exception {
+    List<Expected> e = run(caps(FsKind.EXT4, false), "open f0 size=0x1800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x3000 prot=r sharing=shared sync=false\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=populate-write\n"
+        + "madvise m1 offset=0x0 length=0x3000 advice=populate-read\n"
+        + "madvise m0 offset=0x0 length=0x3000 advice=populate-write\n"
+        + "pwrite f0 offset=0x0 length=0x1800\n"
+        + "load m0 offset=0x1000 length=0x1\n"
+        + "load m1 offset=0x1000 length=0x1\n"
+        + "madvise m0 offset=0x2000 length=0x1000 advice=populate-read\n"
+        + "mprotect m0 prot=none\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=populate-read\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=pageout\n");
+    assertEquals(Errno.EINVAL, e.get(3).errno(), "R67: POPULATE_WRITE without VM_WRITE");
+    assertEquals(Errno.EFAULT, e.get(4).errno(), "R67: page 2 wholly beyond EOF");
+    assertEquals(Errno.EFAULT, e.get(5).errno());
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(7).data().value(0), "R67: pages 0 and 1 were copied on write first");
+    assertEquals(Tag.byteAt(6, 0x1000), e.get(8).data().value(0));
+    assertEquals(Errno.EFAULT, e.get(9).errno());
+    assertEquals(Errno.EINVAL, e.get(11).errno(), "R67: POPULATE_READ without VM_READ");
+    assertEquals(Status.OK, e.get(12).status(), "R66: PROT_NONE is no obstacle to PAGEOUT");
+  }
+
+  @Test
+  void madviseDontneedFreesDevicePrivateCopies() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "store m0 offset=0x0 length=0x1\n"
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "snapshot m0 offset=0x0 pages=0x1\n"
+        + "dread m0 offset=0x0 pages=0x1\n");
+    assertFalse(e.get(5).allows(bytes(1, (byte) 0x22)), "R61: the device-private page was freed");
+    assertEquals(Tag.byteAt(0, 0), e.get(6).data().value(0), "R61: the device reads the file again");
+  }
 }

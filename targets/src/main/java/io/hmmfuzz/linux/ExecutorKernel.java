@@ -1,6 +1,7 @@
 package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
@@ -131,6 +132,11 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
     return result(executor.call(Call.MSYNC, address, length, ExecutorProtocol.code(mode)));
+  }
+
+  @Override
+  public SysResult madvise(long address, long length, Advice advice) {
+    return result(executor.call(Call.MADVISE, address, length, ExecutorProtocol.code(advice)));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
@@ -74,6 +75,8 @@ public final class ExecutorProtocol {
     MPROTECT,
     /** address, length, msync code. */
     MSYNC,
+    /** address, length, advice code. */
+    MADVISE,
     /** address, length; the answer's signal code, and its payload the bytes loaded. */
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */
@@ -293,6 +296,10 @@ public final class ExecutorProtocol {
     return m.ordinal();
   }
 
+  static int code(Advice a) {
+    return a.ordinal();
+  }
+
   static int code(FallocMode m) {
     return m.ordinal();
   }
@@ -342,6 +349,7 @@ public final class ExecutorProtocol {
     enumCodes(h, "SHARING", Sharing.values());
     enumCodes(h, "MSYNC", MsyncMode.values());
     enumCodes(h, "FALLOC", FallocMode.values());
+    enumCodes(h, "ADVICE", Advice.values());
     enumCodes(h, "DEVICE", DeviceCommand.values());
     enumCodes(h, "SIGNAL", Signal.values());
     enumCodes(h, "STATUS", Outcome.Status.values());

@@ -55,6 +55,8 @@ final class LibC {
 
   static native int msync(long address, long length, int flags);
 
+  static native int madvise(long address, long length, int advice);
+
   static native int getpagesize();
 
   static native int geteuid();

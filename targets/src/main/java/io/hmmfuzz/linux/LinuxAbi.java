@@ -4,6 +4,7 @@ import com.sun.jna.platform.linux.ErrNo;
 import com.sun.jna.platform.linux.Fcntl;
 import com.sun.jna.platform.linux.Mman;
 import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
@@ -59,6 +60,15 @@ final class LinuxAbi {
   static final int MS_INVALIDATE = 2;
   static final int MS_SYNC = 4;
 
+  /** include/uapi/asm-generic/mman-common.h. */
+  static final int MADV_WILLNEED = 3;
+  static final int MADV_DONTNEED = 4;
+  static final int MADV_REMOVE = 9;
+  static final int MADV_COLD = 20;
+  static final int MADV_PAGEOUT = 21;
+  static final int MADV_POPULATE_READ = 22;
+  static final int MADV_POPULATE_WRITE = 23;
+
   /** include/uapi/linux/falloc.h. */
   static final int FALLOC_FL_KEEP_SIZE = 0x01;
   static final int FALLOC_FL_PUNCH_HOLE = 0x02;
@@ -102,6 +112,18 @@ final class LinuxAbi {
       case INVALIDATE -> MS_INVALIDATE;
       case SYNC_INVALIDATE -> MS_SYNC | MS_INVALIDATE;
       case SYNC_ASYNC -> MS_SYNC | MS_ASYNC;
+    };
+  }
+
+  static int madvise(Advice a) {
+    return switch (a) {
+      case DONTNEED -> MADV_DONTNEED;
+      case REMOVE -> MADV_REMOVE;
+      case COLD -> MADV_COLD;
+      case PAGEOUT -> MADV_PAGEOUT;
+      case WILLNEED -> MADV_WILLNEED;
+      case POPULATE_READ -> MADV_POPULATE_READ;
+      case POPULATE_WRITE -> MADV_POPULATE_WRITE;
     };
   }
 

@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.InfrastructureException;
@@ -139,6 +140,11 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
     return result(LibC.msync(address, length, LinuxAbi.msync(mode)));
+  }
+
+  @Override
+  public SysResult madvise(long address, long length, Advice advice) {
+    return result(LibC.madvise(address, length, LinuxAbi.madvise(advice)));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
@@ -510,6 +511,12 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
     return real.msync(address, length, mode);
+  }
+
+  @Override
+  public SysResult madvise(long address, long length, Advice advice) {
+    changed();
+    return real.madvise(address, length, advice);
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.FallocMode;
@@ -292,6 +293,11 @@ class ExecutorAgreementTests {
         @Override
         public SysResult msync(long address, long length, MsyncMode mode) {
           return log("msync " + length + " " + mode, k.msync(address, length, mode), true);
+        }
+
+        @Override
+        public SysResult madvise(long address, long length, Advice advice) {
+          return log("madvise " + length + " " + advice, k.madvise(address, length, advice), true);
         }
 
         @Override

@@ -44,6 +44,9 @@ public interface Kernel {
 
   SysResult msync(long address, long length, MsyncMode mode);
 
+  /** madvise(address, length, advice). */
+  SysResult madvise(long address, long length, Advice advice);
+
   /**
    * A CPU load of {@code length} bytes at {@code address} into {@code dst}, through a bulk copy that
    * turns SIGBUS into a result instead of killing the process. Never called for addresses the caller

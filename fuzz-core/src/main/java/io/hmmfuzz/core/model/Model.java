@@ -268,6 +268,16 @@ public final class Model {
     }
   }
 
+  /**
+   * R61: the page-table entries of pages [from, to) of m are zapped with no details (MADV_DONTNEED,
+   * mm/memory.c zap_page_range_single): the private copies of a MAP_PRIVATE mapping go with them, and
+   * so do device-private and device-exclusive entries (zap_nonpresent_ptes frees their pages), so the
+   * pages show the file again. A shared mapping's pages stay in the page cache as they were.
+   */
+  public void zap(ModelMapping m, long from, long to) {
+    m.forgetPages(from, to);
+  }
+
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
   public void zeroData(ModelFile f, long from, long to, int op) {
     long end = Math.min(to, f.size);

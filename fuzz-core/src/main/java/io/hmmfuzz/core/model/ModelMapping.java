@@ -47,6 +47,13 @@ public final class ModelMapping {
     maybeExclusive.tailSet(from, true).clear();
   }
 
+  /** Forgets private copies and device state of pages [from, to) (page indices within the mapping). */
+  void forgetPages(long from, long to) {
+    cowPages.subMap(from, true, to, false).clear();
+    maybeOnDevice.subSet(from, true, to, false).clear();
+    maybeExclusive.subSet(from, true, to, false).clear();
+  }
+
   public FileId file() {
     return file;
   }

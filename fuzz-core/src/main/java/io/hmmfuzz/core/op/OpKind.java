@@ -37,6 +37,7 @@ public enum OpKind {
   FALLOCATE(Fallocate.class, Fallocate::generate, 3),
   COLLAPSE_RANGE(CollapseRange.class, CollapseRange::generate, 2),
   INSERT_RANGE(InsertRange.class, InsertRange::generate, 2),
+  MADVISE(Madvise.class, Madvise::generate, 4),
   DREAD(DeviceRead.class, DeviceRead::generate, 8, Trait.DEVICE),
   DWRITE(DeviceWrite.class, DeviceWrite::generate, 8, Trait.DEVICE),
   SNAPSHOT(Snapshot.class, Snapshot::generate, 5, Trait.DEVICE),

@@ -23,6 +23,15 @@ public record PunchHole(FileId file, long offset, long length) implements Op {
     if (offset < 0 || length <= 0) {
       return Expected.error(Errno.EINVAL, "vfs_fallocate: offset < 0 or len <= 0 (fs/open.c)");
     }
+    punch(model, f, offset, length, index);
+    return Expected.ok(0, "fallocate(2) punch hole");
+  }
+
+  /**
+   * The model's effect of a hole punch of [offset, offset + length) of f (offset >= 0, length > 0),
+   * also made by madvise(MADV_REMOVE) through its mapping's file (R63), whose fd may be closed.
+   */
+  static void punch(Model model, ModelFile f, long offset, long length, int index) {
     model.zeroData(f, offset, offset + length, index);
     ZeroRange.postEofMayBeZeroed(model, f, offset, offset + length);
     if (offset < f.size() && offset + length > f.size()) {
@@ -31,7 +40,6 @@ public record PunchHole(FileId file, long offset, long length) implements Op {
       // (seen on ext4-dax, where no writeback hides it).
       ZeroRange.postEofMayBeZeroed(model, f, f.size(), model.roundUpPage(f.size()));
     }
-    return Expected.ok(0, "fallocate(2) punch hole");
   }
 
   @Override
