@@ -118,7 +118,17 @@ public final class PlantedBugKernel implements Kernel {
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         store m0 offset=0x1 length=0x1
         fallocate f0 offset=0x0 length=0x2 keepSize=false unshare=false
-        """, "fallocate", 1);
+        """, "fallocate", 1),
+    /**
+     * MADV_DONTNEED leaves a private mapping's copied pages in place (its zap lost, R61): loads keep the
+     * private bytes where the file's should show again. Needs a private copy first, so a store.
+     */
+    DONTNEED_KEEPS_PRIVATE_COPY("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        madvise m0 offset=0x0 length=0x1000 advice=dontneed
+        """, "madvise *", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -293,7 +303,7 @@ public final class PlantedBugKernel implements Kernel {
   private boolean orphanBug() {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
-          INSERT_LEAVES_MAPPING_STALE -> true;
+          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY -> true;
       default -> false;
     };
   }
@@ -516,7 +526,29 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
     changed();
-    return real.madvise(address, length, advice);
+    if (bug != Bug.DONTNEED_KEEPS_PRIVATE_COPY || advice != Advice.DONTNEED) {
+      return real.madvise(address, length, advice);
+    }
+    // The pages of the range as they are now stay mapped over what DONTNEED drops.
+    Map<Long, byte[]> before = new HashMap<>(stale);
+    for (Mapping m : mappings) {
+      if (m.shared || address < m.address || address >= m.address + m.length
+          || !real.protectionAt(m.address).readable()) {
+        continue;
+      }
+      for (long p = address; p < Math.min(address + length, m.address + m.length); p += 4096) {
+        byte[] page = new byte[4096];
+        if (!stale.containsKey(p) && real.load(p, page, 0, 4096) == Signal.NONE) {
+          stale.put(p, page);
+        }
+      }
+    }
+    SysResult r = real.madvise(address, length, advice);
+    if (r.failed()) {
+      stale.clear();
+      stale.putAll(before);
+    }
+    return r;
   }
 
   @Override
