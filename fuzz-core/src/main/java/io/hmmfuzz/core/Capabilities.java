@@ -14,9 +14,16 @@ package io.hmmfuzz.core;
  * @param zeroRange  fallocate(FALLOC_FL_ZERO_RANGE) is supported (tmpfs: no)
  * @param root       the tool runs as root
  * @param testHmm    /dev/hmm_dmirror0 exists
+ * @param madvise    the kernel has madvise(2) (CONFIG_ADVISE_SYSCALLS, from its config; tinyconfig lacks it)
  */
 public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink,
-    boolean mapSync, boolean dax, boolean zeroRange, boolean root, boolean testHmm) {
+    boolean mapSync, boolean dax, boolean zeroRange, boolean root, boolean testHmm, boolean madvise) {
+
+  /** Capabilities of a kernel with madvise(2), as every distribution kernel has. */
+  public Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink, boolean mapSync,
+      boolean dax, boolean zeroRange, boolean root, boolean testHmm) {
+    this(kernel, fs, pageSize, blockSize, reflink, mapSync, dax, zeroRange, root, testHmm, true);
+  }
 
   /**
    * R13/U1: writeback of the EOF folio zeroes the bytes beyond EOF in the page cache
@@ -43,6 +50,9 @@ public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int bl
     sb.append(reflink ? "reflink" : "noreflink").append(',').append(mapSync ? "mapsync" : "nomapsync")
         .append(',').append(dax ? "dax" : "nodax").append(',').append(zeroRange ? "zerorange" : "nozerorange")
         .append(',').append(testHmm ? "hmm" : "nohmm");
+    if (!madvise) {
+      sb.append(",nomadvise"); // only where missing: older headers, without the word, had madvise
+    }
     return sb.toString();
   }
 }

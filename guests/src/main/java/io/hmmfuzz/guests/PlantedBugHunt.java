@@ -38,16 +38,29 @@ public final class PlantedBugHunt {
    * @param shrinkSeconds  pinning and shrinking that divergence; NaN if not found
    * @param shortest       ops of the shortest reproducer among its findings; 0 if not found
    * @param verdict        null if the findings are what the bug must give, else what is wrong
+   * @param miss           which way they are wrong, or null
    * @param planted        the bug's findings
    * @param shrunk         their reproducers' programs, in the same order
    * @param kernelsOwn     signatures of findings that diverge without the bug too
    */
   public record Result(Bug bug, long seed, long programs, double secondsToFind, double shrinkSeconds, int shortest,
-      String verdict, List<CampaignSummary.Found> planted, List<Program> shrunk, List<String> kernelsOwn) {
+      String verdict, Miss miss, List<CampaignSummary.Found> planted, List<Program> shrunk, List<String> kernelsOwn) {
     public boolean found() {
       return !planted.isEmpty();
     }
   }
+
+  /** How a campaign's findings fall short of what the planted bug must give. */
+  public enum Miss {
+    NOT_FOUND,
+    TOO_MANY_FINDINGS,
+    WRONG_CULPRIT,
+    NOT_REPRODUCED_EVERY_TIME,
+    /** Found, but this campaign's shrink ended above the known minimum (a local minimum). */
+    ABOVE_MINIMUM
+  }
+
+  private record Verdict(Miss miss, String text) {}
 
   /**
    * Runs the campaign: the bug's profile, seed {@code seed}, at most {@code maxPrograms} programs or
@@ -97,8 +110,10 @@ public final class PlantedBugHunt {
       }
     }
     int shortest = planted.stream().mapToInt(CampaignSummary.Found::ops).min().orElse(0);
+    Verdict v = verdict(real, bug, planted);
     return new Result(bug, seed, stats.programs(), planted.isEmpty() ? Double.NaN : firstAt[0],
-        planted.isEmpty() ? Double.NaN : firstAt[1], shortest, verdict(real, bug, planted), planted, programs, own);
+        planted.isEmpty() ? Double.NaN : firstAt[1], shortest, v == null ? null : v.text(), v == null ? null : v.miss(),
+        planted, programs, own);
   }
 
   /** The profile whose campaign looks for the bug: ops other than the device's unless it is a device bug. */
@@ -115,27 +130,28 @@ public final class PlantedBugHunt {
   }
 
   /** Null if the campaign's findings are what the planted bug must give, else what is wrong. */
-  private static String verdict(KernelTarget real, Bug bug, List<CampaignSummary.Found> found) {
+  private static Verdict verdict(KernelTarget real, Bug bug, List<CampaignSummary.Found> found) {
     if (found.isEmpty()) {
-      return "not found";
+      return new Verdict(Miss.NOT_FOUND, "not found");
     }
     if (found.size() > bug.maxFindings()) {
-      return found.size() + " findings for one bug (at most " + bug.maxFindings() + ")";
+      return new Verdict(Miss.TOO_MANY_FINDINGS, found.size() + " findings for one bug (at most " + bug.maxFindings() + ")");
     }
     int shortest = Integer.MAX_VALUE;
     for (CampaignSummary.Found f : found) {
       Signature s = Signature.parse(f.signature());
       if (s == null || !bug.culprit(s.op())) {
-        return "culprit " + (s == null ? "?" : s.op()) + " (" + f.signature() + "), expected one of " + bug.culprits();
+        return new Verdict(Miss.WRONG_CULPRIT, "culprit " + (s == null ? "?" : s.op()) + " (" + f.signature()
+            + "), expected one of " + bug.culprits());
       }
       String[] k = f.reproduced().split("/");
       if (!k[0].equals(k[1])) {
-        return f.signature() + " reproduced " + f.reproduced();
+        return new Verdict(Miss.NOT_REPRODUCED_EVERY_TIME, f.signature() + " reproduced " + f.reproduced());
       }
       shortest = Math.min(shortest, f.ops());
     }
     if (shortest > bug.minimalOps() && knownMinimalDiverges(real, bug)) {
-      return "shortest reproducer " + shortest + " ops, want " + bug.minimalOps();
+      return new Verdict(Miss.ABOVE_MINIMUM, "shortest reproducer " + shortest + " ops, want " + bug.minimalOps());
     }
     return null;
   }

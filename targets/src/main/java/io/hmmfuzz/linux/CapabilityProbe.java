@@ -48,6 +48,9 @@ public final class CapabilityProbe {
     boolean root();
 
     boolean testHmm();
+
+    /** The running kernel's .config, or null where it cannot be found. */
+    String kernelConfig();
   }
 
   /** The capabilities of the {@code kind} scratch filesystem at {@code root}; each one's evidence added to {@code evidence}. */
@@ -82,8 +85,12 @@ public final class CapabilityProbe {
     boolean zeroRange = kind != FsKind.TMPFS;
     evidence.add("zero range " + (zeroRange ? "yes: " + kind.id() + " supports FALLOC_FL_ZERO_RANGE"
         : "no: shmem_fallocate takes only FALLOC_FL_PUNCH_HOLE"));
+    Boolean advise = configured(m.kernelConfig(), "CONFIG_ADVISE_SYSCALLS");
+    evidence.add("madvise " + (advise == null ? "yes: the kernel's config is not at hand, and every distribution kernel"
+        + " has it" : advise ? "yes: CONFIG_ADVISE_SYSCALLS=y in the kernel's config"
+        : "no: CONFIG_ADVISE_SYSCALLS is not set in the kernel's config (madvise(2) is ENOSYS, R60)"));
     return new Capabilities(m.kernel(), kind, m.pageSize(), m.blockSize(root), reflink, dax, dax, zeroRange,
-        m.root(), m.testHmm());
+        m.root(), m.testHmm(), advise == null || advise);
   }
 
   /** Whether the xfs at {@code mnt} has the reflink feature, from its superblock geometry (xfs_info). */
@@ -102,5 +109,21 @@ public final class CapabilityProbe {
     boolean yes = r.group(1).equals("1");
     evidence.add("reflink " + (yes ? "yes" : "no") + ": xfs_info reports reflink=" + r.group(1) + " (R19)");
     return yes;
+  }
+
+  /** Whether {@code option} is set (=y or =m) in a kernel .config, false where it "is not set", null if unknown. */
+  static Boolean configured(String config, String option) {
+    if (config == null) {
+      return null;
+    }
+    for (String l : config.lines().toList()) {
+      if (l.startsWith(option + "=")) {
+        return !l.endsWith("=n");
+      }
+      if (l.equals("# " + option + " is not set")) {
+        return false;
+      }
+    }
+    return null;
   }
 }

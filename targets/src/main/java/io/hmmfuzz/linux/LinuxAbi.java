@@ -173,6 +173,7 @@ final class LinuxAbi {
     errno(Errno.EOVERFLOW, ErrNo.EOVERFLOW);
     errno(Errno.EOPNOTSUPP, ErrNo.EOPNOTSUPP);
     errno(Errno.EDQUOT, ErrNo.EDQUOT);
+    errno(Errno.ENOSYS, ErrNo.ENOSYS);
   }
 
   static Errno errno(int n) {

@@ -195,6 +195,23 @@ public final class LinuxTarget implements KernelTarget {
     public boolean testHmm() {
       return TestHmm.present();
     }
+
+    /** /proc/config.gz (CONFIG_IKCONFIG_PROC), else /boot/config-RELEASE, else null. */
+    @Override
+    public String kernelConfig() {
+      try {
+        java.nio.file.Path gz = java.nio.file.Path.of("/proc/config.gz");
+        if (java.nio.file.Files.isReadable(gz)) {
+          try (java.io.InputStream in = new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(gz))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          }
+        }
+        java.nio.file.Path boot = java.nio.file.Path.of("/boot/config-" + runningKernel().release());
+        return java.nio.file.Files.isReadable(boot) ? java.nio.file.Files.readString(boot) : null;
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }
   }
 
   @Override

@@ -40,11 +40,15 @@ public final class ExecutorGuest implements AutoCloseable {
   private final Path work;
   private final ExecutorLink link;
   private final double bootSeconds;
+  /** The kernel it booted. */
+  private final Path bzImage;
   private final Thread watchdog;
   private volatile boolean hung;
   private volatile boolean closing;
 
-  private ExecutorGuest(GuestVm.Qemu qemu, Path work, ExecutorLink link, double bootSeconds, Duration hangTimeout) {
+  private ExecutorGuest(GuestVm.Qemu qemu, Path work, ExecutorLink link, double bootSeconds, Duration hangTimeout,
+      Path bzImage) {
+    this.bzImage = bzImage;
     this.qemu = qemu;
     this.work = work;
     this.link = link;
@@ -84,6 +88,19 @@ public final class ExecutorGuest implements AutoCloseable {
    * Boots {@code bzImage} and waits until its executor says hello (at most {@code bootTimeout}). Each
    * console line goes to {@code console} too.
    */
+  /**
+   * The .config the booted kernel was built with, where it lies beside the bzImage (as 'hmmfuzz kernel
+   * build' leaves it), or null.
+   */
+  public String kernelConfig() {
+    Path config = bzImage.toAbsolutePath().getParent().resolve("config");
+    try {
+      return java.nio.file.Files.isRegularFile(config) ? java.nio.file.Files.readString(config) : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
   public static ExecutorGuest boot(Path bzImage, Duration bootTimeout, Duration hangTimeout, Consumer<String> console)
       throws IOException {
     Path qemuBin = Commands.find("qemu-system-x86_64");
@@ -144,7 +161,7 @@ public final class ExecutorGuest implements AutoCloseable {
     } finally {
       server.close();
     }
-    return new ExecutorGuest(qemu, work, link, (System.nanoTime() - t0) / 1e9, hangTimeout);
+    return new ExecutorGuest(qemu, work, link, (System.nanoTime() - t0) / 1e9, hangTimeout, bzImage);
   }
 
   /**

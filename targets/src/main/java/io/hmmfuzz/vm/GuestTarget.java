@@ -83,7 +83,7 @@ public final class GuestTarget implements KernelTarget {
       root = Path.of(mnt);
     }
     List<String> evidence = new ArrayList<>();
-    Capabilities caps = CapabilityProbe.probe(kind, root, new GuestMachine(link), evidence);
+    Capabilities caps = CapabilityProbe.probe(kind, root, new GuestMachine(link, guest.kernelConfig()), evidence);
     boolean rearm = link.rearmWarnOnce();
     link.kernelLog(); // what the kernel logged while booting and making the filesystem is no program's
     return new GuestTarget(guest, kind, root, mounted, caps, evidence, rearm);
@@ -105,7 +105,7 @@ public final class GuestTarget implements KernelTarget {
   }
 
   /** The guest as the capability probe asks of it. */
-  private record GuestMachine(ExecutorLink link) implements CapabilityProbe.Machine {
+  private record GuestMachine(ExecutorLink link, String kernelConfig) implements CapabilityProbe.Machine {
     @Override
     public String mountTable() {
       String t = link.readText("/proc/self/mounts");

@@ -29,6 +29,10 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
     if (m == null) {
       return Expected.notLive();
     }
+    if (!model.caps().madvise()) {
+      return Expected.error(Errno.ENOSYS, "R60 a kernel without CONFIG_ADVISE_SYSCALLS has no madvise(2)"
+          + " (sys_ni_syscall; kernel/sys_ni.c)");
+    }
     int page = model.page();
     if (offset % page != 0) {
       return Expected.error(Errno.EINVAL, "R60 do_madvise: start not page aligned");
@@ -125,8 +129,8 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
    */
   public static Op generate(Generation g) {
     ModelMapping m = g.liveMapping();
-    if (m == null) {
-      return null;
+    if (m == null || (!g.caps().madvise() && !g.invalid())) {
+      return null; // without madvise(2), only its ENOSYS, at the share of invalid calls
     }
     int page = g.page();
     long span = g.model().roundUpPage(m.length());

@@ -47,7 +47,7 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
     return new Capabilities(KernelVersion.parse(header.getOrDefault("kernel", "0.0.0")), FsKind.parse(fs()),
         Integer.parseInt(header.getOrDefault("page", "4096")), Integer.parseInt(header.getOrDefault("block", "4096")),
         caps.contains("reflink"), caps.contains("mapsync"), caps.contains("dax"), caps.contains("zerorange"), false,
-        caps.contains("hmm"));
+        caps.contains("hmm"), !caps.contains("nomadvise"));
   }
 
   /**
