@@ -48,13 +48,11 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     return new Profile("eof", w, 5, 40);
   }
 
-  /** Reflink, clone, copy_file_range and dedupe into mapped destinations. */
+  /** Reflink and clone into mapped destinations. */
   public static Profile reflink() {
     Map<OpKind, Integer> w = base();
     w.put(OpKind.REFLINK, 22);
     w.put(OpKind.CLONE, 8);
-    w.put(OpKind.COPY_FILE_RANGE, 8);
-    w.put(OpKind.DEDUPE, 8);
     w.put(OpKind.PUNCH_HOLE, 2);
     w.put(OpKind.ZERO_RANGE, 2);
     return new Profile("reflink", w, 5, 40);
