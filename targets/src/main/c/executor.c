@@ -761,6 +761,12 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_CLONE:
 		answer(op_clone(a[0], a[1]), 0, NULL, 0);
 		return;
+	case EXEC_CALL_COPY_FILE_RANGE:
+		answer(op_copy_file_range(a[0], a[1], a[2], a[3], a[4]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_DEDUPE:
+		answer(op_dedupe(a[0], a[1], a[2], a[3], a[4]), 0, NULL, 0);
+		return;
 	case EXEC_CALL_FILE_SIZE:
 		answer(op_file_size(a[0]), 0, NULL, 0);
 		return;

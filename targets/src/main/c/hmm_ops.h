@@ -124,6 +124,45 @@ static long op_clone(int dst, int src)
 	return sys_result(ioctl(dst, FICLONE, src));
 }
 
+/*
+ * copy_file_range(2) from [src_off, src_off+len) of src to dst_off of dst, flags 0 (len a size_t:
+ * (size_t)-1 is SIZE_MAX); the bytes copied, which may be fewer than len.
+ */
+static long op_copy_file_range(int src, int64_t src_off, int dst, int64_t dst_off, uint64_t len)
+{
+	off64_t in = src_off, out = dst_off;
+
+	return sys_result(copy_file_range(src, &in, dst, &out, len, 0));
+}
+
+/*
+ * ioctl(src, FIDEDUPERANGE) with one destination: share [dst_off, dst_off+len) of dst with the source
+ * range where their bytes are the same. bytes_deduped where the status is FILE_DEDUPE_RANGE_SAME;
+ * -EBADE where it is FILE_DEDUPE_RANGE_DIFFERS (the kernel's own code for it in fs/remap_range.c);
+ * the negative status itself; -errno where the ioctl fails.
+ */
+static long op_dedupe(int src, uint64_t src_off, uint64_t len, int dst, uint64_t dst_off)
+{
+	struct {
+		struct file_dedupe_range r;
+		struct file_dedupe_range_info info;
+	} d;
+
+	memset(&d, 0, sizeof(d));
+	d.r.src_offset = src_off;
+	d.r.src_length = len;
+	d.r.dest_count = 1;
+	d.info.dest_fd = dst;
+	d.info.dest_offset = dst_off;
+	if (ioctl(src, FIDEDUPERANGE, &d.r) < 0)
+		return -errno;
+	if (d.info.status == FILE_DEDUPE_RANGE_SAME)
+		return d.info.bytes_deduped;
+	if (d.info.status == FILE_DEDUPE_RANGE_DIFFERS)
+		return -EBADE;
+	return d.info.status;
+}
+
 /* st_size from fstat(2). */
 static long op_file_size(int fd)
 {

@@ -424,6 +424,16 @@ static void program_clone(struct program *p, int64_t dst, int64_t src, struct ou
 	outcome_of(o, op_clone(d, s), 1);
 }
 
+/* copy_file_range and FIDEDUPERANGE from src to dst: the call on both files' fds, its value kept. */
+#define PROGRAM_TWO_FILE_CALL(p, dst, src, o, call)			\
+	do {								\
+		int d_ = fd_of(p, dst), s_ = fd_of(p, src);		\
+		if (d_ < 0 || s_ < 0)					\
+			not_live(o);					\
+		else							\
+			outcome_of(o, call, 1);				\
+	} while (0)
+
 static unsigned long device_request(int64_t code)
 {
 	switch (code) {
@@ -517,6 +527,17 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 		return 0;
 	case EXEC_OP_CLONE:
 		program_clone(p, a[EXEC_OP_CLONE_DST], a[EXEC_OP_CLONE_SRC], o);
+		return 0;
+	case EXEC_OP_COPY_FILE_RANGE:
+		PROGRAM_TWO_FILE_CALL(p, a[EXEC_OP_COPY_FILE_RANGE_DST], a[EXEC_OP_COPY_FILE_RANGE_SRC], o,
+				      op_copy_file_range(s_, a[EXEC_OP_COPY_FILE_RANGE_SRC_OFFSET], d_,
+							 a[EXEC_OP_COPY_FILE_RANGE_DST_OFFSET],
+							 a[EXEC_OP_COPY_FILE_RANGE_LENGTH]));
+		return 0;
+	case EXEC_OP_DEDUPE:
+		PROGRAM_TWO_FILE_CALL(p, a[EXEC_OP_DEDUPE_DST], a[EXEC_OP_DEDUPE_SRC], o,
+				      op_dedupe(s_, a[EXEC_OP_DEDUPE_SRC_OFFSET], a[EXEC_OP_DEDUPE_LENGTH], d_,
+						a[EXEC_OP_DEDUPE_DST_OFFSET]));
 		return 0;
 	case EXEC_OP_PUNCH_HOLE:
 		PROGRAM_FILE_CALL(p, a[EXEC_OP_PUNCH_HOLE_FILE], o,

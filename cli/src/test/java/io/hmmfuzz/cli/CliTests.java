@@ -73,11 +73,11 @@ class CliTests {
     assertEquals(0, replay.code(), replay.out() + replay.err());
     assertTrue(replay.out().contains("OK " + repro + ": 11 ops, no divergence"), replay.out());
 
-    Files.writeString(log, "write 0x0 0x10 0x0\ncopy_range 0x0 0x10 0x100 0x10\n");
+    Files.writeString(log, "write 0x0 0x10 0x0\nexchange_range 0x0 0x10 0x100 0x10\n");
     r = hmmfuzz("import-fsx", log.toString());
     assertEquals(2, r.code());
-    assertEquals("hmmfuzz: " + log + ":2:1: fsx's copy_range cannot be imported: hmmfuzz has no op for"
-        + " copy_file_range(2) yet\n", r.err());
+    assertEquals("hmmfuzz: " + log + ":2:1: fsx's exchange_range cannot be imported: hmmfuzz has no op for"
+        + " XFS_IOC_EXCHANGE_RANGE yet\n", r.err());
     assertEquals("", r.out());
   }
 

@@ -65,4 +65,13 @@ public enum FsKind {
   public boolean shiftsRanges() {
     return xfs() || this == EXT4 || this == EXT4_DAX || this == EXT4_1K;
   }
+
+  /**
+   * R19/R75: the filesystem's file_operations have {@code ->remap_file_range} (xfs_file_remap_range,
+   * btrfs_remap_file_range), so FIDEDUPERANGE reaches the filesystem, which may still refuse (xfs
+   * without the reflink feature: status -EOPNOTSUPP); ext4 and tmpfs have none (6.1, 6.12).
+   */
+  public boolean remapsFileRanges() {
+    return xfs() || this == BTRFS;
+  }
 }

@@ -51,12 +51,43 @@ class FsxLogTests {
         """, ProgramText.print(imported.program()));
   }
 
+  /**
+   * copy_range and dedupe_range name the source offset, the length, the destination offset (fsx's
+   * log5); fsx repeats copy_file_range until the whole length is copied, so a copy a remap could cut
+   * short is issued in the pieces a remap takes whole.
+   */
+  @Test
+  void copyAndDedupeRangesAreWhatFsxDid() throws Exception {
+    String log = """
+        write 0x0 0x9000 0x0
+        copy_range 0x123 0x2000 0x9001 0x9000
+        copy_range 0x1000 0x2c10 0xc000 0xb001
+        copy_range 0x400 0x900 0x11000 0xec10
+        dedupe_range 0x1000 0x2000 0x6000 0x11900
+        skip dedupe_range 0x1000 0x0 0x6000 0x11900
+        """;
+    FsxLog.Imported imported = FsxLog.parse(log, "c.fsxops");
+    assertEquals(5, imported.fsxOps());
+    assertEquals(1, imported.skipped());
+    assertEquals("""
+        open f0 size=0x0
+        pwrite f0 offset=0x0 length=0x9000
+        copy-file-range f0 src=f0 srcOffset=0x123 dstOffset=0x9001 length=0x2000
+        copy-file-range f0 src=f0 srcOffset=0x1000 dstOffset=0xc000 length=0x2000
+        copy-file-range f0 src=f0 srcOffset=0x3000 dstOffset=0xe000 length=0xc00
+        copy-file-range f0 src=f0 srcOffset=0x3c00 dstOffset=0xec00 length=0x10
+        copy-file-range f0 src=f0 srcOffset=0x400 dstOffset=0x11000 length=0x800
+        copy-file-range f0 src=f0 srcOffset=0xc00 dstOffset=0x11800 length=0x100
+        dedupe f0 src=f0 srcOffset=0x1000 dstOffset=0x6000 length=0x2000
+        """, ProgramText.print(imported.program()));
+  }
+
   @Test
   void anOpWithoutAnHmmfuzzOpIsRefusedWithItsLineAndName() {
     ReproducerSyntaxException e = assertThrows(ReproducerSyntaxException.class,
-        () -> FsxLog.parse("write 0x0 0x10 0x0\n  dedupe_range 0x0 0x1000 0x2000 0x10\n", "c.fsxops"));
-    assertEquals("c.fsxops:2:3: fsx's dedupe_range cannot be imported: hmmfuzz has no op for"
-        + " FIDEDUPERANGE yet", e.getMessage());
+        () -> FsxLog.parse("write 0x0 0x10 0x0\n  exchange_range 0x0 0x1000 0x2000 0x10\n", "c.fsxops"));
+    assertEquals("c.fsxops:2:3: fsx's exchange_range cannot be imported: hmmfuzz has no op for"
+        + " XFS_IOC_EXCHANGE_RANGE yet", e.getMessage());
     e = assertThrows(ReproducerSyntaxException.class,
         () -> FsxLog.parse("write 0x0 0x10 0x0 close_open\n", "o.fsxops"));
     assertEquals("o.fsxops:1:20: fsx's close_open (close, drop_caches, reopen) cannot be imported: hmmfuzz has"

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.model.Outcome.Status;
+import io.hmmfuzz.core.op.Dedupe;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Tag;
 import io.hmmfuzz.core.repro.ProgramText;
@@ -135,6 +137,119 @@ class ModelRuleTests {
     assertEquals(Tag.byteAt(1, 0x7ff), read.data().value(0x7ff));
     assertEquals(0, read.data().value(0x800), "R22: the gap reads zero");
     assertEquals(Tag.byteAt(0, 0x10), read.data().value(0x2010));
+  }
+
+  static Capabilities caps(FsKind fs, boolean reflink, String kernel, int blockSize) {
+    return new Capabilities(KernelVersion.parse(kernel), fs, 4096, blockSize, reflink, false, false,
+        fs != FsKind.TMPFS, true, false);
+  }
+
+  @Test
+  void copyFileRangeErrorsFollowGenericCopyFileChecks() throws Exception {
+    Capabilities xfs = caps(FsKind.XFS, true);
+    String files = "open f0 size=0x3000\nopen f1 size=0x1000\n";
+    assertEquals(Errno.EINVAL, run(xfs, files + "copy-file-range f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x2000\n")
+        .get(2).errno(), "R70 overlapping ranges in one file");
+    assertEquals(Status.OK, run(xfs, files + "copy-file-range f0 src=f0 srcOffset=0x2000 dstOffset=0x1000 length=0x5000\n")
+        .get(2).status(), "the count is cut to the source's EOF first: [0x1000, 0x2000) does not overlap");
+    assertEquals(0, run(xfs, files + "copy-file-range f1 src=f0 srcOffset=0x3000 dstOffset=0x0 length=0x1000\n")
+        .get(2).value(), "R70 at the source's EOF: nothing to copy");
+    assertEquals(Errno.EINVAL, run(xfs, files + "copy-file-range f1 src=f0 srcOffset=-0x1 dstOffset=0x0 length=0x0\n")
+        .get(2).errno(), "R70 rw_verify_area: negative offset");
+    assertEquals(Errno.EOVERFLOW, run(xfs, files + "copy-file-range f1 src=f0 srcOffset=-0x1 dstOffset=0x0 length=0x1\n")
+        .get(2).errno(), "R70 pos + len wraps as u64");
+    assertEquals(Errno.EOVERFLOW, run(xfs, files + "copy-file-range f1 src=f0 srcOffset=0x10 dstOffset=0x0 length=-0x1\n")
+        .get(2).errno(), "SIZE_MAX from a nonzero offset wraps");
+    assertEquals(0x3000, run(xfs, files + "copy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=-0x1\n")
+        .get(2).value(), "SIZE_MAX from 0: all of the source");
+    String huge = "copy-file-range f1 src=f0 srcOffset=0x3000 dstOffset=0x7fffffffffffffff length=0x10\n";
+    assertEquals(Errno.EFBIG, run(caps(FsKind.XFS, true, "6.1.192", 4096), files + huge).get(2).errno(),
+        "R70 6.1 checks the destination's limit even with nothing to copy");
+    assertEquals(Status.OK, run(caps(FsKind.XFS, true, "6.12.117", 4096), files + huge).get(2).status(),
+        "R70 6.12 checks it only for a count");
+    assertEquals(Errno.EFBIG, run(caps(FsKind.XFS, true, "6.18.44", 4096), files + huge).get(2).errno(),
+        "R70 6.18 checks it again (seen on 6.18.44)");
+    assertEquals(Errno.EFBIG, run(caps(FsKind.XFS, true, "6.12.117", 4096), files
+        + "copy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x7fffffffffffffff length=0x10\n").get(2).errno());
+  }
+
+  @Test
+  void copyFileRangeRemapsWholeBlocksAndCopiesTheRest() throws Exception {
+    String prog = "open f0 size=0x3000\nopen f1 size=0x4000\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1800\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x10 dstOffset=0x0 length=0x1800\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x2000 dstOffset=0x0 length=0x1000\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x6000 length=0x1000\n"
+        + "pread f1 offset=0x0 length=0x7000\n";
+    List<Expected> xfs = run(caps(FsKind.XFS, true), prog);
+    assertEquals(0x1000, xfs.get(2).value(), "R71 aligned offsets: the remap takes whole blocks, a short count");
+    assertEquals(0x1800, xfs.get(3).value(), "R71 unaligned: the remap refuses, the splice copies everything");
+    assertEquals(0x1000, xfs.get(4).value(), "to the source's EOF: the whole count");
+    List<Expected> ext4 = run(caps(FsKind.EXT4, false), prog);
+    assertEquals(0x1800, ext4.get(2).value(), "R71 splice copy: the whole count");
+    Expected read = xfs.get(6);
+    assertEquals(0x7000, read.value(), "extended to 0x6000 + 0x1000");
+    assertEquals(Tag.byteAt(0, 0x2000), read.data().value(0), "the last copy into f1's start");
+    assertEquals(Tag.byteAt(0, 0x1010), read.data().value(0x1000), "the unaligned copy over the remapped block");
+    assertEquals(Tag.byteAt(0, 0x800), read.data().value(0x1800));
+    assertEquals(Tag.byteAt(1, 0x2000), read.data().value(0x2000), "short: f1's own bytes stay past the block");
+    assertEquals(0, read.data().value(0x4000), "R14 the gap past the old EOF reads zero");
+    assertEquals(Tag.byteAt(0, 0x0), read.data().value(0x6000));
+    assertEquals(0x1800, run(caps(FsKind.XFS, true, "6.18.44", 1024), prog).get(2).value(),
+        "1 KiB blocks: 0x1800 is whole blocks");
+  }
+
+  @Test
+  void copyFileRangeOfAPartialEofBlockIntoTheMiddleOfAFileIsCutOrCopied() throws Exception {
+    String prog = "open f0 size=0x1800\nopen f1 size=0x4000\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x1800\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x1000 dstOffset=0x1000 length=0x800\n"
+        + "copy-file-range f1 src=f0 srcOffset=0x1000 dstOffset=0x4000 length=0x800\n";
+    List<Expected> e = run(caps(FsKind.BTRFS, true), prog);
+    assertEquals(0x1000, e.get(2).value(), "generic_remap_check_len cuts the partial EOF block: short");
+    assertEquals(0x800, e.get(3).value(), "cut to nothing: the splice copies it");
+    assertEquals(0x800, e.get(4).value(), "at the destination's EOF the partial block is remapped");
+  }
+
+  @Test
+  void dedupeComparesThePageCacheAndReportsSameOrDiffers() throws Exception {
+    Capabilities xfs = caps(FsKind.XFS, true);
+    String files = "open f0 size=0x3000\nopen f1 size=0x3000\ncopy-file-range f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x2000\n";
+    assertEquals(0x2000, run(xfs, files + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x2000\n").get(3).value(),
+        "R75 SAME: bytes_deduped is the length");
+    Expected differs = run(xfs, files + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x3000\n").get(3);
+    assertEquals(Errno.EBADE, differs.errno(), "R75 DIFFERS, as EBADE");
+    assertEquals(Errno.EINVAL, run(xfs, files + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x1 length=0x1000\n").get(3).errno(),
+        "status -EINVAL: unaligned");
+    assertEquals(Errno.EINVAL, run(xfs, files + "dedupe f1 src=f0 srcOffset=0x2000 dstOffset=0x0 length=0x1001\n").get(3).errno(),
+        "the ioctl fails: the source range passes EOF");
+    assertEquals(Errno.EINVAL, run(xfs, files + "dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x1000\n").get(3).errno(),
+        "same file, same range: overlap");
+    assertEquals(0x800, run(xfs, files + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x800\n").get(3).value(),
+        "R25 cut to no whole block: SAME without a compare, the length asked");
+    assertEquals(0, run(xfs, files + "dedupe f1 src=f0 srcOffset=0x1 dstOffset=0x0 length=0x0\n").get(3).value(),
+        "length 0: SAME before any check of the filesystem");
+    assertEquals(Errno.EOPNOTSUPP, run(caps(FsKind.XFS, false), files
+        + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x1000\n").get(3).errno(), "xfs without reflink: status");
+    assertEquals(Errno.EOPNOTSUPP, run(caps(FsKind.EXT4, false), files
+        + "dedupe f1 src=f0 srcOffset=0x0 dstOffset=0x0 length=0x0\n").get(3).errno(), "ext4: the ioctl fails");
+  }
+
+  /**
+   * The compare of R75 over cells: a byte that may read as zero (U1) against zero may be equal or not,
+   * so both SAME and DIFFERS are allowed. (Inside EOF no such byte is left on a disk filesystem, R14,
+   * so this is the rule's guard, checked on cells directly.)
+   */
+  @Test
+  void dedupeComparesMaybeZeroBytesEitherWay() {
+    Cells maybe = new Cells(3);
+    maybe.tag(0, 3, 7, 0);
+    maybe.allowZero(0, 3);
+    Cells zeros = new Cells(3);
+    assertEquals(Dedupe.Comparison.EITHER, Dedupe.compare(maybe, 0, zeros, 0, 3));
+    assertEquals(Dedupe.Comparison.EITHER, Dedupe.compare(maybe, 0, maybe, 0, 3));
+    assertEquals(Dedupe.Comparison.DIFFERS, Dedupe.compare(Cells.exactly(new byte[] {1, 2, 0}), 0, zeros, 0, 3));
+    assertEquals(Dedupe.Comparison.SAME, Dedupe.compare(zeros, 0, zeros, 0, 3));
   }
 
   @Test

@@ -109,6 +109,16 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+    return result(executor.call(Call.COPY_FILE_RANGE, srcFd, srcOffset, dstFd, dstOffset, length));
+  }
+
+  @Override
+  public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+    return result(executor.call(Call.DEDUPE, srcFd, srcOffset, length, dstFd, dstOffset));
+  }
+
+  @Override
   public SysResult fileSize(int fd) {
     return result(executor.call(Call.FILE_SIZE, fd));
   }

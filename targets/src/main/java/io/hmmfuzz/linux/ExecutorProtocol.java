@@ -65,6 +65,13 @@ public final class ExecutorProtocol {
     CLONE_RANGE,
     /** dst fd, src fd. */
     CLONE,
+    /** src fd, src offset, dst fd, dst offset, length (a size_t); the value is the bytes copied. */
+    COPY_FILE_RANGE,
+    /**
+     * src fd, src offset, length, dst fd, dst offset: FIDEDUPERANGE with one destination; the value is
+     * bytes_deduped where its status is SAME, the errno EBADE where it is DIFFERS, -status where negative.
+     */
+    DEDUPE,
     /** fd; the value is st_size. */
     FILE_SIZE,
     /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. */

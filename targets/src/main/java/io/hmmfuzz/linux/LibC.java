@@ -41,6 +41,9 @@ final class LibC {
 
   static native int ioctl(int fd, long request, Pointer arg);
 
+  /** copy_file_range(2) (glibc 2.27): offIn and offOut point at loff_t offsets, advanced by the bytes copied. */
+  static native long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
+
   static native int fstat(int fd, byte[] statbuf);
 
   static native int statvfs(String path, byte[] buf);

@@ -83,6 +83,24 @@ final class LinuxAbi {
   /** struct file_clone_range { __s64 src_fd; __u64 src_offset, src_length, dest_offset; }. */
   static final int FILE_CLONE_RANGE_SIZE = 32;
 
+  /**
+   * include/uapi/linux/fs.h: FIDEDUPERANGE _IOWR(0x94, 54, struct file_dedupe_range), the struct of 24
+   * bytes {u64 src_offset, src_length; u16 dest_count, reserved1; u32 reserved2} followed by one struct
+   * file_dedupe_range_info of 32 bytes per destination {s64 dest_fd; u64 dest_offset, bytes_deduped;
+   * s32 status; u32 reserved}. status: FILE_DEDUPE_RANGE_SAME 0, FILE_DEDUPE_RANGE_DIFFERS 1, or -errno.
+   */
+  static final long FIDEDUPERANGE = 0xc0189436L;
+  static final int FILE_DEDUPE_RANGE_SIZE = 24 + 32;
+  static final int DEDUPE_SRC_OFFSET = 0;
+  static final int DEDUPE_SRC_LENGTH = 8;
+  static final int DEDUPE_DEST_COUNT = 16;
+  static final int DEDUPE_INFO_DEST_FD = 24;
+  static final int DEDUPE_INFO_DEST_OFFSET = 32;
+  static final int DEDUPE_INFO_BYTES_DEDUPED = 40;
+  static final int DEDUPE_INFO_STATUS = 48;
+  static final int FILE_DEDUPE_RANGE_SAME = 0;
+  static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
+
   /** struct stat on x86-64 (arch/x86/include/uapi/asm/stat.h): 144 bytes, st_size at 48. */
   static final int STAT_SIZE = 144;
   static final int STAT_ST_SIZE_OFFSET = 48;
@@ -174,6 +192,7 @@ final class LinuxAbi {
     errno(Errno.EOPNOTSUPP, ErrNo.EOPNOTSUPP);
     errno(Errno.EDQUOT, ErrNo.EDQUOT);
     errno(Errno.ENOSYS, ErrNo.ENOSYS);
+    errno(Errno.EBADE, ErrNo.EBADE);
   }
 
   static Errno errno(int n) {

@@ -3,6 +3,7 @@ package io.hmmfuzz.linux;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.DeviceCommand;
@@ -105,6 +106,37 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult cloneFile(int dstFd, int srcFd) {
     return result(LibC.ioctl(dstFd, LinuxAbi.FICLONE, new Pointer(srcFd)));
+  }
+
+  @Override
+  public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+    try (Memory offsets = new Memory(16)) {
+      offsets.setLong(0, srcOffset);
+      offsets.setLong(8, dstOffset);
+      return result(LibC.copy_file_range(srcFd, offsets, dstFd, offsets.share(8), length, 0));
+    }
+  }
+
+  @Override
+  public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+    try (Memory arg = new Memory(LinuxAbi.FILE_DEDUPE_RANGE_SIZE)) {
+      arg.clear();
+      arg.setLong(LinuxAbi.DEDUPE_SRC_OFFSET, srcOffset);
+      arg.setLong(LinuxAbi.DEDUPE_SRC_LENGTH, length);
+      arg.setShort(LinuxAbi.DEDUPE_DEST_COUNT, (short) 1);
+      arg.setLong(LinuxAbi.DEDUPE_INFO_DEST_FD, dstFd);
+      arg.setLong(LinuxAbi.DEDUPE_INFO_DEST_OFFSET, dstOffset);
+      SysResult r = result(LibC.ioctl(srcFd, LinuxAbi.FIDEDUPERANGE, arg));
+      if (r.failed()) {
+        return r;
+      }
+      int status = arg.getInt(LinuxAbi.DEDUPE_INFO_STATUS);
+      if (status == LinuxAbi.FILE_DEDUPE_RANGE_SAME) {
+        return SysResult.ok(arg.getLong(LinuxAbi.DEDUPE_INFO_BYTES_DEDUPED));
+      }
+      int e = status == LinuxAbi.FILE_DEDUPE_RANGE_DIFFERS ? LinuxAbi.number(Errno.EBADE) : -status;
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
   }
 
   @Override

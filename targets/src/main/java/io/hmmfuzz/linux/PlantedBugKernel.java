@@ -350,6 +350,18 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+    changed();
+    return real.copyFileRange(srcFd, srcOffset, dstFd, dstOffset, length);
+  }
+
+  @Override
+  public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+    changed();
+    return real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
+  }
+
+  @Override
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
     long page = address / 4096 * 4096;
     byte[] old = stale.get(page);

@@ -270,6 +270,18 @@ class ExecutorAgreementTests {
         }
 
         @Override
+        public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+          return log("copy-file-range " + srcOffset + "+" + length + "->" + dstOffset,
+              k.copyFileRange(srcFd, srcOffset, dstFd, dstOffset, length), true);
+        }
+
+        @Override
+        public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+          return log("dedupe " + srcOffset + "+" + length + "->" + dstOffset,
+              k.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset), true);
+        }
+
+        @Override
         public SysResult fileSize(int fd) {
           return log("fstat", k.fileSize(fd), true);
         }

@@ -32,6 +32,19 @@ public interface Kernel {
   /** ioctl(dst, FICLONE, src). */
   SysResult cloneFile(int dstFd, int srcFd);
 
+  /**
+   * copy_file_range(srcFd, &srcOffset, dstFd, &dstOffset, length, 0), length a size_t (-1: SIZE_MAX):
+   * the bytes copied.
+   */
+  SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length);
+
+  /**
+   * ioctl(srcFd, FIDEDUPERANGE) with one destination {dstFd, dstOffset}: the destination's
+   * bytes_deduped where its status is FILE_DEDUPE_RANGE_SAME; EBADE where it is
+   * FILE_DEDUPE_RANGE_DIFFERS; the errno of a negative status, or of the ioctl where it fails.
+   */
+  SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset);
+
   /** st_size from fstat(2). */
   SysResult fileSize(int fd);
 

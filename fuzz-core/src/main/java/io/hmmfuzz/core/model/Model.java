@@ -134,6 +134,17 @@ public final class Model {
     markPostEofUncertain(f);
   }
 
+  /**
+   * Bytes copied into the page cache of f at {@code off} (copy_file_range's splice copy, R72): the
+   * cells keep their provenance (the op that wrote them first), so a report follows them. Bytes that
+   * land beyond EOF would be post-EOF bytes, as for {@link #writeTagged}.
+   */
+  public void writeCells(ModelFile f, long off, Cells data) {
+    ensureCache(f, off + data.length());
+    f.cache.copyFrom(data, 0, idx(off), data.length());
+    markPostEofUncertain(f);
+  }
+
   private void ensureCache(ModelFile f, long end) {
     long need = Math.max(roundUpPage(f.size), roundUpPage(end));
     if (need > f.cache.length()) {

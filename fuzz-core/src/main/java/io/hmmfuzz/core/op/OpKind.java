@@ -32,6 +32,13 @@ public enum OpKind {
   /** FICLONE and FICLONERANGE enter one kernel path: ioctl_file_clone, vfs_clone_file_range (R19). */
   REFLINK(Reflink.class, Reflink::generate, 6, Trait.ENTERS_REMAP),
   CLONE(Clone.class, Clone::generate, 2, Trait.ENTERS_REMAP),
+  /**
+   * copy_file_range(2): its own path, vfs_copy_file_range, which tries remap_file_range only where the
+   * filesystem has one and then splices (R71), so it is not counted as entering remap.
+   */
+  COPY_FILE_RANGE(CopyFileRange.class, CopyFileRange::generate, 4),
+  /** FIDEDUPERANGE: vfs_dedupe_file_range_one calls remap_file_range wherever there is one (R75). */
+  DEDUPE(Dedupe.class, Dedupe::generate, 3, Trait.ENTERS_REMAP),
   PUNCH_HOLE(PunchHole.class, PunchHole::generate, 3),
   ZERO_RANGE(ZeroRange.class, ZeroRange::generate, 3),
   FALLOCATE(Fallocate.class, Fallocate::generate, 3),

@@ -75,14 +75,21 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
     if (count % bs != 0 && dstOff + count < dst.size()) {
       return Expected.error(Errno.EINVAL, "R21 generic_remap_check_len: partial EOF block inside the destination");
     }
-    // R22: the destination range takes the source's bytes at call time; a gap past the old EOF reads
-    // zero (xfs_reflink_zero_posteof, btrfs_cont_expand); the size only grows.
+    remap(model, dst, src, srcOff, dstOff, count, index);
+    return Expected.ok(0, "R22 clone succeeds");
+  }
+
+  /**
+   * R22/R23, what a remap of {@code count} bytes that passed every check does (FICLONERANGE, and
+   * copy_file_range's remap, R72): the destination range takes the source's bytes at call time; a gap
+   * past the old EOF reads zero (xfs_reflink_zero_posteof, btrfs_cont_expand); the size only grows.
+   * The destination's page cache over the range is dropped and re-read; its post-EOF bytes are already
+   * "may read zero" on disk filesystems (Model.markPostEofUncertain), the only ones with reflink.
+   */
+  static void remap(Model model, ModelFile dst, ModelFile src, long srcOff, long dstOff, long count, int index) {
     Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count));
     model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
     dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
-    // R23: the destination's page cache over the range is dropped and re-read; its post-EOF bytes
-    // are already "may read zero" on disk filesystems (Model.markPostEofUncertain), the only ones with reflink.
-    return Expected.ok(0, "R22 clone succeeds");
   }
 
   @Override

@@ -5,6 +5,8 @@ import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.CollapseRange;
+import io.hmmfuzz.core.op.CopyFileRange;
+import io.hmmfuzz.core.op.Dedupe;
 import io.hmmfuzz.core.op.Fallocate;
 import io.hmmfuzz.core.op.Fsync;
 import io.hmmfuzz.core.op.InsertRange;
@@ -42,7 +44,10 @@ import java.util.Map;
  * MAP_SHARED), a store, msync(MS_SYNC), munmap (domapwrite); {@code truncate} ftruncate;
  * {@code punch_hole}, {@code zero_range} and {@code fallocate} (with {@code keep_size}, and {@code unshare}),
  * {@code collapse_range} and {@code insert_range} fallocate; {@code clone_range}
- * FICLONERANGE within the file; {@code fsync} fsync. Ops fsx skipped ({@code skip}) were never made and
+ * FICLONERANGE within the file; {@code copy_range} copy_file_range within the file (see
+ * {@link #copyRange}); {@code dedupe_range} FIDEDUPERANGE within the file, whose status fsx checks only
+ * for a negative errno (DIFFERS is fine for it); {@code fsync} fsync. The range ops' numbers are fsx's
+ * log5: source offset, length, destination offset, size. Ops fsx skipped ({@code skip}) were never made and
  * are left out. An op this tool has no op for is refused with its line and name, never dropped. fsx's
  * bytes are its own; the program writes the model's tagged bytes at the same places. fsx's EOF
  * pollution (-e) is not in its log and is not imported.
@@ -53,15 +58,14 @@ public final class FsxLog {
 
   /** The ops fsx names that this tool has no op for yet, with what each would need. */
   private static final Map<String, String> NOT_YET = Map.of(
-      "dedupe_range", "FIDEDUPERANGE",
-      "copy_range", "copy_file_range(2)",
       "exchange_range", "XFS_IOC_EXCHANGE_RANGE",
       "read_dontcache", "preadv2(RWF_DONTCACHE)",
       "write_dontcache", "pwritev2(RWF_DONTCACHE)",
       "write_atomic", "pwritev2(RWF_ATOMIC)");
 
   private static final List<String> IMPORTED = List.of("read", "write", "mapread", "mapwrite", "truncate",
-      "punch_hole", "zero_range", "fallocate", "collapse_range", "insert_range", "clone_range", "fsync");
+      "punch_hole", "zero_range", "fallocate", "collapse_range", "insert_range", "clone_range", "copy_range",
+      "dedupe_range", "fsync");
 
   /**
    * The program of an fsx log.
@@ -194,6 +198,11 @@ public final class FsxLog {
           ops.add(new Reflink(f, f, off, a[2], len));
           size = Math.max(size, a[2] + len);
         }
+        case "copy_range" -> {
+          ops.addAll(copyRange(f, off, a[2], len));
+          size = Math.max(size, a[2] + len);
+        }
+        case "dedupe_range" -> ops.add(new Dedupe(f, f, off, a[2], len));
         case "fallocate" -> {
           ops.add(new Fallocate(f, off, len, keepSize, unshare));
           if (!keepSize) {
@@ -223,6 +232,35 @@ public final class FsxLog {
       throw new ReproducerSyntaxException(fileName, lineOf.get(op), 1, "this op cannot be a program's: " + first);
     }
     return new Imported(p, made, skipped);
+  }
+
+  /** The smallest block size of the filesystems here (FsKind: 1 KiB; the others have 4 KiB). */
+  private static final long SMALL_BLOCK = 1024;
+
+  /**
+   * fsx's copy_range: do_copy_range calls copy_file_range(2) again until the whole length is copied.
+   * Only a remap copies short (xfs with reflink, btrfs: both offsets block aligned, R71), at a block
+   * boundary, so where both offsets are 1 KiB aligned the copy is issued in the pieces a remap takes
+   * whole on 1 KiB and 4 KiB blocks alike: the whole pages first, then the whole KiBs, then the rest,
+   * each piece of which is copied in one call as fsx's loop copies it. Otherwise one copy.
+   */
+  private static List<Op> copyRange(FileId f, long src, long dst, long len) {
+    if (src % SMALL_BLOCK != 0 || dst % SMALL_BLOCK != 0) {
+      return List.of(new CopyFileRange(f, f, src, dst, len));
+    }
+    List<Op> out = new ArrayList<>();
+    long done = 0;
+    long pages = src % PAGE == 0 && dst % PAGE == 0 ? len / PAGE * PAGE : 0;
+    for (long piece : new long[] {pages, (len - pages) / SMALL_BLOCK * SMALL_BLOCK}) {
+      if (piece > 0) {
+        out.add(new CopyFileRange(f, f, src + done, dst + done, piece));
+        done += piece;
+      }
+    }
+    if (done < len) {
+      out.add(new CopyFileRange(f, f, src + done, dst + done, len - done));
+    }
+    return out;
   }
 
   /** fsx's numbers as strtoul(..., 0) reads them: 0x hexadecimal, 0 octal, else decimal. */
