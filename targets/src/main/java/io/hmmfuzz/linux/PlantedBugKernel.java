@@ -128,7 +128,24 @@ public final class PlantedBugKernel implements Kernel {
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
         store m0 offset=0x0 length=0x1
         madvise m0 offset=0x0 length=0x1000 advice=dontneed
-        """, "madvise *", 0);
+        """, "madvise *", 0),
+    /**
+     * copy_file_range leaves the destination's mapped pages showing the old bytes (the page-cache copy
+     * writes pages the mappings no longer show, as a lost unmap would; R70-R72).
+     */
+    COPY_FILE_RANGE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        copy-file-range f0 src=f0 srcOffset=0x0 dstOffset=0x1 length=0x1
+        """, "copy-file-range *", 0),
+    /**
+     * FIDEDUPERANGE of ranges that differ shares them anyway (its compare lost, R75): the destination
+     * takes the source's bytes and the call reports them deduped.
+     */
+    DEDUPE_SHARES_DIFFERING_RANGES("""
+        open f0 size=0x2000
+        dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
+        """, "dedupe", 1);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -184,6 +201,8 @@ public final class PlantedBugKernel implements Kernel {
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
+        case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null
+            : "no deduplication on " + caps.fs().id() + " without reflink (R75)";
         case FALLOCATE_KEEPS_POST_EOF -> caps.extensionZeroesPostEof() ? null
             : "on " + caps.fs().id() + " an extension keeps post-EOF bytes as data (U2)";
         default -> null;
@@ -303,7 +322,7 @@ public final class PlantedBugKernel implements Kernel {
   private boolean orphanBug() {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
-          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY -> true;
+          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE -> true;
       default -> false;
     };
   }
@@ -352,13 +371,26 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
     changed();
-    return real.copyFileRange(srcFd, srcOffset, dstFd, dstOffset, length);
+    return staleAround(dstFd, bug == Bug.COPY_FILE_RANGE_LEAVES_MAPPING_STALE, dstOffset,
+        length < 0 ? Long.MAX_VALUE : dstOffset + length,
+        () -> real.copyFileRange(srcFd, srcOffset, dstFd, dstOffset, length), false);
   }
 
   @Override
   public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
     changed();
-    return real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
+    SysResult r = real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
+    if (bug == Bug.DEDUPE_SHARES_DIFFERING_RANGES && r.failed() && r.errno() == io.hmmfuzz.core.Errno.EBADE
+        && length > 0 && length <= 1 << 20) {
+      // The compare said DIFFERS; the buggy dedupe shares the ranges all the same.
+      byte[] bytes = new byte[(int) length];
+      SysResult got = real.pread(srcFd, bytes, bytes.length, srcOffset);
+      if (!got.failed() && got.value() > 0) {
+        real.pwrite(dstFd, bytes, (int) got.value(), dstOffset);
+        return SysResult.ok(got.value());
+      }
+    }
+    return r;
   }
 
   @Override
