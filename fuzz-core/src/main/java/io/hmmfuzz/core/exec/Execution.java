@@ -56,6 +56,22 @@ public final class Execution implements Views {
     return kernel;
   }
 
+  /**
+   * The call on file f's fd, its value kept; not live where the program has no open fd for f (the C
+   * executor's PROGRAM_FILE_CALL).
+   */
+  public Outcome onFile(FileId f, java.util.function.IntFunction<SysResult> call) {
+    Integer fd = fd(f);
+    return fd == null ? Outcome.notLive() : Outcome.of(call.apply(fd), true);
+  }
+
+  /** The call on the fds of {@code dst} and {@code src}, its value kept; not live where either has none. */
+  public Outcome onFiles(FileId dst, FileId src, java.util.function.BiFunction<Integer, Integer, SysResult> call) {
+    Integer d = fd(dst);
+    Integer s = fd(src);
+    return d == null || s == null ? Outcome.notLive() : Outcome.of(call.apply(d, s), true);
+  }
+
   public Integer fd(FileId f) {
     return fds.get(f);
   }

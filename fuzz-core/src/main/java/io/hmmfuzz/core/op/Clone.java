@@ -16,12 +16,7 @@ public record Clone(FileId dst, FileId src) implements Op {
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer d = x.fd(dst);
-    Integer s = x.fd(src);
-    if (d == null || s == null) {
-      return Outcome.notLive();
-    }
-    return Outcome.of(x.kernel().cloneFile(d, s), true);
+    return x.onFiles(dst, src, (d, s) -> x.kernel().cloneFile(d, s));
   }
 
   @Override

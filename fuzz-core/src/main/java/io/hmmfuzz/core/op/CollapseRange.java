@@ -50,9 +50,7 @@ public record CollapseRange(FileId file, long offset, long length) implements Op
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
-    return fd == null ? Outcome.notLive()
-        : Outcome.of(x.kernel().fallocate(fd, FallocMode.COLLAPSE_RANGE, offset, length), true);
+    return x.onFile(file, fd -> x.kernel().fallocate(fd, FallocMode.COLLAPSE_RANGE, offset, length));
   }
 
   @Override

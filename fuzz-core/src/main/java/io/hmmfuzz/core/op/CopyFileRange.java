@@ -110,12 +110,7 @@ public record CopyFileRange(FileId dst, FileId src, long srcOffset, long dstOffs
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer d = x.fd(dst);
-    Integer s = x.fd(src);
-    if (d == null || s == null) {
-      return Outcome.notLive();
-    }
-    return Outcome.of(x.kernel().copyFileRange(s, srcOffset, d, dstOffset, length), true);
+    return x.onFiles(dst, src, (d, s) -> x.kernel().copyFileRange(s, srcOffset, d, dstOffset, length));
   }
 
   /** The bytes asked for (from {@code srcOffset}: all of it for a length of -1), none for a negative offset. */

@@ -123,12 +123,7 @@ public record Dedupe(FileId dst, FileId src, long srcOffset, long dstOffset, lon
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer d = x.fd(dst);
-    Integer s = x.fd(src);
-    if (d == null || s == null) {
-      return Outcome.notLive();
-    }
-    return Outcome.of(x.kernel().dedupeRange(s, srcOffset, length, d, dstOffset), true);
+    return x.onFiles(dst, src, (d, s) -> x.kernel().dedupeRange(s, srcOffset, length, d, dstOffset));
   }
 
   /** The destination range is marked as written: its block map is rewritten (its bytes stay). */

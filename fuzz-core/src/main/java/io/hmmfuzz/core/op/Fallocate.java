@@ -39,10 +39,9 @@ public record Fallocate(FileId file, long offset, long length, boolean keepSize,
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
     FallocMode mode = unshare ? (keepSize ? FallocMode.UNSHARE_KEEP_SIZE : FallocMode.UNSHARE)
         : keepSize ? FallocMode.ALLOCATE_KEEP_SIZE : FallocMode.ALLOCATE;
-    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fallocate(fd, mode, offset, length), true);
+    return x.onFile(file, fd -> x.kernel().fallocate(fd, mode, offset, length));
   }
 
   @Override

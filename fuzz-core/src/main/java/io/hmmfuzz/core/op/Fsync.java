@@ -20,8 +20,7 @@ public record Fsync(FileId file) implements Op {
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
-    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fsync(fd), true);
+    return x.onFile(file, fd -> x.kernel().fsync(fd));
   }
 
   public static Op generate(Generation g) {

@@ -50,8 +50,7 @@ public record Ftruncate(FileId file, long size) implements Op {
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
-    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().ftruncate(fd, size), true);
+    return x.onFile(file, fd -> x.kernel().ftruncate(fd, size));
   }
 
   @Override

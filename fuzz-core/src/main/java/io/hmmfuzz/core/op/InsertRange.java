@@ -44,9 +44,7 @@ public record InsertRange(FileId file, long offset, long length) implements Op {
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
-    return fd == null ? Outcome.notLive()
-        : Outcome.of(x.kernel().fallocate(fd, FallocMode.INSERT_RANGE, offset, length), true);
+    return x.onFile(file, fd -> x.kernel().fallocate(fd, FallocMode.INSERT_RANGE, offset, length));
   }
 
   @Override

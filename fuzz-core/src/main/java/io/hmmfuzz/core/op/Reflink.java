@@ -94,12 +94,7 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer d = x.fd(dst);
-    Integer s = x.fd(src);
-    if (d == null || s == null) {
-      return Outcome.notLive();
-    }
-    return Outcome.of(x.kernel().cloneRange(d, s, srcOffset, length, dstOffset), true);
+    return x.onFiles(dst, src, (d, s) -> x.kernel().cloneRange(d, s, srcOffset, length, dstOffset));
   }
 
   @Override

@@ -48,9 +48,8 @@ public record ZeroRange(FileId file, long offset, long length, boolean keepSize)
 
   @Override
   public Outcome execute(Execution x, int index) {
-    Integer fd = x.fd(file);
     FallocMode mode = keepSize ? FallocMode.ZERO_RANGE_KEEP_SIZE : FallocMode.ZERO_RANGE;
-    return fd == null ? Outcome.notLive() : Outcome.of(x.kernel().fallocate(fd, mode, offset, length), true);
+    return x.onFile(file, fd -> x.kernel().fallocate(fd, mode, offset, length));
   }
 
   @Override
