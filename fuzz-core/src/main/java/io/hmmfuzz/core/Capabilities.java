@@ -45,6 +45,21 @@ public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int bl
     return fs.diskBacked();
   }
 
+  /**
+   * Whether this kernel predates the fix of R14's leak on this filesystem (docs/semantics.md R14,
+   * "Version requirements": xfs 6.12, c5c810b94cfd; ext4 6.13, c7fc0366c656 and 52aecaee1c26; btrfs
+   * 6.14, da2dccd7451d): an extension may keep post-EOF bytes as data there, a real since-fixed bug the
+   * model still reports. Known from the release, not from the kernel's behaviour.
+   */
+  public boolean extensionLeakUnfixed() {
+    return switch (fs.type()) {
+      case "xfs" -> !kernel.atLeast(6, 12);
+      case "ext4" -> !kernel.atLeast(6, 13);
+      case "btrfs" -> !kernel.atLeast(6, 14);
+      default -> false;
+    };
+  }
+
   public String summary() {
     StringBuilder sb = new StringBuilder();
     sb.append(reflink ? "reflink" : "noreflink").append(',').append(mapSync ? "mapsync" : "nomapsync")
