@@ -9,6 +9,7 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Shard;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.guests.GuestCampaign;
 import io.hmmfuzz.guests.QemuGuest;
@@ -103,6 +104,14 @@ final class FuzzCommand implements Callable<Integer> {
       + " its duration unless --duration is given")
   Path resume;
 
+  @Option(names = "--shard", description = "run shard I of N of the seed space (I/N, from 0; needs --seed, the same for"
+      + " every shard), or auto/N: I from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX), auto: I and N from a Slurm"
+      + " job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); join the shards' outputs with 'hmmfuzz corpus merge'")
+  String shardText;
+
+  /** The part of the seed space to run. */
+  private Shard shard = Shard.WHOLE;
+
   /** The whole campaign's duration: this run's, plus a resumed campaign's seconds before. */
   private double askedSeconds;
 
@@ -128,6 +137,9 @@ final class FuzzCommand implements Callable<Integer> {
       }
       this.out = resume;
       seed = before.seed();
+      if (before.shard() != null && shardText == null) {
+        shardText = before.shard();
+      }
       profile = before.profile().split("-without-")[0];
       without = new ArrayList<>(before.without());
       viewEvery = before.viewEvery();
@@ -157,6 +169,18 @@ final class FuzzCommand implements Callable<Integer> {
       err.println("hmmfuzz: " + e.getMessage());
       return ExitCode.USAGE;
     }
+    if (shardText != null) {
+      try {
+        shard = Shard.parse(shardText, System.getenv());
+      } catch (IllegalArgumentException e) {
+        err.println("hmmfuzz: " + e.getMessage());
+        return ExitCode.USAGE;
+      }
+      if (seed == null) {
+        err.println("hmmfuzz: --shard " + shardText + " needs --seed: every shard splits the same base seed's programs");
+        return ExitCode.USAGE;
+      }
+    }
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
@@ -178,8 +202,9 @@ final class FuzzCommand implements Callable<Integer> {
     Files.createDirectories(this.out);
     try (Target target = LinuxTarget.create(fs, targetOptions.executor())) {
       String targetName = target.describe();
-      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
-          target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
+      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d%s; %s; reproducers in %s%s%n", target.describe(),
+          target.capabilities().summary(), prof.name(), baseSeed, shard.whole() ? "" : ", shard " + shard, duration,
+          out(this.out),
           before != null ? "; resuming after program " + before.programs() : "");
       out.flush();
       if (known != null) {
@@ -192,7 +217,7 @@ final class FuzzCommand implements Callable<Integer> {
       }
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
-          inFlight, knownFindings, before));
+          inFlight, knownFindings, before, shard));
       Profile used = prof;
       Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
       IOException[] failed = {null};
@@ -252,7 +277,7 @@ final class FuzzCommand implements Callable<Integer> {
       }
     }
     GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
-        viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir),
+        viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir, shard),
         QemuGuest.boots(targetOptions.kernel, hangTimeout), new GuestCampaign.Listener() {
           @Override
           public void status(Campaign.Stats s) {
@@ -331,6 +356,6 @@ final class FuzzCommand implements Callable<Integer> {
   private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, Target target,
       String targetName, boolean finished) {
     return CampaignSummary.of(s, baseSeed, prof.name(), without, viewEvery, targetName, target.capabilities(),
-        askedSeconds, finished);
+        askedSeconds, finished).withShard(shard);
   }
 }

@@ -54,12 +54,23 @@ public final class Campaign {
    *                        counted per known finding, not shrunk
    * @param resume          the summary of the campaign this one continues (null: a new campaign): its
    *                        seed sequence goes on from its program count, its counts and findings go on
+   * @param shard           the part of the seed space this campaign runs ({@link Shard#WHOLE}: all of it);
+   *                        program indices in findings are the global ones
    */
   public record Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
       Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, List<Known> known,
-      CampaignSummary resume) {
+      CampaignSummary resume, Shard shard) {
     public Settings {
       known = List.copyOf(known);
+      shard = shard == null ? Shard.WHOLE : shard;
+    }
+
+    /** The whole seed space. */
+    public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
+        Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, List<Known> known,
+        CampaignSummary resume) {
+      this(profile, seed, duration, viewEvery, out, reliabilityRuns, statusEvery, maxPrograms, stopOnKernelLog, inFlight,
+          known, resume, Shard.WHOLE);
     }
 
     public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
@@ -144,7 +155,7 @@ public final class Campaign {
     };
     Runner runner = new Runner(target, settings.viewEvery(), tally, onStart).withMirror(Target.Mirror.KEPT);
     Runner precise = new Runner(target, 1, null, onStart);
-    SplittableRandom seeds = new SplittableRandom(settings.seed());
+    ShardSeeds seeds = new ShardSeeds(new SplittableRandom(settings.seed()), settings.shard());
     long programs = before == null ? 0 : before.programs();
     for (long i = 0; i < programs; i++) {
       seeds.nextLong();
@@ -178,7 +189,7 @@ public final class Campaign {
       while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
           && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
           && !(kernelLogFinding && settings.stopOnKernelLog())) {
-        long index = programs;
+        long index = settings.shard().program(programs);
         Program p = following;
         following = generated(next);
         long nextSeed = seeds.nextLong();
@@ -231,6 +242,28 @@ public final class Campaign {
       runner.close();
     }
     return stats(programs, ops, secondsBefore, start, ledger, tally);
+  }
+
+  /** The seeds of a shard's programs in order: of every N seeds drawn from the base seed, the I-th. */
+  private static final class ShardSeeds {
+    private final SplittableRandom all;
+    private final Shard shard;
+
+    ShardSeeds(SplittableRandom all, Shard shard) {
+      this.all = all;
+      this.shard = shard;
+    }
+
+    long nextLong() {
+      long mine = 0;
+      for (int j = 0; j < shard.count(); j++) {
+        long s = all.nextLong();
+        if (j == shard.index()) {
+          mine = s;
+        }
+      }
+      return mine;
+    }
   }
 
   private static java.util.concurrent.Callable<Program> generating(ProgramGenerator gen, long seed) {
