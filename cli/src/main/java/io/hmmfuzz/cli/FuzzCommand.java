@@ -12,6 +12,7 @@ import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.gen.Shard;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.guests.GuestCampaign;
+import io.hmmfuzz.guests.ParallelCampaign;
 import io.hmmfuzz.guests.QemuGuest;
 import io.hmmfuzz.guests.StuckWatch;
 import io.hmmfuzz.guests.SummaryFile;
@@ -109,6 +110,11 @@ final class FuzzCommand implements Callable<Integer> {
       + " job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); join the shards' outputs with 'hmmfuzz corpus merge'")
   String shardText;
 
+  @Option(names = "--jobs", defaultValue = "1", description = "workers on this machine, each with its own scratch"
+      + " filesystem and its share of the seed space, one output directory (worker-I/ holds each one's own) and one"
+      + " summary.json (default 1)")
+  int jobs;
+
   /** The part of the seed space to run. */
   private Shard shard = Shard.WHOLE;
 
@@ -184,8 +190,18 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
+    if (jobs < 1 || (jobs > 1 && (resume != null || inFlight != null || targetOptions.vm()))) {
+      err.println("hmmfuzz: --jobs " + jobs + ": " + (jobs < 1 ? "want at least 1 worker"
+          : resume != null ? "a campaign of several workers is not resumed: start it again with --known " + resume
+          : inFlight != null ? "--in-flight names one program; it needs one worker"
+          : "--target vm runs one guest at a time for now; run several such campaigns with --shard I/N"));
+      return ExitCode.USAGE;
+    }
     if (targetOptions.vm()) {
       return acrossBoots(prof, baseSeed, stop, out, err);
+    }
+    if (jobs > 1) {
+      return parallel(prof, baseSeed, stop, out, err);
     }
     boolean terminal = System.console() != null;
     Campaign.Stats stats;
@@ -259,6 +275,92 @@ final class FuzzCommand implements Callable<Integer> {
         (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
             + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
     return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** {@code fuzz --jobs N}: N local workers ({@link ParallelCampaign}), printed as one campaign. */
+  private int parallel(Profile prof, long baseSeed, AtomicBoolean stop, PrintWriter out, PrintWriter err)
+      throws IOException {
+    List<Campaign.Known> knownFindings = new ArrayList<>();
+    for (String text : knownSignatures) {
+      Signature s = Signature.parse(text);
+      if (s == null) {
+        err.println("hmmfuzz: --known-signature '" + text + "' is not a signature (op/view/class/rule, kernel:TITLE, hang, crash:HOW)");
+        return ExitCode.USAGE;
+      }
+      knownFindings.add(new Campaign.Known(s, "--known-signature"));
+    }
+    KnownFindings knownDir = null;
+    if (known != null) {
+      try {
+        knownDir = KnownFindings.read(known);
+      } catch (ReproducerSyntaxException e) {
+        err.println("hmmfuzz: " + e.getMessage());
+        return ExitCode.USAGE;
+      }
+    }
+    KnownFindings knownFrom = knownDir;
+    out.printf("hmmfuzz fuzz: %d workers on %s, each its own scratch filesystem; profile %s; seed %d%s; %s; reproducers"
+        + " in %s (each worker's own in worker-I/)%n", jobs, fs.id(), prof.name(), baseSeed,
+        shard.whole() ? "" : ", shard " + shard, duration, out(this.out));
+    out.flush();
+    Profile used = prof;
+    CampaignSummary end = ParallelCampaign.run(jobs, shard, new ParallelCampaign.Workers() {
+      @Override
+      public Target target(int i) {
+        Target t = LinuxTarget.create(fs, targetOptions.executor());
+        synchronized (out) {
+          out.println("  worker " + i + ": " + t.describe() + "; " + t.capabilities().summary());
+          out.flush();
+        }
+        return t;
+      }
+
+      @Override
+      public Campaign.Settings settings(int i, Target target, Path dir, Shard mine) {
+        List<Campaign.Known> k = new ArrayList<>(knownFindings);
+        if (knownFrom != null) {
+          k.addAll(knownFrom.on(target.capabilities(), i == 0 ? line -> {
+            synchronized (out) {
+              out.println(line);
+            }
+          } : line -> {}));
+        }
+        return new Campaign.Settings(used, baseSeed, duration, viewEvery, dir, reliabilityRuns, Duration.ofSeconds(5),
+            maxPrograms == 0 ? 0 : (maxPrograms + jobs - 1 - i) / jobs, stopOnKernelLog, null, k, null, mine);
+      }
+
+      @Override
+      public CampaignSummary summary(int i, Target target, Campaign.Stats s, Shard mine, boolean finished) {
+        return CampaignSummary.of(s, baseSeed, used.name(), without, viewEvery, target.describe(),
+            target.capabilities(), askedSeconds, finished).withShard(mine);
+      }
+    }, this.out, new ParallelCampaign.Listener() {
+      /** The merged time last printed: every worker reports every 5 s, one line per 5 s is printed. */
+      private double printed = -5;
+
+      @Override
+      public void status(CampaignSummary m) {
+        if (m.seconds() < printed + 4.5) {
+          return;
+        }
+        printed = m.seconds();
+        out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
+            m.divergences()));
+        out.flush();
+      }
+
+      @Override
+      public void finding(int worker, Campaign.Finding f) {
+        out.println("worker " + worker + ":");
+        printFinding(f, out);
+      }
+    }, stop::get);
+    printKnown(end.known(), out);
+    out.printf("hmmfuzz fuzz: %d workers, %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", jobs,
+        end.programs(), end.ops(), end.seconds(), end.opsPerSecond(), end.divergences(),
+        (end.repeats() > 0 ? " (and " + end.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
+            + (end.divergences() == 0 ? "; all operations completed A-OK" : ""));
+    return end.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
   }
 
   /**
