@@ -86,9 +86,16 @@ public final class Campaign {
    * @param findings one per signature, with the count of its other divergences
    * @param known    the known findings met, with their counts
    * @param countedAs signatures as found and the signature each is counted as
+   * @param progress  the totals at each status so far
    */
   public record Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
-      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
+      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs,
+      Progress progress) {
+    public Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
+        List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
+      this(programs, ops, seconds, findings, known, outcomes, countedAs, Progress.NONE);
+    }
+
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
     }
@@ -124,6 +131,8 @@ public final class Campaign {
   private final Target target;
   private final Settings settings;
   private volatile long programStarted = System.nanoTime();
+  /** The totals at each status (a resumed campaign's go on). */
+  private Progress progress = Progress.NONE;
 
   public Campaign(Target target, Settings settings) {
     this.target = target;
@@ -144,6 +153,7 @@ public final class Campaign {
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     CampaignSummary before = settings.resume();
+    progress = before == null ? Progress.NONE : before.progress();
     Tally tally = new Tally(before == null ? Map.of() : before.outcomes());
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
     ObjIntConsumer<Program> onStart = (program, viewEvery) -> {
@@ -319,11 +329,13 @@ public final class Campaign {
         red.program().size(), red.reproduced() + "/" + red.attempts(), 0, program);
   }
 
-  private static Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
+  private Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
     Map<String, String> as = new java.util.TreeMap<>();
     ledger.countAs.forEach((k, v) -> as.put(k.text(), v.text()));
-    return new Stats(programs, ops, secondsBefore + (System.nanoTime() - start) / 1e9, List.copyOf(ledger.findings),
-        ledger.knownRepeats(), tally.snapshot(), as);
+    double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+    progress = progress.plus(new Progress.Sample(Math.round(seconds * 10) / 10.0, programs, ops, ledger.findings.size()));
+    return new Stats(programs, ops, seconds, List.copyOf(ledger.findings), ledger.knownRepeats(), tally.snapshot(), as,
+        progress);
   }
 
   /** How long the program running now (a campaign's or a shrink candidate) has been running. */

@@ -122,7 +122,8 @@ public final class ShardMerge {
         first.viewEvery(), first.fs(), parts.size() + " merged: " + first.target(), first.kernel(), first.caps(), asked,
         finished, programs, ops, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, findings.size(),
-        CampaignSummary.repeatsOf(findings, knownRepeats), findings, knownRepeats, outcomes, countedAs, vm, shard);
+        CampaignSummary.repeatsOf(findings, knownRepeats), findings, knownRepeats, outcomes, countedAs, vm, shard,
+        Progress.sum(parts.stream().map(p -> p.summary().progress()).toList()));
     return new Result(merged, from);
   }
 

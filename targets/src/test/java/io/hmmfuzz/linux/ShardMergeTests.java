@@ -86,9 +86,9 @@ class ShardMergeTests {
   @Test
   void outputsOfDifferentCampaignsOrTheSameShardTwiceAreRefused() {
     CampaignSummary a = new CampaignSummary("0.1.0", 1, "eof", List.of(), 8, "tmpfs", "t", "6.18.44", "c", 60, true,
-        10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "0/2");
+        10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "0/2", null);
     CampaignSummary otherSeed = new CampaignSummary("0.1.0", 2, "eof", List.of(), 8, "tmpfs", "t", "6.18.44", "c", 60,
-        true, 10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "1/2");
+        true, 10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "1/2", null);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ShardMerge.merge(List.of(new ShardMerge.Part("a", a), new ShardMerge.Part("b", otherSeed))));
     assertTrue(e.getMessage().startsWith("b: base seed 2, not 1"), e.getMessage());
