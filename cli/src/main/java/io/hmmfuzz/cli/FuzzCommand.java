@@ -197,14 +197,6 @@ final class FuzzCommand implements Callable<Integer> {
           : "--target vm runs one guest at a time for now; run several such campaigns with --shard I/N"));
       return ExitCode.USAGE;
     }
-    if (targetOptions.vm()) {
-      return acrossBoots(prof, baseSeed, stop, out, err);
-    }
-    if (jobs > 1) {
-      return parallel(prof, baseSeed, stop, out, err);
-    }
-    boolean terminal = System.console() != null;
-    Campaign.Stats stats;
     List<Campaign.Known> knownFindings = new ArrayList<>();
     for (String text : knownSignatures) {
       Signature s = Signature.parse(text);
@@ -214,6 +206,14 @@ final class FuzzCommand implements Callable<Integer> {
       }
       knownFindings.add(new Campaign.Known(s, "--known-signature"));
     }
+    if (targetOptions.vm()) {
+      return acrossBoots(prof, baseSeed, stop, out, err);
+    }
+    if (jobs > 1) {
+      return parallel(prof, baseSeed, knownFindings, stop, out, err);
+    }
+    boolean terminal = System.console() != null;
+    Campaign.Stats stats;
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
     try (Target target = LinuxTarget.create(fs, targetOptions.executor())) {
@@ -270,25 +270,22 @@ final class FuzzCommand implements Callable<Integer> {
       SummaryFile.write(this.out, summary(stats, baseSeed, used, target, targetName, true));
     }
     printKnown(stats.known(), out);
-    out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", stats.programs(),
-        stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
-        (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
-            + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
-    return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+    return ended("", stats.programs(), stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
+        stats.repeats(), out);
+  }
+
+  /** The campaign's last line, and its exit code. */
+  private static int ended(String who, long programs, long ops, double seconds, double opsPerSecond, int findings,
+      long repeats, PrintWriter out) {
+    out.printf("hmmfuzz fuzz: %s%d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", who, programs, ops, seconds,
+        opsPerSecond, findings, (repeats > 0 ? " (and " + repeats + " repeats of them or of known ones, not shrunk again)"
+            : "") + (findings == 0 ? "; all operations completed A-OK" : ""));
+    return findings == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
   }
 
   /** {@code fuzz --jobs N}: N local workers ({@link ParallelCampaign}), printed as one campaign. */
-  private int parallel(Profile prof, long baseSeed, AtomicBoolean stop, PrintWriter out, PrintWriter err)
-      throws IOException {
-    List<Campaign.Known> knownFindings = new ArrayList<>();
-    for (String text : knownSignatures) {
-      Signature s = Signature.parse(text);
-      if (s == null) {
-        err.println("hmmfuzz: --known-signature '" + text + "' is not a signature (op/view/class/rule, kernel:TITLE, hang, crash:HOW)");
-        return ExitCode.USAGE;
-      }
-      knownFindings.add(new Campaign.Known(s, "--known-signature"));
-    }
+  private int parallel(Profile prof, long baseSeed, List<Campaign.Known> knownFindings, AtomicBoolean stop,
+      PrintWriter out, PrintWriter err) throws IOException {
     KnownFindings knownDir = null;
     if (known != null) {
       try {
@@ -356,11 +353,8 @@ final class FuzzCommand implements Callable<Integer> {
       }
     }, stop::get);
     printKnown(end.known(), out);
-    out.printf("hmmfuzz fuzz: %d workers, %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", jobs,
-        end.programs(), end.ops(), end.seconds(), end.opsPerSecond(), end.divergences(),
-        (end.repeats() > 0 ? " (and " + end.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
-            + (end.divergences() == 0 ? "; all operations completed A-OK" : ""));
-    return end.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+    return ended(jobs + " workers, ", end.programs(), end.ops(), end.seconds(), end.opsPerSecond(), end.divergences(),
+        end.repeats(), out);
   }
 
   /**
