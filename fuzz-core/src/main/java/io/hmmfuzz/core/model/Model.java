@@ -513,12 +513,22 @@ public final class Model {
     return m.forkProtected.contains(pageIdx);
   }
 
+  /**
+   * Whether any page of m may still be in device-private memory (R38), counting every page a migration
+   * may have moved since the mapping was made: for the generator's avoidance of test_hmm's known crash
+   * (R93, R115), which must not rely on the model's guess that a migrate-back or a CPU fault brought it back.
+   */
+  public boolean anyMaybeOnDevice(ModelMapping m) {
+    return m.migrated;
+  }
+
   /** Pages of m that may be in device-private memory (R38). */
   public boolean maybeOnDevice(ModelMapping m, long pageIdx) {
     return m.maybeOnDevice.contains(pageIdx);
   }
 
   public void markMaybeOnDevice(ModelMapping m, long pageIdx) {
+    m.migrated = true;
     m.maybeOnDevice.add(pageIdx);
   }
 

@@ -35,6 +35,12 @@ public final class ModelMapping {
    * as the shared zero page where it failed; a write fault settles it.
    */
   final TreeSet<Long> maybeZeroPage = new TreeSet<>();
+  /**
+   * A migration to the device was asked for some page of this mapping: a page may be in device memory
+   * whatever the CPU did since (a migrate-back or a CPU fault may leave it there), which only the
+   * generator's avoidance of test_hmm's known crash needs (R115).
+   */
+  boolean migrated;
   /** An anonymous mapping's memory (file null): zero-filled, as big as the mapping, never changing size (R110). */
   final ModelFile anon;
 
