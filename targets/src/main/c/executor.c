@@ -318,6 +318,24 @@ static void serve_access(int write, uintptr_t addr, size_t len, size_t page, con
 	answer(done, signal_code(sig), out, write ? 0 : done);
 }
 
+/* fork with a child making ACCESS's accesses (R110-R112): as ACCESS answers, or the errno of fork. */
+static void serve_fork(int write, uintptr_t addr, size_t len, size_t page, const char *in)
+{
+	char *buf = scratch(len ? len : 1);
+	size_t done = 0;
+	int sig = 0;
+	long r;
+
+	if (write)
+		memcpy(buf, in, len);
+	r = cpu_fork_access(write, addr, buf, len, page, &done, &sig);
+	if (r < 0) {
+		answer(r, 0, NULL, 0);
+		return;
+	}
+	answer(done, signal_code(sig), write ? NULL : buf, write ? 0 : done);
+}
+
 /* Each of pages pages at addr loaded on its own: a signal code byte per page, then the bytes. */
 static void serve_load_pages(uintptr_t addr, size_t pages, size_t page)
 {
@@ -770,8 +788,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_FILE_SIZE:
 		answer(op_file_size(a[0]), 0, NULL, 0);
 		return;
-	case EXEC_CALL_MMAP:
-		answer(op_mmap(a[0], prot_bits(a[1]), map_flags(a[2], a[3]), a[4], a[5]), 0, NULL, 0);
+	case EXEC_CALL_MMAP: /* fd -1: anonymous memory (R110) */
+		answer(op_mmap(a[0], prot_bits(a[1]), map_flags(a[2], a[3]) | ((int)a[4] < 0 ? MAP_ANONYMOUS : 0), a[4],
+			       a[5]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_MUNMAP:
 		answer(op_munmap(a[0], a[1]), 0, NULL, 0);
@@ -809,6 +828,9 @@ static void serve(const struct executor_request *q, char *in)
 		return;
 	case EXEC_CALL_LOAD_PAGES:
 		serve_load_pages(a[0], a[1], a[2]);
+		return;
+	case EXEC_CALL_FORK:
+		serve_fork(a[0], a[1], a[2], a[3], in);
 		return;
 	case EXEC_CALL_READ_WHOLE_FILE:
 		serve_read_whole_file(a[0]);

@@ -129,6 +129,7 @@ static int prot_bits(int64_t code)
 
 static int map_flags(int64_t sharing, int64_t sync)
 {
+	/* an anonymous mapping's file is -1 on the wire (MAP_ANONYMOUS is added by its caller) */
 	if (sync)
 		return MAP_SHARED_VALIDATE | MAP_SYNC;
 	return sharing == EXEC_SHARING_SHARED ? MAP_SHARED : MAP_PRIVATE;
@@ -215,11 +216,13 @@ static void program_mmap(struct program *p, int64_t map, int64_t file, int64_t o
 	int fd = fd_of(p, file);
 	long a;
 
-	if (fd < 0) {
+	if (file < 0) /* anonymous memory (R110): no file, offset 0 */
+		a = op_mmap(len, prot_bits(prot), map_flags(sharing, 0) | MAP_ANONYMOUS, -1, 0);
+	else if (fd < 0) {
 		not_live(o);
 		return;
-	}
-	a = op_mmap(len, prot_bits(prot), map_flags(sharing, sync), fd, off);
+	} else
+		a = op_mmap(len, prot_bits(prot), map_flags(sharing, sync), fd, off);
 	if (a >= 0) {
 		struct program_mapping *m = &p->maps[map];
 
@@ -354,6 +357,46 @@ static void program_store(struct program *p, int index, int64_t map, int64_t off
 	data = outcome_bytes(len);
 	tag_bytes(data, index, m->file_off + off, len);
 	program_access(p, m, 1, off, data, len, o);
+}
+
+/*
+ * fork: a child loads (or stores op index's pattern) over [off, off+len) of mapping m and exits; the
+ * parent waits (R110-R112). The outcome is the child's access, as program_access gives one.
+ */
+static void program_fork(struct program *p, int index, int64_t map, int64_t off, int64_t len, int64_t store,
+			 struct outcome *o)
+{
+	struct program_mapping *m = mapping_of(p, map);
+	size_t done = 0;
+	int sig = 0;
+	char *data;
+	long r;
+
+	if (!m) {
+		not_live(o);
+		return;
+	}
+	data = outcome_bytes(len);
+	if (store)
+		tag_bytes(data, index, m->file_off + off, len);
+	r = cpu_fork_access(store != 0, m->addr + off, data, len, p->page, &done, &sig);
+	if (r < 0) {
+		outcome_of(o, r, 0);
+		return;
+	}
+	memset(o, 0, sizeof(*o));
+	o->has_data = !store;
+	o->data = data;
+	if (sig) {
+		o->status = EXEC_STATUS_SIGNAL;
+		o->signal = signal_code(sig);
+		o->value = done;
+		o->len = store ? 0 : done;
+	} else {
+		o->status = EXEC_STATUS_OK;
+		o->value = len;
+		o->len = store ? 0 : len;
+	}
 }
 
 static void program_pwrite(struct program *p, int index, int64_t file, int64_t off, int64_t len,
@@ -592,6 +635,10 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 	case EXEC_OP_EXCLUSIVE:
 		program_device(p, index, a[EXEC_OP_EXCLUSIVE_MAP], EXEC_DEVICE_EXCLUSIVE, a[EXEC_OP_EXCLUSIVE_OFFSET],
 			       a[EXEC_OP_EXCLUSIVE_PAGES], o);
+		return 0;
+	case EXEC_OP_FORK:
+		program_fork(p, index, a[EXEC_OP_FORK_MAP], a[EXEC_OP_FORK_OFFSET], a[EXEC_OP_FORK_LENGTH],
+			     a[EXEC_OP_FORK_STORE], o);
 		return 0;
 	case EXEC_OP_CHECK_EXCLUSIVE:
 		program_device(p, index, a[EXEC_OP_CHECK_EXCLUSIVE_MAP], EXEC_DEVICE_CHECK_EXCLUSIVE,

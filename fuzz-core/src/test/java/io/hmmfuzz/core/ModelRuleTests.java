@@ -457,4 +457,76 @@ class ModelRuleTests {
     assertFalse(e.get(5).allows(bytes(1, (byte) 0x22)), "R61: the device-private page was freed");
     assertEquals(Tag.byteAt(0, 0), e.get(6).data().value(0), "R61: the device reads the file again");
   }
+
+  @Test
+  void anonymousMappingsReadZeroMigrateWholeAndParseBack() throws Exception {
+    String text = "mmap m0 anon length=0x2000 prot=rw sharing=private\n"
+        + "mmap m1 anon length=0x1000 prot=rw sharing=shared\n"
+        + "load m0 offset=0x1ff0 length=0x10\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "migrate m0 offset=0x0 pages=0x2\n"
+        + "migrate m1 offset=0x0 pages=0x1\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=remove\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=remove\n";
+    Program p = ProgramText.parse(text, "t");
+    assertEquals(text, ProgramText.print(p), "R110: anon mappings print as they parse");
+    assertEquals(List.of(), p.ops().get(0).files(), "an anonymous mapping names no file");
+    List<Expected> e = run(hmm(FsKind.XFS_DAX, true), text);
+    for (int b = 0; b < 0x10; b++) {
+      assertEquals(0, e.get(2).data().value(b), "R110: never-written anonymous memory reads zero");
+    }
+    assertTrue(e.get(3).allows(Outcome.ok(2, new byte[] {0x00, 0x11})), "R37: the zero page after a read fault");
+    assertFalse(e.get(3).allows(Outcome.ok(2, new byte[] {0x00, 0x01})), "R37: never a page of its own before a write");
+    assertTrue(e.get(4).allows(Outcome.ok(2, new byte[0x2000])), "R38: every anonymous page migrates, even on DAX");
+    assertFalse(e.get(4).allows(Outcome.error(Errno.EINVAL, 22)), "R38: anonymous memory is not a DAX VMA");
+    assertTrue(e.get(5).allows(Outcome.error(Errno.ENOENT, 2)), "R38: shmem pages do not migrate");
+    assertEquals(Errno.EINVAL, e.get(6).errno(), "R63: madvise_remove needs a vm_file");
+    assertEquals(Status.OK, e.get(7).status(), "R63: a shared anonymous mapping punches its shmem object");
+  }
+
+  @Test
+  void forkChildSeesTheParentsPagesAndOnlySharedStoresComeBack() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, false), "open f0 size=0x800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mmap m2 anon length=0x1000 prot=rw sharing=shared\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "fork m0 offset=0x0 length=0x1000 store=false\n"
+        + "fork m0 offset=0x0 length=0x1 store=true\n"
+        + "load m0 offset=0x0 length=0x1\n"
+        + "fork m1 offset=0x10 length=0x1 store=true\n"
+        + "pread f0 offset=0x10 length=0x1\n"
+        + "fork m2 offset=0x20 length=0x1 store=true\n"
+        + "load m2 offset=0x20 length=0x1\n"
+        + "fork m1 offset=0x0 length=0x1001 store=true\n");
+    assertEquals(Status.OK, e.get(5).status(), "R111: the child loads the EOF page");
+    assertEquals(Tag.byteAt(4, 0x0), e.get(5).data().value(0), "R111: the parent's private copy");
+    assertEquals(Tag.byteAt(0, 0x10), e.get(5).data().value(0x10), "R111: the file's bytes the copy took");
+    assertEquals(Tag.byteAt(4, 0x0), e.get(7).data().value(0), "R112: the child's store stayed in the child");
+    assertEquals(Tag.byteAt(8, 0x10), e.get(9).data().value(0), "R112: a shared mapping's store is the file's");
+    assertEquals(Tag.byteAt(10, 0x20), e.get(11).data().value(0), "R112: shared anonymous memory is shared with the child");
+    assertEquals(Status.SIGNAL, e.get(12).status(), "R111: SIGBUS in the child as in the parent");
+    assertEquals(0x1000, e.get(12).value(), "R111: at the page wholly beyond EOF");
+  }
+
+  @Test
+  void forkWriteProtectsTheParentsAnonymousPagesAndErasesItsAtomicEntries() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "mmap m0 anon length=0x2000 prot=rw sharing=private\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "exclusive m0 offset=0x1000 pages=0x1\n"
+        + "fork m0 offset=0x0 length=0x1 store=true\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x1\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n");
+    assertTrue(e.get(2).allows(Outcome.ok(1, new byte[0x1000])), "exclusive of an anonymous page succeeds");
+    assertTrue(e.get(4).allows(Outcome.ok(0)), "R113: fork's notifier erased the atomic entry");
+    assertFalse(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "R113/R114: no atomic entry survives fork");
+    assertTrue(e.get(5).allows(Outcome.ok(2, new byte[] {0x01, 0x01})), "R113: write-protected in the parent");
+    assertFalse(e.get(5).allows(Outcome.ok(2, new byte[] {0x02, 0x01})), "R113: not writable until a write fault");
+    assertFalse(e.get(5).allows(Outcome.ok(2, new byte[] {0x01, 0x02})), "R114: the restored page is protected too");
+    assertTrue(e.get(7).allows(Outcome.ok(1, new byte[] {0x02})), "R113: the parent's write fault makes it writable");
+    assertTrue(e.get(8).allows(Outcome.ok(0)));
+  }
 }

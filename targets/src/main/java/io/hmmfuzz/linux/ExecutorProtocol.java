@@ -74,7 +74,7 @@ public final class ExecutorProtocol {
     DEDUPE,
     /** fd; the value is st_size. */
     FILE_SIZE,
-    /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. */
+    /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. fd -1: MAP_ANONYMOUS. */
     MMAP,
     /** address, length. */
     MUNMAP,
@@ -102,6 +102,12 @@ public final class ExecutorProtocol {
      * page, then the pages' bytes (zeros where a page faulted).
      */
     LOAD_PAGES,
+    /**
+     * write (0/1), address, length, page size; payload: a store's bytes. fork(2): the child makes ACCESS's
+     * accesses and exits, the parent waits; answered as ACCESS is, or with fork's errno (ECHILD: the
+     * child died without reporting).
+     */
+    FORK,
     /**
      * fd: fstat's st_size as the value, and the bytes [0, size) read by pread until size or end of file
      * as the payload (none for a size past 2^31-1); the first failure is the answer's errno.
@@ -273,6 +279,9 @@ public final class ExecutorProtocol {
   }
 
   private static long argument(Object v) {
+    if (v == null) {
+      return -1; // an anonymous mapping's file (R110)
+    }
     if (v instanceof FileId f) {
       return f.n();
     } else if (v instanceof MapId m) {

@@ -50,6 +50,7 @@ final class LinuxAbi {
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;
   static final int MAP_SHARED_VALIDATE = Mman.MAP_SHARED_VALIDATE;
   static final int MAP_SYNC = Mman.MAP_SYNC;
+  static final int MAP_ANONYMOUS = Mman.MAP_ANONYMOUS;
   static final long MAP_FAILED = -1L;
 
   /**

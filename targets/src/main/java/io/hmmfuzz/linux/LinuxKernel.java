@@ -160,6 +160,16 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    long a = LibC.mmap(0, length, LinuxAbi.prot(prot), LinuxAbi.mapFlags(sharing, false) | LinuxAbi.MAP_ANONYMOUS, -1, 0);
+    if (a == LinuxAbi.MAP_FAILED) {
+      int e = Native.getLastError();
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
+    return SysResult.ok(a);
+  }
+
+  @Override
   public SysResult munmap(long address, long length) {
     return result(LibC.munmap(address, length));
   }

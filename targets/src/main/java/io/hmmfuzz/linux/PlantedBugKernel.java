@@ -145,7 +145,19 @@ public final class PlantedBugKernel implements Kernel {
     DEDUPE_SHARES_DIFFERING_RANGES("""
         open f0 size=0x2000
         dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
-        """, "dedupe", 1);
+        """, "dedupe", 1),
+    /**
+     * fork leaves the parent's device mirror over its private mappings as it was: copy_page_range's
+     * MMU_NOTIFY_PROTECTION_PAGE over the COW VMA is lost (R113), so the mirror's entries survive the
+     * write protection of the parent's pages; an atomic (exclusive) entry survives the restore of its
+     * page (R114), and check-exclusive still answers EPERM after the fork.
+     */
+    FORK_KEEPS_MIRROR_WRITABLE("""
+        mmap m0 anon length=0x1000 prot=rw sharing=private
+        exclusive m0 offset=0x0 pages=0x1
+        fork m0 offset=0x0 length=0x1 store=false
+        check-exclusive m0 offset=0x0 pages=0x1
+        """, "check-exclusive", 1);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -197,7 +209,7 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE -> caps.testHmm() ? null : "no test_hmm";
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, FORK_KEEPS_MIRROR_WRITABLE -> caps.testHmm() ? null : "no test_hmm";
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
@@ -245,9 +257,19 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
+  /**
+   * FORK bug: pages the device holds exclusively (an atomic mirror entry), as far as the bug needs to
+   * know: from a successful EXCLUSIVE to any change, a CPU access of the page or a fork.
+   */
+  private final java.util.Set<Long> exclusive = new java.util.HashSet<>();
+  /** FORK bug: atomic entries a fork should have erased and kept (R113, R114), until any change. */
+  private final java.util.Set<Long> keptAtomic = new java.util.HashSet<>();
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
+    exclusive.clear();
+    keptAtomic.clear();
   }
 
   @Override
@@ -401,6 +423,7 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
     long page = address / 4096 * 4096;
+    exclusive.remove(page); // a CPU fault restores a device-exclusive entry and erases the atomic one
     byte[] old = stale.get(page);
     if (old != null && orphanBug() && real.protectionAt(address).readable()) {
       System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
@@ -434,6 +457,22 @@ public final class PlantedBugKernel implements Kernel {
       mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset, sharing == Sharing.SHARED));
     }
     return r;
+  }
+
+  @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    changed();
+    return real.mmapAnonymous(length, prot, sharing);
+  }
+
+  @Override
+  public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    Child c = real.fork(write, address, buf, length, pageSize);
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE && !c.forked().failed()) {
+      keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
+    }
+    exclusive.clear();
+    return c;
   }
 
   @Override
@@ -602,6 +641,28 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE) {
+      SysResult r = real.device(command, address, pages, buffer);
+      switch (command) {
+        case EXCLUSIVE -> {
+          if (!r.failed()) {
+            for (long p = 0; p < pages; p++) {
+              exclusive.add(address + p * 4096);
+            }
+          }
+        }
+        case CHECK_EXCLUSIVE -> {
+          for (long p = 0; p < pages && !r.failed(); p++) {
+            if (keptAtomic.contains(address + p * 4096)) {
+              return SysResult.error(io.hmmfuzz.core.Errno.EPERM, 1); // dmirror_check_atomic finds it
+            }
+          }
+        }
+        case READ, SNAPSHOT -> { } // a device read keeps atomic entries; a snapshot changes nothing
+        default -> changed();
+      }
+      return r;
+    }
     if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
       return real.device(command, address, pages, buffer);
     }

@@ -131,6 +131,27 @@ public final class Execution implements Views {
   }
 
   /**
+   * fork(2) with a child that loads into (or stores from) {@code buf} at [offset, offset+buf.length) of
+   * mapping m and exits; the parent waits (R110-R112). The outcome is the child's, as a load's or a
+   * store's: its SIGSEGV and SIGBUS are caught in the child, so no protection is checked first.
+   */
+  public Outcome fork(MapId m, long offset, byte[] buf, boolean write) {
+    Region r = regions.get(m);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    Kernel.Child c = kernel.fork(write, r.address + offset, buf, buf.length, page);
+    if (c.forked().failed()) {
+      return Outcome.of(c.forked(), false);
+    }
+    Kernel.Access done = c.access();
+    if (done.signal() != Signal.NONE) {
+      return Outcome.signal(done.signal(), done.done(), write ? null : Arrays.copyOf(buf, done.done()));
+    }
+    return write ? Outcome.ok(buf.length) : Outcome.ok(buf.length, buf);
+  }
+
+  /**
    * A test_hmm command over {@code pages} pages at {@code offset} of mapping m; {@code data} is what
    * WRITE writes. READ returns the pages' bytes, SNAPSHOT one byte per page.
    */

@@ -47,13 +47,17 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
             + " private copies and device entries with them; the pages show the file again");
       }
       case REMOVE -> {
+        if (m.anonymous() && m.sharing() == Sharing.PRIVATE) {
+          yield Expected.error(Errno.EINVAL, "R63 madvise_remove: no vma->vm_file (private anonymous memory)");
+        }
         if (m.sharing() != Sharing.SHARED) {
           yield Expected.error(Errno.EACCES, "R63 madvise_remove: !vma_is_shared_maywrite (MAP_PRIVATE)");
         }
         // Files are opened O_RDWR, so every shared mapping has VM_MAYWRITE, whatever its protection
         // (PROT_READ and PROT_NONE included): the hole is punched through the VMA's file, even when
         // the program closed its fd.
-        ModelFile f = model.file(m.file());
+        // A shared anonymous mapping's file is its shmem object (shmem_zero_setup): the punch is shmem's.
+        ModelFile f = model.backing(m);
         long from = m.offset() + offset;
         long to = m.offset() + end;
         PunchHole.punch(model, f, from, to - from, index);
@@ -71,8 +75,8 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
       case COLD -> Expected.ok(0, "R65 MADV_COLD: young bits cleared, folios deactivated; no content change");
       case PAGEOUT -> Expected.ok(0, "R66 MADV_PAGEOUT: folios mapped once may be reclaimed; dirty file folios"
           + " and device entries are kept, anonymous ones only go to swap; no content change");
-      case WILLNEED -> Expected.ok(0, "R64 MADV_WILLNEED: readahead (shmem swap-in, ignored on DAX); no content"
-          + " change, past EOF no error");
+      case WILLNEED -> Expected.ok(0, "R64 MADV_WILLNEED: readahead (shmem swap-in, ignored on DAX; private"
+          + " anonymous memory: swap-in, CONFIG_SWAP, which every target kernel has); no content change, past EOF no error");
       case POPULATE_READ, POPULATE_WRITE -> populate(model, m, end);
     };
   }
@@ -116,7 +120,7 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
     long from = mm.offset() + offset;
-    return List.of(new Footprint(mm.file(), from, from + (length + 4095) / 4096 * 4096,
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), from, from + (length + 4095) / 4096 * 4096,
         advice == Advice.REMOVE ? 'W' : 'R'));
   }
 

@@ -20,7 +20,9 @@ public record Msync(MapId map, MsyncMode mode) implements Op {
     if (mode == MsyncMode.SYNC_ASYNC) {
       return Expected.error(Errno.EINVAL, "R4 msync: MS_SYNC|MS_ASYNC");
     }
-    if ((mode == MsyncMode.SYNC || mode == MsyncMode.SYNC_INVALIDATE) && m.sharing() == Sharing.SHARED) {
+    // Anonymous memory has no writeback (shmem's fsync is a no-op; a private one has no file at all).
+    if ((mode == MsyncMode.SYNC || mode == MsyncMode.SYNC_INVALIDATE) && m.sharing() == Sharing.SHARED
+        && !m.anonymous()) {
       model.writeback(model.file(m.file()), m.offset(), m.offset() + model.roundUpPage(m.length()), index);
     }
     return Expected.ok(0, "R4 msync");
