@@ -25,6 +25,11 @@ public final class ModelMapping {
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
   final TreeSet<Long> maybeOnDevice = new TreeSet<>();
   final TreeSet<Long> maybeExclusive = new TreeSet<>();
+  /**
+   * Pages whose VMA is VM_LOCKED (mlock, R79), by page index within the mapping: mlock and munlock of
+   * part of a mapping split its VMA, so the VMAs' boundaries are where this set starts and stops.
+   */
+  final TreeSet<Long> locked = new TreeSet<>();
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
     this.id = id;
@@ -52,6 +57,17 @@ public final class ModelMapping {
     cowPages.subMap(from, true, to, false).clear();
     maybeOnDevice.subSet(from, true, to, false).clear();
     maybeExclusive.subSet(from, true, to, false).clear();
+  }
+
+  /** Whether page {@code page} (index within the mapping) lies in a VM_LOCKED VMA (R79). */
+  public boolean locked(long page) {
+    return locked.contains(page);
+  }
+
+  /** The first page of [from, to) in a VM_LOCKED VMA, or -1 (R61, R63, R65, R66, R78). */
+  public long firstLocked(long from, long to) {
+    Long p = locked.ceiling(from);
+    return p != null && p < to ? p : -1;
   }
 
   public FileId file() {
