@@ -289,6 +289,22 @@ public final class Model {
     m.forgetPages(from, to);
   }
 
+  /**
+   * R105a: a remap call (FICLONE, FICLONERANGE, FIDEDUPERANGE, copy_file_range) whose outcome may be a
+   * success: on xfs its two files may now carry the reflink inode flag. Returns e.
+   */
+  public Expected remapped(Expected e, ModelFile a, ModelFile b) {
+    boolean mayHaveRemapped = false;
+    for (Expected x = e; x != null; x = x.orElse()) {
+      mayHaveRemapped |= x.status() == io.hmmfuzz.core.model.Outcome.Status.OK;
+    }
+    if (mayHaveRemapped && caps.fs().xfs() && a != null && b != null) {
+      a.mayBeReflinkInode = true;
+      b.mayBeReflinkInode = true;
+    }
+    return e;
+  }
+
   /** R79/R80: pages [from, to) of m are now in a VM_LOCKED VMA (lock) or not (munlock). */
   public void setLocked(ModelMapping m, long from, long to, boolean lock) {
     for (long p = from; p < to; p++) {

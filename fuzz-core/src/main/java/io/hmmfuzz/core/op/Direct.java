@@ -28,7 +28,19 @@ enum Direct {
   UNALIGNED;
 
   static Direct of(Capabilities caps, long offset, long length) {
+    return of(caps, offset, length, false);
+  }
+
+  /**
+   * As above, for a write where {@code reflinkInode}: xfs bounces a write off the block size on a file
+   * that may carry the reflink inode flag to the buffered path before anything is flushed (R105a).
+   */
+  static Direct of(Capabilities caps, long offset, long length, boolean reflinkInode) {
     FsKind fs = caps.fs();
+    if (reflinkInode && fs.xfs() && !caps.dax() && ((offset | length) % caps.dioSectorSize()) == 0
+        && ((offset | length) % caps.blockSize()) != 0) {
+      return BUFFERED;
+    }
     if (caps.dax() || fs == FsKind.TMPFS) {
       return BUFFERED;
     }

@@ -37,7 +37,7 @@ public record Pwrite(FileId file, long offset, int length, @Flag boolean direct)
     }
     String how = "R9/R11 pwrite";
     if (direct) {
-      switch (Direct.of(model.caps(), offset, length)) {
+      switch (Direct.of(model.caps(), offset, length, f.mayBeReflinkInode())) {
         case UNALIGNED -> {
           return Expected.error(Errno.EINVAL, "R104 direct write off the " + model.caps().dioSectorSize()
               + "-byte sector: EINVAL (xfs_file_dio_write, iomap_dio_bio_iter)");
@@ -49,8 +49,8 @@ public record Pwrite(FileId file, long offset, int length, @Flag boolean direct)
           model.writeback(f, offset, offset + length, index);
           how = "R105 direct write: range written back, its pages invalidated, then the write; reads as R9/R11";
         }
-        case BUFFERED -> how = "R102/R103/R107 direct write done as a buffered one (DAX, tmpfs, btrfs off its"
-            + " sector size)";
+        case BUFFERED -> how = "R102/R103/R105a/R107 direct write done as a buffered one (DAX, tmpfs, an xfs"
+            + " reflink inode off the block size, btrfs off its sector size)";
       }
     }
     // R14: a write past EOF leaves a hole [old size, offset) that reads zero (not on tmpfs, U2).
