@@ -614,4 +614,20 @@ class ModelRuleTests {
     Expected direct = run(caps(FsKind.XFS, true), prog.replace("CLONE", "")).get(5);
     assertFalse(direct.data().allows(0, Tag.byteAt(3, 0x2200)), "R105: written back first");
   }
+
+  @Test
+  void aDaxVmaIsNeverLockedButStillPopulated() throws Exception {
+    List<Expected> e = run(on("6.1.192", FsKind.XFS_DAX, 4096, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "msync m0 mode=invalidate\n"
+        + "mlock m0 offset=0x0 length=0x1000\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: populated up to EOF all the same");
+    assertEquals(Status.OK, e.get(3).status(), "R79a: not VM_LOCKED");
+    assertEquals(Status.OK, e.get(4).status(), "R79a: not VM_LOCKED");
+    assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "R79: page 0 copied on write by the populate");
+  }
 }

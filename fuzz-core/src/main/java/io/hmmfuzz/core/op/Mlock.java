@@ -28,12 +28,16 @@ public record Mlock(MapId map, long offset, long length) implements Op {
     int page = model.page();
     long from = offset / page;
     long to = model.roundUpPage(offset + length) / page;
-    model.setLocked(m, from, to, true);
+    // R79a: a DAX VMA never becomes VM_LOCKED (mlock_fixup: vma_is_dax, 6.1; !vma_supports_mlock, 6.12),
+    // though __mm_populate still faults it in.
+    if (!model.caps().dax()) {
+      model.setLocked(m, from, to, true);
+    }
     if (!model.populate(m, from, to)) {
       return Expected.error(Errno.ENOMEM, "R79 __mm_populate failed (" + (m.prot().readable()
           ? "a page wholly beyond EOF: VM_FAULT_SIGBUS, no signal; the pages before it populated"
           : "PROT_NONE: no FOLL_FORCE") + "): EFAULT becomes ENOMEM (__mlock_posix_error_return);"
-          + " the range stays VM_LOCKED");
+          + " the range stays VM_LOCKED (not on DAX, R79a)");
     }
     return Expected.ok(0, "R79 mlock: VM_LOCKED, then populated (a writable private mapping's pages copied"
         + " on write, others read-faulted)");
