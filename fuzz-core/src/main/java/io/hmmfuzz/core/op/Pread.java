@@ -41,7 +41,7 @@ public record Pread(FileId file, long offset, int length, @Flag boolean direct) 
     long n = Math.max(0, Math.min(length, f.size() - offset));
     Expected read = Expected.ok(n, f.cache().slice((int) Math.min(offset, f.size()),
         (int) (Math.min(offset, f.size()) + n)), path == null ? "R9/R11 pread sees the page cache up to EOF"
-        : path == Direct.BUFFERED ? "R102/R103/R107 direct read done as a buffered one"
+        : path == Direct.BUFFERED ? "R9/R11 pread: R102/R103/R107 direct read done as a buffered one"
         : "R106 direct read: the range written back, then read from the device up to EOF");
     if (path == Direct.UNALIGNED) {
       return Expected.error(Errno.EINVAL, "R106 direct read off the sector where it reaches a mapped extent"

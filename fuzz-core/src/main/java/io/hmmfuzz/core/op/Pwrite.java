@@ -49,8 +49,9 @@ public record Pwrite(FileId file, long offset, int length, @Flag boolean direct)
           model.writeback(f, offset, offset + length, index);
           how = "R105 direct write: range written back, its pages invalidated, then the write; reads as R9/R11";
         }
-        case BUFFERED -> how = "R102/R103/R105a/R107 direct write done as a buffered one (DAX, tmpfs, an xfs"
-            + " reflink inode off the block size, btrfs off its sector size)";
+        // Named by the buffered rule first, so that a finding of the buffered path keeps its signature.
+        case BUFFERED -> how = "R9/R11 pwrite: R102/R103/R105a/R107 direct write done as a buffered one (DAX,"
+            + " tmpfs, an xfs reflink inode off the block size, btrfs off its sector size)";
       }
     }
     // R14: a write past EOF leaves a hole [old size, offset) that reads zero (not on tmpfs, U2).
