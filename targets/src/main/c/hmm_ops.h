@@ -79,6 +79,12 @@ static long op_open_read_only(int dirfd, const char *name)
 	return sys_result(openat(dirfd, name, O_RDONLY | O_CLOEXEC));
 }
 
+/* A second fd of a program's file for direct I/O: open(name, O_RDWR|O_DIRECT). */
+static long op_open_direct(int dirfd, const char *name)
+{
+	return sys_result(openat(dirfd, name, O_RDWR | O_DIRECT | O_CLOEXEC));
+}
+
 static long op_close(int fd)
 {
 	return sys_result(close(fd));
@@ -199,6 +205,16 @@ static long op_msync(uintptr_t addr, size_t len, int flags)
 static long op_madvise(uintptr_t addr, size_t len, int advice)
 {
 	return sys_result(madvise((void *)addr, len, advice));
+}
+
+static long op_mlock(uintptr_t addr, size_t len)
+{
+	return sys_result(mlock((void *)addr, len));
+}
+
+static long op_munlock(uintptr_t addr, size_t len)
+{
+	return sys_result(munlock((void *)addr, len));
 }
 
 /*

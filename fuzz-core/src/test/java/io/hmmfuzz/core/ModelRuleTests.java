@@ -529,4 +529,177 @@ class ModelRuleTests {
     assertTrue(e.get(7).allows(Outcome.ok(1, new byte[] {0x02})), "R113: the parent's write fault makes it writable");
     assertTrue(e.get(8).allows(Outcome.ok(0)));
   }
+
+  static Capabilities on(String kernel, FsKind fs, int block, boolean dax) {
+    return new Capabilities(KernelVersion.parse(kernel), fs, 4096, block, fs == FsKind.BTRFS, dax, dax,
+        fs != FsKind.TMPFS, true, false);
+  }
+
+  @Test
+  void mlockCopiesAWritablePrivateMappingsPagesSoAPwriteNoLongerShowsThroughIt() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "mlock m1 offset=0x1 length=0x1\n"
+        + "pwrite f0 offset=0x0 length=0x1800\n"
+        + "load m0 offset=0x1000 length=0x1\n"
+        + "load m1 offset=0x1000 length=0x1\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertEquals(Status.OK, e.get(4).status(), "R79: the start is rounded down, not refused");
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(6).data().value(0), "R79: mlock copied page 1 on write");
+    assertEquals(Tag.byteAt(5, 0x1000), e.get(7).data().value(0), "R79: a shared mapping is only read-faulted");
+  }
+
+  @Test
+  void lockedVmasRefuseDontneedRemoveColdPageoutAndInvalidateUntilMunlock() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + SHARED
+        + "mlock m0 offset=0x1000 length=0x1000\n"
+        + "madvise m0 offset=0x0 length=0x3000 advice=dontneed\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=cold\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=remove\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=pageout\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=willneed\n"
+        + "msync m0 mode=invalidate\n"
+        + "msync m0 mode=sync\n"
+        + "munlock m0 offset=0x0 length=0x3000\n"
+        + "msync m0 mode=invalidate\n"
+        + "madvise m0 offset=0x0 length=0x3000 advice=dontneed\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: page 1 is wholly beyond EOF: EFAULT is ENOMEM, no signal");
+    assertEquals(Errno.EINVAL, e.get(3).errno(), "R61: VM_LOCKED");
+    assertEquals(Status.OK, e.get(4).status(), "page 0 is not locked");
+    assertEquals(Errno.EINVAL, e.get(5).errno(), "R63: VM_LOCKED");
+    assertEquals(Errno.EINVAL, e.get(6).errno(), "R66: VM_LOCKED");
+    assertEquals(Status.OK, e.get(7).status(), "R64: WILLNEED does not care");
+    assertEquals(Errno.EBUSY, e.get(8).errno(), "R78: MS_INVALIDATE on a VM_LOCKED VMA");
+    assertEquals(Status.OK, e.get(9).status(), "R4: MS_SYNC alone does not care");
+    assertEquals(Status.OK, e.get(11).status(), "R80: unlocked");
+    assertEquals(Status.OK, e.get(12).status());
+  }
+
+  @Test
+  void dontneedOverALockedPageDropsTheCopiesBeforeItThenFails() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x10 length=0x1\n"
+        + "mlock m0 offset=0x1000 length=0x1000\n"
+        + "madvise m0 offset=0x0 length=0x2000 advice=dontneed\n"
+        + "load m0 offset=0x10 length=0x1\n");
+    assertEquals(Errno.EINVAL, e.get(4).errno());
+    assertEquals(Tag.byteAt(0, 0x10), e.get(5).data().value(0), "R60: the VMA before the locked one was zapped");
+  }
+
+  @Test
+  void mprotectMakingALockedPrivateMappingWritableCopiesItsPages() throws Exception {
+    List<Expected> e = run(caps(FsKind.EXT4, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000 prot=r sharing=private sync=false\n"
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "mprotect m0 prot=rw\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: page 1 beyond EOF; read faults only (not writable)");
+    assertEquals(Tag.byteAt(0, 0), e.get(5).data().value(0), "R79: mprotect_fixup populated with write faults");
+    List<Expected> unlocked = run(caps(FsKind.EXT4, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000 prot=r sharing=private sync=false\n"
+        + "mprotect m0 prot=rw\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Tag.byteAt(3, 0), unlocked.get(4).data().value(0), "no VM_LOCKED: nothing copied");
+  }
+
+  @Test
+  void directIoOpensOnTmpfsFrom66AndIsBufferedThere() throws Exception {
+    String prog = "open f0 size=0x1000\npwrite f0 offset=0x1 length=0x3 direct=true\n"
+        + "pread f0 offset=0x0 length=0x7 direct=true\n";
+    List<Expected> old = run(on("6.1.192", FsKind.TMPFS, 4096, false), prog);
+    assertEquals(Errno.EINVAL, old.get(1).errno(), "R100: shmem has no ->direct_IO on 6.1");
+    assertEquals(Errno.EINVAL, old.get(2).errno());
+    List<Expected> now = run(on("6.12.117", FsKind.TMPFS, 4096, false), prog);
+    assertEquals(3, now.get(1).value(), "R103: unaligned is fine, it is buffered");
+    assertEquals(Tag.byteAt(1, 1), now.get(2).data().value(1));
+  }
+
+  @Test
+  void directIoOffTheSectorIsEinvalOnXfsAndExt4BufferedOnBtrfsAndDax() throws Exception {
+    String prog = "open f0 size=0x2000\npwrite f0 offset=0x200 length=0x201 direct=true\n"
+        + "pread f0 offset=0x1 length=0x200 direct=true\n"
+        + "pread f0 offset=0x2000 length=0x3 direct=true\n"
+        + "pwrite f0 offset=0x200 length=0x0 direct=true\n"
+        + "pwrite f0 offset=-0x1 length=0x200 direct=true\n";
+    for (FsKind fs : List.of(FsKind.XFS, FsKind.EXT4)) {
+      List<Expected> e = run(on("6.1.192", fs, 4096, false), prog);
+      assertEquals(Errno.EINVAL, e.get(1).errno(), "R104 " + fs);
+      assertTrue(e.get(2).allows(Outcome.error(Errno.EINVAL, 22)), "R106: a mapped extent");
+      byte[] bytes = new byte[0x200];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = e.get(2).orElse().data().value(i);
+      }
+      Outcome data = Outcome.ok(0x200, bytes);
+      assertTrue(e.get(2).allows(data), "R106: holes and unwritten extents");
+      assertFalse(e.get(2).allows(Outcome.ok(0x1ff, java.util.Arrays.copyOf(data.data(), 0x1ff))));
+      assertEquals(0, e.get(3).value(), "R106: at EOF 0, before the alignment");
+      assertEquals(Status.OK, e.get(4).status(), "R101: 0 bytes");
+      assertEquals(Errno.EINVAL, e.get(5).errno());
+    }
+    for (Capabilities c : List.of(on("6.1.192", FsKind.BTRFS, 4096, false), on("6.1.192", FsKind.XFS_DAX, 4096, true))) {
+      List<Expected> e = run(c, prog);
+      assertEquals(0x201, e.get(1).value(), "R107/R102: buffered");
+      assertEquals(Status.OK, e.get(2).status());
+      assertTrue(e.get(2).orElse() == null, "no EINVAL alternative");
+    }
+  }
+
+  @Test
+  void anAlignedDirectWriteOrReadWritesTheEofPageBackFirst() throws Exception {
+    String prog = "open f0 size=0x800\nmmap m0 file=f0 offset=0x0 length=0x1000" + SHARED
+        + "store m0 offset=0x900 length=0x10\n"
+        + "OP\n"
+        + "load m0 offset=0x900 length=0x1\n";
+    for (String op : List.of("pwrite f0 offset=0x0 length=0x200 direct=true", "pread f0 offset=0x200 length=0x200 direct=true")) {
+      Expected xfs = run(caps(FsKind.XFS, true), prog.replace("OP", op)).get(4);
+      assertFalse(xfs.data().allows(0, Tag.byteAt(2, 0x900)), "R105/R106 then R13: " + op);
+      Expected btrfsUnaligned = run(caps(FsKind.BTRFS, true), prog.replace("OP", op)).get(4);
+      assertTrue(btrfsUnaligned.data().allows(0, Tag.byteAt(2, 0x900)), "R107: buffered, nothing written back");
+      Expected buffered = run(caps(FsKind.XFS, true), prog.replace("OP", op.replace(" direct=true", ""))).get(4);
+      assertTrue(buffered.data().allows(0, Tag.byteAt(2, 0x900)), "U1 without direct I/O");
+    }
+  }
+
+  @Test
+  void directIsLeftOutOfReproducersWhereFalse() throws Exception {
+    Program p = ProgramText.parse("open f0 size=0x0\npwrite f0 offset=0x0 length=0x1\n"
+        + "pread f0 offset=0x0 length=0x200 direct=true\npwrite f0 offset=0x0 length=0x1 direct=false\n", "t");
+    assertEquals("open f0 size=0x0\npwrite f0 offset=0x0 length=0x1\npread f0 offset=0x0 length=0x200 direct=true\n"
+        + "pwrite f0 offset=0x0 length=0x1\n", ProgramText.print(p));
+  }
+
+  @Test
+  void xfsBouncesADirectWriteOffTheBlockOfAReflinkedFileToTheBufferedPath() throws Exception {
+    String prog = "open f0 size=0x1\nmmap m0 file=f0 offset=0x1000 length=0x1001" + SHARED
+        + "CLONE"
+        + "ftruncate f0 size=0x2001\nstore m0 offset=0x11fa length=0x7\n"
+        + "pwrite f0 offset=0x2000 length=0x200 direct=true\nload m0 offset=0x1200 length=0x1\n";
+    Expected bounced = run(caps(FsKind.XFS, true), prog.replace("CLONE",
+        "reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x0\n")).get(6);
+    assertTrue(bounced.data().allows(0, Tag.byteAt(4, 0x2200)), "R105a: buffered, nothing written back");
+    Expected direct = run(caps(FsKind.XFS, true), prog.replace("CLONE", "")).get(5);
+    assertFalse(direct.data().allows(0, Tag.byteAt(3, 0x2200)), "R105: written back first");
+  }
+
+  @Test
+  void aDaxVmaIsNeverLockedButStillPopulated() throws Exception {
+    List<Expected> e = run(on("6.1.192", FsKind.XFS_DAX, 4096, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "msync m0 mode=invalidate\n"
+        + "mlock m0 offset=0x0 length=0x1000\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: populated up to EOF all the same");
+    assertEquals(Status.OK, e.get(3).status(), "R79a: not VM_LOCKED");
+    assertEquals(Status.OK, e.get(4).status(), "R79a: not VM_LOCKED");
+    assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "R79: page 0 copied on write by the populate");
+  }
 }

@@ -69,6 +69,11 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult openDirect(String name) {
+    return named(Call.OPEN_DIRECT, name);
+  }
+
+  @Override
   public SysResult close(int fd) {
     return result(executor.call(Call.CLOSE, fd));
   }
@@ -162,6 +167,16 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
     return result(executor.call(Call.MADVISE, address, length, ExecutorProtocol.code(advice)));
+  }
+
+  @Override
+  public SysResult mlock(long address, long length) {
+    return result(executor.call(Call.MLOCK, address, length));
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    return result(executor.call(Call.MUNLOCK, address, length));
   }
 
   @Override

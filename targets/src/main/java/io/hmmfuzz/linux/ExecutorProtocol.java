@@ -49,6 +49,8 @@ public final class ExecutorProtocol {
     CREATE,
     /** payload: name. open(O_RDONLY). */
     OPEN_READ_ONLY,
+    /** payload: name. open(O_RDWR|O_DIRECT); PREAD and PWRITE use page-aligned buffers for every fd. */
+    OPEN_DIRECT,
     /** fd. */
     CLOSE,
     /** fd, length, offset; the answer's payload is the bytes read. */
@@ -84,6 +86,10 @@ public final class ExecutorProtocol {
     MSYNC,
     /** address, length, advice code. */
     MADVISE,
+    /** address, length. */
+    MLOCK,
+    /** address, length. */
+    MUNLOCK,
     /** address, length; the answer's signal code, and its payload the bytes loaded. */
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */

@@ -157,7 +157,41 @@ public final class PlantedBugKernel implements Kernel {
         exclusive m0 offset=0x0 pages=0x1
         fork m0 offset=0x0 length=0x1 store=false
         check-exclusive m0 offset=0x0 pages=0x1
-        """, "check-exclusive", 1);
+        """, "check-exclusive", 1),
+    /**
+     * A direct write leaves the file's mapped pages showing the old bytes: the page-cache invalidation
+     * around it (invalidate_inode_pages2_range in __iomap_dio_rw and kiocb_invalidate_post_direct_write,
+     * R105) is lost, so the old pages stay mapped (and mirrored) over blocks the write changed.
+     */
+    DIRECT_WRITE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        pwrite f0 offset=0x0 length=0x200 direct=true
+        """, "pwrite *", 0),
+    /**
+     * mlock populates the range but leaves its VMAs without VM_LOCKED (a wrong lock state, R79): what
+     * VM_LOCKED refuses (MS_INVALIDATE's EBUSY, MADV_DONTNEED's EINVAL, R78, R61) goes through. The
+     * populate fails past EOF, and the range would stay locked all the same. Any op may be its culprit:
+     * an mprotect of a private mapping to writable copies only locked pages (R79), so a later pwrite,
+     * truncate or copy shows through pages the model holds copied.
+     */
+    MLOCK_FORGETS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0),
+    /**
+     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78). Any op may
+     * be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of locked private pages).
+     */
+    MUNLOCK_KEEPS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        munlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -213,6 +247,9 @@ public final class PlantedBugKernel implements Kernel {
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
+        case DIRECT_WRITE_LEAVES_MAPPING_STALE -> caps.directIo() ? null
+            : "no O_DIRECT on " + caps.fs().id() + " before 6.6 (R100)";
+        case MLOCK_FORGETS_LOCK, MUNLOCK_KEEPS_LOCK -> caps.root() ? null : "mlock is generated only as root (R79)";
         case DONTNEED_KEEPS_PRIVATE_COPY -> caps.madvise() ? null
             : "no madvise(2) in this kernel (CONFIG_ADVISE_SYSCALLS is not set, R60)";
         case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null
@@ -236,6 +273,9 @@ public final class PlantedBugKernel implements Kernel {
   private final Map<Long, byte[]> stale = new HashMap<>();
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
+  /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
+  private final Map<String, Integer> fdOfName = new HashMap<>();
+  private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
 
   /** Where the planted WARNING goes: the kernel log of the kernel under test. */
   private final java.util.function.Consumer<String> kernelLog;
@@ -349,7 +389,8 @@ public final class PlantedBugKernel implements Kernel {
   private boolean orphanBug() {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
-          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE -> true;
+          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
+          DIRECT_WRITE_LEAVES_MAPPING_STALE -> true;
       default -> false;
     };
   }
@@ -485,7 +526,20 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult createFile(String name) {
-    return real.createFile(name);
+    SysResult r = real.createFile(name);
+    if (!r.failed()) {
+      fdOfName.put(name, (int) r.value());
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult openDirect(String name) {
+    SysResult r = real.openDirect(name);
+    if (!r.failed() && fdOfName.containsKey(name)) {
+      fileOfDirect.put((int) r.value(), fdOfName.get(name));
+    }
+    return r;
   }
 
   @Override
@@ -496,6 +550,8 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult close(int fd) {
     changed();
+    fileOfDirect.remove(fd);
+    fdOfName.values().remove(fd);
     return real.close(fd);
   }
 
@@ -507,6 +563,13 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
     changed();
+    Integer file = fileOfDirect.get(fd);
+    if (file != null) {
+      // A correct direct write unmaps the range's pages from the file's mappings (R105); the bug keeps
+      // the old ones mapped.
+      return staleAround(file, bug == Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE, offset, offset + length,
+          () -> real.pwrite(fd, buf, length, offset), true);
+    }
     return staleAround(fd, bug == Bug.PWRITE_LEAVES_MAPPING_STALE, offset, offset + length,
         () -> real.pwrite(fd, buf, length, offset), false);
   }
@@ -609,6 +672,22 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
     return real.msync(address, length, mode);
+  }
+
+  @Override
+  public SysResult mlock(long address, long length) {
+    changed();
+    SysResult r = real.mlock(address, length);
+    if (bug == Bug.MLOCK_FORGETS_LOCK) {
+      real.munlock(address, length); // the lock state lost; what was populated stays
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    changed();
+    return bug == Bug.MUNLOCK_KEEPS_LOCK ? SysResult.ok(0) : real.munlock(address, length);
   }
 
   @Override

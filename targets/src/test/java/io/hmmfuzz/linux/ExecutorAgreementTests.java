@@ -262,6 +262,11 @@ class ExecutorAgreementTests {
         }
 
         @Override
+        public SysResult openDirect(String name) {
+          return log("open-direct " + name, k.openDirect(name), false);
+        }
+
+        @Override
         public SysResult close(int fd) {
           return log("close", k.close(fd), true);
         }
@@ -365,6 +370,16 @@ class ExecutorAgreementTests {
         @Override
         public SysResult madvise(long address, long length, Advice advice) {
           return log("madvise " + length + " " + advice, k.madvise(address, length, advice), true);
+        }
+
+        @Override
+        public SysResult mlock(long address, long length) {
+          return log("mlock " + length, k.mlock(address, length), true);
+        }
+
+        @Override
+        public SysResult munlock(long address, long length) {
+          return log("munlock " + length, k.munlock(address, length), true);
         }
 
         @Override

@@ -14,6 +14,12 @@ public interface Kernel {
   /** open(name, O_RDONLY), for views of files the program closed. */
   SysResult openReadOnly(String name);
 
+  /**
+   * open(name, O_RDWR|O_DIRECT): a second fd of a program's file for direct I/O (R100). pread and
+   * pwrite on it get buffers aligned to the page, so that only the offset and length decide alignment.
+   */
+  SysResult openDirect(String name);
+
   SysResult close(int fd);
 
   SysResult pread(int fd, byte[] buf, int length, long offset);
@@ -62,6 +68,12 @@ public interface Kernel {
 
   /** madvise(address, length, advice). */
   SysResult madvise(long address, long length, Advice advice);
+
+  /** mlock(address, length) (R79). */
+  SysResult mlock(long address, long length);
+
+  /** munlock(address, length) (R80). */
+  SysResult munlock(long address, long length);
 
   /**
    * A CPU load of {@code length} bytes at {@code address} into {@code dst}, through a bulk copy that

@@ -319,6 +319,58 @@ public final class Model {
     m.forgetPages(from, to);
   }
 
+  /**
+   * R105a: a remap call (FICLONE, FICLONERANGE, FIDEDUPERANGE, copy_file_range) whose outcome may be a
+   * success: on xfs its two files may now carry the reflink inode flag. Returns e.
+   */
+  public Expected remapped(Expected e, ModelFile a, ModelFile b) {
+    boolean mayHaveRemapped = false;
+    for (Expected x = e; x != null; x = x.orElse()) {
+      mayHaveRemapped |= x.status() == io.hmmfuzz.core.model.Outcome.Status.OK;
+    }
+    if (mayHaveRemapped && caps.fs().xfs() && a != null && b != null) {
+      a.mayBeReflinkInode = true;
+      b.mayBeReflinkInode = true;
+    }
+    return e;
+  }
+
+  /** R79/R80: pages [from, to) of m are now in a VM_LOCKED VMA (lock) or not (munlock). */
+  public void setLocked(ModelMapping m, long from, long to, boolean lock) {
+    for (long p = from; p < to; p++) {
+      if (lock) {
+        m.locked.add(p);
+      } else {
+        m.locked.remove(p);
+      }
+    }
+  }
+
+  /**
+   * R79's populate (mm/gup.c populate_vma_page_range): the pages [from, to) of m faulted in ascending
+   * order, with FOLL_WRITE where the VMA is writable and private (each page copied on write, R10), read
+   * faults otherwise; a PROT_NONE VMA faults nothing (6.1: check_vma_flags without FOLL_FORCE, 6.12:
+   * populate_vma_page_range refuses it) and the first page wholly beyond EOF ends it (VM_FAULT_SIGBUS,
+   * no signal). Whether it completed: false at PROT_NONE or EOF.
+   */
+  public boolean populate(ModelMapping m, long from, long to) {
+    if (!m.prot.readable()) {
+      return false;
+    }
+    boolean write = m.prot.writable() && m.sharing == Sharing.PRIVATE;
+    for (long p = from; p < to; p++) {
+      if (faultAt(m, p * page, false) != Signal.NONE) {
+        return false;
+      }
+      if (write) {
+        writeFault(m, p);
+      } else {
+        faulted(m, p * page, 1);
+      }
+    }
+    return true;
+  }
+
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
   public void zeroData(ModelFile f, long from, long to, int op) {
     long end = Math.min(to, f.size);

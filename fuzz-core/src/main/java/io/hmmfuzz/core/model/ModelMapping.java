@@ -43,6 +43,11 @@ public final class ModelMapping {
   boolean migrated;
   /** An anonymous mapping's memory (file null): zero-filled, as big as the mapping, never changing size (R110). */
   final ModelFile anon;
+  /**
+   * Pages whose VMA is VM_LOCKED (mlock, R79), by page index within the mapping: mlock and munlock of
+   * part of a mapping split its VMA, so the VMAs' boundaries are where this set starts and stops.
+   */
+  final TreeSet<Long> locked = new TreeSet<>();
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync,
       ModelFile anon) {
@@ -76,6 +81,17 @@ public final class ModelMapping {
     maybeExclusive.subSet(from, true, to, false).clear();
     forkProtected.subSet(from, true, to, false).clear();
     maybeZeroPage.subSet(from, true, to, false).clear();
+  }
+
+  /** Whether page {@code page} (index within the mapping) lies in a VM_LOCKED VMA (R79). */
+  public boolean locked(long page) {
+    return locked.contains(page);
+  }
+
+  /** The first page of [from, to) in a VM_LOCKED VMA, or -1 (R61, R63, R65, R66, R78). */
+  public long firstLocked(long from, long to) {
+    Long p = locked.ceiling(from);
+    return p != null && p < to ? p : -1;
   }
 
   /** The mapped file; null for an anonymous mapping (MAP_ANONYMOUS). */

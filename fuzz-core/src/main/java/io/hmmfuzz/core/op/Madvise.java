@@ -38,8 +38,28 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
       return Expected.error(Errno.EINVAL, "R60 do_madvise: start not page aligned");
     }
     long end = offset + model.roundUpPage(length);
-    // No mapping is ever mlocked, VM_PFNMAP or hugetlb: the EINVAL of VM_LOCKED (R61, R63, R65, R66)
-    // and of can_madv_lru_vma cannot arise.
+    // No mapping is VM_PFNMAP or hugetlb. VM_LOCKED (mlock, R79) refuses DONTNEED, REMOVE, COLD and
+    // PAGEOUT per VMA: the walk (R60) has already applied the advice to the unlocked VMAs before the first
+    // locked one, then answers EINVAL.
+    long locked = switch (advice) {
+      case DONTNEED, REMOVE, COLD, PAGEOUT -> m.firstLocked(offset / page, end / page);
+      default -> -1;
+    };
+    if (locked >= 0) {
+      long lockedAt = locked * page;
+      if (lockedAt > offset) {
+        Expected before = new Madvise(map, offset, lockedAt - offset, advice).model(model, index);
+        if (before.status() != io.hmmfuzz.core.model.Outcome.Status.OK) {
+          return before;
+        }
+      }
+      return Expected.error(Errno.EINVAL, "R79/R" + switch (advice) {
+        case DONTNEED -> "61 madvise_dontneed_free_valid_vma";
+        case REMOVE -> "63 madvise_remove";
+        default -> (advice == Advice.COLD ? "65" : "66") + " can_madv_lru_vma";
+      } + ": page " + locked + " of the mapping is in a VM_LOCKED VMA (EINVAL; the VMAs before it are"
+          + " already done)");
+    }
     return switch (advice) {
       case DONTNEED -> {
         model.zap(m, offset / page, end / page);

@@ -19,8 +19,24 @@ public record Mprotect(MapId map, Prot prot) implements Op {
     if (m == null) {
       return Expected.notLive();
     }
+    Prot old = m.prot();
     model.protect(m, prot);
-    return Expected.ok(0, "R5 mprotect");
+    if (m.sharing() == io.hmmfuzz.core.exec.Sharing.PRIVATE && !old.writable() && prot.writable()) {
+      // R79: a private VM_LOCKED VMA that becomes writable is populated with write faults (mm/mprotect.c
+      // mprotect_fixup: populate_vma_page_range, "trigger COW to avoid major fault on access"; 6.1 and
+      // 6.12), each VMA on its own, up to its first page wholly beyond EOF; errors are ignored.
+      long pages = model.roundUpPage(m.length()) / model.page();
+      for (long p = m.firstLocked(0, pages); p >= 0; ) {
+        long end = p;
+        while (end < pages && m.locked(end)) {
+          end++;
+        }
+        model.populate(m, p, end);
+        p = m.firstLocked(end, pages);
+      }
+    }
+    return Expected.ok(0, "R5 mprotect" + (m.firstLocked(0, Long.MAX_VALUE) >= 0 ? " (R79: locked pages of a"
+        + " private mapping made writable are copied on write)" : ""));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.hmmfuzz.core.repro;
 
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.Flag;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
@@ -31,6 +32,9 @@ public final class ProgramText {
     RecordComponent[] cs = kind.components();
     for (int i = 0; i < cs.length; i++) {
       Object v = kind.argument(op, i);
+      if (flag(cs[i]) && Boolean.FALSE.equals(v)) {
+        continue;
+      }
       sb.append(' ');
       if (!(i == 0 && isResource(cs[i].getType()))) {
         sb.append(cs[i].getName()).append('=');
@@ -46,6 +50,11 @@ public final class ProgramText {
       sb.append(print(op)).append('\n');
     }
     return sb.toString();
+  }
+
+  /** A {@link Flag} argument: false where a line leaves it out. */
+  private static boolean flag(RecordComponent c) {
+    return c.getType() == boolean.class && c.isAnnotationPresent(Flag.class);
   }
 
   private static boolean isResource(Class<?> t) {
@@ -176,7 +185,9 @@ public final class ProgramText {
       }
     }
     for (int k = 0; k < cs.length; k++) {
-      if (!seen[k]) {
+      if (!seen[k] && flag(cs[k])) {
+        args[k] = false;
+      } else if (!seen[k]) {
         throw new ReproducerSyntaxException(file, line, body.length() + 1,
             "missing argument '" + cs[k].getName() + "' of " + name + " (" + argNames(cs) + ")");
       }
