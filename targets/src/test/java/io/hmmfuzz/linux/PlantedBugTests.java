@@ -151,7 +151,7 @@ class PlantedBugTests {
       PlantedBugTarget t = new PlantedBugTarget(real, bug);
       io.hmmfuzz.core.run.Signature signature = io.hmmfuzz.core.run.Signature.parse(
           "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file");
-      io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities());
+      io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities(), t.forks());
       io.hmmfuzz.core.run.Program found = null;
       for (long seed = 1; seed < 500 && found == null; seed++) {
         io.hmmfuzz.core.run.Program p = gen.generate(seed);
