@@ -11,7 +11,7 @@ import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
- * fork(2) of the program's process (docs/semantics.md 13.10, R110-R116): the child loads (or, with
+ * fork(2) of the program's process (docs/semantics.md 13.11, R110-R116): the child loads (or, with
  * {@code store}, stores {@code length} tagged bytes) at {@code offset} of the mapping, page by page up to
  * the first fault, reports what it saw and exits; the parent waits. The outcome is the child's access,
  * as a load's or a store's. The parent keeps the device mirror: fork invalidates it over its private
