@@ -127,8 +127,12 @@ public final class PlantedBugHunt {
       case FORK_KEEPS_MIRROR_WRITABLE -> Profile.device();
       default -> Profile.eof();
     };
-    // The same search with or without test_hmm: device ops would only lengthen the way there.
-    return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE || bug == Bug.FORK_KEEPS_MIRROR_WRITABLE ? p
+    // The same search with or without test_hmm: device ops would only lengthen the way there. The device
+    // bugs' searches leave out migration to device memory, which their minimal programs do not need: a
+    // page left there is what test_hmm's own Oops needs (corpus: kernel-6.1-*-test-hmm-*-oops), and a
+    // guest that dies ends the selftest's one boot (CI at cfbd1c3 ended so on xfs).
+    return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE || bug == Bug.FORK_KEEPS_MIRROR_WRITABLE
+        ? p.without(List.of(OpKind.MIGRATE))
         : p.without(java.util.Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
   }
 
