@@ -59,6 +59,35 @@ public final class CReproducer {
     return new Writer(r, name).write();
   }
 
+  /** The flags a reproducer is built with: the tests' -Wall -Werror, static so that a guest can run it. */
+  public static final List<String> CFLAGS = List.of("-O2", "-static", "-Wall", "-Werror");
+
+  /** Builds the C program {@code source} into {@code binary} with the machine's gcc. */
+  public static void compile(java.nio.file.Path source, java.nio.file.Path binary) {
+    java.nio.file.Path gcc = ExecutorBuild.gcc();
+    if (gcc == null) {
+      throw new io.hmmfuzz.core.exec.TargetUnavailableException("gcc not found: apt-get install gcc libc6-dev");
+    }
+    List<String> cmd = new ArrayList<>(List.of(gcc.toString()));
+    cmd.addAll(CFLAGS);
+    cmd.addAll(List.of("-o", binary.toString(), source.toString()));
+    StringBuilder out = new StringBuilder();
+    try {
+      Commands.run(cmd, null, java.time.Duration.ofMinutes(2), line -> out.append(line).append('\n'));
+    } catch (IOException e) {
+      throw new InfrastructureException("cannot build " + source + " (" + String.join(" ", cmd) + "): "
+          + e.getMessage() + "\n" + out);
+    }
+  }
+
+  private static final Pattern FS = Pattern.compile("(?m)^\\t\\.fs = \"([a-z0-9-]+)\",$");
+
+  /** The filesystem kind a C program written by {@link #export} runs on, or null for another program. */
+  public static io.hmmfuzz.core.FsKind fsOf(String cProgram) {
+    Matcher m = FS.matcher(cProgram);
+    return m.find() ? io.hmmfuzz.core.FsKind.parse(m.group(1)) : null;
+  }
+
   /** A source of the C executor from the jar. */
   static String source(String file) {
     try (InputStream in = CReproducer.class.getResourceAsStream("/io/hmmfuzz/executor/" + file)) {
