@@ -59,6 +59,29 @@ public final class CReproducer {
     return new Writer(r, name).write();
   }
 
+  /** Where the C program of a saved reproducer goes: FILE.c beside FILE.repro. */
+  public static java.nio.file.Path besidePath(java.nio.file.Path repro) {
+    String name = repro.getFileName().toString().replaceFirst("\\.repro$", "");
+    return repro.resolveSibling(name + ".c");
+  }
+
+  /**
+   * Writes the C program of the saved reproducer {@code repro} beside it (FILE.c, a temp file renamed
+   * into place); the path, or null with the reason on {@code notes} where it cannot be exported (a
+   * campaign goes on without it).
+   */
+  public static java.nio.file.Path saveBeside(java.nio.file.Path repro, java.util.function.Consumer<String> notes) {
+    java.nio.file.Path c = besidePath(repro);
+    try {
+      Reproducer r = io.hmmfuzz.core.repro.Corpus.load(repro);
+      io.hmmfuzz.core.repro.Corpus.replace(c, export(r, repro.getFileName().toString()).getBytes(StandardCharsets.UTF_8));
+      return c;
+    } catch (IOException | io.hmmfuzz.core.repro.ReproducerSyntaxException | RuntimeException e) {
+      notes.accept("hmmfuzz: no C reproducer for " + repro + ": " + e.getMessage());
+      return null;
+    }
+  }
+
   /** The flags a reproducer is built with: the tests' -Wall -Werror, static so that a guest can run it. */
   public static final List<String> CFLAGS = List.of("-O2", "-static", "-Wall", "-Werror");
 
