@@ -233,6 +233,8 @@ public final class CReproducer {
           .append("\n")
           .append(" * Exit:  0 every op and view as hmmfuzz's model allows, 1 divergence (printed as hmmfuzz\n")
           .append(" *        prints it), 3 could not run, 4 a capability is missing (the message names the fix).\n")
+          .append(" * Kernel reports (WARNING, BUG, Oops) are read from /dev/kmsg (root); a WARN_ON_ONCE that fired\n")
+          .append(" * before this run stays silent until re-armed (echo 1 > /sys/kernel/debug/clear_warn_once).\n")
           .append(" * The model's predictions (the tables above main) were computed for the header's capabilities\n")
           .append(" * (kernel ").append(caps.kernel()).append(", ").append(caps.summary())
           .append("); they hold whichever allowed outcome the kernel takes.\n */\n");
