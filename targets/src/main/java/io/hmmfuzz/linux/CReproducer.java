@@ -546,6 +546,10 @@ public final class CReproducer {
       Matcher m = Pattern.compile("case EXEC_OP_(\\w+):\\n(.*?)\\n\\s*return 0;", Pattern.DOTALL)
           .matcher(programH.substring(at));
       while (m.find()) {
+        if (m.group(2).contains("case EXEC_OP_")) {
+          throw new IllegalStateException("hmm_program.h's program_op case for " + m.group(1)
+              + " falls through into the next case (no return 0;)");
+        }
         try {
           out.put(OpKind.valueOf(m.group(1)), m.group(2));
         } catch (IllegalArgumentException e) {

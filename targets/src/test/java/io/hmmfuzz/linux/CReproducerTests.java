@@ -121,9 +121,11 @@ class CReproducerTests {
   void generatedProgramsPassOnTmpfsAsTheyDoInHmmfuzz() throws Exception {
     try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS, ExecutorKind.C)) {
       Capabilities caps = t.capabilities();
-      ProgramGenerator gen = new ProgramGenerator(Profile.eof(), caps);
-      for (int n = 0; n < 6; n++) {
-        Program p = gen.generate(20261203L + n);
+      ProgramGenerator eof = new ProgramGenerator(Profile.eof(), caps);
+      ProgramGenerator standard = new ProgramGenerator(Profile.standard(), caps);
+      for (int n = 0; n < 8; n++) {
+        // The default profile's too: every op kind the host can run, each through its case of program_op.
+        Program p = (n % 2 == 0 ? eof : standard).generate(20261203L + n);
         RunResult java = new Runner(t, 2).run(p);
         Reproducer r = new Reproducer(header(caps, "2"), List.of(), p);
         Ran run = exportAndRun(r, "generated-" + n + ".repro");
