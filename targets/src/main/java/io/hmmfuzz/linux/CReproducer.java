@@ -506,6 +506,9 @@ public final class CReproducer {
 
     /** An argument as C: an enum by its EXEC_ name, a flag 0/1, a file or mapping by index, a number in hex. */
     private String literal(Object v) {
+      if (v == null) {
+        return "-1"; // none (an anonymous mapping's file): -1 on the wire too (ExecutorProtocol.argument)
+      }
       if (v instanceof FileId f) {
         return Integer.toString(f.n());
       } else if (v instanceof MapId m) {
