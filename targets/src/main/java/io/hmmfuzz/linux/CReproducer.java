@@ -278,13 +278,13 @@ public final class CReproducer {
       sb.append("static const struct tagged tagged[] = {\n");
       for (Op op : program.ops()) {
         Footprint w = op.tagged(program, caps.pageSize());
-        sb.append(w == null ? "\t{ -1, 0, 0 },\n"
+        sb.append(w == null || w.file() == null ? "\t{ -1, 0, 0 },\n"
             : "\t{ " + w.file().n() + ", 0x" + Long.toHexString(w.from()) + ", 0x" + Long.toHexString(w.to()) + " },\n");
       }
       sb.append("};\nstatic const struct carry carried[] = {\n");
       for (Op op : program.ops()) {
         Op.Carry k = op.carried();
-        sb.append(k == null ? "\t{ -1, 0, -1, 0, 0 },\n"
+        sb.append(k == null || k.dst() == null || k.src() == null ? "\t{ -1, 0, -1, 0, 0 },\n"
             : "\t{ " + k.dst().n() + ", 0x" + Long.toHexString(k.dstFrom()) + ", " + k.src().n() + ", 0x"
                 + Long.toHexString(k.srcFrom()) + ", 0x" + Long.toHexString(k.length()) + " },\n");
       }
@@ -293,6 +293,9 @@ public final class CReproducer {
       int fps = 0;
       for (int i = 0; i < n; i++) {
         for (Footprint f : program.op(i).footprint(program)) {
+          if (f.file() == null) {
+            continue; // bytes of no file (an anonymous mapping's): never a file's bad byte
+          }
           sb.append("\t{ ").append(i).append(", ").append(f.file().n()).append(", 0x").append(Long.toHexString(f.from()))
               .append(", 0x").append(Long.toHexString(f.to())).append(", '").append(f.mode()).append("' },\n");
           fps++;
