@@ -185,7 +185,7 @@ public final class Campaign {
     // the guest's run overlap): the following program is ready when the current one starts, so that a
     // target that queues programs runs it while the current one is checked, and the one after it is
     // generated meanwhile. Program i is still the i-th seed's.
-    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
+    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps, target.forks());
     java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "hmmfuzz-generator");
       t.setDaemon(true);
@@ -380,7 +380,7 @@ public final class Campaign {
    * looked for. Null if none of {@code maxPrograms} programs diverged.
    */
   public static Reduction findFirst(Target target, Profile profile, int maxPrograms, int reliabilityRuns) {
-    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities());
+    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities(), target.forks());
     Runner runner = new Runner(target, 8);
     for (long seed = 1; seed <= maxPrograms; seed++) {
       Program p = gen.generate(seed);

@@ -122,11 +122,13 @@ public final class PlantedBugHunt {
       case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> Profile.reflink();
       case MAP_SYNC_OFF_DAX, COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE, PUNCH_HOLE_LEAVES_MAPPING_STALE,
           PWRITE_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
-          DEDUPE_SHARES_DIFFERING_RANGES -> Profile.named("default");
+          DEDUPE_SHARES_DIFFERING_RANGES, DIRECT_WRITE_LEAVES_MAPPING_STALE, MLOCK_FORGETS_LOCK,
+          MUNLOCK_KEEPS_LOCK -> Profile.named("default");
+      case FORK_KEEPS_MIRROR_WRITABLE -> Profile.device();
       default -> Profile.eof();
     };
     // The same search with or without test_hmm: device ops would only lengthen the way there.
-    return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE ? p
+    return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE || bug == Bug.FORK_KEEPS_MIRROR_WRITABLE ? p
         : p.without(java.util.Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
   }
 

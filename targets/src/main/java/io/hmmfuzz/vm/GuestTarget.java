@@ -274,6 +274,12 @@ public final class GuestTarget implements KernelTarget {
     return rearm;
   }
 
+  /** The guest runs the C executor, which forks (R110). */
+  @Override
+  public boolean forks() {
+    return true;
+  }
+
   @Override
   public String describe() {
     return "guest linux " + caps.kernel() + " (C executor, booted in " + String.format("%.1f s", guest.bootSeconds())
