@@ -737,7 +737,7 @@ static void repro_start(struct program *p, const struct reproducer *r, int argc,
 	struct statfs sf;
 	char probe[4200];
 	long dax, block;
-	int fd, i;
+	int fd;
 
 	repro = r;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -796,17 +796,11 @@ static void repro_start(struct program *p, const struct reproducer *r, int argc,
 	memset(p, 0, sizeof(*p));
 	p->dir = open(repro_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	p->page = r->page;
-	p->nfiles = r->nfiles;
-	p->nmaps = r->nmaps;
-	p->files = calloc(r->nfiles + 1, sizeof(*p->files));
-	p->maps = calloc(r->nmaps + 1, sizeof(*p->maps));
-	if (p->dir < 0 || !p->files || !p->maps) {
+	if (p->dir < 0 || program_slots(p, r->nfiles, r->nmaps) < 0) {
 		fprintf(stderr, "%s: cannot open %s: %s\n", argv[0], repro_dir, strerror(errno));
 		repro_cleanup();
 		exit(EXIT_INFRASTRUCTURE);
 	}
-	for (i = 0; i < r->nfiles; i++)
-		p->files[i].fd = -1;
 	repro_program = p;
 }
 
