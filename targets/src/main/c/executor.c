@@ -549,14 +549,8 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	/* A program that does not go on with the mirror kept by the one before it gets a fresh one. */
 	if (!(flags & EXEC_PROGRAM_KEEP_MIRROR))
 		device_release();
-	p.files = calloc(p.nfiles + 1, sizeof(*p.files));
-	p.maps = calloc(p.nmaps + 1, sizeof(*p.maps));
-	if (!p.files || !p.maps)
+	if (program_slots(&p, p.nfiles, p.nmaps) < 0)
 		bad_program("out of memory for slots", 0);
-	for (i = 0; i < p.nfiles; i++) {
-		p.files[i].fd = -1;
-		p.files[i].direct_fd = -1;
-	}
 	for (i = 0; i < ops; i++) {
 		uint32_t kind, argc;
 		int64_t args[16];

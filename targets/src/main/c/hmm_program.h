@@ -49,6 +49,27 @@ struct outcome {
 	size_t len;
 };
 
+/*
+ * The slots of a program of nfiles files and nmaps mappings: no file open, no mapping live. 0, or -1
+ * without memory for them. The executor and standalone reproducers (hmm_repro.h) both start so.
+ */
+static int program_slots(struct program *p, int nfiles, int nmaps)
+{
+	int i;
+
+	p->nfiles = nfiles;
+	p->nmaps = nmaps;
+	p->files = calloc(nfiles + 1, sizeof(*p->files));
+	p->maps = calloc(nmaps + 1, sizeof(*p->maps));
+	if (!p->files || !p->maps)
+		return -1;
+	for (i = 0; i < nfiles; i++) {
+		p->files[i].fd = -1;
+		p->files[i].direct_fd = -1;
+	}
+	return 0;
+}
+
 /* A buffer for the bytes of one outcome, reused. */
 static char *outcome_buffer;
 static size_t outcome_buffer_size;

@@ -16,6 +16,7 @@ import io.hmmfuzz.guests.ParallelCampaign;
 import io.hmmfuzz.guests.QemuGuest;
 import io.hmmfuzz.guests.StuckWatch;
 import io.hmmfuzz.guests.SummaryFile;
+import io.hmmfuzz.linux.CReproducer;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -257,6 +258,7 @@ final class FuzzCommand implements Callable<Integer> {
 
         @Override
         public void finding(Campaign.Finding f) {
+          CReproducer.saveBeside(f.file(), out::println);
           printFinding(f, out);
         }
       }, stop::get);
@@ -435,6 +437,10 @@ final class FuzzCommand implements Callable<Integer> {
     out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
         f.reduction().program().size(), f.reduction().millis() / 1000.0, f.reduction().candidates(),
         f.reduction().reproduced(), f.reduction().attempts(), f.file());
+    Path c = CReproducer.besidePath(f.file());
+    if (Files.exists(c)) {
+      out.println("  C reproducer: " + c + " (gcc -static -o repro " + c.getFileName() + " && ./repro [DIR])");
+    }
     out.flush();
   }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         + " reflink and MAP_SYNC run on a real kernel and on a reference model in lockstep.",
     subcommands = {ProbeCommand.class, FuzzCommand.class, ReplayCommand.class, ShrinkCommand.class,
         KernelCommand.class, SelfTestCommand.class, BenchCommand.class, ImportFsxCommand.class,
-        CorpusCommand.class, ReportCommand.class},
+        CorpusCommand.class, ReportCommand.class, ExportCCommand.class, ReplayCCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:no divergence", "1:divergence found", "2:usage error or malformed input",
         "3:infrastructure failure or model bug", "4:skipped: a capability is missing"})

@@ -157,6 +157,7 @@ public final class GuestCampaign {
 
       @Override
       public void finding(Campaign.Finding f) {
+        io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), listener::progress);
         listener.finding(f);
       }
 
@@ -186,6 +187,10 @@ public final class GuestCampaign {
     }
     ledger.died(death.kind());
     Path saved = last == null ? null : save(last, s.out(), s.fs().id(), death);
+    if (saved != null) {
+      // Its C program runs the same ops; a kernel that dies or hangs during them ends it the same way.
+      io.hmmfuzz.linux.CReproducer.saveBeside(saved, line -> { });
+    }
     ledger.add(new CampaignSummary.Found(sig, death.kind(), saved == null ? "" : saved.getFileName().toString(),
         last == null ? 0 : last.program().size(), "0/0", 0, -1));
     return new Fatality(death, saved, false, null);

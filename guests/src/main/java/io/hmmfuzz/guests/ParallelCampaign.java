@@ -79,6 +79,7 @@ public final class ParallelCampaign {
 
             @Override
             public void finding(Campaign.Finding f) {
+              io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), line -> { });
               synchronized (lock) {
                 listener.finding(w, f);
               }
@@ -149,6 +150,10 @@ public final class ParallelCampaign {
       Path to = out.resolve(e.getKey());
       Path from = workerDir(out, Integer.parseInt(e.getValue().name())).resolve(e.getKey());
       if (!Files.exists(to) && Files.exists(from)) {
+        Path c = io.hmmfuzz.linux.CReproducer.besidePath(from);
+        if (Files.exists(c)) {
+          Corpus.replace(io.hmmfuzz.linux.CReproducer.besidePath(to), Files.readAllBytes(c));
+        }
         Corpus.replace(to, Files.readAllBytes(from));
       }
     }

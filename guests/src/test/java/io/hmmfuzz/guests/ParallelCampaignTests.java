@@ -57,6 +57,8 @@ class ParallelCampaignTests {
     assertEquals(end, SummaryFile.read(out), "out/summary.json is the merged summary");
     for (CampaignSummary.Found f : end.findings()) {
       assertTrue(Files.exists(out.resolve(f.file())), f.file() + " is not in the campaign's directory");
+      Path c = io.hmmfuzz.linux.CReproducer.besidePath(out.resolve(f.file()));
+      assertTrue(Files.readString(c).contains("int main(int argc, char **argv)"), c + ": every finding has its C program");
     }
     for (int i = 0; i < 2; i++) {
       CampaignSummary own = SummaryFile.read(ParallelCampaign.workerDir(out, i));
