@@ -513,6 +513,11 @@ public final class PlantedBugKernel implements Kernel {
       keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
     }
     exclusive.clear();
+    if (bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+      // fork write-protects the parent's pages and a child's store changes shared ones: the pages the
+      // buggy mirror kept are the truncate bug's only, so they go as on any other change (R113).
+      mirror.clear();
+    }
     return c;
   }
 
