@@ -702,4 +702,21 @@ class ModelRuleTests {
     assertEquals(Status.OK, e.get(4).status(), "R79a: not VM_LOCKED");
     assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "R79: page 0 copied on write by the populate");
   }
+
+  @Test
+  void anonymousMemoryOnADaxMountIsLocked() throws Exception {
+    // CI campaign on 6.1 xfs-dax: the model had left a shared anonymous mapping unlocked because the
+    // mount was DAX; shmem and anonymous pages are not DAX pages (vma_is_dax is false).
+    for (String sharing : List.of("shared", "private")) {
+      List<Expected> e = run(on("6.1.192", FsKind.XFS_DAX, 4096, true),
+          "mmap m0 anon length=0x2000 prot=rw sharing=" + sharing + "\n"
+          + "mlock m0 offset=0x0 length=0x1000\n"
+          + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+          + "madvise m0 offset=0x1000 length=0x1000 advice=dontneed\n"
+          + "msync m0 mode=sync-invalidate\n");
+      assertEquals(Errno.EINVAL, e.get(2).errno(), sharing + ": R79/R61, the locked page");
+      assertEquals(Status.OK, e.get(3).status(), sharing + ": R61, the unlocked page");
+      assertEquals(Errno.EBUSY, e.get(4).errno(), sharing + ": R78, a VM_LOCKED VMA");
+    }
+  }
 }
