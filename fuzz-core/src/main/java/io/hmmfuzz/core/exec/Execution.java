@@ -148,10 +148,7 @@ public final class Execution implements Views {
     if (s.failed()) {
       return Outcome.of(s, false);
     }
-    return switch (cmd) {
-      case READ, SNAPSHOT, MIGRATE_TO_DEV, EXCLUSIVE -> Outcome.ok(s.value(), buf);
-      default -> Outcome.ok(s.value());
-    };
+    return cmd.returnsBuffer() ? Outcome.ok(s.value(), buf) : Outcome.ok(s.value());
   }
 
   @Override

@@ -2,11 +2,9 @@ package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 
 /**
  * HMM_DMIRROR_CHECK_EXCLUSIVE of {@code pages} pages at {@code offset}: EPERM while the mirror still
@@ -15,7 +13,7 @@ import io.hmmfuzz.core.model.Outcome;
  * "may be exclusive" mark on those), and also hole punching or reflink over the file range, after which
  * the model still allows both answers.
  */
-public record CheckExclusive(MapId map, long offset, int pages) implements Op, DevicePages {
+public record CheckExclusive(MapId map, long offset, int pages) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -33,17 +31,11 @@ public record CheckExclusive(MapId map, long offset, int pages) implements Op, D
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.CHECK_EXCLUSIVE, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.CHECK_EXCLUSIVE;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new CheckExclusive(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+    return DevicePages.generate(g, CheckExclusive::new);
   }
 }

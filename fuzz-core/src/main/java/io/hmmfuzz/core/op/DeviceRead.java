@@ -2,18 +2,16 @@ package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
  * HMM_DMIRROR_READ of {@code pages} pages at {@code offset} of the mapping: the device mirror faults
  * them like CPU reads (hmm_range_fault) and returns what the CPU would read (R34, R40a).
  */
-public record DeviceRead(MapId map, long offset, int pages) implements Op, DevicePages {
+public record DeviceRead(MapId map, long offset, int pages) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
@@ -44,8 +42,8 @@ public record DeviceRead(MapId map, long offset, int pages) implements Op, Devic
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.READ, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.READ;
   }
 
   @Override
@@ -55,18 +53,6 @@ public record DeviceRead(MapId map, long offset, int pages) implements Op, Devic
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new DeviceRead(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return DevicePages.generate(g, DeviceRead::new);
   }
 }

@@ -15,7 +15,7 @@ import java.util.List;
  * followed by a store of the whole page (R35). One page per op keeps the outcome exact: a failing
  * multi-page write may leave earlier pages written or copied on write (U5).
  */
-public record DeviceWrite(MapId map, long offset) implements Op {
+public record DeviceWrite(MapId map, long offset) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
@@ -38,6 +38,18 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     return Expected.ok(1, "R35 device write = write fault + store of the page (COW on MAP_PRIVATE)");
   }
 
+  /** One page. */
+  @Override
+  public int pages() {
+    return 1;
+  }
+
+  @Override
+  public DeviceCommand command() {
+    return DeviceCommand.WRITE;
+  }
+
+  /** The page written holds this op's pattern for the file offsets it maps. */
   @Override
   public Outcome execute(Execution x, int index) {
     Execution.Region r = x.region(map);
@@ -72,10 +84,5 @@ public record DeviceWrite(MapId map, long offset) implements Op {
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
     return r == null ? null : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, 1, layout.mmapOf(map));
   }
 }

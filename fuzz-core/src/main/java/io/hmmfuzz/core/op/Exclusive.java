@@ -3,12 +3,10 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
@@ -19,7 +17,7 @@ import java.util.List;
  * (folio_make_device_exclusive); unless every page was, the ioctl fails with EBUSY. The write faults
  * stay either way: a MAP_PRIVATE page is copied on write.
  */
-public record Exclusive(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Exclusive(MapId map, long offset, int pages) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -52,8 +50,8 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.EXCLUSIVE, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.EXCLUSIVE;
   }
 
   @Override
@@ -63,18 +61,6 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Exclusive(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return DevicePages.generate(g, Exclusive::new);
   }
 }

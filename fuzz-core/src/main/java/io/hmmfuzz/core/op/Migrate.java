@@ -3,18 +3,16 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 
 /**
  * HMM_DMIRROR_MIGRATE_TO_DEV of {@code pages} pages at {@code offset} of the mapping (R38): anonymous
  * pages (the private copies of a MAP_PRIVATE mapping) move to the device's private memory, page-cache
  * and DAX pages stay, and the driver then reads the whole range back through its mirror.
  */
-public record Migrate(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Migrate(MapId map, long offset, int pages) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -50,23 +48,11 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.MIGRATE_TO_DEV, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.MIGRATE_TO_DEV;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Migrate(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return DevicePages.generate(g, Migrate::new);
   }
 }

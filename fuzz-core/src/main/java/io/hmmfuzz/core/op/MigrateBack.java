@@ -1,17 +1,15 @@
 package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 
 /**
  * HMM_DMIRROR_MIGRATE_TO_SYS of {@code pages} pages at {@code offset} (R39): every page of the range in
  * this device's private memory comes back to system memory; cpages counts them.
  */
-public record MigrateBack(MapId map, long offset, int pages) implements Op, DevicePages {
+public record MigrateBack(MapId map, long offset, int pages) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -41,17 +39,11 @@ public record MigrateBack(MapId map, long offset, int pages) implements Op, Devi
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.MIGRATE_TO_SYS, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.MIGRATE_TO_SYS;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new MigrateBack(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+    return DevicePages.generate(g, MigrateBack::new);
   }
 }

@@ -3,12 +3,10 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +19,7 @@ import java.util.Set;
  * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
  * a few pages, never a PMD, so no PMD bit.
  */
-public record Snapshot(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Snapshot(MapId map, long offset, int pages) implements DevicePages {
   static final byte ERROR = (byte) 0xff;
   static final byte NONE = 0x00;
   static final byte READ = 0x01;
@@ -70,17 +68,11 @@ public record Snapshot(MapId map, long offset, int pages) implements Op, DeviceP
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.SNAPSHOT, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.SNAPSHOT;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Snapshot(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+    return DevicePages.generate(g, Snapshot::new);
   }
 }
