@@ -457,4 +457,95 @@ class ModelRuleTests {
     assertFalse(e.get(5).allows(bytes(1, (byte) 0x22)), "R61: the device-private page was freed");
     assertEquals(Tag.byteAt(0, 0), e.get(6).data().value(0), "R61: the device reads the file again");
   }
+
+  /** R90: RELEASE gives back the device's memory; its pages come back with their bytes, the other device's stay. */
+  @Test
+  void releaseBringsTheDevicesPagesBackAndLeavesTheOtherDevicesAlone() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x0 length=0x2000\n"
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "migrate m0 offset=0x1000 pages=0x1 device=0x1\n"
+        + "release m0 offset=0x0 pages=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "migrate-back m0 offset=0x0 pages=0x2\n"
+        + "snapshot m0 offset=0x0 pages=0x2 device=0x1\n"
+        + "migrate-back m0 offset=0x0 pages=0x2 device=0x1\n"
+        + "dread m0 offset=0x0 pages=0x1\n"
+        + "release m0 offset=0x1 pages=0x1 device=0x1\n"
+        + "release m0 offset=0x0 pages=0x0\n");
+    assertTrue(e.get(5).allows(Outcome.ok(0)), "R90: 0, cpages 0");
+    assertFalse(e.get(5).allows(Outcome.ok(1)));
+    assertFalse(e.get(6).allows(bytes(2, (byte) 0x22, (byte) 0x02)), "R90: device 0 keeps no page");
+    assertTrue(e.get(6).allows(bytes(2, (byte) 0x02, (byte) 0x00)), "device 1's page reads 0x00 from device 0");
+    assertTrue(e.get(7).allows(Outcome.ok(0)));
+    assertFalse(e.get(7).allows(Outcome.ok(1)), "R39: device 0 has none left to give back");
+    assertTrue(e.get(8).allows(bytes(2, (byte) 0x02, (byte) 0x22)), "R90: device 1's page stays on device 1");
+    assertTrue(e.get(9).allows(Outcome.ok(1)), "R39 through device 1: its own page comes back");
+    assertEquals(Tag.byteAt(2, 0), e.get(10).data().value(0), "R90: the content came back with the page");
+    assertTrue(e.get(11).allows(Outcome.error(Errno.EINVAL, 22)), "R33 unaligned, before the command");
+    assertTrue(e.get(12).allows(Outcome.error(Errno.EINVAL, 22)), "R33 npages 0");
+    List<Expected> old = run(new Capabilities(KernelVersion.parse("5.15.0"), FsKind.TMPFS, 4096, 4096, false, false,
+        false, false, true, true), "open f0 size=0x1000\nmmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "release m0 offset=0x0 pages=0x1\n");
+    assertTrue(old.get(2).allows(Outcome.error(Errno.EINVAL, 22)), "before 6.1 RELEASE is an unknown command");
+    assertFalse(old.get(2).allows(Outcome.ok(0)));
+  }
+
+  /**
+   * R92: EXCLUSIVE through device 1 on a page device 0 holds exclusively write-faults it first, which
+   * restores the entry and erases device 0's atomic entry: device 0's CHECK_EXCLUSIVE is 0 for certain.
+   */
+  @Test
+  void exclusiveThroughTheOtherDeviceTakesThePageFromTheFirst() throws Exception {
+    List<Expected> e = run(hmm(FsKind.XFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "exclusive m0 offset=0x0 pages=0x2\n"
+        + "exclusive m0 offset=0x0 pages=0x1 device=0x1\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1 device=0x1\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1 device=0x1\n"
+        + "dread m0 offset=0x1000 pages=0x1 device=0x1\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n"
+        + "dread m0 offset=0x0 pages=0x1 device=0x1\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1 device=0x1\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertFalse(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "R92: device 0's atomic entry was erased");
+    assertTrue(e.get(5).allows(Outcome.error(Errno.EPERM, 1)), "device 1 holds it now");
+    assertTrue(e.get(6).allows(Outcome.error(Errno.EPERM, 1)), "page 1 is still device 0's");
+    assertFalse(e.get(7).allows(Outcome.error(Errno.EPERM, 1)), "device 1 never held page 1");
+    assertEquals(Status.OK, e.get(8).status());
+    assertFalse(e.get(9).allows(Outcome.error(Errno.EPERM, 1)), "R92: device 1's read faulted page 1 back");
+    assertTrue(e.get(11).allows(Outcome.error(Errno.EPERM, 1)), "a device's own read keeps its atomic entry");
+  }
+
+  /**
+   * R93: a page on device 0's memory read or written through device 1 migrates back (its owner is not
+   * the caller); migrating through device 1 leaves it where it is and notifies device 0's mirror, whose
+   * atomic entries over the range go.
+   */
+  @Test
+  void theOtherDevicesAccessBringsAPageBackAndItsMigrationDropsAtomicEntries() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x3000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + PRIVATE
+        + "store m0 offset=0x0 length=0x3000\n"
+        + "migrate m0 offset=0x0 pages=0x2\n"
+        + "dread m0 offset=0x0 pages=0x1 device=0x1\n"
+        + "dwrite m0 offset=0x1000 device=0x1\n"
+        + "migrate-back m0 offset=0x0 pages=0x2\n"
+        + "exclusive m0 offset=0x2000 pages=0x1\n"
+        + "migrate m0 offset=0x2000 pages=0x1 device=0x1\n"
+        + "check-exclusive m0 offset=0x2000 pages=0x1\n"
+        + "exclusive m0 offset=0x2000 pages=0x1\n"
+        + "migrate-back m0 offset=0x2000 pages=0x1\n"
+        + "check-exclusive m0 offset=0x2000 pages=0x1\n");
+    assertEquals(Tag.byteAt(2, 0), e.get(4).data().value(0), "R93: the data comes back with the page");
+    assertEquals(Status.OK, e.get(5).status());
+    assertTrue(e.get(6).allows(Outcome.ok(0)));
+    assertFalse(e.get(6).allows(Outcome.ok(1)), "R93: device 1's accesses brought both pages back");
+    assertTrue(e.get(8).allows(Outcome.error(Errno.ENOENT, 2)), "the exclusive page does not migrate");
+    assertFalse(e.get(9).allows(Outcome.error(Errno.EPERM, 1)), "R93: device 1's MMU_NOTIFY_MIGRATE erased it");
+    assertTrue(e.get(12).allows(Outcome.error(Errno.EPERM, 1)), "device 0's own migration notifier is ignored by its mirror");
+  }
 }

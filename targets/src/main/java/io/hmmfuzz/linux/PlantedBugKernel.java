@@ -601,11 +601,12 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
-  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+  public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
     if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
-      return real.device(command, address, pages, buffer);
+      return real.device(device, command, address, pages, buffer);
     }
-    if (command == DeviceCommand.READ && pages == 1 && mirror.containsKey(address)) {
+    // The buggy mirror is device 0's (the device views read through it); device 1's is correct.
+    if (device == 0 && command == DeviceCommand.READ && pages == 1 && mirror.containsKey(address)) {
       byte[] kept = mirror.get(address);
       System.arraycopy(kept, 0, buffer, 0, kept.length);
       return SysResult.ok(1);
@@ -613,8 +614,8 @@ public final class PlantedBugKernel implements Kernel {
     if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
       changed();
     }
-    SysResult r = real.device(command, address, pages, buffer);
-    if (command == DeviceCommand.READ && pages == 1 && !r.failed()) {
+    SysResult r = real.device(device, command, address, pages, buffer);
+    if (device == 0 && command == DeviceCommand.READ && pages == 1 && !r.failed()) {
       mirror.put(address, buffer.clone());
     }
     return r;

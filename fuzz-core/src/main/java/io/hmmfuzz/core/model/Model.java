@@ -99,7 +99,7 @@ public final class Model {
    */
   public void protect(ModelMapping m, Prot prot) {
     if (prot != m.prot) {
-      m.maybeExclusive.clear();
+      m.exclusive.clearAll();
     }
     m.prot = prot;
   }
@@ -361,15 +361,15 @@ public final class Model {
    * page (R13). PRIVATE: copy-on-write of the page's current content first (R10, U7).
    */
   public Expected store(ModelMapping m, long off, int len, int op) {
-    return store(m, off, len, op, true);
+    return store(m, off, len, op, -1);
   }
 
   /**
-   * A store as above; {@code cpu} false for a device write, which writes a page on this device's
-   * private memory in place instead of migrating it back (mm/hmm.c hmm_vma_handle_pte reports the
-   * caller's own device-private pages without faulting).
+   * A store as above through the mirror of {@code device} (a device write): a page on that device's own
+   * private memory is written in place, not migrated back (mm/hmm.c hmm_vma_handle_pte reports the
+   * caller's own device-private pages without faulting); {@code device} -1 for a CPU store.
    */
-  public Expected store(ModelMapping m, long off, int len, int op, boolean cpu) {
+  public Expected store(ModelMapping m, long off, int len, int op, int device) {
     ModelFile f = files.get(m.file);
     long pos = off;
     while (pos < off + len) {
@@ -379,10 +379,10 @@ public final class Model {
             s == Signal.SIGBUS ? "R7/R8 SIGBUS: store to a page wholly beyond EOF" : "R5 SIGSEGV: no write permission");
       }
       long next = Math.min(nextPage(pos), off + len);
-      if (cpu) {
+      if (device < 0) {
         faulted(m, pos, 1);
       } else {
-        deviceFaulted(m, pos, 1);
+        deviceFaulted(m, pos, 1, device);
       }
       if (m.sharing == Sharing.SHARED) {
         writeTagged(f, m.offset + pos, next - pos, op);
@@ -398,27 +398,59 @@ public final class Model {
 
   /**
    * A CPU access to the pages of [off, off+len) of m: a device-private page migrates back to system
-   * memory (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c dmirror_devmem_fault), and
-   * a device-exclusive entry is restored, which invalidates the mirror's atomic entry (mm/memory.c
-   * remove_device_exclusive_entry, MMU_NOTIFY_EXCLUSIVE with no owner).
+   * memory, whichever device holds it (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c
+   * dmirror_devmem_fault), and a device-exclusive entry is restored, which erases every mirror's atomic
+   * entry for the page (mm/memory.c remove_device_exclusive_entry: MMU_NOTIFY_EXCLUSIVE with no owner,
+   * which no mirror ignores).
    */
   public void faulted(ModelMapping m, long off, long len) {
-    deviceFaulted(m, off, len);
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
-      m.maybeOnDevice.remove(p);
+      m.exclusive.clear(p);
+      m.onDevice.clear(p);
     }
   }
 
   /**
-   * A device write fault (hmm_range_fault) on the pages of [off, off+len) of m: a device-exclusive
-   * entry is restored as for a CPU fault (dmirror_do_write writes only pages tagged
-   * DPT_XA_TAG_WRITE, so an atomic entry is faulted), but this device's own private pages are reported
-   * as they are, not migrated back (mm/hmm.c hmm_vma_handle_pte, dev_private_owner). A device read
-   * does not fault pages the mirror holds ({@code DeviceRead.rule}).
+   * A device fault through the mirror of {@code device} (hmm_range_fault with a required fault) on the
+   * pages of [off, off+len) of m: a device-exclusive entry is restored as for a CPU fault (every mirror's
+   * atomic entry goes; dmirror_do_write writes only pages tagged DPT_XA_TAG_WRITE, so the device's own
+   * atomic entry is faulted too), and a page on another device's private memory migrates back (R93:
+   * hmm_vma_handle_pte faults a device-private page whose pgmap owner is not the caller), but this
+   * device's own private pages are reported as they are (dev_private_owner).
    */
-  public void deviceFaulted(ModelMapping m, long off, long len) {
+  public void deviceFaulted(ModelMapping m, long off, long len, int device) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
-      m.maybeExclusive.remove(p);
+      m.exclusive.clear(p);
+      m.onDevice.clearOthers(p, device);
+    }
+  }
+
+  /**
+   * A device read through the mirror of {@code device} that succeeded over the pages of [off, off+len)
+   * of m (R92, R93): the mirror can hold no entry for a page on another device's memory or held
+   * exclusively by another mirror (the migration and the exclusive access each erased it, and only a
+   * fault gives it one again), so dmirror_do_read faults from such a page on at the latest, and
+   * hmm_range_fault faults every page of the rest of the range that needs it: the other devices' pages
+   * come back to system memory and their atomic entries go. The device's own atomic entries may stay
+   * (a page it holds is read without a fault; whether a fault from an earlier page restored it is
+   * hidden), and so do its own private pages.
+   */
+  public void deviceRead(ModelMapping m, long off, long len, int device) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.exclusive.clearOthers(p, device);
+      m.onDevice.clearOthers(p, device);
+    }
+  }
+
+  /**
+   * migrate_vma_setup through the mirror of {@code device} over the pages of [off, off+len) of m (R38,
+   * R39, R93): migrate_vma_collect fires MMU_NOTIFY_MIGRATE owned by that device over the whole range,
+   * which only that device's mirror ignores (lib/test_hmm.c dmirror_interval_invalidate): every other
+   * mirror's atomic entries there go, whether or not the pages migrate.
+   */
+  public void migrationNotified(ModelMapping m, long off, long len, int device) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.exclusive.clearOthers(p, device);
     }
   }
 
@@ -438,26 +470,37 @@ public final class Model {
     return m.cowPages.computeIfAbsent(pageIdx, i -> visible(m, i * page, page));
   }
 
-  /** Pages of m that may be in device-private memory (R38). */
-  public boolean maybeOnDevice(ModelMapping m, long pageIdx) {
-    return m.maybeOnDevice.contains(pageIdx);
+  /** Whether page {@code pageIdx} of m may be in the private memory of {@code device} (R38). */
+  public boolean maybeOnDevice(ModelMapping m, long pageIdx, int device) {
+    return m.onDevice.may(pageIdx, device);
   }
 
-  public void markMaybeOnDevice(ModelMapping m, long pageIdx) {
-    m.maybeOnDevice.add(pageIdx);
+  public void markMaybeOnDevice(ModelMapping m, long pageIdx, int device) {
+    m.onDevice.mark(pageIdx, device);
   }
 
-  /** After HMM_DMIRROR_MIGRATE_TO_SYS every device-private page of the range is back (R39). */
-  public void backFromDevice(ModelMapping m, long pageIdx) {
-    m.maybeOnDevice.remove(pageIdx);
+  /** After HMM_DMIRROR_MIGRATE_TO_SYS through {@code device}, none of its pages of the range is left there (R39). */
+  public void backFromDevice(ModelMapping m, long pageIdx, int device) {
+    m.onDevice.clear(pageIdx, device);
   }
 
-  public boolean maybeExclusive(ModelMapping m, long pageIdx) {
-    return m.maybeExclusive.contains(pageIdx);
+  /**
+   * HMM_DMIRROR_RELEASE through {@code device} (R90): every page in that device's memory, in every
+   * mapping, is migrated back to system memory with its content.
+   */
+  public void released(int device) {
+    for (ModelMapping m : mappings.values()) {
+      m.onDevice.clearDevice(device);
+    }
   }
 
-  public void markMaybeExclusive(ModelMapping m, long pageIdx) {
-    m.maybeExclusive.add(pageIdx);
+  /** Whether the mirror of {@code device} may hold an atomic (exclusive) entry for page {@code pageIdx} of m. */
+  public boolean maybeExclusive(ModelMapping m, long pageIdx, int device) {
+    return m.exclusive.may(pageIdx, device);
+  }
+
+  public void markMaybeExclusive(ModelMapping m, long pageIdx, int device) {
+    m.exclusive.mark(pageIdx, device);
   }
 
   private long nextPage(long pos) {

@@ -5,13 +5,13 @@ import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * One VMA in the model: where it maps, its protection, and for MAP_PRIVATE the pages it has copied on
- * write (R10), keyed by page index within the mapping. The device mirror's hidden state about those
- * anonymous copies is kept as "may be" sets (R38, and for exclusive access mm/rmap.c make_device_exclusive_range): pages that may have migrated to device-private
- * memory, and pages the device may hold for exclusive access.
+ * write (R10), keyed by page index within the mapping. The device mirrors' hidden state about those
+ * anonymous copies is kept per device as "may be" marks (R38, R91-R93, and for exclusive access mm/rmap.c
+ * make_device_exclusive_range): the pages that may have migrated to a device's private memory, and
+ * the pages whose atomic entry a device's mirror may hold (exclusive access).
  */
 public final class ModelMapping {
   final MapId id;
@@ -23,8 +23,10 @@ public final class ModelMapping {
   Prot prot;
   boolean live = true;
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
-  final TreeSet<Long> maybeOnDevice = new TreeSet<>();
-  final TreeSet<Long> maybeExclusive = new TreeSet<>();
+  /** Per page, the devices whose private memory may hold it (R38). */
+  final DeviceMarks onDevice = new DeviceMarks();
+  /** Per page, the devices whose mirror may hold an atomic (exclusive) entry for it (R92). */
+  final DeviceMarks exclusive = new DeviceMarks();
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
     this.id = id;
@@ -43,15 +45,15 @@ public final class ModelMapping {
   /** Forgets private copies and device state of pages {@code from} on (page indices within the mapping). */
   void forgetPagesFrom(long from) {
     cowPages.tailMap(from, true).clear();
-    maybeOnDevice.tailSet(from, true).clear();
-    maybeExclusive.tailSet(from, true).clear();
+    onDevice.clearFrom(from);
+    exclusive.clearFrom(from);
   }
 
   /** Forgets private copies and device state of pages [from, to) (page indices within the mapping). */
   void forgetPages(long from, long to) {
     cowPages.subMap(from, true, to, false).clear();
-    maybeOnDevice.subSet(from, true, to, false).clear();
-    maybeExclusive.subSet(from, true, to, false).clear();
+    onDevice.clearRange(from, to);
+    exclusive.clearRange(from, to);
   }
 
   public FileId file() {

@@ -39,12 +39,16 @@ final class DeviceRange {
     return null;
   }
 
-  /** A generated device command's range: page {@code page} of the mapping, at {@code offset}. */
-  record Pages(MapId map, long page, long offset, int pages) {}
+  /**
+   * A generated device command's range: page {@code page} of the mapping, at {@code offset}, through
+   * device {@code device}'s mirror.
+   */
+  record Pages(MapId map, long page, long offset, int pages, int device) {}
 
   /**
    * Pages of a live mapping from a random page on; a share deliberately unaligned, a share of zero
-   * pages (R33's EINVAL paths).
+   * pages (R33's EINVAL paths); through device 1's mirror a third of the time, so that two devices
+   * compete for the same pages (R91-R93).
    */
   static Pages generate(Generation g) {
     ModelMapping m = g.liveMapping();
@@ -59,6 +63,7 @@ final class DeviceRange {
     if (g.invalid() && g.nextInt(3) == 0) {
       n = 0;
     }
-    return new Pages(m.id(), pg, off, n);
+    int device = g.nextInt(3) == 0 ? 1 : 0;
+    return new Pages(m.id(), pg, off, n, device);
   }
 }

@@ -11,19 +11,32 @@ import java.util.List;
  * HMM_DMIRROR_READ of {@code pages} pages at {@code offset} of the mapping: the device mirror faults
  * them like CPU reads (hmm_range_fault) and returns what the CPU would read (R34, R40a).
  */
-public record DeviceRead(MapId map, long offset, int pages) implements DevicePages {
+public record DeviceRead(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
+  /**
+   * The rule, and where the read succeeds, what its faults did to the other device's pages and atomic
+   * entries (R92, R93: {@link Model#deviceRead}).
+   */
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
-    return m == null ? Expected.notLive() : rule(model, m, offset, pages);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected e = rule(model, m, offset, pages);
+    if (e.status() == io.hmmfuzz.core.model.Outcome.Status.OK) {
+      model.deviceRead(m, offset, (long) pages * model.page(), device);
+    }
+    return e;
   }
 
   /**
-   * R33/R34 (lib/test_hmm.c dmirror_fops_unlocked_ioctl, dmirror_read; mm/hmm.c). A device read leaves
-   * an atomic entry of the mirror in place: dmirror_do_read copies every page the mirror holds, atomic
-   * ones included, without hmm_range_fault, and faults only from the first page it lacks on, which may
-   * restore an exclusive entry further on. Which pages the mirror holds is hidden from the model, so a
-   * page that may be exclusive stays so (seen on 6.1.192: exclusive, dread, check-exclusive is EPERM).
+   * R33/R34 (lib/test_hmm.c dmirror_fops_unlocked_ioctl, dmirror_read; mm/hmm.c), through either device
+   * (the data is the CPU's either way), with no change to the model: the device views read through device
+   * 0 with it. A device read leaves an atomic entry of its own mirror in place: dmirror_do_read copies
+   * every page the mirror holds, atomic ones included, without hmm_range_fault, and faults only from the
+   * first page it lacks on, which may restore an exclusive entry further on. Which pages the mirror holds
+   * is hidden from the model, so a page that may be exclusive stays so (seen on 6.1.192: exclusive, dread,
+   * check-exclusive is EPERM).
    */
   public static Expected rule(Model model, ModelMapping m, long offset, int pages) {
     int page = model.page();

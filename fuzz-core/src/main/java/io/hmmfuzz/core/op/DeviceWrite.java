@@ -15,7 +15,7 @@ import java.util.List;
  * followed by a store of the whole page (R35). One page per op keeps the outcome exact: a failing
  * multi-page write may leave earlier pages written or copied on write (U5).
  */
-public record DeviceWrite(MapId map, long offset) implements DevicePages {
+public record DeviceWrite(MapId map, long offset, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
@@ -34,7 +34,7 @@ public record DeviceWrite(MapId map, long offset) implements DevicePages {
     if (model.faultAt(m, offset, true) != Signal.NONE) {
       return Expected.error(Errno.EFAULT, "R35 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
     }
-    model.store(m, offset, model.page(), index, false);
+    model.store(m, offset, model.page(), index, device);
     return Expected.ok(1, "R35 device write = write fault + store of the page (COW on MAP_PRIVATE)");
   }
 
@@ -56,7 +56,7 @@ public record DeviceWrite(MapId map, long offset) implements DevicePages {
     if (r == null) {
       return Outcome.notLive();
     }
-    return x.device(map, DeviceCommand.WRITE, offset, 1, Tag.bytes(index, r.fileOffset() + offset, x.pageSize()));
+    return x.device(device, map, DeviceCommand.WRITE, offset, 1, Tag.bytes(index, r.fileOffset() + offset, x.pageSize()));
   }
 
   @Override
@@ -83,6 +83,7 @@ public record DeviceWrite(MapId map, long offset) implements DevicePages {
   /** One page, at a page boundary even where the range drawn is unaligned. */
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page());
+    return r == null ? null
+        : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page(), r.device());
   }
 }

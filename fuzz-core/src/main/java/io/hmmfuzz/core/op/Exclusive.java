@@ -15,9 +15,12 @@ import java.util.List;
  * get_user_pages_remote with FOLL_WRITE write-faults the pages in order, stopping at the first it
  * cannot fault (no VM_WRITE, beyond EOF); only anonymous pages can be made exclusive
  * (folio_make_device_exclusive); unless every page was, the ioctl fails with EBUSY. The write faults
- * stay either way: a MAP_PRIVATE page is copied on write.
+ * stay either way: a MAP_PRIVATE page is copied on write. A page held exclusively through the other
+ * device's mirror is write-faulted like any (its entry restored, R92: remove_device_exclusive_entry's
+ * MMU_NOTIFY_EXCLUSIVE has no owner, so every mirror's atomic entry for it goes), then made exclusive
+ * to this one: the other mirror's CHECK_EXCLUSIVE is then 0 for certain. Same in 6.1.192 and 6.12.
  */
-public record Exclusive(MapId map, long offset, int pages) implements DevicePages {
+public record Exclusive(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -43,7 +46,7 @@ public record Exclusive(MapId map, long offset, int pages) implements DevicePage
       return Expected.error(Errno.EBUSY, "exclusive: page-cache pages are never made exclusive (folio_test_anon)");
     }
     for (int p = 0; p < pages; p++) {
-      model.markMaybeExclusive(m, offset / page + p);
+      model.markMaybeExclusive(m, offset / page + p, device);
     }
     return Expected.ok(pages, model.visible(m, offset, pages * page),
         "exclusive: every page an anonymous private copy, made exclusive; the read-back is what the CPU sees");

@@ -10,9 +10,12 @@ import io.hmmfuzz.core.model.ModelMapping;
 /**
  * HMM_DMIRROR_MIGRATE_TO_DEV of {@code pages} pages at {@code offset} of the mapping (R38): anonymous
  * pages (the private copies of a MAP_PRIVATE mapping) move to the device's private memory, page-cache
- * and DAX pages stay, and the driver then reads the whole range back through its mirror.
+ * and DAX pages stay, and the driver then reads the whole range back through its mirror. A page on the
+ * other device's memory stays there (migrate_vma_collect_pmd selects only system pages, R93), and its
+ * read-back finds no entry (ENOENT); the migration's notifier drops the other mirror's atomic entries
+ * over the range ({@link Model#migrationNotified}).
  */
-public record Migrate(MapId map, long offset, int pages) implements DevicePages {
+public record Migrate(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -31,9 +34,10 @@ public record Migrate(MapId map, long offset, int pages) implements DevicePages 
       if (model.faultAt(m, idx * page, false) == Signal.SIGBUS) {
         beyondEof = true;
       } else if (model.copied(m, idx)) {
-        model.markMaybeOnDevice(m, idx);
+        model.markMaybeOnDevice(m, idx, device);
       }
     }
+    model.migrationNotified(m, offset, (long) pages * page, device);
     Expected noEntry = Expected.error(Errno.ENOENT,
         "R38 a page neither migrated nor still mirrored: dmirror_do_read finds no entry");
     if (beyondEof) {

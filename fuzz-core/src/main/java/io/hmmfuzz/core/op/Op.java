@@ -106,6 +106,11 @@ public sealed interface Op
     return null;
   }
 
+  /** The op's name in the outcome counts (Tally): its kind's, unless an argument sets it apart. */
+  default String tallyName() {
+    return kind().id();
+  }
+
   default OpKind kind() {
     return OpKind.of(this);
   }

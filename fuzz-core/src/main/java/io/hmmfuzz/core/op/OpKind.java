@@ -51,7 +51,8 @@ public enum OpKind {
   MIGRATE(Migrate.class, Migrate::generate, 5, Trait.DEVICE),
   MIGRATE_BACK(MigrateBack.class, MigrateBack::generate, 3, Trait.DEVICE),
   EXCLUSIVE(Exclusive.class, Exclusive::generate, 3, Trait.DEVICE),
-  CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE);
+  CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE),
+  RELEASE(Release.class, Release::generate, 1, Trait.DEVICE);
 
   /** What sets a kind apart where it matters beyond its record. */
   enum Trait {

@@ -19,7 +19,7 @@ import java.util.Set;
  * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
  * a few pages, never a PMD, so no PMD bit.
  */
-public record Snapshot(MapId map, long offset, int pages) implements DevicePages {
+public record Snapshot(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   static final byte ERROR = (byte) 0xff;
   static final byte NONE = 0x00;
   static final byte READ = 0x01;
@@ -53,9 +53,11 @@ public record Snapshot(MapId map, long offset, int pages) implements DevicePages
         } else {
           allowed.addAll(canWrite ? Set.of(NONE, READ, WRITE) : Set.of(NONE, READ));
         }
-        if (model.maybeOnDevice(m, off / page)) {
+        if (model.maybeOnDevice(m, off / page, device)) {
           // R37/R38: a page on this device's private memory; any mprotect since makes its entry
-          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry).
+          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry). A page on
+          // the other device's memory reads 0x00 (R93: hmm_vma_handle_pte reports a device-private page
+          // it need not fault only to its owner), which the set allows anyway.
           allowed.add((byte) (DEV_PRIVATE_LOCAL | READ));
           if (m.prot().writable()) {
             allowed.add((byte) (DEV_PRIVATE_LOCAL | WRITE));
