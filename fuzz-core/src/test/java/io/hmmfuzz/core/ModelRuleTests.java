@@ -548,4 +548,41 @@ class ModelRuleTests {
     assertFalse(e.get(9).allows(Outcome.error(Errno.EPERM, 1)), "R93: device 1's MMU_NOTIFY_MIGRATE erased it");
     assertTrue(e.get(12).allows(Outcome.error(Errno.EPERM, 1)), "device 0's own migration notifier is ignored by its mirror");
   }
+
+  /**
+   * R93's hazard, for the generator: an mprotect, or a migration through the other device, erases a
+   * mirror's entry for a page that stays in its device's memory; a migration through that device of a
+   * page not yet there maps it afresh, a CPU access brings it back.
+   */
+  @Test
+  void theModelKnowsWhereAMirrorMayHaveLostItsEntryForAPageInItsMemory() throws Exception {
+    Model m = new Model(hmm(FsKind.TMPFS, false));
+    List<Op> ops = ProgramText.parse("open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x0 length=0x2000\n"
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "migrate m0 offset=0x1000 pages=0x1 device=0x1\n"
+        + "migrate-back m0 offset=0x0 pages=0x2 device=0x1\n"
+        + "load m0 offset=0x0 length=0x1\n"
+        + "migrate m0 offset=0x0 pages=0x1\n"
+        + "mprotect m0 prot=r\n", "t").ops();
+    io.hmmfuzz.core.model.ModelMapping mm = null;
+    boolean[] lost0 = new boolean[ops.size()];
+    boolean[] lost1 = new boolean[ops.size()];
+    for (int i = 0; i < ops.size(); i++) {
+      ops.get(i).model(m, i);
+      mm = m.liveMapping(new io.hmmfuzz.core.op.MapId(0));
+      if (mm != null) {
+        lost0[i] = m.mayHaveLostEntry(mm, 0, 0);
+        lost1[i] = m.mayHaveLostEntry(mm, 1, 1);
+      }
+    }
+    assertFalse(lost0[4], "device 1's migration of page 1 leaves device 0's entry for page 0");
+    assertTrue(lost0[5], "device 1's migrate-back over page 0 erased device 0's entry; the page stays");
+    assertFalse(lost1[5], "device 1's own migration notifier is ignored by its mirror");
+    assertFalse(lost0[6], "the load brought page 0 back");
+    assertFalse(lost0[7], "migrated again: a fresh entry");
+    assertTrue(lost0[8], "mprotect erases the mirror's entries, the page stays in device memory");
+    assertFalse(lost1[8], "page 1 came back with device 1's migrate-back");
+  }
 }

@@ -53,4 +53,63 @@ class GeneratorProperties {
       assertTrue(g.generate(seed).ops().stream().noneMatch(op -> op.kind().device()));
     }
   }
+
+  static final Capabilities XFS_HMM = new Capabilities(KernelVersion.parse("6.1.192"), FsKind.XFS, 4096, 4096, true,
+      false, false, true, true, true);
+
+  /**
+   * The device profile makes two devices compete for the same pages (R91-R93): device 1's ops, and
+   * device ops over a page the other device holds (in its memory or exclusively), are common.
+   */
+  @Test
+  void theDeviceProfileMakesTwoDevicesCompeteForPages() {
+    ProgramGenerator g = new ProgramGenerator(Profile.device(), XFS_HMM);
+    int device1 = 0;
+    int contended = 0;
+    for (long seed = 0; seed < 300; seed++) {
+      Program p = g.generate(seed);
+      io.hmmfuzz.core.model.Model m = new io.hmmfuzz.core.model.Model(XFS_HMM);
+      for (int i = 0; i < p.size(); i++) {
+        if (p.op(i) instanceof io.hmmfuzz.core.op.DevicePages d && d.pages() > 0 && d.offset() % 4096 == 0) {
+          device1 += d.device();
+          io.hmmfuzz.core.model.ModelMapping mm = m.liveMapping(d.map());
+          if (mm != null && (m.holders(mm, d.offset() / 4096) & ~(1 << d.device())) != 0) {
+            contended++;
+          }
+        }
+        p.op(i).model(m, i);
+      }
+    }
+    assertTrue(device1 > 1000, "device 1's ops: " + device1);
+    assertTrue(contended > 50, "device ops over a page the other device may hold: " + contended);
+  }
+
+  /**
+   * R93's hazard: test_hmm Oopses on a read or write through a mirror that lost its entry for a page
+   * still in its device's memory (after an mprotect, or the other device's migration). The generator
+   * never makes one where the model knows it may.
+   */
+  @Test
+  void noReadOrWriteThroughAMirrorThatMayHaveLostItsEntry() {
+    ProgramGenerator g = new ProgramGenerator(Profile.device(), XFS_HMM);
+    int checked = 0;
+    for (long seed = 0; seed < 300; seed++) {
+      Program p = g.generate(seed);
+      io.hmmfuzz.core.model.Model m = new io.hmmfuzz.core.model.Model(XFS_HMM);
+      for (int i = 0; i < p.size(); i++) {
+        if (p.op(i) instanceof io.hmmfuzz.core.op.DevicePages d
+            && (d.command() == io.hmmfuzz.core.exec.DeviceCommand.READ
+            || d.command() == io.hmmfuzz.core.exec.DeviceCommand.WRITE)) {
+          io.hmmfuzz.core.model.ModelMapping mm = m.liveMapping(d.map());
+          for (int k = 0; mm != null && k < d.pages(); k++) {
+            checked++;
+            assertTrue(!m.mayHaveLostEntry(mm, d.offset() / 4096 + k, d.device()),
+                "op " + i + " of seed " + seed + ":\n" + ProgramText.print(p));
+          }
+        }
+        p.op(i).model(m, i);
+      }
+    }
+    assertTrue(checked > 1000, "reads and writes checked: " + checked);
+  }
 }

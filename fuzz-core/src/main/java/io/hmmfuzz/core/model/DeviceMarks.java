@@ -17,6 +17,16 @@ final class DeviceMarks {
     return (bits.getOrDefault(page, 0) & (1 << device)) != 0;
   }
 
+  /** The devices (bits) that may hold the page. */
+  int devices(long page) {
+    return bits.getOrDefault(page, 0);
+  }
+
+  /** The pages some device may hold, in order. */
+  java.util.Set<Long> pages() {
+    return java.util.Collections.unmodifiableSet(bits.keySet());
+  }
+
   void mark(long page, int device) {
     bits.merge(page, 1 << device, (a, b) -> a | b);
   }

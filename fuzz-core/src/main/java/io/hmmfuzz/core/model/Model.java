@@ -100,6 +100,9 @@ public final class Model {
   public void protect(ModelMapping m, Prot prot) {
     if (prot != m.prot) {
       m.exclusive.clearAll();
+      for (long p : m.onDevice.pages()) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
     }
     m.prot = prot;
   }
@@ -451,7 +454,47 @@ public final class Model {
   public void migrationNotified(ModelMapping m, long off, long len, int device) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clearOthers(p, device);
+      orphan(m, p, m.onDevice.devices(p) & ~(1 << device));
     }
+  }
+
+  /**
+   * R93's hazard, for the generator: the mirrors of {@code devices} (bits) lost their entries for page
+   * {@code pageIdx} of m while it may stay in their memory (an mprotect's or the other device's migration
+   * notifier erased them, and neither moves a device-private page). A READ or WRITE through such a mirror
+   * then faults the page through hmm_range_fault, which reports the mirror's own device-private page
+   * itself, and lib/test_hmm.c dmirror_do_fault stores that ZONE_DEVICE struct page, which
+   * dmirror_do_read/dmirror_do_write kmap(): an Oops (6.1.192 and 6.12, lib/test_hmm.c unchanged; corpus
+   * kernel-6.1-*-test-hmm-*-oops.repro). The model predicts nothing there; the generator steers clear
+   * ({@link #mayHaveLostEntry}). Other notifiers that leave a private copy in device memory (a hole punch
+   * or a clone over the file range: unmap_mapping_range without even_cows) are not tracked.
+   */
+  private void orphan(ModelMapping m, long pageIdx, int devices) {
+    for (int d = 0; devices >> d != 0; d++) {
+      if ((devices & (1 << d)) != 0) {
+        m.orphaned.mark(pageIdx, d);
+      }
+    }
+  }
+
+  /**
+   * Whether a READ or WRITE through {@code device}'s mirror of page {@code pageIdx} of m may meet R93's
+   * hazard ({@link #orphan}): the page may be in that device's memory with no entry in its mirror.
+   */
+  public boolean mayHaveLostEntry(ModelMapping m, long pageIdx, int device) {
+    return m.onDevice.may(pageIdx, device) && m.orphaned.may(pageIdx, device);
+  }
+
+  /** The devices (bits) that may hold page {@code pageIdx} of m: in their memory or exclusively. */
+  public int holders(ModelMapping m, long pageIdx) {
+    return m.onDevice.devices(pageIdx) | m.exclusive.devices(pageIdx);
+  }
+
+  /** The pages of m some device may hold (in its memory or exclusively), in order. */
+  public java.util.SortedSet<Long> heldPages(ModelMapping m) {
+    java.util.TreeSet<Long> out = new java.util.TreeSet<>(m.onDevice.pages());
+    out.addAll(m.exclusive.pages());
+    return out;
   }
 
   /**
@@ -475,7 +518,15 @@ public final class Model {
     return m.onDevice.may(pageIdx, device);
   }
 
+  /**
+   * Page {@code pageIdx} of m may have migrated to {@code device}'s memory (R38): where it was not there
+   * already, the migration maps it in the mirror (dmirror_migrate_finalize_and_map), so its entry is
+   * fresh; a page already there is not migrated again (migrate_vma_collect_pmd selects system pages).
+   */
   public void markMaybeOnDevice(ModelMapping m, long pageIdx, int device) {
+    if (!m.onDevice.may(pageIdx, device)) {
+      m.orphaned.clear(pageIdx, device);
+    }
     m.onDevice.mark(pageIdx, device);
   }
 

@@ -27,6 +27,12 @@ public final class ModelMapping {
   final DeviceMarks onDevice = new DeviceMarks();
   /** Per page, the devices whose mirror may hold an atomic (exclusive) entry for it (R92). */
   final DeviceMarks exclusive = new DeviceMarks();
+  /**
+   * Per page, the devices whose mirror may have lost its entry for the page while the page stayed in
+   * that device's memory (R93's hazard; meaningful where {@link #onDevice} has the device too): not an
+   * outcome the model predicts, only what the generator steers clear of.
+   */
+  final DeviceMarks orphaned = new DeviceMarks();
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
     this.id = id;
@@ -47,6 +53,7 @@ public final class ModelMapping {
     cowPages.tailMap(from, true).clear();
     onDevice.clearFrom(from);
     exclusive.clearFrom(from);
+    orphaned.clearFrom(from);
   }
 
   /** Forgets private copies and device state of pages [from, to) (page indices within the mapping). */
@@ -54,6 +61,7 @@ public final class ModelMapping {
     cowPages.subMap(from, true, to, false).clear();
     onDevice.clearRange(from, to);
     exclusive.clearRange(from, to);
+    orphaned.clearRange(from, to);
   }
 
   public FileId file() {

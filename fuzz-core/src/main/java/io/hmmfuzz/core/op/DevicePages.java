@@ -67,9 +67,21 @@ public sealed interface DevicePages extends Op
     DevicePages make(MapId map, long offset, int pages, int device);
   }
 
-  /** An op of {@code make}'s kind over pages of a live mapping ({@link DeviceRange#generate}); null if none is live. */
+  /**
+   * An op of {@code make}'s kind over pages of a live mapping ({@link DeviceRange#generate}); null if none
+   * is live. A read or write goes through the other device where the one drawn may meet test_hmm's own
+   * Oops (R93's hazard, {@link DeviceRange#safeDevice}), and is not made where both may.
+   */
   static Op generate(Generation g, Maker make) {
     DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : make.make(r.map(), r.offset(), r.pages(), r.device());
+    if (r == null) {
+      return null;
+    }
+    DevicePages op = make.make(r.map(), r.offset(), r.pages(), r.device());
+    if (op.command() != DeviceCommand.READ) {
+      return op;
+    }
+    int device = DeviceRange.safeDevice(g.model(), g.model().liveMapping(r.map()), r.offset(), r.pages(), r.device());
+    return device < 0 ? null : device == r.device() ? op : make.make(r.map(), r.offset(), r.pages(), device);
   }
 }

@@ -4,6 +4,8 @@ import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The checks every test_hmm ioctl makes before its command runs (R33), and migration's VMA checks. */
 final class DeviceRange {
@@ -47,10 +49,15 @@ final class DeviceRange {
 
   /**
    * Pages of a live mapping from a random page on; a share deliberately unaligned, a share of zero
-   * pages (R33's EINVAL paths); through device 1's mirror a third of the time, so that two devices
-   * compete for the same pages (R91-R93).
+   * pages (R33's EINVAL paths); through device 1's mirror a third of the time. Half the time, where
+   * some device may hold a page (in its memory or exclusively), that page, mostly through the other
+   * device: two devices compete for the same pages (R91-R93).
    */
   static Pages generate(Generation g) {
+    Pages contended = g.nextInt(2) == 0 ? contended(g) : null;
+    if (contended != null) {
+      return contended;
+    }
     ModelMapping m = g.liveMapping();
     if (m == null) {
       return null;
@@ -65,5 +72,47 @@ final class DeviceRange {
     }
     int device = g.nextInt(3) == 0 ? 1 : 0;
     return new Pages(m.id(), pg, off, n, device);
+  }
+
+  /** One page some device may hold, through the other device two times in three; null if none is held. */
+  private static Pages contended(Generation g) {
+    Model model = g.model();
+    List<ModelMapping> maps = new ArrayList<>();
+    List<Long> pages = new ArrayList<>();
+    for (ModelMapping m : g.liveMappings()) {
+      for (long p : model.heldPages(m)) {
+        maps.add(m);
+        pages.add(p);
+      }
+    }
+    if (pages.isEmpty()) {
+      return null;
+    }
+    int k = g.nextInt(pages.size());
+    ModelMapping m = maps.get(k);
+    long pg = pages.get(k);
+    int holders = model.holders(m, pg);
+    int holder = holders == 3 ? g.nextInt(2) : Integer.numberOfTrailingZeros(holders);
+    int device = g.nextInt(3) == 0 ? holder : 1 - holder;
+    return new Pages(m.id(), pg, pg * g.page(), 1, device);
+  }
+
+  /**
+   * The device an op that faults pages through its mirror (READ, WRITE) goes through over [offset, +pages
+   * pages) of m: {@code device}, else the other one, where the first may meet R93's hazard (a page in its
+   * memory whose mirror entry was erased: test_hmm's own Oops, {@link Model#mayHaveLostEntry}); -1 where
+   * both may.
+   */
+  static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device) {
+    for (int d : new int[] {device, 1 - device}) {
+      boolean hazard = false;
+      for (int p = 0; p < pages && !hazard; p++) {
+        hazard = model.mayHaveLostEntry(m, offset / model.page() + p, d);
+      }
+      if (!hazard) {
+        return d;
+      }
+    }
+    return -1;
   }
 }

@@ -80,10 +80,17 @@ public record DeviceWrite(MapId map, long offset, @Defaulted int device) impleme
     return OpKind.STORE.id();
   }
 
-  /** One page, at a page boundary even where the range drawn is unaligned. */
+  /**
+   * One page, at a page boundary even where the range drawn is unaligned, through a device that cannot
+   * meet test_hmm's own Oops there (R93's hazard, {@link DeviceRange#safeDevice}).
+   */
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null
-        : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page(), r.device());
+    if (r == null) {
+      return null;
+    }
+    long offset = r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page();
+    int device = DeviceRange.safeDevice(g.model(), g.model().liveMapping(r.map()), offset, 1, r.device());
+    return device < 0 ? null : new DeviceWrite(r.map(), offset, device);
   }
 }
