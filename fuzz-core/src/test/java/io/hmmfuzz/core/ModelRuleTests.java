@@ -585,4 +585,31 @@ class ModelRuleTests {
     assertTrue(lost0[8], "mprotect erases the mirror's entries, the page stays in device memory");
     assertFalse(lost1[8], "page 1 came back with device 1's migrate-back");
   }
+
+  /**
+   * test_hmm's invalidation erases one page too many (dmirror_do_update's xa_for_each_range with an
+   * inclusive last index): seen on 6.1.192, a migrate-back through device 1 over page 0 left device 0's
+   * page 1 without its entry, and device 0's read of it Oopsed. The generator must know.
+   */
+  @Test
+  void aNotifierOverOnePageAlsoCostsTheNextPageItsMirrorEntry() throws Exception {
+    Model m = new Model(hmm(FsKind.TMPFS, false));
+    List<Op> ops = ProgramText.parse("open f0 size=0x3000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + PRIVATE
+        + "store m0 offset=0x1000 length=0x2000\n"
+        + "migrate m0 offset=0x1000 pages=0x2\n"
+        + "migrate-back m0 offset=0x0 pages=0x1 device=0x1\n"
+        + "load m0 offset=0x1000 length=0x1\n", "t").ops();
+    io.hmmfuzz.core.op.MapId m0 = new io.hmmfuzz.core.op.MapId(0);
+    for (int i = 0; i < 4; i++) {
+      ops.get(i).model(m, i);
+    }
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 1, 0));
+    ops.get(4).model(m, 4);
+    assertTrue(m.mayHaveLostEntry(m.liveMapping(m0), 1, 0), "the page after device 1's range");
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0), "two pages after it");
+    ops.get(5).model(m, 5);
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 1, 0), "the load brought page 1 back");
+    assertTrue(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0), "the load's fault may notify page 1, and so page 2");
+  }
 }

@@ -290,6 +290,7 @@ public final class Model {
    */
   public void zap(ModelMapping m, long from, long to) {
     m.forgetPages(from, to);
+    notifiedUpTo(m, to, -1);
   }
 
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
@@ -411,6 +412,7 @@ public final class Model {
       m.exclusive.clear(p);
       m.onDevice.clear(p);
     }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
 
   /**
@@ -426,6 +428,7 @@ public final class Model {
       m.exclusive.clear(p);
       m.onDevice.clearOthers(p, device);
     }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
 
   /**
@@ -443,6 +446,7 @@ public final class Model {
       m.exclusive.clearOthers(p, device);
       m.onDevice.clearOthers(p, device);
     }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
 
   /**
@@ -456,6 +460,22 @@ public final class Model {
       m.exclusive.clearOthers(p, device);
       orphan(m, p, m.onDevice.devices(p) & ~(1 << device));
     }
+    notifiedUpTo(m, (off + len + page - 1) / page, device);
+  }
+
+  /**
+   * test_hmm's invalidation erases one page too many (lib/test_hmm.c dmirror_do_update walks
+   * {@code xa_for_each_range(&pt, pfn, entry, start >> PAGE_SHIFT, end >> PAGE_SHIFT)}, whose last index
+   * is inclusive, with the range's exclusive end; 6.1.192 and 6.12 alike): every notifier over a range
+   * ending before page {@code pageIdx} of m also erases the mirrors' entries for that page, in every
+   * mirror but the one of {@code owner} (-1: none; a migration's own device ignores its event). Harmless
+   * for the model's answers (a lost entry is faulted again), but a page of that device's memory is then
+   * R93's hazard ({@link #orphan}): seen on 6.1.192, a migrate-back through device 1 over page 0 and a read
+   * through device 0 of its page 1 Oopsed. The page after a mapping's last may be another mapping's
+   * first, which the model cannot tell (it knows no addresses).
+   */
+  private void notifiedUpTo(ModelMapping m, long pageIdx, int owner) {
+    orphan(m, pageIdx, owner < 0 ? m.onDevice.devices(pageIdx) : m.onDevice.devices(pageIdx) & ~(1 << owner));
   }
 
   /**
@@ -541,6 +561,11 @@ public final class Model {
    */
   public void released(int device) {
     for (ModelMapping m : mappings.values()) {
+      for (long p : List.copyOf(m.onDevice.pages())) {
+        if (m.onDevice.may(p, device)) {
+          notifiedUpTo(m, p + 1, device); // each evicted page's MMU_NOTIFY_CLEAR, one page too many
+        }
+      }
       m.onDevice.clearDevice(device);
     }
   }
