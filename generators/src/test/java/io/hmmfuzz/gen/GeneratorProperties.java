@@ -105,6 +105,9 @@ class GeneratorProperties {
             checked++;
             assertTrue(!m.mayHaveLostEntry(mm, d.offset() / 4096 + k, d.device()),
                 "op " + i + " of seed " + seed + ":\n" + ProgramText.print(p));
+            assertTrue(d.command() != io.hmmfuzz.core.exec.DeviceCommand.WRITE || mm.prot().writable()
+                || !m.maybeOnDevice(mm, d.offset() / 4096 + k, d.device()),
+                "a write into a read-only device page, op " + i + " of seed " + seed + ":\n" + ProgramText.print(p));
           }
         }
         p.op(i).model(m, i);

@@ -104,10 +104,22 @@ final class DeviceRange {
    * both may.
    */
   static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device) {
+    return safeDevice(model, m, offset, pages, device, false);
+  }
+
+  /**
+   * As above; for a {@code write}, also where the page may be in that device's memory while the mapping
+   * is not writable: the device-private entry is then read-only (migrated from a read-only PTE, or made
+   * so by an mprotect, R93), hmm_range_fault reports it to its owner without the write it asked for, and
+   * lib/test_hmm.c dmirror_do_fault's WARN_ON fires (seen on 6.1.192: corpus
+   * kernel-6.1-tmpfs-test-hmm-device-write-to-readonly-device-page-warns.repro).
+   */
+  static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device, boolean write) {
     for (int d : new int[] {device, 1 - device}) {
       boolean hazard = false;
       for (int p = 0; p < pages && !hazard; p++) {
-        hazard = model.mayHaveLostEntry(m, offset / model.page() + p, d);
+        long pg = offset / model.page() + p;
+        hazard = model.mayHaveLostEntry(m, pg, d) || write && !m.prot().writable() && model.maybeOnDevice(m, pg, d);
       }
       if (!hazard) {
         return d;

@@ -82,7 +82,7 @@ public record DeviceWrite(MapId map, long offset, @Defaulted int device) impleme
 
   /**
    * One page, at a page boundary even where the range drawn is unaligned, through a device that cannot
-   * meet test_hmm's own Oops there (R93's hazard, {@link DeviceRange#safeDevice}).
+   * meet test_hmm's own Oops or WARNING there (R93's hazard, {@link DeviceRange#safeDevice}).
    */
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
@@ -90,7 +90,7 @@ public record DeviceWrite(MapId map, long offset, @Defaulted int device) impleme
       return null;
     }
     long offset = r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page();
-    int device = DeviceRange.safeDevice(g.model(), g.model().liveMapping(r.map()), offset, 1, r.device());
+    int device = DeviceRange.safeDevice(g.model(), g.model().liveMapping(r.map()), offset, 1, r.device(), true);
     return device < 0 ? null : new DeviceWrite(r.map(), offset, device);
   }
 }
