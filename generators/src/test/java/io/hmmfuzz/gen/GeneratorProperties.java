@@ -115,4 +115,26 @@ class GeneratorProperties {
     }
     assertTrue(checked > 1000, "reads and writes checked: " + checked);
   }
+
+  /** A release goes through a device whose memory may hold pages, where one may, two times in three. */
+  @Test
+  void releasesGoThroughADeviceThatHoldsPages() {
+    ProgramGenerator g = new ProgramGenerator(Profile.device(), XFS_HMM);
+    int holding = 0;
+    int releases = 0;
+    for (long seed = 0; seed < 2000; seed++) {
+      Program p = g.generate(seed);
+      io.hmmfuzz.core.model.Model m = new io.hmmfuzz.core.model.Model(XFS_HMM);
+      for (int i = 0; i < p.size(); i++) {
+        int bits = m.devicesWithPages();
+        if (p.op(i) instanceof io.hmmfuzz.core.op.Release r && bits != 0) {
+          releases++;
+          holding += (bits & (1 << r.device())) != 0 ? 1 : 0;
+        }
+        p.op(i).model(m, i);
+      }
+    }
+    assertTrue(releases > 20, "releases while a device holds pages: " + releases);
+    assertTrue(holding * 10 > releases * 6, holding + " of " + releases + " through a device holding pages");
+  }
 }

@@ -505,6 +505,17 @@ public final class Model {
     return m.onDevice.may(pageIdx, device) && m.orphaned.may(pageIdx, device);
   }
 
+  /** The devices (bits) whose memory may hold a page of some live mapping. */
+  public int devicesWithPages() {
+    int bits = 0;
+    for (ModelMapping m : liveMappings()) {
+      for (long p : m.onDevice.pages()) {
+        bits |= m.onDevice.devices(p);
+      }
+    }
+    return bits;
+  }
+
   /** The devices (bits) that may hold page {@code pageIdx} of m: in their memory or exclusively. */
   public int holders(ModelMapping m, long pageIdx) {
     return m.onDevice.devices(pageIdx) | m.exclusive.devices(pageIdx);

@@ -56,7 +56,27 @@ public record Migrate(MapId map, long offset, int pages, @Defaulted int device) 
     return DeviceCommand.MIGRATE_TO_DEV;
   }
 
+  /**
+   * Half the time, where a private mapping has copied pages, one of them (the only pages that migrate,
+   * R38: the device then holds a page for the other ops to compete for); else over a generated range.
+   */
   public static Op generate(Generation g) {
+    if (g.nextInt(2) == 0) {
+      java.util.List<long[]> copies = new java.util.ArrayList<>();
+      java.util.List<ModelMapping> maps = g.liveMappings();
+      for (int i = 0; i < maps.size(); i++) {
+        ModelMapping m = maps.get(i);
+        for (long p = 0; p * g.page() < m.length(); p++) {
+          if (g.model().copied(m, p)) {
+            copies.add(new long[] {i, p});
+          }
+        }
+      }
+      if (!copies.isEmpty()) {
+        long[] c = copies.get(g.nextInt(copies.size()));
+        return new Migrate(maps.get((int) c[0]).id(), c[1] * g.page(), 1, g.nextInt(3) == 0 ? 1 : 0);
+      }
+    }
     return DevicePages.generate(g, Migrate::new);
   }
 }

@@ -41,7 +41,20 @@ public record Release(MapId map, long offset, int pages, @Defaulted int device) 
     return DeviceCommand.RELEASE;
   }
 
+  /**
+   * Over a generated range, through a device whose memory may hold pages two times in three where one
+   * may (a release of an empty device only checks R33).
+   */
   public static Op generate(Generation g) {
-    return DevicePages.generate(g, Release::new);
+    DeviceRange.Pages r = DeviceRange.generate(g);
+    if (r == null) {
+      return null;
+    }
+    int holding = g.model().devicesWithPages();
+    int device = r.device();
+    if (holding != 0 && g.nextInt(3) != 0) {
+      device = holding == 3 ? g.nextInt(2) : Integer.numberOfTrailingZeros(holding);
+    }
+    return new Release(r.map(), r.offset(), r.pages(), device);
   }
 }
