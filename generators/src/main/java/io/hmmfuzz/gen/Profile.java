@@ -61,7 +61,8 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
   /**
    * The device mirrors against the CPU page table: device reads, writes, snapshots, migration, exclusive
    * access and the release of a device's memory, through two devices that compete for the same pages,
-   * with the mprotect and private copies that change what a device may hold.
+   * with the mprotect, forks and private copies that change what a device may hold (anonymous mappings,
+   * which migrate, are generated often wherever test_hmm is: {@code Mmap.generate}).
    * Without test_hmm these weights are not used (see {@link ProgramGenerator}).
    */
   public static Profile device() {
@@ -75,6 +76,7 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     w.put(OpKind.CHECK_EXCLUSIVE, 6);
     w.put(OpKind.RELEASE, 3);
     w.put(OpKind.MPROTECT, 5);
+    w.put(OpKind.FORK, 4);
     return new Profile("device", w, 5, 40);
   }
 

@@ -175,7 +175,53 @@ public final class PlantedBugKernel implements Kernel {
         exclusive m0 offset=0x0 pages=0x1
         exclusive m0 offset=0x0 pages=0x1 device=0x1
         check-exclusive m0 offset=0x0 pages=0x1
-        """, "check-exclusive", 1);
+        """, "check-exclusive", 1),
+    /**
+     * fork leaves the parent's device mirror over its private mappings as it was: copy_page_range's
+     * MMU_NOTIFY_PROTECTION_PAGE over the COW VMA is lost (R113), so the mirror's entries survive the
+     * write protection of the parent's pages; an atomic (exclusive) entry survives the restore of its
+     * page (R114), and check-exclusive still answers EPERM after the fork.
+     */
+    FORK_KEEPS_MIRROR_WRITABLE("""
+        mmap m0 anon length=0x1000 prot=rw sharing=private
+        exclusive m0 offset=0x0 pages=0x1
+        fork m0 offset=0x0 length=0x1 store=false
+        check-exclusive m0 offset=0x0 pages=0x1
+        """, "check-exclusive", 1),
+    /**
+     * A direct write leaves the file's mapped pages showing the old bytes: the page-cache invalidation
+     * around it (invalidate_inode_pages2_range in __iomap_dio_rw and kiocb_invalidate_post_direct_write,
+     * R105) is lost, so the old pages stay mapped (and mirrored) over blocks the write changed.
+     */
+    DIRECT_WRITE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        pwrite f0 offset=0x0 length=0x200 direct=true
+        """, "pwrite *", 0),
+    /**
+     * mlock populates the range but leaves its VMAs without VM_LOCKED (a wrong lock state, R79): what
+     * VM_LOCKED refuses (MS_INVALIDATE's EBUSY, MADV_DONTNEED's EINVAL, R78, R61) goes through. The
+     * populate fails past EOF, and the range would stay locked all the same. Any op may be its culprit:
+     * an mprotect of a private mapping to writable copies only locked pages (R79), so a later pwrite,
+     * truncate or copy shows through pages the model holds copied.
+     */
+    MLOCK_FORGETS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0),
+    /**
+     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78). Any op may
+     * be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of locked private pages).
+     */
+    MUNLOCK_KEEPS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        munlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -227,13 +273,17 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST -> caps.testHmm() ? null : "no test_hmm";
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST, FORK_KEEPS_MIRROR_WRITABLE ->
+            caps.testHmm() ? null : "no test_hmm";
         case RELEASE_KEEPS_MIRROR -> !caps.testHmm() ? "no test_hmm"
             : !caps.kernel().atLeast(6, 1) ? "test_hmm before 6.1 has no HMM_DMIRROR_RELEASE (R90)"
             : caps.dax() ? "files on " + caps.fs().id() + " are DAX: nothing migrates to device memory (R38)" : null;
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
+        case DIRECT_WRITE_LEAVES_MAPPING_STALE -> caps.directIo() ? null
+            : "no O_DIRECT on " + caps.fs().id() + " before 6.6 (R100)";
+        case MLOCK_FORGETS_LOCK, MUNLOCK_KEEPS_LOCK -> caps.root() ? null : "mlock is generated only as root (R79)";
         case DONTNEED_KEEPS_PRIVATE_COPY -> caps.madvise() ? null
             : "no madvise(2) in this kernel (CONFIG_ADVISE_SYSCALLS is not set, R60)";
         case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null
@@ -261,6 +311,9 @@ public final class PlantedBugKernel implements Kernel {
   private final List<Map<Long, byte[]>> released = List.of(new HashMap<>(), new HashMap<>());
   /** Per device, the pages whose atomic entry its mirror kept when the other device took them (EXCLUSIVE bug). */
   private final List<java.util.Set<Long>> ghosts = List.of(new java.util.HashSet<>(), new java.util.HashSet<>());
+  /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
+  private final Map<String, Integer> fdOfName = new HashMap<>();
+  private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
 
   /** Where the planted WARNING goes: the kernel log of the kernel under test. */
   private final java.util.function.Consumer<String> kernelLog;
@@ -282,9 +335,19 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
+  /**
+   * FORK bug: pages the device holds exclusively (an atomic mirror entry), as far as the bug needs to
+   * know: from a successful EXCLUSIVE to any change, a CPU access of the page or a fork.
+   */
+  private final java.util.Set<Long> exclusive = new java.util.HashSet<>();
+  /** FORK bug: atomic entries a fork should have erased and kept (R113, R114), until any change. */
+  private final java.util.Set<Long> keptAtomic = new java.util.HashSet<>();
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
+    exclusive.clear();
+    keptAtomic.clear();
   }
 
   /**
@@ -388,7 +451,8 @@ public final class PlantedBugKernel implements Kernel {
   private boolean orphanBug() {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
-          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE -> true;
+          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
+          DIRECT_WRITE_LEAVES_MAPPING_STALE -> true;
       default -> false;
     };
   }
@@ -466,6 +530,7 @@ public final class PlantedBugKernel implements Kernel {
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
     cpuAccessed(address, length);
     long page = address / 4096 * 4096;
+    exclusive.remove(page); // a CPU fault restores a device-exclusive entry and erases the atomic one
     byte[] old = stale.get(page);
     if (old != null && orphanBug() && real.protectionAt(address).readable()) {
       System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
@@ -503,6 +568,28 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    changed();
+    return real.mmapAnonymous(length, prot, sharing);
+  }
+
+  @Override
+  public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    Child c = real.fork(write, address, buf, length, pageSize);
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE && !c.forked().failed()) {
+      keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
+    }
+    exclusive.clear();
+    mirrorsInvalidated(); // R113: the other bugs' kept entries of private mappings go with fork's invalidation
+    if (bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+      // fork write-protects the parent's pages and a child's store changes shared ones: the pages the
+      // buggy mirror kept are the truncate bug's only, so they go as on any other change (R113).
+      mirror.clear();
+    }
+    return c;
+  }
+
+  @Override
   public SysResult munmap(long address, long length) {
     changed();
     mirrorsInvalidated(address, length);
@@ -513,7 +600,20 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult createFile(String name) {
-    return real.createFile(name);
+    SysResult r = real.createFile(name);
+    if (!r.failed()) {
+      fdOfName.put(name, (int) r.value());
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult openDirect(String name) {
+    SysResult r = real.openDirect(name);
+    if (!r.failed() && fdOfName.containsKey(name)) {
+      fileOfDirect.put((int) r.value(), fdOfName.get(name));
+    }
+    return r;
   }
 
   @Override
@@ -524,6 +624,8 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult close(int fd) {
     changed();
+    fileOfDirect.remove(fd);
+    fdOfName.values().remove(fd);
     return real.close(fd);
   }
 
@@ -535,6 +637,13 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
     changed();
+    Integer file = fileOfDirect.get(fd);
+    if (file != null) {
+      // A correct direct write unmaps the range's pages from the file's mappings (R105); the bug keeps
+      // the old ones mapped.
+      return staleAround(file, bug == Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE, offset, offset + length,
+          () -> real.pwrite(fd, buf, length, offset), true);
+    }
     return staleAround(fd, bug == Bug.PWRITE_LEAVES_MAPPING_STALE, offset, offset + length,
         () -> real.pwrite(fd, buf, length, offset), false);
   }
@@ -642,6 +751,22 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult mlock(long address, long length) {
+    changed();
+    SysResult r = real.mlock(address, length);
+    if (bug == Bug.MLOCK_FORGETS_LOCK) {
+      real.munlock(address, length); // the lock state lost; what was populated stays
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    changed();
+    return bug == Bug.MUNLOCK_KEEPS_LOCK ? SysResult.ok(0) : real.munlock(address, length);
+  }
+
+  @Override
   public SysResult madvise(long address, long length, Advice advice) {
     changed();
     mirrorsInvalidated(address, length);
@@ -674,6 +799,36 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
     if (bug == Bug.RELEASE_KEEPS_MIRROR) {
       return releaseKeepingMirror(device, command, address, pages, buffer);
+    }
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE) {
+      SysResult r = real.device(device, command, address, pages, buffer);
+      if (device != 0) {
+        // The buggy mirror is device 0's: another device's command that changes pages (its exclusive
+        // access takes device 0's atomic entries, its migration notifies device 0) is a change.
+        if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT && command != DeviceCommand.CHECK_EXCLUSIVE) {
+          changed();
+        }
+        return r;
+      }
+      switch (command) {
+        case EXCLUSIVE -> {
+          if (!r.failed()) {
+            for (long p = 0; p < pages; p++) {
+              exclusive.add(address + p * 4096);
+            }
+          }
+        }
+        case CHECK_EXCLUSIVE -> {
+          for (long p = 0; p < pages && !r.failed(); p++) {
+            if (keptAtomic.contains(address + p * 4096)) {
+              return SysResult.error(io.hmmfuzz.core.Errno.EPERM, 1); // dmirror_check_atomic finds it
+            }
+          }
+        }
+        case READ, SNAPSHOT -> { } // a device read keeps atomic entries; a snapshot changes nothing
+        default -> changed();
+      }
+      return r;
     }
     if (bug == Bug.SECOND_EXCLUSIVE_KEEPS_FIRST) {
       return exclusiveKeepingFirst(device, command, address, pages, buffer);

@@ -77,9 +77,39 @@ public final class Model {
 
   public ModelMapping addMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing,
       boolean sync) {
-    ModelMapping m = new ModelMapping(id, file, offset, length, prot, sharing, sync);
+    ModelMapping m = new ModelMapping(id, file, offset, length, prot, sharing, sync, null);
     mappings.put(id, m);
     return m;
+  }
+
+  /**
+   * An anonymous mapping (R110): its memory reads zero until written; private, its written pages are
+   * anonymous pages (the model's private copies of a zero-filled backing); shared, it is a shmem object
+   * of the mapping's size (mm/shmem.c shmem_zero_setup), whose pages every mapping of it (the parent's
+   * and a forked child's) shares.
+   */
+  public ModelMapping addAnonymousMapping(MapId id, long length, Prot prot, Sharing sharing) {
+    ModelFile backing = new ModelFile(null);
+    backing.size = roundUpPage(length);
+    backing.cache.resize(idx(backing.size));
+    ModelMapping m = new ModelMapping(id, null, 0, length, prot, sharing, false, backing);
+    mappings.put(id, m);
+    return m;
+  }
+
+  /** The memory a mapping shows: its file, or an anonymous mapping's own zero-filled backing. */
+  public ModelFile backing(ModelMapping m) {
+    return m.file == null ? m.anon : files.get(m.file);
+  }
+
+  /** Whether mapping m maps file f (never true of an anonymous mapping but for its own backing). */
+  private static boolean maps(ModelMapping m, ModelFile f) {
+    return m.file == null ? m.anon == f : m.file.equals(f.id);
+  }
+
+  /** Whether m's pages are DAX pages: a file mapping on a DAX filesystem (never anonymous memory). */
+  public boolean dax(ModelMapping m) {
+    return caps.dax() && m.file != null;
   }
 
   public void unmap(ModelMapping m) {
@@ -215,7 +245,7 @@ public final class Model {
     f.cache.resize(idx(end));
     long firstGone = end / page;
     for (ModelMapping m : mappings.values()) {
-      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+      if (m.live && maps(m, f) && m.sharing == Sharing.PRIVATE) {
         m.forgetPagesFrom(firstGone - m.offset / page);
       }
     }
@@ -276,7 +306,7 @@ public final class Model {
    */
   public void dropPrivateCopiesFrom(ModelFile f, long from) {
     for (ModelMapping m : mappings.values()) {
-      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+      if (m.live && maps(m, f) && m.sharing == Sharing.PRIVATE) {
         m.forgetPagesFrom(Math.max(0, (from - m.offset) / page));
       }
     }
@@ -291,6 +321,58 @@ public final class Model {
   public void zap(ModelMapping m, long from, long to) {
     m.forgetPages(from, to);
     notifiedUpTo(m, to, -1);
+  }
+
+  /**
+   * R105a: a remap call (FICLONE, FICLONERANGE, FIDEDUPERANGE, copy_file_range) whose outcome may be a
+   * success: on xfs its two files may now carry the reflink inode flag. Returns e.
+   */
+  public Expected remapped(Expected e, ModelFile a, ModelFile b) {
+    boolean mayHaveRemapped = false;
+    for (Expected x = e; x != null; x = x.orElse()) {
+      mayHaveRemapped |= x.status() == io.hmmfuzz.core.model.Outcome.Status.OK;
+    }
+    if (mayHaveRemapped && caps.fs().xfs() && a != null && b != null) {
+      a.mayBeReflinkInode = true;
+      b.mayBeReflinkInode = true;
+    }
+    return e;
+  }
+
+  /** R79/R80: pages [from, to) of m are now in a VM_LOCKED VMA (lock) or not (munlock). */
+  public void setLocked(ModelMapping m, long from, long to, boolean lock) {
+    for (long p = from; p < to; p++) {
+      if (lock) {
+        m.locked.add(p);
+      } else {
+        m.locked.remove(p);
+      }
+    }
+  }
+
+  /**
+   * R79's populate (mm/gup.c populate_vma_page_range): the pages [from, to) of m faulted in ascending
+   * order, with FOLL_WRITE where the VMA is writable and private (each page copied on write, R10), read
+   * faults otherwise; a PROT_NONE VMA faults nothing (6.1: check_vma_flags without FOLL_FORCE, 6.12:
+   * populate_vma_page_range refuses it) and the first page wholly beyond EOF ends it (VM_FAULT_SIGBUS,
+   * no signal). Whether it completed: false at PROT_NONE or EOF.
+   */
+  public boolean populate(ModelMapping m, long from, long to) {
+    if (!m.prot.readable()) {
+      return false;
+    }
+    boolean write = m.prot.writable() && m.sharing == Sharing.PRIVATE;
+    for (long p = from; p < to; p++) {
+      if (faultAt(m, p * page, false) != Signal.NONE) {
+        return false;
+      }
+      if (write) {
+        writeFault(m, p);
+      } else {
+        faulted(m, p * page, 1);
+      }
+    }
+    return true;
   }
 
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
@@ -311,7 +393,7 @@ public final class Model {
     if (write ? !m.prot.writable() : !m.prot.readable()) {
       return Signal.SIGSEGV;
     }
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long fileOff = m.offset + roundDownPage(offInMapping);
     return fileOff >= roundUpPage(f.size) ? Signal.SIGBUS : Signal.NONE;
   }
@@ -319,7 +401,7 @@ public final class Model {
   /** The cells a CPU load sees over [off, off+len) of mapping m, assuming no fault (R9, R10, R12). */
   public Cells visible(ModelMapping m, long off, int len) {
     Cells out = new Cells(len);
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long pos = off;
     while (pos < off + len) {
       long pageIdx = pos / page;
@@ -374,7 +456,7 @@ public final class Model {
    * caller's own device-private pages without faulting); {@code device} -1 for a CPU store.
    */
   public Expected store(ModelMapping m, long off, int len, int op, int device) {
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long pos = off;
     while (pos < off + len) {
       Signal s = faultAt(m, pos, true);
@@ -388,6 +470,8 @@ public final class Model {
       } else {
         deviceFaulted(m, pos, 1, device);
       }
+      m.forkProtected.remove(pos / page);
+      m.maybeZeroPage.remove(pos / page);
       if (m.sharing == Sharing.SHARED) {
         writeTagged(f, m.offset + pos, next - pos, op);
       } else {
@@ -505,6 +589,22 @@ public final class Model {
     return m.onDevice.may(pageIdx, device) && m.orphaned.may(pageIdx, device);
   }
 
+  /**
+   * Whether the generator must assume that a READ or WRITE through {@code device}'s mirror of page
+   * {@code pageIdx} of m may meet R93's hazard: where {@link #mayHaveLostEntry}, and on a mapping's first
+   * page whenever it may be in that device's memory. That page is the page after another mapping's last
+   * wherever one lies just below it, and test_hmm's one page too many ({@link #notifiedUpTo}) erases its
+   * entry on nearly any notifier over that other mapping's end (its munmap, an mprotect, a copy-on-write
+   * fault, the writeback of a shared page, a truncate or hole punch of its file, a fork); the model knows
+   * no addresses, so it cannot tell which mapping lies below. Seen on 6.1.192 (xfs-dax, shrunk across
+   * 13 guests): a private anonymous page migrated, a shared anonymous mapping made below it and
+   * unmapped, and the device read of the page Oopsed (corpus
+   * kernel-6.1-xfs-dax-test-hmm-device-read-after-munmap-of-the-mapping-below-oops.repro).
+   */
+  public boolean deviceAccessHazard(ModelMapping m, long pageIdx, int device) {
+    return mayHaveLostEntry(m, pageIdx, device) || pageIdx == 0 && m.onDevice.may(0, device);
+  }
+
   /** The devices (bits) whose memory may hold a page of some live mapping. */
   public int devicesWithPages() {
     int bits = 0;
@@ -534,6 +634,8 @@ public final class Model {
    */
   public void writeFault(ModelMapping m, long pageIdx) {
     faulted(m, pageIdx * page, 1);
+    m.forkProtected.remove(pageIdx);
+    m.maybeZeroPage.remove(pageIdx);
     if (m.sharing == Sharing.PRIVATE) {
       copyOnWrite(m, pageIdx);
     }
@@ -559,6 +661,62 @@ public final class Model {
       m.orphaned.clear(pageIdx, device);
     }
     m.onDevice.mark(pageIdx, device);
+    m.migrated = true;
+  }
+
+  /**
+   * An anonymous private mapping's page becomes an anonymous page with the bytes it shows (zeros where
+   * never written): migration to the device fills a page of the VMA that has none (R38,
+   * mm/migrate_device.c migrate_vma_collect_hole and migrate_vma_insert_page for anonymous VMAs).
+   */
+  public void materialize(ModelMapping m, long pageIdx) {
+    if (!m.cowPages.containsKey(pageIdx)) {
+      m.maybeZeroPage.add(pageIdx);
+    }
+    copyOnWrite(m, pageIdx);
+  }
+
+  /** Whether page {@code pageIdx} of m may still be the shared zero page where the model has an anonymous page. */
+  public boolean maybeZeroPage(ModelMapping m, long pageIdx) {
+    return m.maybeZeroPage.contains(pageIdx);
+  }
+
+  /**
+   * fork(2) as the parent sees it (R113, R114; kernel/fork.c dup_mmap, mm/memory.c copy_page_range):
+   * every private mapping is a COW mapping (VM_MAYWRITE without VM_SHARED); where it has anonymous
+   * pages (an anon_vma), the parent's whole VMA is invalidated (MMU_NOTIFY_PROTECTION_PAGE), which
+   * erases every mirror entry of it in every device's mirror, atomic ones included (and pages left in a
+   * device's memory lose their entry: R93's hazard, {@link #orphan}), its device-exclusive entries are
+   * restored to present PTEs and its anonymous PTEs, device-private entries included, are
+   * write-protected. Shared mappings are not copied at all: nothing changes for the parent.
+   */
+  public void fork() {
+    for (ModelMapping m : mappings.values()) {
+      if (!m.live || m.sharing != Sharing.PRIVATE) {
+        continue;
+      }
+      m.exclusive.clearAll();
+      m.forkProtected.addAll(m.cowPages.keySet());
+      m.forkProtected.addAll(m.onDevice.pages());
+      for (long p : m.onDevice.pages()) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
+    }
+  }
+
+  /** Whether a fork write-protected page {@code pageIdx} of m and no write fault since made it writable (R113). */
+  public boolean forkProtected(ModelMapping m, long pageIdx) {
+    return m.forkProtected.contains(pageIdx);
+  }
+
+  /**
+   * Whether any page of m may still be in some device's private memory (R38), counting every page a
+   * migration may have moved since the mapping was made: for the generator's avoidance of test_hmm's
+   * known crash through mprotect and fork (R93, R115), which must not rely on the model's guess that a
+   * migrate-back or a CPU fault brought it back.
+   */
+  public boolean anyMaybeOnDevice(ModelMapping m) {
+    return m.migrated;
   }
 
   /** After HMM_DMIRROR_MIGRATE_TO_SYS through {@code device}, none of its pages of the range is left there (R39). */

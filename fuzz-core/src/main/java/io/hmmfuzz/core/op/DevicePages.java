@@ -45,13 +45,16 @@ public sealed interface DevicePages extends Op
         Bounds.devicePages(offset(), pages(), layout.mmapOf(map())));
   }
 
-  /** The pages' bytes, where the command hands them back (READ, and MIGRATE_TO_DEV's and EXCLUSIVE's read-back). */
+  /**
+   * The pages' bytes, where the command hands them back (READ, and MIGRATE_TO_DEV's and EXCLUSIVE's
+   * read-back) from a file: anonymous memory has no file to name.
+   */
   @Override
   default Source reads(Layout layout) {
-    if (!command().returnsPages()) {
+    Mmap m = layout.mmapOf(map());
+    if (!command().returnsPages() || m.file() == null) {
       return null;
     }
-    Mmap m = layout.mmapOf(map());
     return new Source(m.file(), m.offset() + offset());
   }
 

@@ -24,7 +24,7 @@ final class DeviceRange {
     if (!m.prot().readable()) {
       return Expected.error(Errno.EINVAL, rule + ": VMA without VM_READ");
     }
-    if (model.caps().dax()) {
+    if (model.dax(m)) {
       return Expected.error(Errno.EINVAL, rule + ": migrate_vma_setup refuses vma_is_dax (mm/migrate_device.c 6.1)");
     }
     return null;
@@ -100,7 +100,7 @@ final class DeviceRange {
   /**
    * The device an op that faults pages through its mirror (READ, WRITE) goes through over [offset, +pages
    * pages) of m: {@code device}, else the other one, where the first may meet R93's hazard (a page in its
-   * memory whose mirror entry was erased: test_hmm's own Oops, {@link Model#mayHaveLostEntry}); -1 where
+   * memory whose mirror entry was erased: test_hmm's own Oops, {@link Model#deviceAccessHazard}); -1 where
    * both may.
    */
   static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device) {
@@ -109,8 +109,8 @@ final class DeviceRange {
 
   /**
    * As above; for a {@code write}, also where the page may be in that device's memory while the mapping
-   * is not writable: the device-private entry is then read-only (migrated from a read-only PTE, or made
-   * so by an mprotect, R93), hmm_range_fault reports it to its owner without the write it asked for, and
+   * is not writable or a fork write-protected the page (R113): the device-private entry is then
+   * read-only (migrated from a read-only PTE, or made so by an mprotect or a fork, R93), hmm_range_fault reports it to its owner without the write it asked for, and
    * lib/test_hmm.c dmirror_do_fault's WARN_ON fires (seen on 6.1.192: corpus
    * kernel-6.1-tmpfs-test-hmm-device-write-to-readonly-device-page-warns.repro).
    */
@@ -119,7 +119,7 @@ final class DeviceRange {
       boolean hazard = false;
       for (int p = 0; p < pages && !hazard; p++) {
         long pg = offset / model.page() + p;
-        hazard = model.mayHaveLostEntry(m, pg, d) || write && !m.prot().writable() && model.maybeOnDevice(m, pg, d);
+        hazard = model.deviceAccessHazard(m, pg, d) || write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d);
       }
       if (!hazard) {
         return d;

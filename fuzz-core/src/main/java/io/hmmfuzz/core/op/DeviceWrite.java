@@ -62,13 +62,13 @@ public record DeviceWrite(MapId map, long offset, @Defaulted int device) impleme
   @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
-    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + 4096, 'W'));
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + 4096, 'W'));
   }
 
   @Override
   public Footprint tagged(Layout layout, int pageSize) {
     Mmap mm = layout.mmapOf(map);
-    return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pageSize, 'W');
+    return mm.file() == null ? null : new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pageSize, 'W');
   }
 
   /**

@@ -60,7 +60,7 @@ public record Exclusive(MapId map, long offset, int pages, @Defaulted int device
   @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
-    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
   }
 
   public static Op generate(Generation g) {

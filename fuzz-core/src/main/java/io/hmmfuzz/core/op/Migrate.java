@@ -3,6 +3,7 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
@@ -33,6 +34,11 @@ public record Migrate(MapId map, long offset, int pages, @Defaulted int device) 
       long idx = offset / page + p;
       if (model.faultAt(m, idx * page, false) == Signal.SIGBUS) {
         beyondEof = true;
+      } else if (m.anonymous() && m.sharing() == Sharing.PRIVATE) {
+        // R38/R110: every page of a private anonymous VMA migrates, one never written as a zeroed page
+        // the migration inserts (migrate_vma_collect_hole, migrate_vma_insert_page).
+        model.materialize(m, idx);
+        model.markMaybeOnDevice(m, idx, device);
       } else if (model.copied(m, idx)) {
         model.markMaybeOnDevice(m, idx, device);
       }

@@ -4,6 +4,7 @@ import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.op.Defaulted;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.run.Program;
@@ -22,6 +23,11 @@ public final class ProgramText {
   private ProgramText() {}
 
   public static String print(Op op) {
+    if (op instanceof Mmap m && m.anonymous()) {
+      // Anonymous memory: no file, offset or sync (R110).
+      return "mmap " + m.map() + " anon length=" + hex(m.length()) + " prot=" + m.prot().id() + " sharing="
+          + format(m.sharing());
+    }
     OpKind kind = op.kind();
     StringBuilder sb = new StringBuilder(kind.id());
     RecordComponent[] cs = kind.components();
@@ -150,6 +156,20 @@ public final class ProgramText {
       int eq = tok.indexOf('=');
       int ci;
       String value;
+      if (eq < 0 && kind == OpKind.MMAP && tokenIdx == 2 && tok.equals("anon")) {
+        // mmap m0 anon length=... prot=... sharing=...: MAP_ANONYMOUS, so no file, offset 0, no sync.
+        for (int k = 0; k < cs.length; k++) {
+          String n = cs[k].getName();
+          if (n.equals("file") || n.equals("offset") || n.equals("sync")) {
+            if (seen[k]) {
+              throw new ReproducerSyntaxException(file, line, col, "'anon' maps no file: no " + n + "= with it");
+            }
+            seen[k] = true;
+            args[k] = n.equals("file") ? null : n.equals("offset") ? (Object) 0L : (Object) false;
+          }
+        }
+        continue;
+      }
       if (eq < 0) {
         if (tokenIdx != 1 || !isResource(cs[0].getType())) {
           throw new ReproducerSyntaxException(file, line, col, "expected name=value, found '" + tok + "'");
