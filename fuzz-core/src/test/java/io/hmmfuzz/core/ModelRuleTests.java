@@ -635,6 +635,28 @@ class ModelRuleTests {
     assertFalse(m.deviceAccessHazard(m0, 0, 1), "device 1 holds nothing of it");
   }
 
+  /**
+   * A hole punch over a private mapping's migrated copy keeps the copy (even_cows 0) but its notifier
+   * erases the mirror's entry, and the next page's: both are hazards for the generator.
+   */
+  @Test
+  void aHolePunchOverAMigratedPrivateCopyCostsItsEntry() throws Exception {
+    Model m = new Model(hmm(FsKind.XFS, false));
+    List<Op> ops = ProgramText.parse("open f0 size=0x3000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + PRIVATE
+        + "store m0 offset=0x0 length=0x3000\n"
+        + "migrate m0 offset=0x1000 pages=0x2\n"
+        + "punch-hole f0 offset=0x0 length=0x1000\n", "t").ops();
+    io.hmmfuzz.core.op.MapId m0 = new io.hmmfuzz.core.op.MapId(0);
+    for (int i = 0; i < 4; i++) {
+      ops.get(i).model(m, i);
+    }
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 1, 0));
+    ops.get(4).model(m, 4);
+    assertTrue(m.mayHaveLostEntry(m.liveMapping(m0), 1, 0), "the page after the punched one");
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0), "two pages after it");
+  }
+
   @Test
   void anonymousMappingsReadZeroMigrateWholeAndParseBack() throws Exception {
     String text = "mmap m0 anon length=0x2000 prot=rw sharing=private\n"

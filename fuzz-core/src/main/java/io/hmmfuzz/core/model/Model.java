@@ -238,6 +238,7 @@ public final class Model {
    * the EOF page keeps its bytes.
    */
   public void truncateTo(ModelFile f, long n, int op) {
+    fileRangeNotified(f, roundUpPage(n), Long.MAX_VALUE);
     ensureCache(f, n);
     f.size = n;
     long end = roundUpPage(n);
@@ -258,6 +259,7 @@ public final class Model {
    * What lies past the old EOF page reads zero (holes).
    */
   public void collapse(ModelFile f, long from, long len, int op) {
+    fileRangeNotified(f, from, Long.MAX_VALUE);
     long oldEnd = roundUpPage(f.size);
     ensureCache(f, oldEnd);
     Cells moved = f.cache.slice(idx(from + len), idx(oldEnd));
@@ -277,6 +279,7 @@ public final class Model {
    * [from, from + len) is a hole (reads zero); the file grows by len.
    */
   public void insert(ModelFile f, long from, long len, int op) {
+    fileRangeNotified(f, from, Long.MAX_VALUE);
     long oldEnd = roundUpPage(f.size);
     ensureCache(f, oldEnd);
     Cells moved = f.cache.slice(idx(from), idx(oldEnd));
@@ -377,6 +380,7 @@ public final class Model {
 
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
   public void zeroData(ModelFile f, long from, long to, int op) {
+    fileRangeNotified(f, from, to);
     long end = Math.min(to, f.size);
     if (end > from) {
       f.cache.zero(idx(from), idx(end), op);
@@ -577,6 +581,31 @@ public final class Model {
     for (int d = 0; devices >> d != 0; d++) {
       if ((devices & (1 << d)) != 0) {
         m.orphaned.mark(pageIdx, d);
+      }
+    }
+  }
+
+  /**
+   * A file-range notifier over [from, to) of f (unmap_mapping_range and its kin: a hole punch, a zero
+   * range, the shift of collapse and insert range, a truncate, a remap's destination, a direct write's
+   * page-cache invalidation): every live mapping of f is invalidated over the pages it maps of the range,
+   * where a private copy may stay (even_cows 0 keeps it, and a device page with it), and test_hmm erases
+   * one page too many ({@link #notifiedUpTo}). For the generator only (R93's hazard): the model's answers
+   * do not change.
+   */
+  public void fileRangeNotified(ModelFile f, long from, long to) {
+    for (ModelMapping m : mappings.values()) {
+      if (!m.live || !maps(m, f) || to <= from) {
+        continue;
+      }
+      long pages = roundUpPage(m.length) / page;
+      long first = Math.max(0, from / page - m.offset / page);
+      long end = to >= Long.MAX_VALUE - page ? pages : Math.min(pages, (to + page - 1) / page - m.offset / page);
+      for (long p = first; p < end; p++) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
+      if (first < end) {
+        notifiedUpTo(m, end, -1);
       }
     }
   }

@@ -47,6 +47,7 @@ public record Pwrite(FileId file, long offset, int length, @Defaulted boolean di
           // bytes zeroed, R13), then invalidate_inode_pages2_range: mapped pages leave every mapping
           // (MMU_NOTIFY_CLEAR), private copies stay; what is read again is what the write left.
           model.writeback(f, offset, offset + length, index);
+          model.fileRangeNotified(f, offset, offset + length);
           how = "R105 direct write: range written back, its pages invalidated, then the write; reads as R9/R11";
         }
         // Named by the buffered rule first, so that a finding of the buffered path keeps its signature.
