@@ -614,6 +614,30 @@ class ModelRuleTests {
   }
 
   /**
+   * A READ over several pages faults from the first page the mirror lacks to the end of the range and
+   * stores the device's own device-private pages over their entries (lib/test_hmm.c 6.1 dmirror_read,
+   * dmirror_do_fault): a page in the device's memory after a range's first is a hazard even with its
+   * entry intact; as the range's first page, or for the other device, it is not.
+   */
+  @Test
+  void aMultiPageReadOverTheDevicesOwnPageAfterItsFirstIsAHazard() throws Exception {
+    Model m = new Model(hmm(FsKind.XFS_DAX, true));
+    List<Op> ops = ProgramText.parse("mmap m0 anon length=0x3000 prot=rw sharing=private\n"
+        + "store m0 offset=0x0 length=0x3000\n"
+        + "migrate m0 offset=0x1000 pages=0x1\n", "t").ops();
+    for (int i = 0; i < ops.size(); i++) {
+      ops.get(i).model(m, i);
+    }
+    io.hmmfuzz.core.model.ModelMapping m0 = m.liveMapping(new io.hmmfuzz.core.op.MapId(0));
+    assertFalse(m.deviceAccessHazard(m0, 1, 0), "its entry is intact");
+    assertFalse(m.deviceRangeHazard(m0, 1, 2, 0), "the range's first page: read through its entry");
+    assertTrue(m.deviceRangeHazard(m0, 0, 2, 0), "page 0 may lack its entry: the fault covers page 1");
+    assertTrue(m.deviceRangeHazard(m0, 0, 3, 0));
+    assertFalse(m.deviceRangeHazard(m0, 0, 3, 1), "device 1 holds nothing of it");
+    assertFalse(m.deviceRangeHazard(m0, 2, 1, 0));
+  }
+
+  /**
    * The generator's hazard also covers a mapping's first page wherever it may be in the device's memory:
    * the page after whatever mapping lies below, whose notifiers erase its entry (seen on 6.1.192: munmap
    * of a mapping made below a migrated anonymous page, then a device read of it Oopsed).

@@ -634,6 +634,25 @@ public final class Model {
     return mayHaveLostEntry(m, pageIdx, device) || pageIdx == 0 && m.onDevice.may(0, device);
   }
 
+  /**
+   * Whether a READ or WRITE through {@code device}'s mirror of {@code pages} pages from {@code firstPage}
+   * of m may meet R93's hazard: on any page ({@link #deviceAccessHazard}), and on any page after the
+   * first that may be in that device's memory. dmirror_read (and dmirror_write) fault from the first page
+   * the mirror lacks to the end of the range, and dmirror_do_fault stores every page hmm_range_fault
+   * reports, the device's own device-private pages among them, over the entries that pointed at their
+   * backing pages; the copy then kmap()s a ZONE_DEVICE page and Oopses (lib/test_hmm.c 6.1). Which of
+   * the earlier pages the mirror lacks is hidden from the model. Seen on 6.1.192 (xfs-dax): device views
+   * that read a whole mapping in one READ Oopsed this way, about once a minute.
+   */
+  public boolean deviceRangeHazard(ModelMapping m, long firstPage, int pages, int device) {
+    for (int k = 0; k < pages; k++) {
+      if (deviceAccessHazard(m, firstPage + k, device) || k > 0 && m.onDevice.may(firstPage + k, device)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The devices (bits) whose memory may hold a page of some live mapping. */
   public int devicesWithPages() {
     int bits = 0;

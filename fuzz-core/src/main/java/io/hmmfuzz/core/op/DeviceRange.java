@@ -100,7 +100,8 @@ final class DeviceRange {
   /**
    * The device an op that faults pages through its mirror (READ, WRITE) goes through over [offset, +pages
    * pages) of m: {@code device}, else the other one, where the first may meet R93's hazard (a page in its
-   * memory whose mirror entry was erased: test_hmm's own Oops, {@link Model#deviceAccessHazard}); -1 where
+   * memory whose mirror entry was erased, or one after the range's first: test_hmm's own Oops,
+   * {@link Model#deviceRangeHazard}); -1 where
    * both may.
    */
   static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device) {
@@ -116,10 +117,10 @@ final class DeviceRange {
    */
   static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device, boolean write) {
     for (int d : new int[] {device, 1 - device}) {
-      boolean hazard = false;
+      boolean hazard = model.deviceRangeHazard(m, offset / model.page(), pages, d);
       for (int p = 0; p < pages && !hazard; p++) {
         long pg = offset / model.page() + p;
-        hazard = model.deviceAccessHazard(m, pg, d) || write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d);
+        hazard = write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d);
       }
       if (!hazard) {
         return d;
