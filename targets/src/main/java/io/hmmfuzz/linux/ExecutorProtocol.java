@@ -94,7 +94,10 @@ public final class ExecutorProtocol {
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */
     STORE,
-    /** device code, address, pages, buffer length; payload: WRITE's bytes; the answer's payload: the buffer. */
+    /**
+     * device code, address, pages, buffer length, device number (which mirror); payload: WRITE's bytes;
+     * the answer's payload: the buffer.
+     */
     DEVICE,
     /** address; the value is the prot code of the VMA holding it (none where no VMA does). */
     PROTECTION_AT,
