@@ -3,6 +3,7 @@ package io.hmmfuzz.cli;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.ExecutorKind;
 import io.hmmfuzz.linux.ExecutorKernel;
@@ -216,6 +217,14 @@ final class BenchCommand implements Runnable {
     @Option(names = "--json", description = "also write {campaignOpsPerSecond, floorOpsPerSecond, ratio, ...} here")
     Path json;
 
+    @Option(names = "--known", description = "a reproducer file or directory, as in fuzz: a divergence with the"
+        + " signature of one of its findings for this kernel series and filesystem is counted, not shrunk, and"
+        + " fails nothing")
+    Path known;
+
+    /** --known's findings, read once. */
+    private KnownFindings knownFindings;
+
     /** What --json writes: the medians, the C executor's campaign against the floor with views. */
     record Result(String target, String kernel, String fs, String profile, int rounds, int seconds,
         double campaignOpsPerSecond, double floorOpsPerSecond, double floorWithoutViewsOpsPerSecond, double ratio,
@@ -258,6 +267,14 @@ final class BenchCommand implements Runnable {
           off.add(k);
         }
         prof = prof.without(off);
+      }
+      if (known != null) {
+        try {
+          knownFindings = KnownFindings.read(known);
+        } catch (io.hmmfuzz.core.repro.ReproducerSyntaxException e) {
+          err.println("hmmfuzz: --known: " + e.getMessage());
+          return ExitCode.USAGE;
+        }
       }
       Map<String, double[]> rates = new LinkedHashMap<>();
       long findings = 0;
@@ -354,8 +371,9 @@ final class BenchCommand implements Runnable {
       long findings = 0;
       long programs = 0;
       for (KernelTarget t : c.campaign()) {
+        List<Campaign.Known> knownHere = knownFindings == null ? List.of() : knownFindings.on(t.capabilities(), n -> { });
         Campaign.Stats s = new Campaign(t, new Campaign.Settings(prof, seed, Duration.ofSeconds(seconds), viewEvery,
-            out, 2, Duration.ofSeconds(seconds + 1))).run(quiet(), () -> false);
+            out, 2, Duration.ofSeconds(seconds + 1), 0, false, null, knownHere, null)).run(quiet(), () -> false);
         findings += s.findings().size();
         programs = Math.max(programs, s.programs());
         rates.put("hmmfuzz " + c.name(t), s.opsPerSecond());

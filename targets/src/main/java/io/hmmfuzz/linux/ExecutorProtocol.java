@@ -201,7 +201,7 @@ public final class ExecutorProtocol {
     VIEW_DEVICE("  of which device views"),
     DIRECTORY("program directories made"),
     DIRECTORY_REMOVED("program directories removed"),
-    RELEASE("release"),
+    RELEASE("program ends (unmap, close)"),
     MIRROR("device mirror closed");
 
     final String what;
@@ -219,7 +219,10 @@ public final class ExecutorProtocol {
       return OpKind.values().length + values().length;
     }
 
-    /** What slot {@code i} of a floor's answer counts: an op kind's id, or one of these. */
+    /**
+     * What slot {@code i} of a floor's answer counts: an op kind's id, or one of these (whose names are
+     * no op kind's id: the floor's breakdown is a map by name).
+     */
     static String name(int i) {
       return i >= 1 && i <= OpKind.values().length ? OpKind.values()[i - 1].id()
           : values()[i == 0 ? 0 : i - OpKind.values().length].what;
