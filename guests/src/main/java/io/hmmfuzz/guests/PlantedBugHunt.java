@@ -130,25 +130,15 @@ public final class PlantedBugHunt {
         // between (the CPU view brings the page back): with the device profile one seed in three of
         // bench bugs met none in 600 programs. Migrations and releases weighted up, loads, mprotects and
         // migrations back down.
-        java.util.Map<OpKind, Integer> w = new java.util.EnumMap<>(device.weights());
-        w.put(OpKind.RELEASE, 12);
-        w.put(OpKind.MIGRATE, 24);
-        w.put(OpKind.LOAD, 6);
-        w.put(OpKind.MIGRATE_BACK, 2);
-        w.put(OpKind.MPROTECT, 2);
-        return new Profile(device.name() + "-release", w, device.invalidPercent(), device.maxOps());
+        return reweighted(device, "release", java.util.Map.of(OpKind.RELEASE, 12, OpKind.MIGRATE, 24, OpKind.LOAD, 6,
+            OpKind.MIGRATE_BACK, 2, OpKind.MPROTECT, 2));
       }
       // The exclusive bug needs three ops in a row on one page, with no CPU access of it between: an
       // exclusive access through one device, another through the other, the first one's check. The
       // device profile makes that a few times in 600 programs (a model-side count of the generated
       // programs); this hunt weights exclusive access up and CPU accesses and migrations down.
-      java.util.Map<OpKind, Integer> w = new java.util.EnumMap<>(device.weights());
-      w.put(OpKind.EXCLUSIVE, 30);
-      w.put(OpKind.CHECK_EXCLUSIVE, 30);
-      w.put(OpKind.LOAD, 4);
-      w.put(OpKind.STORE, 4);
-      w.put(OpKind.MIGRATE, 4);
-      return new Profile(device.name() + "-exclusive", w, device.invalidPercent(), device.maxOps());
+      return reweighted(device, "exclusive", java.util.Map.of(OpKind.EXCLUSIVE, 30, OpKind.CHECK_EXCLUSIVE, 30,
+          OpKind.LOAD, 4, OpKind.STORE, 4, OpKind.MIGRATE, 4));
     }
     Profile p = switch (bug) {
       case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> Profile.reflink();
@@ -209,5 +199,12 @@ public final class PlantedBugHunt {
     } catch (ReproducerSyntaxException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** {@code base} with some ops' weights changed, named after it and {@code what}. */
+  private static Profile reweighted(Profile base, String what, java.util.Map<OpKind, Integer> weights) {
+    java.util.Map<OpKind, Integer> w = new java.util.EnumMap<>(base.weights());
+    w.putAll(weights);
+    return new Profile(base.name() + "-" + what, w, base.invalidPercent(), base.maxOps());
   }
 }
