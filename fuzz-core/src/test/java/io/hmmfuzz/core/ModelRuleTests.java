@@ -681,6 +681,29 @@ class ModelRuleTests {
     assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0), "two pages after it");
   }
 
+  /**
+   * A dedupe that shares unmaps the destination's page cache over its range (6.1 xfs_flush_unmap_range):
+   * a 6.1.192 xfs campaign Oopsed on a device read of a migrated private copy right after one.
+   */
+  @Test
+  void aDedupeThatSharesCostsTheDestinationsMigratedCopiesTheirEntries() throws Exception {
+    Model m = new Model(hmm(FsKind.XFS, false));
+    List<Op> ops = ProgramText.parse("open f0 size=0x0\n"
+        + "ftruncate f0 size=0x4000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x4000" + PRIVATE
+        + "store m0 offset=0x0 length=0x4000\n"
+        + "migrate m0 offset=0x2000 pages=0x1\n"
+        + "dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x2000 length=0x1000\n", "t").ops();
+    io.hmmfuzz.core.op.MapId m0 = new io.hmmfuzz.core.op.MapId(0);
+    for (int i = 0; i < 5; i++) {
+      ops.get(i).model(m, i);
+    }
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0));
+    assertEquals(Status.OK, ops.get(5).model(m, 5).status(), "zeros against zeros: SAME");
+    assertTrue(m.mayHaveLostEntry(m.liveMapping(m0), 2, 0), "the deduped page's migrated copy");
+    assertFalse(m.mayHaveLostEntry(m.liveMapping(m0), 3, 0), "never on a device");
+  }
+
   @Test
   void anonymousMappingsReadZeroMigrateWholeAndParseBack() throws Exception {
     String text = "mmap m0 anon length=0x2000 prot=rw sharing=private\n"

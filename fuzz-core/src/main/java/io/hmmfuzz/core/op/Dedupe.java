@@ -92,7 +92,16 @@ public record Dedupe(FileId dst, FileId src, long srcOffset, long dstOffset, lon
     Expected same = Expected.ok(len, "R75 the ranges hold the same bytes: status SAME, bytes_deduped the length asked;"
         + " the contents stay as they are");
     Expected differs = Expected.error(Errno.EBADE, "R75 the ranges differ: status DIFFERS (EBADE), nothing changes");
-    return switch (compare(s.cache(), srcOffset, d.cache(), dstOffset, count)) {
+    Comparison found = compare(s.cache(), srcOffset, d.cache(), dstOffset, count);
+    if (found != Comparison.DIFFERS) {
+      // A dedupe that shares unmaps the destination's page cache over the range (6.1 xfs_reflink_remap_prep
+      // -> xfs_flush_unmap_range -> truncate_pagecache_range, unmap_mapping_range without even_cows; btrfs
+      // truncate_inode_pages_range): its notifiers cost the device pages of private copies there their
+      // mirror entries (R93's hazard; a 6.1.192 xfs campaign Oopsed on a device read of a migrated private
+      // copy right after such a dedupe, not shrunk).
+      model.fileRangeNotified(d, dstOffset, dstOffset + bcount);
+    }
+    return switch (found) {
       case SAME -> same;
       case DIFFERS -> differs;
       // A byte that may read as zero or as its value (U1) against one it may or may not equal: the
