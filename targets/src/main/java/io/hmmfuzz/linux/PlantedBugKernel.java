@@ -8,6 +8,7 @@ import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import java.io.IOException;
@@ -597,6 +598,40 @@ public final class PlantedBugKernel implements Kernel {
       stale.clear();
       stale.putAll(before);
     }
+    return r;
+  }
+
+  /**
+   * mremap, the mappings followed to where it leaves them: pages a planted bug keeps mapped go with their
+   * page-table entries.
+   */
+  @Override
+  public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
+    changed();
+    Mapping m = mappings.stream().filter(x -> x.address == address).findFirst().orElse(null);
+    SysResult r = real.mremap(address, oldLength, newLength, mode);
+    if (r.failed() || m == null) {
+      return r;
+    }
+    long to = r.value();
+    long length = (newLength + 4095) / 4096 * 4096;
+    Map<Long, byte[]> moved = new HashMap<>();
+    stale.entrySet().removeIf(e -> {
+      long p = e.getKey();
+      if (mode == Remap.DUPLICATE || p < address || p >= address + m.length) {
+        return false;
+      }
+      if (p - address < length) {
+        moved.put(to + (p - address), e.getValue());
+      }
+      return true;
+    });
+    stale.putAll(moved);
+    Mapping there = new Mapping(m.fd, to, length, m.offset, m.shared);
+    if (mode != Remap.DONTUNMAP && mode != Remap.DUPLICATE) {
+      mappings.remove(m);
+    }
+    mappings.add(there);
     return r;
   }
 

@@ -61,6 +61,12 @@ public interface Kernel {
   SysResult madvise(long address, long length, Advice advice);
 
   /**
+   * mremap(address, oldLength, newLength, flags, new_addr) with the flags and destination of {@code
+   * mode} ({@link Remap}; MOVE reserves its own destination): the mapping's new address.
+   */
+  SysResult mremap(long address, long oldLength, long newLength, Remap mode);
+
+  /**
    * A CPU load of {@code length} bytes at {@code address} into {@code dst}, through a bulk copy that
    * turns SIGBUS into a result instead of killing the process. Never called for addresses the caller
    * does not own.

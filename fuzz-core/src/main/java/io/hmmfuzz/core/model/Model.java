@@ -87,6 +87,29 @@ public final class Model {
     m.forgetPagesFrom(0);
   }
 
+  /**
+   * R83: m now spans {@code length} bytes in place (mremap's shrink, or growth in place): the pages
+   * past its new end are unmapped (do_munmap: private copies freed, device entries zapped, the mirror
+   * invalidated over them with MMU_NOTIFY_UNMAP); an extension maps the next file offsets, with no
+   * page-table entry yet.
+   */
+  public void resize(ModelMapping m, long length) {
+    m.forgetPagesFrom(roundUpPage(length) / page);
+    m.length = length;
+  }
+
+  /**
+   * R84: m's page-table entries moved to a new address (mm/mremap.c move_page_tables): private copies
+   * and device-private entries go with them, so the pages show what they showed and device pages stay
+   * on the device; the mirror's entries for the old addresses are erased (MMU_NOTIFY_UNMAP over the old
+   * range, lib/test_hmm.c dmirror_interval_invalidate) and it has none for the new ones, so no page is
+   * exclusive to the device any more (a device-exclusive entry moves as it is, and a CPU access restores
+   * it as before).
+   */
+  public void moved(ModelMapping m) {
+    m.maybeExclusive.clear();
+  }
+
   public void close(ModelFile f) {
     f.open = false;
   }

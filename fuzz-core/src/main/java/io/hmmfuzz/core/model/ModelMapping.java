@@ -8,7 +8,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * One VMA in the model: where it maps, its protection, and for MAP_PRIVATE the pages it has copied on
+ * One VMA in the model: where it maps (its length changes with mremap, its file offset never: page
+ * indices stay the same through a move), its protection, and for MAP_PRIVATE the pages it has copied on
  * write (R10), keyed by page index within the mapping. The device mirror's hidden state about those
  * anonymous copies is kept as "may be" sets (R38, and for exclusive access mm/rmap.c make_device_exclusive_range): pages that may have migrated to device-private
  * memory, and pages the device may hold for exclusive access.
@@ -17,7 +18,7 @@ public final class ModelMapping {
   final MapId id;
   final FileId file;
   final long offset;
-  final long length;
+  long length;
   final Sharing sharing;
   final boolean sync;
   Prot prot;

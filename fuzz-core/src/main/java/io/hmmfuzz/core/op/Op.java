@@ -17,7 +17,7 @@ import java.util.List;
  */
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
-    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, DeviceRead,
+    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap, DeviceRead,
     DeviceWrite, Snapshot, Migrate, MigrateBack, Exclusive, CheckExclusive {
 
   /** The model rule: the allowed outcomes, and the model state advanced as the op dictates. */
@@ -48,6 +48,16 @@ public sealed interface Op
   /** The file or mapping this op makes (a FileId or MapId), which later ops may name; null for most. */
   default Object makes() {
     return null;
+  }
+
+  /**
+   * The mappings this op gives a shape, given the program before it ({@code layout}): each as an
+   * {@link Mmap} of its file range as it then stands (mmap: its own; mremap: the mapping it resized or
+   * moved, and the second mapping it makes). Exact to the page, which is what {@link Bounds} checks;
+   * none for most ops.
+   */
+  default List<Mmap> shapes(Layout layout) {
+    return List.of();
   }
 
   /** The file or mapping this op ends (closes, unmaps): no later op may name it; null for most. */

@@ -45,6 +45,7 @@ public enum OpKind {
   COLLAPSE_RANGE(CollapseRange.class, CollapseRange::generate, 2),
   INSERT_RANGE(InsertRange.class, InsertRange::generate, 2),
   MADVISE(Madvise.class, Madvise::generate, 4),
+  MREMAP(Mremap.class, Mremap::generate, 3),
   DREAD(DeviceRead.class, DeviceRead::generate, 8, Trait.DEVICE),
   DWRITE(DeviceWrite.class, DeviceWrite::generate, 8, Trait.DEVICE),
   SNAPSHOT(Snapshot.class, Snapshot::generate, 5, Trait.DEVICE),

@@ -32,14 +32,43 @@ public record Program(List<Op> ops) implements Layout {
     return ops.get(i);
   }
 
+  /**
+   * The shape mapping {@code id} is made with: its mmap, or the mapping an mremap made (its file and file
+   * offset, which it keeps for life; its length as made). For where the program is, {@link #before}.
+   */
   @Override
   public Mmap mmapOf(MapId id) {
+    Map<MapId, Mmap> shapes = new HashMap<>();
     for (Op op : ops) {
-      if (op instanceof Mmap m && m.map().equals(id)) {
-        return m;
+      for (Mmap s : op.shapes(shapes::get)) {
+        if (s.map().equals(id) && op.makes() != null && op.makes().equals(id)) {
+          return s;
+        }
+        reshape(shapes, op, s);
       }
     }
     throw new IllegalArgumentException(id + " is never mapped");
+  }
+
+  /** The program's mappings as they stand before op {@code index} runs: their shapes after ops [0, index). */
+  public Layout before(int index) {
+    Map<MapId, Mmap> shapes = new HashMap<>();
+    for (int i = 0; i < index; i++) {
+      Op op = ops.get(i);
+      for (Mmap s : op.shapes(shapes::get)) {
+        reshape(shapes, op, s);
+      }
+    }
+    return shapes::get;
+  }
+
+  /** Shape {@code s} given by {@code op}: a mapping is made once (the first making counts), then reshaped. */
+  private static void reshape(Map<MapId, Mmap> shapes, Op op, Mmap s) {
+    if (s.map().equals(op.makes())) {
+      shapes.putIfAbsent(s.map(), s);
+    } else {
+      shapes.put(s.map(), s);
+    }
   }
 
   public Program withOps(List<Op> newOps) {
@@ -56,7 +85,7 @@ public record Program(List<Op> ops) implements Layout {
     Set<Object> made = new HashSet<>();
     Set<Object> ended = new HashSet<>();
     Map<MapId, Mmap> mapped = new HashMap<>();
-    Layout sofar = id -> mapped.get(id);
+    Layout sofar = mapped::get;
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       String p = problem(op, made, ended, sofar);
@@ -66,8 +95,8 @@ public record Program(List<Op> ops) implements Layout {
       if (op.makes() != null) {
         made.add(op.makes());
       }
-      if (op instanceof Mmap m) {
-        mapped.putIfAbsent(m.map(), m);
+      for (Mmap shape : op.shapes(sofar)) {
+        reshape(mapped, op, shape);
       }
       if (op.ends() != null) {
         ended.add(op.ends());
