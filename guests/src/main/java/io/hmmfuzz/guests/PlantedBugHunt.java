@@ -122,7 +122,7 @@ public final class PlantedBugHunt {
       case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> Profile.reflink();
       case MAP_SYNC_OFF_DAX, COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE, PUNCH_HOLE_LEAVES_MAPPING_STALE,
           PWRITE_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
-          DEDUPE_SHARES_DIFFERING_RANGES -> Profile.named("default");
+          DEDUPE_SHARES_DIFFERING_RANGES, MREMAP_KEEPS_OLD_PAGES -> Profile.named("default");
       default -> Profile.eof();
     };
     // The same search with or without test_hmm: device ops would only lengthen the way there.

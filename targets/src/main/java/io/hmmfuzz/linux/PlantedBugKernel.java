@@ -146,7 +146,20 @@ public final class PlantedBugKernel implements Kernel {
     DEDUPE_SHARES_DIFFERING_RANGES("""
         open f0 size=0x2000
         dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
-        """, "dedupe", 1);
+        """, "dedupe", 1),
+    /**
+     * mremap's move copies a private mapping's page-table entries instead of moving them (R84, R85): the
+     * old range that MREMAP_DONTUNMAP leaves, which must fault the file's current bytes again, keeps
+     * showing the pages it showed, private copies included, until a correct unmap. A private copy that
+     * differs from the file needs a store, or a change of the file after the call (then the culprit is
+     * that change).
+     */
+    MREMAP_KEEPS_OLD_PAGES("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        mremap m0 newLength=0x1 mode=dontunmap second=m1
+        """, "mremap *", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -328,7 +341,8 @@ public final class PlantedBugKernel implements Kernel {
   private boolean orphanBug() {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
-          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE -> true;
+          INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
+          MREMAP_KEEPS_OLD_PAGES -> true;
       default -> false;
     };
   }
@@ -602,13 +616,24 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   /**
-   * mremap, the mappings followed to where it leaves them: pages a planted bug keeps mapped go with their
-   * page-table entries.
+   * mremap, the mappings followed to where it leaves them (pages a planted bug keeps go with their
+   * page-table entries); with MREMAP_KEEPS_OLD_PAGES a DONTUNMAP of a private mapping leaves the old
+   * range showing what it showed.
    */
   @Override
   public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
     changed();
     Mapping m = mappings.stream().filter(x -> x.address == address).findFirst().orElse(null);
+    Map<Long, byte[]> kept = new HashMap<>();
+    if (bug == Bug.MREMAP_KEEPS_OLD_PAGES && mode == Remap.DONTUNMAP && m != null && !m.shared
+        && real.protectionAt(address).readable()) {
+      for (long p = address; p < address + m.length; p += 4096) {
+        byte[] page = new byte[4096];
+        if (load(p, page, 0, 4096) == Signal.NONE) {
+          kept.put(p, page);
+        }
+      }
+    }
     SysResult r = real.mremap(address, oldLength, newLength, mode);
     if (r.failed() || m == null) {
       return r;
@@ -632,6 +657,7 @@ public final class PlantedBugKernel implements Kernel {
       mappings.remove(m);
     }
     mappings.add(there);
+    stale.putAll(kept);
     return r;
   }
 

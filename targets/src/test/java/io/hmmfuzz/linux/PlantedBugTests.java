@@ -76,6 +76,17 @@ class PlantedBugTests {
   }
 
   @Test
+  void mremapThatKeepsTheOldPagesIsFoundAndShrunkToFourOps() {
+    // Any change of the file after the DONTUNMAP shows the kept pages too, but the finding the shrinker
+    // keeps first is the mremap's own: a private copy the old range goes on showing (R85).
+    try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
+      Reduction red = findAndShrink(t, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES, Profile.named("default"));
+      assertEquals(io.hmmfuzz.core.run.Signature.View.CPU, red.divergence().signature().view(),
+          red.divergence().signature().text());
+    }
+  }
+
+  @Test
   void reflinkThatLeavesAMappingStaleIsFoundAndShrunk() {
     // The known minimum is 3 ops (a self-clone into the mapped page); the first program found here is a
     // clone from a second file, whose search ends at 4 (open, open, mmap, clone): merging the files makes
