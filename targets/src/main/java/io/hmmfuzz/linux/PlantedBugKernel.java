@@ -159,7 +159,21 @@ public final class PlantedBugKernel implements Kernel {
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
         store m0 offset=0x0 length=0x1
         mremap m0 newLength=0x1 mode=dontunmap second=m1
-        """, "mremap *", 0);
+        """, "mremap *", 0),
+    /**
+     * move_page_tables loses its mmu notification of the old range (R84, R85), which only a
+     * MREMAP_DONTUNMAP shows: a plain move's munmap of the old range invalidates it again. The device
+     * mirror keeps its entries for the old addresses, which point at the pages that moved, so a device
+     * read of the old range the call leaves returns what the moved mapping holds there (a private
+     * copy) where the file's bytes must show, until something invalidates that range (below). Its
+     * symptoms differ by what made the copy (a store, a device write, a populate): one finding each.
+     */
+    MREMAP_LEAVES_MIRROR_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        mremap m0 newLength=0x1 mode=dontunmap second=m1
+        """, "mremap", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -211,7 +225,7 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE -> caps.testHmm() ? null : "no test_hmm";
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, MREMAP_LEAVES_MIRROR_STALE -> caps.testHmm() ? null : "no test_hmm";
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
@@ -238,6 +252,11 @@ public final class PlantedBugKernel implements Kernel {
   private final Map<Long, byte[]> stale = new HashMap<>();
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
+  /**
+   * MREMAP_LEAVES_MIRROR_STALE: each page address of an old range a DONTUNMAP left, with the address its
+   * page moved to, which the mirror's entry for the old address still reaches.
+   */
+  private final Map<Long, Long> movedAway = new HashMap<>();
 
   /** Where the planted WARNING goes: the kernel log of the kernel under test. */
   private final java.util.function.Consumer<String> kernelLog;
@@ -259,6 +278,16 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
+  /**
+   * A call that invalidates the mirror over some range (munmap, mprotect, madvise, a store's fault, a
+   * change of a file's extents or pages under its mappings, a device command that faults): the stale
+   * entries a lost notification of mremap left are dropped, whatever the range. Loads, reads, writes
+   * through the page cache, writeback, new mappings and device reads keep them.
+   */
+  private void invalidates() {
+    movedAway.clear();
+  }
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
@@ -266,6 +295,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult ftruncate(int fd, long length) {
+    invalidates();
     if (bug == Bug.TRUNCATE_OF_MAPPED_FILE_WARNS && mappings.stream().anyMatch(m -> m.fd == fd)) {
       SysResult size = real.fileSize(fd);
       if (!size.failed() && length >= 0 && length < size.value()) {
@@ -352,6 +382,7 @@ public final class PlantedBugKernel implements Kernel {
    * bugs, its mapped pages, or its cached pages, keep showing what they showed before.
    */
   private SysResult clone(int dstFd, int srcFd, long srcOffset, long length, long dstOffset, Supplier<SysResult> call) {
+    invalidates();
     changed();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotMappingsOf(dstFd);
@@ -390,6 +421,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+    invalidates();
     changed();
     return staleAround(dstFd, bug == Bug.COPY_FILE_RANGE_LEAVES_MAPPING_STALE, dstOffset,
         length < 0 ? Long.MAX_VALUE : dstOffset + length,
@@ -398,6 +430,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+    invalidates();
     changed();
     SysResult r = real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
     if (bug == Bug.DEDUPE_SHARES_DIFFERING_RANGES && r.failed() && r.errno() == io.hmmfuzz.core.Errno.EBADE
@@ -430,6 +463,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public Signal store(long address, byte[] src, int srcOffset, int length) {
+    invalidates();
     changed();
     long page = address / 4096 * 4096;
     byte[] old = stale.get(page);
@@ -453,6 +487,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult munmap(long address, long length) {
+    invalidates();
     changed();
     mappings.removeIf(m -> m.address == address);
     stale.keySet().removeIf(p -> p >= address && p < address + length);
@@ -555,6 +590,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    invalidates();
     changed();
     Supplier<SysResult> call = () -> real.fallocate(fd, mode, offset, length);
     if (bug == Bug.FALLOCATE_KEEPS_POST_EOF && mode == FallocMode.ALLOCATE) {
@@ -578,6 +614,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult mprotect(long address, long length, Prot prot) {
+    invalidates();
     changed();
     return real.mprotect(address, length, prot);
   }
@@ -589,6 +626,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
+    invalidates();
     changed();
     if (bug != Bug.DONTNEED_KEEPS_PRIVATE_COPY || advice != Advice.DONTNEED) {
       return real.madvise(address, length, advice);
@@ -622,6 +660,7 @@ public final class PlantedBugKernel implements Kernel {
    */
   @Override
   public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
+    invalidates();
     changed();
     Mapping m = mappings.stream().filter(x -> x.address == address).findFirst().orElse(null);
     Map<Long, byte[]> kept = new HashMap<>();
@@ -658,11 +697,27 @@ public final class PlantedBugKernel implements Kernel {
     }
     mappings.add(there);
     stale.putAll(kept);
+    if (bug == Bug.MREMAP_LEAVES_MIRROR_STALE && mode == Remap.DONTUNMAP) {
+      for (long p = 0; p < m.length; p += 4096) {
+        movedAway.put(address + p, to + p);
+      }
+    }
     return r;
   }
 
   @Override
   public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (bug == Bug.MREMAP_LEAVES_MIRROR_STALE) {
+      Long to = movedAway.get(address);
+      if (command == DeviceCommand.READ && pages == 1 && to != null && real.protectionAt(address).readable()
+          && real.protectionAt(to).readable() && real.load(to, buffer, 0, 4096) == Signal.NONE) {
+        return SysResult.ok(1); // the stale entry: the page that moved away
+      }
+      if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
+        invalidates();
+      }
+      return real.device(command, address, pages, buffer);
+    }
     if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
       return real.device(command, address, pages, buffer);
     }

@@ -66,6 +66,14 @@ class PlantedBugTests {
     PlantedBugKernel.Bug dontneed = PlantedBugKernel.Bug.DONTNEED_KEEPS_PRIVATE_COPY;
     assertTrue(dontneed.unavailable(caps("6.1.192", FsKind.XFS, false), true).contains("CONFIG_ADVISE_SYSCALLS"));
     assertEquals(null, dontneed.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    // The mirror's bug of mremap needs the mirror; the CPU's needs nothing but mremap, which every kernel has.
+    io.hmmfuzz.core.Capabilities host = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.18.44"),
+        FsKind.XFS, 4096, 4096, true, false, false, true, true, false, true);
+    assertEquals("no test_hmm", PlantedBugKernel.Bug.MREMAP_LEAVES_MIRROR_STALE.unavailable(host, true));
+    assertEquals(null, PlantedBugKernel.Bug.MREMAP_LEAVES_MIRROR_STALE.unavailable(caps("6.1.192", FsKind.XFS, true),
+        true));
+    assertEquals(null, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES.unavailable(caps("6.1.192", FsKind.TMPFS, false),
+        true));
   }
 
   @Test
