@@ -166,11 +166,13 @@ static void busy_op(int op)
 static void *buffer;
 static size_t buffer_size;
 
+/* Page-aligned, so that pread and pwrite on an O_DIRECT fd leave only the offset and length to check. */
 static void *scratch(size_t size)
 {
 	if (size > buffer_size) {
 		free(buffer);
-		buffer = malloc(size);
+		if (posix_memalign(&buffer, 4096, size))
+			buffer = NULL;
 		if (!buffer) {
 			fprintf(stderr, "hmmfuzz-executor: out of memory for %zu bytes\n", size);
 			exit(3);
@@ -316,6 +318,24 @@ static void serve_access(int write, uintptr_t addr, size_t len, size_t page, con
 			done += n;
 	}
 	answer(done, signal_code(sig), out, write ? 0 : done);
+}
+
+/* fork with a child making ACCESS's accesses (R110-R112): as ACCESS answers, or the errno of fork. */
+static void serve_fork(int write, uintptr_t addr, size_t len, size_t page, const char *in)
+{
+	char *buf = scratch(len ? len : 1);
+	size_t done = 0;
+	int sig = 0;
+	long r;
+
+	if (write)
+		memcpy(buf, in, len);
+	r = cpu_fork_access(write, addr, buf, len, page, &done, &sig);
+	if (r < 0) {
+		answer(r, 0, NULL, 0);
+		return;
+	}
+	answer(done, signal_code(sig), write ? NULL : buf, write ? 0 : done);
 }
 
 /* Each of pages pages at addr loaded on its own: a signal code byte per page, then the bytes. */
@@ -529,12 +549,8 @@ static void run_program(int64_t ops, int64_t view_every, int64_t flags, int64_t 
 	/* A program that does not go on with the mirror kept by the one before it gets a fresh one. */
 	if (!(flags & EXEC_PROGRAM_KEEP_MIRROR))
 		device_release();
-	p.files = calloc(p.nfiles + 1, sizeof(*p.files));
-	p.maps = calloc(p.nmaps + 1, sizeof(*p.maps));
-	if (!p.files || !p.maps)
+	if (program_slots(&p, p.nfiles, p.nmaps) < 0)
 		bad_program("out of memory for slots", 0);
-	for (i = 0; i < p.nfiles; i++)
-		p.files[i].fd = -1;
 	for (i = 0; i < ops; i++) {
 		uint32_t kind, argc;
 		int64_t args[16];
@@ -735,6 +751,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_OPEN_READ_ONLY:
 		answer(op_open_read_only(session_dir, file_name(in, q->payload)), 0, NULL, 0);
 		return;
+	case EXEC_CALL_OPEN_DIRECT:
+		answer(op_open_direct(session_dir, file_name(in, q->payload)), 0, NULL, 0);
+		return;
 	case EXEC_CALL_CLOSE:
 		answer(op_close(a[0]), 0, NULL, 0);
 		return;
@@ -744,7 +763,9 @@ static void serve(const struct executor_request *q, char *in)
 		answer(r, 0, out, r > 0 ? r : 0);
 		return;
 	case EXEC_CALL_PWRITE:
-		answer(op_pwrite(a[0], in, q->payload, a[1]), 0, NULL, 0);
+		out = scratch(q->payload ? q->payload : 1);
+		memcpy(out, in, q->payload);
+		answer(op_pwrite(a[0], out, q->payload, a[1]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_FTRUNCATE:
 		answer(op_ftruncate(a[0], a[1]), 0, NULL, 0);
@@ -770,8 +791,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_FILE_SIZE:
 		answer(op_file_size(a[0]), 0, NULL, 0);
 		return;
-	case EXEC_CALL_MMAP:
-		answer(op_mmap(a[0], prot_bits(a[1]), map_flags(a[2], a[3]), a[4], a[5]), 0, NULL, 0);
+	case EXEC_CALL_MMAP: /* fd -1: anonymous memory (R110) */
+		answer(op_mmap(a[0], prot_bits(a[1]), map_flags(a[2], a[3]) | ((int)a[4] < 0 ? MAP_ANONYMOUS : 0), a[4],
+			       a[5]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_MUNMAP:
 		answer(op_munmap(a[0], a[1]), 0, NULL, 0);
@@ -787,6 +809,12 @@ static void serve(const struct executor_request *q, char *in)
 		return;
 	case EXEC_CALL_MREMAP:
 		answer(op_mremap(a[0], a[1], a[2], remap_flags(a[3])), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MLOCK:
+		answer(op_mlock(a[0], a[1]), 0, NULL, 0);
+		return;
+	case EXEC_CALL_MUNLOCK:
+		answer(op_munlock(a[0], a[1]), 0, NULL, 0);
 		return;
 	case EXEC_CALL_LOAD:
 		out = scratch(a[1]);
@@ -812,6 +840,9 @@ static void serve(const struct executor_request *q, char *in)
 		return;
 	case EXEC_CALL_LOAD_PAGES:
 		serve_load_pages(a[0], a[1], a[2]);
+		return;
+	case EXEC_CALL_FORK:
+		serve_fork(a[0], a[1], a[2], a[3], in);
 		return;
 	case EXEC_CALL_READ_WHOLE_FILE:
 		serve_read_whole_file(a[0]);

@@ -83,6 +83,12 @@ static long op_open_read_only(int dirfd, const char *name)
 	return sys_result(openat(dirfd, name, O_RDONLY | O_CLOEXEC));
 }
 
+/* A second fd of a program's file for direct I/O: open(name, O_RDWR|O_DIRECT). */
+static long op_open_direct(int dirfd, const char *name)
+{
+	return sys_result(openat(dirfd, name, O_RDWR | O_DIRECT | O_CLOEXEC));
+}
+
 static long op_close(int fd)
 {
 	return sys_result(close(fd));
@@ -205,6 +211,16 @@ static long op_madvise(uintptr_t addr, size_t len, int advice)
 	return sys_result(madvise((void *)addr, len, advice));
 }
 
+static long op_mlock(uintptr_t addr, size_t len)
+{
+	return sys_result(mlock((void *)addr, len));
+}
+
+static long op_munlock(uintptr_t addr, size_t len)
+{
+	return sys_result(munlock((void *)addr, len));
+}
+
 /*
  * mremap(2) of [addr, addr+old_len) to new_len bytes with flags; the new address, or -errno. With
  * MREMAP_FIXED the destination is our own: a PROT_NONE anonymous reservation of new_len (a page at
@@ -287,6 +303,83 @@ static int cpu_load(void *buf, uintptr_t addr, size_t len)
 static int cpu_store(uintptr_t addr, const void *buf, size_t len)
 {
 	return cpu_copy((char *)addr, buf, len);
+}
+
+#include <sys/wait.h>
+
+/* Writes (reads) all of len bytes through fd; 0, or -1 where the pipe ended first. */
+static int pipe_all(int fd, char *buf, size_t len, int out)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = out ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * fork(2) with a child that makes CPU loads into (or stores from) buf over [addr, addr+len), one copy
+ * per page up to the first fault (SIGBUS, SIGSEGV caught as in the parent), writes what it did to a
+ * pipe and leaves with _exit; the parent reads the report and waits for the child (the fork op,
+ * docs/semantics.md R110-R112). 0 with *done and *sig (a load's bytes in buf), or -errno where pipe
+ * or fork failed, -ECHILD where the child died without a whole report.
+ */
+static long cpu_fork_access(int write, uintptr_t addr, char *buf, size_t len, size_t page, size_t *done_out,
+			    int *sig_out)
+{
+	int fds[2], status, ok;
+	uint64_t head[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		size_t done = 0;
+		int sig = 0;
+
+		close(fds[0]);
+		while (done < len && !sig) {
+			size_t n = page - (addr + done) % page;
+
+			if (n > len - done)
+				n = len - done;
+			sig = write ? cpu_store(addr + done, buf + done, n) : cpu_load(buf + done, addr + done, n);
+			if (!sig)
+				done += n;
+		}
+		head[0] = done;
+		head[1] = sig;
+		if (pipe_all(fds[1], (char *)head, sizeof(head), 1) < 0 || (!write && pipe_all(fds[1], buf, done, 1) < 0))
+			_exit(2);
+		_exit(0);
+	}
+	close(fds[1]);
+	ok = pipe_all(fds[0], (char *)head, sizeof(head), 0) == 0 && head[0] <= len &&
+	     (write || pipe_all(fds[0], buf, head[0], 0) == 0);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -ECHILD;
+	*done_out = head[0];
+	*sig_out = (int)head[1];
+	return 0;
 }
 
 /* The device mirror of this process, opened on first use (it mirrors the opening process). */

@@ -19,6 +19,7 @@
 
 struct program_file {
 	int fd;    /* -1 when closed or never opened */
+	int direct_fd; /* its O_DIRECT fd, opened by the first direct pread or pwrite; -1 until then */
 	int named; /* open made it: its view is read through a read-only fd once it is closed */
 };
 
@@ -48,15 +49,39 @@ struct outcome {
 	size_t len;
 };
 
+/*
+ * The slots of a program of nfiles files and nmaps mappings: no file open, no mapping live. 0, or -1
+ * without memory for them. The executor and standalone reproducers (hmm_repro.h) both start so.
+ */
+static int program_slots(struct program *p, int nfiles, int nmaps)
+{
+	int i;
+
+	p->nfiles = nfiles;
+	p->nmaps = nmaps;
+	p->files = calloc(nfiles + 1, sizeof(*p->files));
+	p->maps = calloc(nmaps + 1, sizeof(*p->maps));
+	if (!p->files || !p->maps)
+		return -1;
+	for (i = 0; i < nfiles; i++) {
+		p->files[i].fd = -1;
+		p->files[i].direct_fd = -1;
+	}
+	return 0;
+}
+
 /* A buffer for the bytes of one outcome, reused. */
 static char *outcome_buffer;
 static size_t outcome_buffer_size;
 
+/* Page-aligned, so that a direct pread or pwrite leaves only the offset and length to check (R104). */
 static char *outcome_bytes(size_t len)
 {
 	if (len + 1 > outcome_buffer_size) {
+		void *b;
+
 		free(outcome_buffer);
-		outcome_buffer = malloc(len + 1);
+		outcome_buffer = posix_memalign(&b, 4096, len + 1) ? NULL : b;
 		if (!outcome_buffer) {
 			fprintf(stderr, "hmmfuzz-executor: out of memory for %zu bytes\n", len);
 			exit(3);
@@ -112,6 +137,29 @@ static int fd_of(struct program *p, int64_t file)
 	return file >= 0 && file < p->nfiles ? p->files[file].fd : -1;
 }
 
+/*
+ * The fd a pread or pwrite of file uses: its own, or with direct its O_DIRECT fd, opened by name on first
+ * use and kept until the file is closed (Execution.directFd). -1 and not live where the file has no fd;
+ * the open's -errno where it fails (tried again next time).
+ */
+static long io_fd_of(struct program *p, int64_t file, int64_t direct)
+{
+	char name[32];
+	long fd;
+
+	if (fd_of(p, file) < 0)
+		return -1;
+	if (!direct)
+		return fd_of(p, file);
+	if (p->files[file].direct_fd >= 0)
+		return p->files[file].direct_fd;
+	snprintf(name, sizeof(name), "f%lld", (long long)file);
+	fd = op_open_direct(p->dir, name);
+	if (fd >= 0)
+		p->files[file].direct_fd = fd;
+	return fd;
+}
+
 static struct program_mapping *mapping_of(struct program *p, int64_t map)
 {
 	return map >= 0 && map < p->nmaps && p->maps[map].live ? &p->maps[map] : NULL;
@@ -129,6 +177,7 @@ static int prot_bits(int64_t code)
 
 static int map_flags(int64_t sharing, int64_t sync)
 {
+	/* an anonymous mapping's file is -1 on the wire (MAP_ANONYMOUS is added by its caller) */
 	if (sync)
 		return MAP_SHARED_VALIDATE | MAP_SYNC;
 	return sharing == EXEC_SHARING_SHARED ? MAP_SHARED : MAP_PRIVATE;
@@ -225,6 +274,10 @@ static void program_close(struct program *p, int64_t file, struct outcome *o)
 		return;
 	}
 	p->files[file].fd = -1;
+	if (p->files[file].direct_fd >= 0) {
+		op_close(p->files[file].direct_fd);
+		p->files[file].direct_fd = -1;
+	}
 	outcome_of(o, op_close(fd), 0);
 }
 
@@ -234,11 +287,13 @@ static void program_mmap(struct program *p, int64_t map, int64_t file, int64_t o
 	int fd = fd_of(p, file);
 	long a;
 
-	if (fd < 0) {
+	if (file < 0) /* anonymous memory (R110): no file, offset 0 */
+		a = op_mmap(len, prot_bits(prot), map_flags(sharing, 0) | MAP_ANONYMOUS, -1, 0);
+	else if (fd < 0) {
 		not_live(o);
 		return;
-	}
-	a = op_mmap(len, prot_bits(prot), map_flags(sharing, sync), fd, off);
+	} else
+		a = op_mmap(len, prot_bits(prot), map_flags(sharing, sync), fd, off);
 	if (a >= 0) {
 		struct program_mapping *m = &p->maps[map];
 
@@ -300,6 +355,19 @@ static void program_madvise(struct program *p, int64_t map, int64_t off, int64_t
 		return;
 	}
 	outcome_of(o, op_madvise(m->addr + off, len, madvise_advice(advice)), 1);
+}
+
+/* mlock or munlock of [off, off+len) of mapping m: the call's value kept. */
+static void program_range_call(struct program *p, int64_t map, int64_t off, int64_t len,
+			       long (*call)(uintptr_t, size_t), struct outcome *o)
+{
+	struct program_mapping *m = mapping_of(p, map);
+
+	if (!m) {
+		not_live(o);
+		return;
+	}
+	outcome_of(o, call(m->addr + off, len), 1);
 }
 
 /*
@@ -423,14 +491,58 @@ static void program_store(struct program *p, int index, int64_t map, int64_t off
 	program_access(p, m, 1, off, data, len, o);
 }
 
-static void program_pwrite(struct program *p, int index, int64_t file, int64_t off, int64_t len,
+/*
+ * fork: a child loads (or stores op index's pattern) over [off, off+len) of mapping m and exits; the
+ * parent waits (R110-R112). The outcome is the child's access, as program_access gives one.
+ */
+static void program_fork(struct program *p, int index, int64_t map, int64_t off, int64_t len, int64_t store,
+			 struct outcome *o)
+{
+	struct program_mapping *m = mapping_of(p, map);
+	size_t done = 0;
+	int sig = 0;
+	char *data;
+	long r;
+
+	if (!m) {
+		not_live(o);
+		return;
+	}
+	data = outcome_bytes(len);
+	if (store)
+		tag_bytes(data, index, m->file_off + off, len);
+	r = cpu_fork_access(store != 0, m->addr + off, data, len, p->page, &done, &sig);
+	if (r < 0) {
+		outcome_of(o, r, 0);
+		return;
+	}
+	memset(o, 0, sizeof(*o));
+	o->has_data = !store;
+	o->data = data;
+	if (sig) {
+		o->status = EXEC_STATUS_SIGNAL;
+		o->signal = signal_code(sig);
+		o->value = done;
+		o->len = store ? 0 : done;
+	} else {
+		o->status = EXEC_STATUS_OK;
+		o->value = len;
+		o->len = store ? 0 : len;
+	}
+}
+
+static void program_pwrite(struct program *p, int index, int64_t file, int64_t off, int64_t len, int64_t direct,
 			   struct outcome *o)
 {
-	int fd = fd_of(p, file);
+	long fd = io_fd_of(p, file, direct);
 	char *data;
 
-	if (fd < 0) {
+	if (fd_of(p, file) < 0) {
 		not_live(o);
+		return;
+	}
+	if (fd < 0) {
+		outcome_of(o, fd, 0);
 		return;
 	}
 	data = outcome_bytes(len);
@@ -438,14 +550,19 @@ static void program_pwrite(struct program *p, int index, int64_t file, int64_t o
 	outcome_of(o, op_pwrite(fd, data, len, off), 1);
 }
 
-static void program_pread(struct program *p, int64_t file, int64_t off, int64_t len, struct outcome *o)
+static void program_pread(struct program *p, int64_t file, int64_t off, int64_t len, int64_t direct,
+			  struct outcome *o)
 {
-	int fd = fd_of(p, file);
+	long fd = io_fd_of(p, file, direct);
 	char *data;
 	long r;
 
-	if (fd < 0) {
+	if (fd_of(p, file) < 0) {
 		not_live(o);
+		return;
+	}
+	if (fd < 0) {
+		outcome_of(o, fd, 0);
 		return;
 	}
 	data = outcome_bytes(len);
@@ -578,10 +695,12 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 		program_store(p, index, a[EXEC_OP_STORE_MAP], a[EXEC_OP_STORE_OFFSET], a[EXEC_OP_STORE_LENGTH], o);
 		return 0;
 	case EXEC_OP_PWRITE:
-		program_pwrite(p, index, a[EXEC_OP_PWRITE_FILE], a[EXEC_OP_PWRITE_OFFSET], a[EXEC_OP_PWRITE_LENGTH], o);
+		program_pwrite(p, index, a[EXEC_OP_PWRITE_FILE], a[EXEC_OP_PWRITE_OFFSET], a[EXEC_OP_PWRITE_LENGTH],
+			       a[EXEC_OP_PWRITE_DIRECT], o);
 		return 0;
 	case EXEC_OP_PREAD:
-		program_pread(p, a[EXEC_OP_PREAD_FILE], a[EXEC_OP_PREAD_OFFSET], a[EXEC_OP_PREAD_LENGTH], o);
+		program_pread(p, a[EXEC_OP_PREAD_FILE], a[EXEC_OP_PREAD_OFFSET], a[EXEC_OP_PREAD_LENGTH],
+			      a[EXEC_OP_PREAD_DIRECT], o);
 		return 0;
 	case EXEC_OP_FTRUNCATE:
 		PROGRAM_FILE_CALL(p, a[EXEC_OP_FTRUNCATE_FILE], o, op_ftruncate(fd_, a[EXEC_OP_FTRUNCATE_SIZE]));
@@ -645,6 +764,13 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 		program_mremap(p, a[EXEC_OP_MREMAP_MAP], a[EXEC_OP_MREMAP_NEW_LENGTH], a[EXEC_OP_MREMAP_MODE],
 			       a[EXEC_OP_MREMAP_SECOND], o);
 		return 0;
+	case EXEC_OP_MLOCK:
+		program_range_call(p, a[EXEC_OP_MLOCK_MAP], a[EXEC_OP_MLOCK_OFFSET], a[EXEC_OP_MLOCK_LENGTH], op_mlock, o);
+		return 0;
+	case EXEC_OP_MUNLOCK:
+		program_range_call(p, a[EXEC_OP_MUNLOCK_MAP], a[EXEC_OP_MUNLOCK_OFFSET], a[EXEC_OP_MUNLOCK_LENGTH],
+				   op_munlock, o);
+		return 0;
 	case EXEC_OP_DREAD:
 		program_device(p, index, a[EXEC_OP_DREAD_MAP], EXEC_DEVICE_READ, a[EXEC_OP_DREAD_OFFSET],
 			       a[EXEC_OP_DREAD_PAGES], o);
@@ -667,6 +793,10 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 	case EXEC_OP_EXCLUSIVE:
 		program_device(p, index, a[EXEC_OP_EXCLUSIVE_MAP], EXEC_DEVICE_EXCLUSIVE, a[EXEC_OP_EXCLUSIVE_OFFSET],
 			       a[EXEC_OP_EXCLUSIVE_PAGES], o);
+		return 0;
+	case EXEC_OP_FORK:
+		program_fork(p, index, a[EXEC_OP_FORK_MAP], a[EXEC_OP_FORK_OFFSET], a[EXEC_OP_FORK_LENGTH],
+			     a[EXEC_OP_FORK_STORE], o);
 		return 0;
 	case EXEC_OP_CHECK_EXCLUSIVE:
 		program_device(p, index, a[EXEC_OP_CHECK_EXCLUSIVE_MAP], EXEC_DEVICE_CHECK_EXCLUSIVE,
@@ -750,9 +880,12 @@ static void program_release(struct program *p)
 	for (i = 0; i < p->nmaps; i++)
 		if (p->maps[i].live)
 			op_munmap(p->maps[i].addr, p->maps[i].len);
-	for (i = 0; i < p->nfiles; i++)
+	for (i = 0; i < p->nfiles; i++) {
+		if (p->files[i].direct_fd >= 0)
+			op_close(p->files[i].direct_fd);
 		if (p->files[i].fd >= 0)
 			op_close(p->files[i].fd);
+	}
 }
 
 #endif

@@ -9,11 +9,14 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Shard;
 import io.hmmfuzz.core.exec.Target;
 import io.hmmfuzz.guests.GuestCampaign;
+import io.hmmfuzz.guests.ParallelCampaign;
 import io.hmmfuzz.guests.QemuGuest;
 import io.hmmfuzz.guests.StuckWatch;
 import io.hmmfuzz.guests.SummaryFile;
+import io.hmmfuzz.linux.CReproducer;
 import io.hmmfuzz.linux.LinuxTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -103,6 +106,19 @@ final class FuzzCommand implements Callable<Integer> {
       + " its duration unless --duration is given")
   Path resume;
 
+  @Option(names = "--shard", description = "run shard I of N of the seed space (I/N, from 0; needs --seed, the same for"
+      + " every shard), or auto/N: I from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX), auto: I and N from a Slurm"
+      + " job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); join the shards' outputs with 'hmmfuzz corpus merge'")
+  String shardText;
+
+  @Option(names = "--jobs", defaultValue = "1", description = "workers on this machine, each with its own scratch"
+      + " filesystem and its share of the seed space, one output directory (worker-I/ holds each one's own) and one"
+      + " summary.json (default 1)")
+  int jobs;
+
+  /** The part of the seed space to run. */
+  private Shard shard = Shard.WHOLE;
+
   /** The whole campaign's duration: this run's, plus a resumed campaign's seconds before. */
   private double askedSeconds;
 
@@ -128,6 +144,9 @@ final class FuzzCommand implements Callable<Integer> {
       }
       this.out = resume;
       seed = before.seed();
+      if (before.shard() != null && shardText == null) {
+        shardText = before.shard();
+      }
       profile = before.profile().split("-without-")[0];
       without = new ArrayList<>(before.without());
       viewEvery = before.viewEvery();
@@ -157,14 +176,28 @@ final class FuzzCommand implements Callable<Integer> {
       err.println("hmmfuzz: " + e.getMessage());
       return ExitCode.USAGE;
     }
+    if (shardText != null) {
+      try {
+        shard = Shard.parse(shardText, System.getenv());
+      } catch (IllegalArgumentException e) {
+        err.println("hmmfuzz: " + e.getMessage());
+        return ExitCode.USAGE;
+      }
+      if (seed == null) {
+        err.println("hmmfuzz: --shard " + shardText + " needs --seed: every shard splits the same base seed's programs");
+        return ExitCode.USAGE;
+      }
+    }
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
-    if (targetOptions.vm()) {
-      return acrossBoots(prof, baseSeed, stop, out, err);
+    if (jobs < 1 || (jobs > 1 && (resume != null || inFlight != null || targetOptions.vm()))) {
+      err.println("hmmfuzz: --jobs " + jobs + ": " + (jobs < 1 ? "want at least 1 worker"
+          : resume != null ? "a campaign of several workers is not resumed: start it again with --known " + resume
+          : inFlight != null ? "--in-flight names one program; it needs one worker"
+          : "--target vm runs one guest at a time for now; run several such campaigns with --shard I/N"));
+      return ExitCode.USAGE;
     }
-    boolean terminal = System.console() != null;
-    Campaign.Stats stats;
     List<Campaign.Known> knownFindings = new ArrayList<>();
     for (String text : knownSignatures) {
       Signature s = Signature.parse(text);
@@ -174,12 +207,21 @@ final class FuzzCommand implements Callable<Integer> {
       }
       knownFindings.add(new Campaign.Known(s, "--known-signature"));
     }
+    if (targetOptions.vm()) {
+      return acrossBoots(prof, baseSeed, stop, out, err);
+    }
+    if (jobs > 1) {
+      return parallel(prof, baseSeed, knownFindings, stop, out, err);
+    }
+    boolean terminal = System.console() != null;
+    Campaign.Stats stats;
     // Written from the start: a campaign killed before its first status still leaves its directory.
     Files.createDirectories(this.out);
     try (Target target = LinuxTarget.create(fs, targetOptions.executor())) {
       String targetName = target.describe();
-      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d; %s; reproducers in %s%s%n", target.describe(),
-          target.capabilities().summary(), prof.name(), baseSeed, duration, out(this.out),
+      out.printf("hmmfuzz fuzz: %s; %s; profile %s; seed %d%s; %s; reproducers in %s%s%n", target.describe(),
+          target.capabilities().summary(), prof.name(), baseSeed, shard.whole() ? "" : ", shard " + shard, duration,
+          out(this.out),
           before != null ? "; resuming after program " + before.programs() : "");
       out.flush();
       if (known != null) {
@@ -192,7 +234,7 @@ final class FuzzCommand implements Callable<Integer> {
       }
       Campaign c = new Campaign(target, new Campaign.Settings(prof, baseSeed, duration, viewEvery, this.out,
           reliabilityRuns, terminal ? Duration.ofSeconds(1) : Duration.ofSeconds(5), maxPrograms, stopOnKernelLog,
-          inFlight, knownFindings, before));
+          inFlight, knownFindings, before, shard));
       Profile used = prof;
       Thread watchdog = StuckWatch.start(c::sinceProgramStart, out);
       IOException[] failed = {null};
@@ -216,6 +258,7 @@ final class FuzzCommand implements Callable<Integer> {
 
         @Override
         public void finding(Campaign.Finding f) {
+          CReproducer.saveBeside(f.file(), out::println);
           printFinding(f, out);
         }
       }, stop::get);
@@ -229,11 +272,91 @@ final class FuzzCommand implements Callable<Integer> {
       SummaryFile.write(this.out, summary(stats, baseSeed, used, target, targetName, true));
     }
     printKnown(stats.known(), out);
-    out.printf("hmmfuzz fuzz: %d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", stats.programs(),
-        stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
-        (stats.repeats() > 0 ? " (and " + stats.repeats() + " repeats of them or of known ones, not shrunk again)" : "")
-            + (stats.divergences() == 0 ? "; all operations completed A-OK" : ""));
-    return stats.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+    return ended("", stats.programs(), stats.ops(), stats.seconds(), stats.opsPerSecond(), stats.divergences(),
+        stats.repeats(), out);
+  }
+
+  /** The campaign's last line, and its exit code. */
+  private static int ended(String who, long programs, long ops, double seconds, double opsPerSecond, int findings,
+      long repeats, PrintWriter out) {
+    out.printf("hmmfuzz fuzz: %s%d programs, %d ops in %.0f s (%.0f ops/s), %d findings%s%n", who, programs, ops, seconds,
+        opsPerSecond, findings, (repeats > 0 ? " (and " + repeats + " repeats of them or of known ones, not shrunk again)"
+            : "") + (findings == 0 ? "; all operations completed A-OK" : ""));
+    return findings == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** {@code fuzz --jobs N}: N local workers ({@link ParallelCampaign}), printed as one campaign. */
+  private int parallel(Profile prof, long baseSeed, List<Campaign.Known> knownFindings, AtomicBoolean stop,
+      PrintWriter out, PrintWriter err) throws IOException {
+    KnownFindings knownDir = null;
+    if (known != null) {
+      try {
+        knownDir = KnownFindings.read(known);
+      } catch (ReproducerSyntaxException e) {
+        err.println("hmmfuzz: " + e.getMessage());
+        return ExitCode.USAGE;
+      }
+    }
+    KnownFindings knownFrom = knownDir;
+    out.printf("hmmfuzz fuzz: %d workers on %s, each its own scratch filesystem; profile %s; seed %d%s; %s; reproducers"
+        + " in %s (each worker's own in worker-I/)%n", jobs, fs.id(), prof.name(), baseSeed,
+        shard.whole() ? "" : ", shard " + shard, duration, out(this.out));
+    out.flush();
+    Profile used = prof;
+    CampaignSummary end = ParallelCampaign.run(jobs, shard, new ParallelCampaign.Workers() {
+      @Override
+      public Target target(int i) {
+        Target t = LinuxTarget.create(fs, targetOptions.executor());
+        synchronized (out) {
+          out.println("  worker " + i + ": " + t.describe() + "; " + t.capabilities().summary());
+          out.flush();
+        }
+        return t;
+      }
+
+      @Override
+      public Campaign.Settings settings(int i, Target target, Path dir, Shard mine) {
+        List<Campaign.Known> k = new ArrayList<>(knownFindings);
+        if (knownFrom != null) {
+          k.addAll(knownFrom.on(target.capabilities(), i == 0 ? line -> {
+            synchronized (out) {
+              out.println(line);
+            }
+          } : line -> {}));
+        }
+        return new Campaign.Settings(used, baseSeed, duration, viewEvery, dir, reliabilityRuns, Duration.ofSeconds(5),
+            maxPrograms == 0 ? 0 : (maxPrograms + jobs - 1 - i) / jobs, stopOnKernelLog, null, k, null, mine);
+      }
+
+      @Override
+      public CampaignSummary summary(int i, Target target, Campaign.Stats s, Shard mine, boolean finished) {
+        return CampaignSummary.of(s, baseSeed, used.name(), without, viewEvery, target.describe(),
+            target.capabilities(), askedSeconds, finished).withShard(mine);
+      }
+    }, this.out, new ParallelCampaign.Listener() {
+      /** The merged time last printed: every worker reports every 5 s, one line per 5 s is printed. */
+      private double printed = -5;
+
+      @Override
+      public void status(CampaignSummary m) {
+        if (m.seconds() < printed + 4.5) {
+          return;
+        }
+        printed = m.seconds();
+        out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
+            m.divergences()));
+        out.flush();
+      }
+
+      @Override
+      public void finding(int worker, Campaign.Finding f) {
+        out.println("worker " + worker + ":");
+        printFinding(f, out);
+      }
+    }, stop::get);
+    printKnown(end.known(), out);
+    return ended(jobs + " workers, ", end.programs(), end.ops(), end.seconds(), end.opsPerSecond(), end.divergences(),
+        end.repeats(), out);
   }
 
   /**
@@ -252,7 +375,7 @@ final class FuzzCommand implements Callable<Integer> {
       }
     }
     GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
-        viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir),
+        viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir, shard),
         QemuGuest.boots(targetOptions.kernel, hangTimeout), new GuestCampaign.Listener() {
           @Override
           public void status(Campaign.Stats s) {
@@ -314,6 +437,10 @@ final class FuzzCommand implements Callable<Integer> {
     out.printf("  shrunk to %d ops in %.1f s (%d runs); reproduced %d/%d; saved %s%n",
         f.reduction().program().size(), f.reduction().millis() / 1000.0, f.reduction().candidates(),
         f.reduction().reproduced(), f.reduction().attempts(), f.file());
+    Path c = CReproducer.besidePath(f.file());
+    if (Files.exists(c)) {
+      out.println("  C reproducer: " + c + " (gcc -static -o repro " + c.getFileName() + " && ./repro [DIR])");
+    }
     out.flush();
   }
 
@@ -331,6 +458,6 @@ final class FuzzCommand implements Callable<Integer> {
   private CampaignSummary summary(Campaign.Stats s, long baseSeed, Profile prof, Target target,
       String targetName, boolean finished) {
     return CampaignSummary.of(s, baseSeed, prof.name(), without, viewEvery, targetName, target.capabilities(),
-        askedSeconds, finished);
+        askedSeconds, finished).withShard(shard);
   }
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     description = "Differential fuzzer for Linux memory management: programs of mmap, faults, write, truncate,"
         + " reflink and MAP_SYNC run on a real kernel and on a reference model in lockstep.",
     subcommands = {ProbeCommand.class, FuzzCommand.class, ReplayCommand.class, ShrinkCommand.class,
-        KernelCommand.class, SelfTestCommand.class, BenchCommand.class, ImportFsxCommand.class},
+        KernelCommand.class, SelfTestCommand.class, BenchCommand.class, ImportFsxCommand.class,
+        CorpusCommand.class, ReportCommand.class, ExportCCommand.class, ReplayCCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:no divergence", "1:divergence found", "2:usage error or malformed input",
         "3:infrastructure failure or model bug", "4:skipped: a capability is missing"})
@@ -23,7 +24,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: probe, fuzz, replay, shrink, selftest, kernel, bench or import-fsx");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: probe, fuzz, replay, shrink, selftest, kernel, bench, import-fsx, corpus or report");
   }
 
   public static int execute(String... args) {

@@ -60,6 +60,26 @@ public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int bl
     };
   }
 
+  /**
+   * R104/R106: the alignment of offsets and lengths that direct I/O through iomap needs on xfs and ext4:
+   * the logical block size of the loop device the tool mounts its images on (loop_configure: 512 without
+   * a block size, and the tool gives none) and, for xfs writes, the filesystem's sector size
+   * (bt_logical_sectormask; mkfs.xfs on an image file: sectsz=512, as xfs_info reports on the host and in
+   * the guest). Direct I/O on DAX files never gets there (R102).
+   */
+  public int dioSectorSize() {
+    return 512;
+  }
+
+  /**
+   * R100: whether open(O_DIRECT) works: everywhere but tmpfs before 6.6, whose shmem_aops have no
+   * ->direct_IO (fs/open.c do_dentry_open: EINVAL without FMODE_CAN_ODIRECT); from 6.6 shmem_file_open
+   * sets FMODE_CAN_ODIRECT (e88e0d366f9c, in 6.12's mm/shmem.c).
+   */
+  public boolean directIo() {
+    return fs != FsKind.TMPFS || kernel.atLeast(6, 6);
+  }
+
   public String summary() {
     StringBuilder sb = new StringBuilder();
     sb.append(reflink ? "reflink" : "noreflink").append(',').append(mapSync ? "mapsync" : "nomapsync")

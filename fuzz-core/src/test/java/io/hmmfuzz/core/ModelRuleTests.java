@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.model.Outcome.Status;
-import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.op.Dedupe;
 import io.hmmfuzz.core.op.Load;
 import io.hmmfuzz.core.op.MapId;
@@ -462,6 +462,251 @@ class ModelRuleTests {
     assertEquals(Tag.byteAt(0, 0), e.get(6).data().value(0), "R61: the device reads the file again");
   }
 
+  @Test
+  void anonymousMappingsReadZeroMigrateWholeAndParseBack() throws Exception {
+    String text = "mmap m0 anon length=0x2000 prot=rw sharing=private\n"
+        + "mmap m1 anon length=0x1000 prot=rw sharing=shared\n"
+        + "load m0 offset=0x1ff0 length=0x10\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "migrate m0 offset=0x0 pages=0x2\n"
+        + "migrate m1 offset=0x0 pages=0x1\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=remove\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=remove\n";
+    Program p = ProgramText.parse(text, "t");
+    assertEquals(text, ProgramText.print(p), "R110: anon mappings print as they parse");
+    assertEquals(List.of(), p.ops().get(0).files(), "an anonymous mapping names no file");
+    List<Expected> e = run(hmm(FsKind.XFS_DAX, true), text);
+    for (int b = 0; b < 0x10; b++) {
+      assertEquals(0, e.get(2).data().value(b), "R110: never-written anonymous memory reads zero");
+    }
+    assertTrue(e.get(3).allows(Outcome.ok(2, new byte[] {0x00, 0x11})), "R37: the zero page after a read fault");
+    assertFalse(e.get(3).allows(Outcome.ok(2, new byte[] {0x00, 0x01})), "R37: never a page of its own before a write");
+    assertTrue(e.get(4).allows(Outcome.ok(2, new byte[0x2000])), "R38: every anonymous page migrates, even on DAX");
+    assertFalse(e.get(4).allows(Outcome.error(Errno.EINVAL, 22)), "R38: anonymous memory is not a DAX VMA");
+    assertTrue(e.get(5).allows(Outcome.error(Errno.ENOENT, 2)), "R38: shmem pages do not migrate");
+    assertEquals(Errno.EINVAL, e.get(6).errno(), "R63: madvise_remove needs a vm_file");
+    assertEquals(Status.OK, e.get(7).status(), "R63: a shared anonymous mapping punches its shmem object");
+  }
+
+  @Test
+  void forkChildSeesTheParentsPagesAndOnlySharedStoresComeBack() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, false), "open f0 size=0x800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mmap m2 anon length=0x1000 prot=rw sharing=shared\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "fork m0 offset=0x0 length=0x1000 store=false\n"
+        + "fork m0 offset=0x0 length=0x1 store=true\n"
+        + "load m0 offset=0x0 length=0x1\n"
+        + "fork m1 offset=0x10 length=0x1 store=true\n"
+        + "pread f0 offset=0x10 length=0x1\n"
+        + "fork m2 offset=0x20 length=0x1 store=true\n"
+        + "load m2 offset=0x20 length=0x1\n"
+        + "fork m1 offset=0x0 length=0x1001 store=true\n");
+    assertEquals(Status.OK, e.get(5).status(), "R111: the child loads the EOF page");
+    assertEquals(Tag.byteAt(4, 0x0), e.get(5).data().value(0), "R111: the parent's private copy");
+    assertEquals(Tag.byteAt(0, 0x10), e.get(5).data().value(0x10), "R111: the file's bytes the copy took");
+    assertEquals(Tag.byteAt(4, 0x0), e.get(7).data().value(0), "R112: the child's store stayed in the child");
+    assertEquals(Tag.byteAt(8, 0x10), e.get(9).data().value(0), "R112: a shared mapping's store is the file's");
+    assertEquals(Tag.byteAt(10, 0x20), e.get(11).data().value(0), "R112: shared anonymous memory is shared with the child");
+    assertEquals(Status.SIGNAL, e.get(12).status(), "R111: SIGBUS in the child as in the parent");
+    assertEquals(0x1000, e.get(12).value(), "R111: at the page wholly beyond EOF");
+  }
+
+  @Test
+  void forkWriteProtectsTheParentsAnonymousPagesAndErasesItsAtomicEntries() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "mmap m0 anon length=0x2000 prot=rw sharing=private\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "exclusive m0 offset=0x1000 pages=0x1\n"
+        + "fork m0 offset=0x0 length=0x1 store=true\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x2\n"
+        + "store m0 offset=0x0 length=0x1\n"
+        + "snapshot m0 offset=0x0 pages=0x1\n"
+        + "check-exclusive m0 offset=0x1000 pages=0x1\n");
+    assertTrue(e.get(2).allows(Outcome.ok(1, new byte[0x1000])), "exclusive of an anonymous page succeeds");
+    assertTrue(e.get(4).allows(Outcome.ok(0)), "R113: fork's notifier erased the atomic entry");
+    assertFalse(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "R113/R114: no atomic entry survives fork");
+    assertTrue(e.get(5).allows(Outcome.ok(2, new byte[] {0x01, 0x01})), "R113: write-protected in the parent");
+    assertFalse(e.get(5).allows(Outcome.ok(2, new byte[] {0x02, 0x01})), "R113: not writable until a write fault");
+    assertFalse(e.get(5).allows(Outcome.ok(2, new byte[] {0x01, 0x02})), "R114: the restored page is protected too");
+    assertTrue(e.get(7).allows(Outcome.ok(1, new byte[] {0x02})), "R113: the parent's write fault makes it writable");
+    assertTrue(e.get(8).allows(Outcome.ok(0)));
+  }
+
+  static Capabilities on(String kernel, FsKind fs, int block, boolean dax) {
+    return new Capabilities(KernelVersion.parse(kernel), fs, 4096, block, fs == FsKind.BTRFS, dax, dax,
+        fs != FsKind.TMPFS, true, false);
+  }
+
+  @Test
+  void mlockCopiesAWritablePrivateMappingsPagesSoAPwriteNoLongerShowsThroughIt() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1800\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mmap m1 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "mlock m1 offset=0x1 length=0x1\n"
+        + "pwrite f0 offset=0x0 length=0x1800\n"
+        + "load m0 offset=0x1000 length=0x1\n"
+        + "load m1 offset=0x1000 length=0x1\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertEquals(Status.OK, e.get(4).status(), "R79: the start is rounded down, not refused");
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(6).data().value(0), "R79: mlock copied page 1 on write");
+    assertEquals(Tag.byteAt(5, 0x1000), e.get(7).data().value(0), "R79: a shared mapping is only read-faulted");
+  }
+
+  @Test
+  void lockedVmasRefuseDontneedRemoveColdPageoutAndInvalidateUntilMunlock() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + SHARED
+        + "mlock m0 offset=0x1000 length=0x1000\n"
+        + "madvise m0 offset=0x0 length=0x3000 advice=dontneed\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=cold\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=remove\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=pageout\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=willneed\n"
+        + "msync m0 mode=invalidate\n"
+        + "msync m0 mode=sync\n"
+        + "munlock m0 offset=0x0 length=0x3000\n"
+        + "msync m0 mode=invalidate\n"
+        + "madvise m0 offset=0x0 length=0x3000 advice=dontneed\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: page 1 is wholly beyond EOF: EFAULT is ENOMEM, no signal");
+    assertEquals(Errno.EINVAL, e.get(3).errno(), "R61: VM_LOCKED");
+    assertEquals(Status.OK, e.get(4).status(), "page 0 is not locked");
+    assertEquals(Errno.EINVAL, e.get(5).errno(), "R63: VM_LOCKED");
+    assertEquals(Errno.EINVAL, e.get(6).errno(), "R66: VM_LOCKED");
+    assertEquals(Status.OK, e.get(7).status(), "R64: WILLNEED does not care");
+    assertEquals(Errno.EBUSY, e.get(8).errno(), "R78: MS_INVALIDATE on a VM_LOCKED VMA");
+    assertEquals(Status.OK, e.get(9).status(), "R4: MS_SYNC alone does not care");
+    assertEquals(Status.OK, e.get(11).status(), "R80: unlocked");
+    assertEquals(Status.OK, e.get(12).status());
+  }
+
+  @Test
+  void dontneedOverALockedPageDropsTheCopiesBeforeItThenFails() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x10 length=0x1\n"
+        + "mlock m0 offset=0x1000 length=0x1000\n"
+        + "madvise m0 offset=0x0 length=0x2000 advice=dontneed\n"
+        + "load m0 offset=0x10 length=0x1\n");
+    assertEquals(Errno.EINVAL, e.get(4).errno());
+    assertEquals(Tag.byteAt(0, 0x10), e.get(5).data().value(0), "R60: the VMA before the locked one was zapped");
+  }
+
+  @Test
+  void mprotectMakingALockedPrivateMappingWritableCopiesItsPages() throws Exception {
+    List<Expected> e = run(caps(FsKind.EXT4, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000 prot=r sharing=private sync=false\n"
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "mprotect m0 prot=rw\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: page 1 beyond EOF; read faults only (not writable)");
+    assertEquals(Tag.byteAt(0, 0), e.get(5).data().value(0), "R79: mprotect_fixup populated with write faults");
+    List<Expected> unlocked = run(caps(FsKind.EXT4, false), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000 prot=r sharing=private sync=false\n"
+        + "mprotect m0 prot=rw\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Tag.byteAt(3, 0), unlocked.get(4).data().value(0), "no VM_LOCKED: nothing copied");
+  }
+
+  @Test
+  void directIoOpensOnTmpfsFrom66AndIsBufferedThere() throws Exception {
+    String prog = "open f0 size=0x1000\npwrite f0 offset=0x1 length=0x3 direct=true\n"
+        + "pread f0 offset=0x0 length=0x7 direct=true\n";
+    List<Expected> old = run(on("6.1.192", FsKind.TMPFS, 4096, false), prog);
+    assertEquals(Errno.EINVAL, old.get(1).errno(), "R100: shmem has no ->direct_IO on 6.1");
+    assertEquals(Errno.EINVAL, old.get(2).errno());
+    List<Expected> now = run(on("6.12.117", FsKind.TMPFS, 4096, false), prog);
+    assertEquals(3, now.get(1).value(), "R103: unaligned is fine, it is buffered");
+    assertEquals(Tag.byteAt(1, 1), now.get(2).data().value(1));
+  }
+
+  @Test
+  void directIoOffTheSectorIsEinvalOnXfsAndExt4BufferedOnBtrfsAndDax() throws Exception {
+    String prog = "open f0 size=0x2000\npwrite f0 offset=0x200 length=0x201 direct=true\n"
+        + "pread f0 offset=0x1 length=0x200 direct=true\n"
+        + "pread f0 offset=0x2000 length=0x3 direct=true\n"
+        + "pwrite f0 offset=0x200 length=0x0 direct=true\n"
+        + "pwrite f0 offset=-0x1 length=0x200 direct=true\n";
+    for (FsKind fs : List.of(FsKind.XFS, FsKind.EXT4)) {
+      List<Expected> e = run(on("6.1.192", fs, 4096, false), prog);
+      assertEquals(Errno.EINVAL, e.get(1).errno(), "R104 " + fs);
+      assertTrue(e.get(2).allows(Outcome.error(Errno.EINVAL, 22)), "R106: a mapped extent");
+      byte[] bytes = new byte[0x200];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = e.get(2).orElse().data().value(i);
+      }
+      Outcome data = Outcome.ok(0x200, bytes);
+      assertTrue(e.get(2).allows(data), "R106: holes and unwritten extents");
+      assertFalse(e.get(2).allows(Outcome.ok(0x1ff, java.util.Arrays.copyOf(data.data(), 0x1ff))));
+      assertEquals(0, e.get(3).value(), "R106: at EOF 0, before the alignment");
+      assertEquals(Status.OK, e.get(4).status(), "R101: 0 bytes");
+      assertEquals(Errno.EINVAL, e.get(5).errno());
+    }
+    for (Capabilities c : List.of(on("6.1.192", FsKind.BTRFS, 4096, false), on("6.1.192", FsKind.XFS_DAX, 4096, true))) {
+      List<Expected> e = run(c, prog);
+      assertEquals(0x201, e.get(1).value(), "R107/R102: buffered");
+      assertEquals(Status.OK, e.get(2).status());
+      assertTrue(e.get(2).orElse() == null, "no EINVAL alternative");
+    }
+  }
+
+  @Test
+  void anAlignedDirectWriteOrReadWritesTheEofPageBackFirst() throws Exception {
+    String prog = "open f0 size=0x800\nmmap m0 file=f0 offset=0x0 length=0x1000" + SHARED
+        + "store m0 offset=0x900 length=0x10\n"
+        + "OP\n"
+        + "load m0 offset=0x900 length=0x1\n";
+    for (String op : List.of("pwrite f0 offset=0x0 length=0x200 direct=true", "pread f0 offset=0x200 length=0x200 direct=true")) {
+      Expected xfs = run(caps(FsKind.XFS, true), prog.replace("OP", op)).get(4);
+      assertFalse(xfs.data().allows(0, Tag.byteAt(2, 0x900)), "R105/R106 then R13: " + op);
+      Expected btrfsUnaligned = run(caps(FsKind.BTRFS, true), prog.replace("OP", op)).get(4);
+      assertTrue(btrfsUnaligned.data().allows(0, Tag.byteAt(2, 0x900)), "R107: buffered, nothing written back");
+      Expected buffered = run(caps(FsKind.XFS, true), prog.replace("OP", op.replace(" direct=true", ""))).get(4);
+      assertTrue(buffered.data().allows(0, Tag.byteAt(2, 0x900)), "U1 without direct I/O");
+    }
+  }
+
+  @Test
+  void directIsLeftOutOfReproducersWhereFalse() throws Exception {
+    Program p = ProgramText.parse("open f0 size=0x0\npwrite f0 offset=0x0 length=0x1\n"
+        + "pread f0 offset=0x0 length=0x200 direct=true\npwrite f0 offset=0x0 length=0x1 direct=false\n", "t");
+    assertEquals("open f0 size=0x0\npwrite f0 offset=0x0 length=0x1\npread f0 offset=0x0 length=0x200 direct=true\n"
+        + "pwrite f0 offset=0x0 length=0x1\n", ProgramText.print(p));
+  }
+
+  @Test
+  void xfsBouncesADirectWriteOffTheBlockOfAReflinkedFileToTheBufferedPath() throws Exception {
+    String prog = "open f0 size=0x1\nmmap m0 file=f0 offset=0x1000 length=0x1001" + SHARED
+        + "CLONE"
+        + "ftruncate f0 size=0x2001\nstore m0 offset=0x11fa length=0x7\n"
+        + "pwrite f0 offset=0x2000 length=0x200 direct=true\nload m0 offset=0x1200 length=0x1\n";
+    Expected bounced = run(caps(FsKind.XFS, true), prog.replace("CLONE",
+        "reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x0\n")).get(6);
+    assertTrue(bounced.data().allows(0, Tag.byteAt(4, 0x2200)), "R105a: buffered, nothing written back");
+    Expected direct = run(caps(FsKind.XFS, true), prog.replace("CLONE", "")).get(5);
+    assertFalse(direct.data().allows(0, Tag.byteAt(3, 0x2200)), "R105: written back first");
+  }
+
+  @Test
+  void aDaxVmaIsNeverLockedButStillPopulated() throws Exception {
+    List<Expected> e = run(on("6.1.192", FsKind.XFS_DAX, 4096, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "msync m0 mode=invalidate\n"
+        + "mlock m0 offset=0x0 length=0x1000\n"
+        + "pwrite f0 offset=0x0 length=0x10\n"
+        + "load m0 offset=0x0 length=0x1\n");
+    assertEquals(Errno.ENOMEM, e.get(2).errno(), "R79: populated up to EOF all the same");
+    assertEquals(Status.OK, e.get(3).status(), "R79a: not VM_LOCKED");
+    assertEquals(Status.OK, e.get(4).status(), "R79a: not VM_LOCKED");
+    assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "R79: page 0 copied on write by the populate");
+  }
+
   static Capabilities on(String kernel, FsKind fs) {
     return new Capabilities(KernelVersion.parse(kernel), fs, 4096, 4096, false, false, false, fs != FsKind.TMPFS, true,
         false);
@@ -608,5 +853,61 @@ class ModelRuleTests {
     ok.add(new Mremap(m0, 0x1000, Remap.SHRINK, m0));
     ok.add(new Load(m0, 0xfff, 1));
     assertTrue(new Program(ok).valid(), new Program(ok).problems().toString());
+  }
+
+  @Test
+  void mremapOfMlockedMappingsPopulatesTheirGrowthAndCopiesTheLock() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x1000\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n"
+        + "pwrite f0 offset=0x0 length=0x2000\n"
+        + "load m0 offset=0x0 length=0x2000\n"
+        + "load m0 offset=0x2000 length=0x1\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=dontneed\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m1\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "mmap m2 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mlock m2 offset=0x0 length=0x1000\n"
+        + "mremap m2 newLength=0x1000 mode=shrink second=m2\n"
+        + "mremap m2 newLength=0x2000 mode=duplicate second=m3\n"
+        + "madvise m3 offset=0x1000 length=0x1000 advice=dontneed\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(5).data().value(0x1000), "R83: the locked growth was copied on write");
+    assertEquals(Signal.SIGBUS, e.get(6).signal(), "the populate stopped at EOF, its error ignored");
+    assertEquals(Errno.EINVAL, e.get(7).errno(), "R61: the extension is VM_LOCKED");
+    assertEquals(Status.OK, e.get(9).status(), "R85: the old range is not VM_LOCKED");
+    assertEquals(Errno.EINVAL, e.get(10).errno(), "R85: the moved VMA keeps VM_LOCKED");
+    assertEquals(Status.OK, e.get(13).status(), "R83: a shrink does not look at VMAs");
+    assertEquals(Errno.EINVAL, e.get(15).errno(), "R86: the copy of a locked first VMA is VM_LOCKED all through");
+  }
+
+  /**
+   * An mlock or munlock of part of a mapping may split its VMA for good (vma_merge does not join VMAs
+   * whose anon_vmas differ: 6.18 ext4-1k answered EFAULT to a growth after mlock, store, munlock of page
+   * 0 of two), so a program that moves such a mapping is invalid; shrinking and duplicating it are not.
+   */
+  @Test
+  void mremapDoesNotMoveAMappingThatAPartialMlockMayHaveSplit() throws Exception {
+    String head = "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "munlock m0 offset=0x0 length=0x2000\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n";
+    assertTrue(ProgramText.parse(head, "t").valid(), "whole-mapping locks leave one VMA");
+    List<Op> ops = new ArrayList<>(ProgramText.parse(head, "t").ops());
+    ops.add(3, new io.hmmfuzz.core.op.Munlock(new MapId(0), 0x1000, 0x1));
+    for (Remap moving : List.of(Remap.GROW, Remap.MOVE, Remap.DONTUNMAP)) {
+      ops.set(5, new Mremap(new MapId(0), 0x2000, moving, moving == Remap.DONTUNMAP ? new MapId(1) : new MapId(0)));
+      assertFalse(new Program(ops).valid(), moving + " after a munlock of page 1 only");
+    }
+    ops.set(5, new Mremap(new MapId(0), 0x1000, Remap.SHRINK, new MapId(0)));
+    assertTrue(new Program(ops).valid(), new Program(ops).problems().toString());
+    Model model = new Model(caps(FsKind.TMPFS, false));
+    for (int i = 0; i < 5; i++) {
+      ops.get(i).model(model, i);
+    }
+    assertTrue(model.maybeSplit(model.mapping(new MapId(0))), "the model knows it as the generator does");
   }
 }

@@ -54,12 +54,23 @@ public final class Campaign {
    *                        counted per known finding, not shrunk
    * @param resume          the summary of the campaign this one continues (null: a new campaign): its
    *                        seed sequence goes on from its program count, its counts and findings go on
+   * @param shard           the part of the seed space this campaign runs ({@link Shard#WHOLE}: all of it);
+   *                        program indices in findings are the global ones
    */
   public record Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
       Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, List<Known> known,
-      CampaignSummary resume) {
+      CampaignSummary resume, Shard shard) {
     public Settings {
       known = List.copyOf(known);
+      shard = shard == null ? Shard.WHOLE : shard;
+    }
+
+    /** The whole seed space. */
+    public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
+        Duration statusEvery, long maxPrograms, boolean stopOnKernelLog, Path inFlight, List<Known> known,
+        CampaignSummary resume) {
+      this(profile, seed, duration, viewEvery, out, reliabilityRuns, statusEvery, maxPrograms, stopOnKernelLog, inFlight,
+          known, resume, Shard.WHOLE);
     }
 
     public Settings(Profile profile, long seed, Duration duration, int viewEvery, Path out, int reliabilityRuns,
@@ -75,9 +86,16 @@ public final class Campaign {
    * @param findings one per signature, with the count of its other divergences
    * @param known    the known findings met, with their counts
    * @param countedAs signatures as found and the signature each is counted as
+   * @param progress  the totals at each status so far
    */
   public record Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
-      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
+      List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs,
+      Progress progress) {
+    public Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
+        List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
+      this(programs, ops, seconds, findings, known, outcomes, countedAs, Progress.NONE);
+    }
+
     public double opsPerSecond() {
       return seconds > 0 ? ops / seconds : 0;
     }
@@ -113,6 +131,8 @@ public final class Campaign {
   private final Target target;
   private final Settings settings;
   private volatile long programStarted = System.nanoTime();
+  /** The totals at each status (a resumed campaign's go on). */
+  private Progress progress = Progress.NONE;
 
   public Campaign(Target target, Settings settings) {
     this.target = target;
@@ -133,6 +153,7 @@ public final class Campaign {
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
     CampaignSummary before = settings.resume();
+    progress = before == null ? Progress.NONE : before.progress();
     Tally tally = new Tally(before == null ? Map.of() : before.outcomes());
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
     ObjIntConsumer<Program> onStart = (program, viewEvery) -> {
@@ -144,7 +165,7 @@ public final class Campaign {
     };
     Runner runner = new Runner(target, settings.viewEvery(), tally, onStart).withMirror(Target.Mirror.KEPT);
     Runner precise = new Runner(target, 1, null, onStart);
-    SplittableRandom seeds = new SplittableRandom(settings.seed());
+    ShardSeeds seeds = new ShardSeeds(new SplittableRandom(settings.seed()), settings.shard());
     long programs = before == null ? 0 : before.programs();
     for (long i = 0; i < programs; i++) {
       seeds.nextLong();
@@ -164,7 +185,7 @@ public final class Campaign {
     // the guest's run overlap): the following program is ready when the current one starts, so that a
     // target that queues programs runs it while the current one is checked, and the one after it is
     // generated meanwhile. Program i is still the i-th seed's.
-    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps);
+    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps, target.forks());
     java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "hmmfuzz-generator");
       t.setDaemon(true);
@@ -178,7 +199,7 @@ public final class Campaign {
       while (System.nanoTime() < deadline && !stopRequested.getAsBoolean()
           && (settings.maxPrograms() == 0 || programs < settings.maxPrograms())
           && !(kernelLogFinding && settings.stopOnKernelLog())) {
-        long index = programs;
+        long index = settings.shard().program(programs);
         Program p = following;
         following = generated(next);
         long nextSeed = seeds.nextLong();
@@ -231,6 +252,28 @@ public final class Campaign {
       runner.close();
     }
     return stats(programs, ops, secondsBefore, start, ledger, tally);
+  }
+
+  /** The seeds of a shard's programs in order: of every N seeds drawn from the base seed, the I-th. */
+  private static final class ShardSeeds {
+    private final SplittableRandom all;
+    private final Shard shard;
+
+    ShardSeeds(SplittableRandom all, Shard shard) {
+      this.all = all;
+      this.shard = shard;
+    }
+
+    long nextLong() {
+      long mine = 0;
+      for (int j = 0; j < shard.count(); j++) {
+        long s = all.nextLong();
+        if (j == shard.index()) {
+          mine = s;
+        }
+      }
+      return mine;
+    }
   }
 
   private static java.util.concurrent.Callable<Program> generating(ProgramGenerator gen, long seed) {
@@ -286,11 +329,13 @@ public final class Campaign {
         red.program().size(), red.reproduced() + "/" + red.attempts(), 0, program);
   }
 
-  private static Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
+  private Stats stats(long programs, long ops, double secondsBefore, long start, Findings ledger, Tally tally) {
     Map<String, String> as = new java.util.TreeMap<>();
     ledger.countAs.forEach((k, v) -> as.put(k.text(), v.text()));
-    return new Stats(programs, ops, secondsBefore + (System.nanoTime() - start) / 1e9, List.copyOf(ledger.findings),
-        ledger.knownRepeats(), tally.snapshot(), as);
+    double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+    progress = progress.plus(new Progress.Sample(Math.round(seconds * 10) / 10.0, programs, ops, ledger.findings.size()));
+    return new Stats(programs, ops, seconds, List.copyOf(ledger.findings), ledger.knownRepeats(), tally.snapshot(), as,
+        progress);
   }
 
   /** How long the program running now (a campaign's or a shrink candidate) has been running. */
@@ -335,7 +380,7 @@ public final class Campaign {
    * looked for. Null if none of {@code maxPrograms} programs diverged.
    */
   public static Reduction findFirst(Target target, Profile profile, int maxPrograms, int reliabilityRuns) {
-    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities());
+    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities(), target.forks());
     Runner runner = new Runner(target, 8);
     for (long seed = 1; seed <= maxPrograms; seed++) {
       Program p = gen.generate(seed);

@@ -23,11 +23,14 @@ import java.util.Map;
  * @param countedAs       signatures as found (views every few ops) and the signature each pinned to and
  *                        is counted as, so that a resumed campaign counts them as this one did
  * @param vm              boots, hangs and crashes, for a campaign across VM guests (null otherwise)
+ * @param shard           the part of the seed space it ran ({@link Shard}, {@code I/N}; null: all of it, or
+ *                        shards merged into the whole); program indices are global
+ * @param progress        the totals over time (for the report's plots)
  */
 public record CampaignSummary(String tool, long seed, String profile, List<String> without, int viewEvery, String fs, String target, String kernel,
     String caps, double durationSeconds, boolean finished, long programs, long ops, double seconds,
     double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
-    Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm) {
+    Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm, String shard, Progress progress) {
 
   public CampaignSummary {
     without = without == null ? List.of() : List.copyOf(without);
@@ -35,6 +38,30 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
     known = known == null ? List.of() : List.copyOf(known);
     outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
     countedAs = countedAs == null ? Map.of() : Map.copyOf(countedAs);
+    progress = progress == null ? Progress.NONE : progress;
+  }
+
+  /** A summary of the whole seed space (no shard). */
+  public CampaignSummary(String tool, long seed, String profile, List<String> without, int viewEvery, String fs,
+      String target, String kernel, String caps, double durationSeconds, boolean finished, long programs, long ops,
+      double seconds, double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
+      Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm) {
+    this(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds, finished, programs, ops,
+        seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm, null, null);
+  }
+
+  /** This summary as shard {@code shard}'s ({@link Shard#WHOLE}: of the whole seed space). */
+  public CampaignSummary withShard(Shard shard) {
+    return new CampaignSummary(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds,
+        finished, programs, ops, seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm,
+        shard.whole() ? null : shard.toString(), progress);
+  }
+
+  /** This summary with its course over time. */
+  public CampaignSummary withProgress(Progress p) {
+    return new CampaignSummary(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds,
+        finished, programs, ops, seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm,
+        shard, p);
   }
 
   /**
@@ -118,7 +145,8 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
     return new CampaignSummary(Campaign.TOOL_VERSION, seed, profile, without, viewEvery, caps.fs().id(), target,
         caps.kernel().release(), caps.summary(), durationSeconds, finished, stats.programs(), stats.ops(),
         Math.round(stats.seconds() * 10) / 10.0, Math.round(stats.opsPerSecond() * 10) / 10.0, stats.divergences(),
-        stats.repeats(), stats.findings(), stats.known(), stats.outcomes(), stats.countedAs(), null);
+        stats.repeats(), stats.findings(), stats.known(), stats.outcomes(), stats.countedAs(), null, null,
+        stats.progress());
   }
 
   /** The divergences counted instead of shrunk: the others of every finding plus every known repeat. */

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 /**
  * The findings of a reproducer directory that are known for a target ({@code --known}): open findings
  * (expect=divergence or flaky) made on the same kernel series, filesystem and capabilities, each by its
- * exact typed signature. A reproducer saved before signatures were typed ({@code file-view:data}) names
+ * exact typed signature; a kernel report (a WARNING, an Oops, named by where in the code it fired) is
+ * known on every filesystem of the same kernel series, where it is the same code's report (a test_hmm
+ * one only where test_hmm is). A reproducer saved before signatures were typed ({@code file-view:data}) names
  * a class of mismatch, not a culprit: it is reported and masks nothing. Read once ({@link #read}), it
  * answers for each target it meets (a campaign across guests asks for every boot and every crash).
  */
@@ -53,10 +55,15 @@ public final class KnownFindings {
     for (int i = 0; i < files.size(); i++) {
       Reproducer r = reproducers.get(i);
       Path f = files.get(i);
-      if (!(r.expectsDivergence() || r.flaky()) || !r.runsOn(caps) || r.get("signature") == null) {
+      if (!(r.expectsDivergence() || r.flaky()) || r.get("signature") == null) {
         continue;
       }
       Signature s = Signature.parse(r.get("signature"));
+      boolean report = s != null && s.view() == Signature.View.KERNEL && r.sameKernelSeries(caps)
+          && (caps.testHmm() || !r.capabilities().testHmm());
+      if (!r.runsOn(caps) && !report) {
+        continue;
+      }
       if (s == null) {
         notes.accept("known: " + f + " has an untyped signature (" + r.get("signature")
             + ", saved before signatures named the culprit): it masks nothing; replay or shrink it to re-sign it");
@@ -65,7 +72,7 @@ public final class KnownFindings {
       }
     }
     notes.accept("known findings (" + source + "): " + (out.isEmpty() ? "none for this kernel series, filesystem"
-        + " and capabilities" : out.stream().map(k -> k.signature().text()).toList()));
+        + " and capabilities (kernel reports: of this kernel series)" : out.stream().map(k -> k.signature().text()).toList()));
     return out;
   }
 

@@ -23,10 +23,17 @@ import java.util.SplittableRandom;
 public final class ProgramGenerator {
   private final Profile profile;
   private final Capabilities caps;
+  private final boolean forks;
 
   public ProgramGenerator(Profile profile, Capabilities caps) {
+    this(profile, caps, true);
+  }
+
+  /** @param forks whether the target's executor can fork (ops of a child process are generated only there) */
+  public ProgramGenerator(Profile profile, Capabilities caps, boolean forks) {
     this.profile = profile;
     this.caps = caps;
+    this.forks = forks;
   }
 
   public Program generate(long seed) {
@@ -56,7 +63,7 @@ public final class ProgramGenerator {
   }
 
   private int weight(OpKind k) {
-    return k.device() && !caps.testHmm() ? 0 : profile.weight(k);
+    return k.device() && !caps.testHmm() || k.childProcess() && !forks ? 0 : profile.weight(k);
   }
 
   private OpKind pick(SplittableRandom rng) {

@@ -288,7 +288,7 @@ public final class Shrinker {
       for (int j = i + 1; j < best.size(); j++) {
         Op next = best.op(j);
         if (!next.files().contains(o.file()) && !next.mappings().stream()
-            .anyMatch(m -> best.mmapOf(m).file().equals(o.file()))) {
+            .anyMatch(m -> o.file().equals(best.mmapOf(m).file()))) {
           continue;
         }
         long size = next.foldedSize(o.file(), o.size());
@@ -350,7 +350,7 @@ public final class Shrinker {
   private static Op rename(Op op, Map<Object, Object> map) {
     Object[] a = op.kind().arguments(op);
     for (int i = 0; i < a.length; i++) {
-      a[i] = map.getOrDefault(a[i], a[i]);
+      a[i] = a[i] == null ? null : map.getOrDefault(a[i], a[i]); // an anonymous mapping's file is null
     }
     return op.kind().construct(a);
   }

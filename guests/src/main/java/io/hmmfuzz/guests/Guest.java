@@ -8,6 +8,7 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Shard;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,9 +57,10 @@ public interface Guest extends AutoCloseable {
    * @param out             where its reproducers go
    * @param known           {@code --known}'s findings (null: none), taken for the guest's capabilities
    * @param earlier         signatures saved by earlier boots: counted, not shrunk again
+   * @param shard           the part of its seed space it runs
    */
   record CampaignPart(FsKind fs, Profile profile, List<String> without, long seed, Duration duration, int viewEvery,
-      int reliabilityRuns, long maxPrograms, Path out, KnownFindings known, List<Signature> earlier) {
+      int reliabilityRuns, long maxPrograms, Path out, KnownFindings known, List<Signature> earlier, Shard shard) {
     public CampaignPart {
       without = List.copyOf(without);
       earlier = List.copyOf(earlier);

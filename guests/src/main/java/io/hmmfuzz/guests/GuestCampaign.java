@@ -9,6 +9,7 @@ import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Shard;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,17 @@ public final class GuestCampaign {
    * @param known           {@code --known}'s reproducers (null: none)
    */
   public record Settings(FsKind fs, Profile profile, List<String> without, long seed, Duration duration, int viewEvery,
-      int reliabilityRuns, int programsPerBoot, Duration hangTimeout, Path out, KnownFindings known) {
+      int reliabilityRuns, int programsPerBoot, Duration hangTimeout, Path out, KnownFindings known, Shard shard) {
     public Settings {
       without = List.copyOf(without);
+      shard = shard == null ? Shard.WHOLE : shard;
+    }
+
+    /** The whole seed space of each boot. */
+    public Settings(FsKind fs, Profile profile, List<String> without, long seed, Duration duration, int viewEvery,
+        int reliabilityRuns, int programsPerBoot, Duration hangTimeout, Path out, KnownFindings known) {
+      this(fs, profile, without, seed, duration, viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, out, known,
+          Shard.WHOLE);
     }
   }
 
@@ -81,7 +90,7 @@ public final class GuestCampaign {
     long deadline = start + s.duration().toNanos();
     Ledger ledger = new Ledger(s.seed(), s.profile().name(), s.without(), s.viewEvery(), s.fs().id(),
         s.duration().toMillis() / 1000.0);
-    SummaryFile.write(s.out(), ledger.summary(0, false));
+    SummaryFile.write(s.out(), ledger.summary(0, false).withShard(s.shard()));
     boolean failed = false;
     while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
       long seed = ledger.boots() == 0 ? s.seed() : seeds.nextLong();
@@ -103,7 +112,7 @@ public final class GuestCampaign {
               guest.bootSeconds()));
           Guest.CampaignPart part = new Guest.CampaignPart(s.fs(), s.profile(), s.without(), seed,
               Duration.ofSeconds(left), s.viewEvery(), s.reliabilityRuns(), s.programsPerBoot(), s.out(), s.known(),
-              ledger.saved());
+              ledger.saved(), s.shard());
           Guest.CampaignRun run = guest.campaign(part, boot(s, ledger, listener, start), listener::progress, stop);
           ledger.merge(run.summary());
           if (stop.getAsBoolean()) {
@@ -120,10 +129,10 @@ public final class GuestCampaign {
           }
         }
       } finally {
-        SummaryFile.write(s.out(), ledger.summary(seconds(start), false));
+        SummaryFile.write(s.out(), ledger.summary(seconds(start), false).withShard(s.shard()));
       }
     }
-    CampaignSummary summary = ledger.summary(seconds(start), !failed);
+    CampaignSummary summary = ledger.summary(seconds(start), !failed).withShard(s.shard());
     SummaryFile.write(s.out(), summary);
     return new Result(summary, failed);
   }
@@ -138,7 +147,8 @@ public final class GuestCampaign {
       @Override
       public void status(Campaign.Stats stats) {
         try {
-          SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops()));
+          SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops())
+              .withShard(s.shard()));
         } catch (IOException e) {
           listener.progress("hmmfuzz: cannot write " + s.out().resolve(SummaryFile.NAME) + ": " + e.getMessage());
         }
@@ -147,6 +157,7 @@ public final class GuestCampaign {
 
       @Override
       public void finding(Campaign.Finding f) {
+        io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), listener::progress);
         listener.finding(f);
       }
 
@@ -176,6 +187,10 @@ public final class GuestCampaign {
     }
     ledger.died(death.kind());
     Path saved = last == null ? null : save(last, s.out(), s.fs().id(), death);
+    if (saved != null) {
+      // Its C program runs the same ops; a kernel that dies or hangs during them ends it the same way.
+      io.hmmfuzz.linux.CReproducer.saveBeside(saved, line -> { });
+    }
     ledger.add(new CampaignSummary.Found(sig, death.kind(), saved == null ? "" : saved.getFileName().toString(),
         last == null ? 0 : last.program().size(), "0/0", 0, -1));
     return new Fatality(death, saved, false, null);

@@ -62,7 +62,7 @@ final class GuestWork {
       }
       Campaign c = new Campaign(target, new Campaign.Settings(part.profile(), part.seed(), part.duration(),
           part.viewEvery(), part.out(), part.reliabilityRuns(), STATUS_EVERY, part.maxPrograms(), true, null, known,
-          null));
+          null, part.shard()));
       Campaign.Stats stats = c.run(new Campaign.Listener() {
         @Override
         public void status(Campaign.Stats s) {

@@ -34,6 +34,8 @@ public final class Ledger {
   private String kernel = "";
   private String caps = "";
   private String target = "";
+  /** The totals at each summary taken while the campaign runs. */
+  private io.hmmfuzz.gen.Progress progress = io.hmmfuzz.gen.Progress.NONE;
 
   public Ledger(long seed, String profile, List<String> without, int viewEvery, String fs, double durationSeconds) {
     this.seed = seed;
@@ -145,9 +147,11 @@ public final class Ledger {
     long p = programs + runningPrograms;
     long o = ops + runningOps;
     List<CampaignSummary.KnownRepeat> k = List.copyOf(known.values());
+    progress = progress.plus(new io.hmmfuzz.gen.Progress.Sample(Math.round(seconds * 10) / 10.0, p, o, found.size()));
     return new CampaignSummary(Campaign.TOOL_VERSION, seed, profile, without, viewEvery, fs, "vm: " + target, kernel,
         caps, durationSeconds, finished, p, o, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(o / seconds * 10) / 10.0 : 0, found.size(), CampaignSummary.repeatsOf(found, k),
-        found, k, outcomes, Map.of(), new CampaignSummary.Vm(boots, List.copyOf(bootSeconds), hangs, crashes));
+        found, k, outcomes, Map.of(), new CampaignSummary.Vm(boots, List.copyOf(bootSeconds), hangs, crashes), null,
+        progress);
   }
 }

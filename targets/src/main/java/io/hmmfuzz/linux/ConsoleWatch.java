@@ -43,7 +43,7 @@ public final class ConsoleWatch {
     if (current != null) {
       current.append(line).append('\n');
       if (--linesLeft <= 0 || line.contains("---[ end trace")) {
-        reports.add(new KernelReport(currentTitle, current.toString()));
+        reports.add(new KernelReport(located(currentTitle, current), current.toString()));
         current = null;
       }
       return;
@@ -88,6 +88,25 @@ public final class ConsoleWatch {
     return t.strip();
   }
 
+  /** Reports whose first line names no place in the code: page faults, protection faults, NULL dereferences. */
+  private static final Pattern UNPLACED = Pattern.compile(
+      "^(BUG: unable to handle|BUG: kernel NULL pointer dereference|general protection fault|Oops|Unable to handle kernel)");
+  /** The faulting function in an x86-64 register dump: "RIP: 0010:dmirror_do_read+0x80/0x9c". */
+  private static final Pattern RIP = Pattern.compile("RIP: [0-9a-f]{4}:([A-Za-z0-9_.]+)\\+0x");
+
+  /**
+   * A report's title with the faulting function added ("... in dmirror_do_read", as syzkaller titles
+   * them) where the first line names no place in the code: without it, every page fault in the kernel
+   * would be one finding, and a known one would mask any other.
+   */
+  static String located(String title, CharSequence excerpt) {
+    if (!UNPLACED.matcher(title).find() || title.contains(" in ")) {
+      return title;
+    }
+    Matcher m = RIP.matcher(excerpt);
+    return m.find() ? title + " in " + m.group(1) : title;
+  }
+
   /** The reports in {@code lines}, a whole stretch of the kernel log (one op's). */
   public static List<KernelReport> reportsIn(List<String> lines) {
     ConsoleWatch w = new ConsoleWatch();
@@ -104,7 +123,7 @@ public final class ConsoleWatch {
   public synchronized List<KernelReport> reports() {
     List<KernelReport> out = new ArrayList<>(reports);
     if (current != null) {
-      out.add(new KernelReport(currentTitle, current.toString()));
+      out.add(new KernelReport(located(currentTitle, current), current.toString()));
     }
     return out;
   }

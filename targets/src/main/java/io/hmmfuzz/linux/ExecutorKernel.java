@@ -70,6 +70,11 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult openDirect(String name) {
+    return named(Call.OPEN_DIRECT, name);
+  }
+
+  @Override
   public SysResult close(int fd) {
     return result(executor.call(Call.CLOSE, fd));
   }
@@ -131,6 +136,21 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    return result(executor.call(Call.MMAP, length, ExecutorProtocol.code(prot), ExecutorProtocol.code(sharing), 0, -1, 0));
+  }
+
+  @Override
+  public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    Answer a = write ? executor.call(Call.FORK, buf, 0, length, null, 0, 1, address, length, pageSize)
+        : executor.call(Call.FORK, null, 0, 0, buf, 0, 0, address, length, pageSize);
+    if (a.errno() != 0) {
+      return new Child(result(a), null);
+    }
+    return new Child(SysResult.ok(0), new Access((int) a.value(), ExecutorProtocol.signal(a.signal())));
+  }
+
+  @Override
   public SysResult munmap(long address, long length) {
     return result(executor.call(Call.MUNMAP, address, length));
   }
@@ -153,6 +173,16 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
     return result(executor.call(Call.MREMAP, address, oldLength, newLength, ExecutorProtocol.code(mode)));
+  }
+
+  @Override
+  public SysResult mlock(long address, long length) {
+    return result(executor.call(Call.MLOCK, address, length));
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    return result(executor.call(Call.MUNLOCK, address, length));
   }
 
   @Override

@@ -50,6 +50,8 @@ public final class ExecutorProtocol {
     CREATE,
     /** payload: name. open(O_RDONLY). */
     OPEN_READ_ONLY,
+    /** payload: name. open(O_RDWR|O_DIRECT); PREAD and PWRITE use page-aligned buffers for every fd. */
+    OPEN_DIRECT,
     /** fd. */
     CLOSE,
     /** fd, length, offset; the answer's payload is the bytes read. */
@@ -75,7 +77,7 @@ public final class ExecutorProtocol {
     DEDUPE,
     /** fd; the value is st_size. */
     FILE_SIZE,
-    /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. */
+    /** length, prot code, sharing code, sync (0/1), fd, offset; the value is the address. fd -1: MAP_ANONYMOUS. */
     MMAP,
     /** address, length. */
     MUNMAP,
@@ -87,6 +89,10 @@ public final class ExecutorProtocol {
     MADVISE,
     /** address, old length, new length, remap code; the value is the new address. */
     MREMAP,
+    /** address, length. */
+    MLOCK,
+    /** address, length. */
+    MUNLOCK,
     /** address, length; the answer's signal code, and its payload the bytes loaded. */
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */
@@ -105,6 +111,12 @@ public final class ExecutorProtocol {
      * page, then the pages' bytes (zeros where a page faulted).
      */
     LOAD_PAGES,
+    /**
+     * write (0/1), address, length, page size; payload: a store's bytes. fork(2): the child makes ACCESS's
+     * accesses and exits, the parent waits; answered as ACCESS is, or with fork's errno (ECHILD: the
+     * child died without reporting).
+     */
+    FORK,
     /**
      * fd: fstat's st_size as the value, and the bytes [0, size) read by pread until size or end of file
      * as the payload (none for a size past 2^31-1); the first failure is the answer's errno.
@@ -276,6 +288,9 @@ public final class ExecutorProtocol {
   }
 
   private static long argument(Object v) {
+    if (v == null) {
+      return -1; // an anonymous mapping's file (R110)
+    }
     if (v instanceof FileId f) {
       return f.n();
     } else if (v instanceof MapId m) {

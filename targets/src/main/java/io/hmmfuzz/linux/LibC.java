@@ -33,6 +33,11 @@ final class LibC {
 
   static native long pwrite(int fd, byte[] buf, long count, long offset);
 
+  /** pread into native memory (an O_DIRECT fd's aligned buffer). */
+  static native long pread(int fd, Pointer buf, long count, long offset);
+
+  static native long pwrite(int fd, Pointer buf, long count, long offset);
+
   static native int ftruncate(int fd, long length);
 
   static native int fsync(int fd);
@@ -57,6 +62,10 @@ final class LibC {
   static native int mprotect(long address, long length, int prot);
 
   static native int msync(long address, long length, int flags);
+
+  static native int mlock(long address, long length);
+
+  static native int munlock(long address, long length);
 
   static native int madvise(long address, long length, int advice);
 

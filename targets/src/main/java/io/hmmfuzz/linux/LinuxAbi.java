@@ -27,6 +27,9 @@ final class LinuxAbi {
   static final int O_CLOEXEC_FLAG = Fcntl.O_CLOEXEC;
   static final int O_CREATE_FRESH = Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL | Fcntl.O_CLOEXEC;
   static final int O_READ_ONLY = Fcntl.O_RDONLY | Fcntl.O_CLOEXEC;
+  /** include/uapi/asm-generic/fcntl.h (x86-64): O_DIRECT. */
+  static final int O_DIRECT = 040000;
+  static final int O_DIRECT_RDWR = Fcntl.O_RDWR | O_DIRECT | Fcntl.O_CLOEXEC;
 
   /** include/uapi/asm-generic/fcntl.h O_NONBLOCK; include/uapi/linux/fs.h SEEK_END. */
   static final int O_NONBLOCK = 0x800;
@@ -51,6 +54,7 @@ final class LinuxAbi {
   static final int MAP_PRIVATE = Mman.MAP_PRIVATE;
   static final int MAP_SHARED_VALIDATE = Mman.MAP_SHARED_VALIDATE;
   static final int MAP_SYNC = Mman.MAP_SYNC;
+  static final int MAP_ANONYMOUS = Mman.MAP_ANONYMOUS;
   static final long MAP_FAILED = -1L;
 
   /**
@@ -74,8 +78,6 @@ final class LinuxAbi {
   static final int MREMAP_MAYMOVE = 1;
   static final int MREMAP_FIXED = 2;
   static final int MREMAP_DONTUNMAP = 4;
-  /** include/uapi/asm-generic/mman-common.h: MAP_ANONYMOUS, for MOVE's destination. */
-  static final int MAP_ANONYMOUS = 0x20;
 
   /** include/uapi/linux/falloc.h. */
   static final int FALLOC_FL_KEEP_SIZE = 0x01;

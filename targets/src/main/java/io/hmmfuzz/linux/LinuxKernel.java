@@ -33,6 +33,9 @@ import java.nio.file.Path;
 public final class LinuxKernel implements Kernel, AutoCloseable {
   private final Path dir;
   private TestHmm mirror;
+  /** The fds openDirect opened (O_DIRECT): their I/O goes through a page-aligned native buffer. */
+  private final java.util.Set<Integer> directFds = new java.util.HashSet<>();
+  private Memory directBuffer;
 
   public LinuxKernel(Path dir) {
     this.dir = dir;
@@ -64,18 +67,49 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult openDirect(String name) {
+    SysResult r = result(LibC.open(path(name), LinuxAbi.O_DIRECT_RDWR, 0));
+    if (!r.failed()) {
+      directFds.add((int) r.value());
+    }
+    return r;
+  }
+
+  @Override
   public SysResult close(int fd) {
+    directFds.remove(fd);
     return result(LibC.close(fd));
+  }
+
+  /** A page-aligned native buffer of at least {@code length} bytes, for I/O through O_DIRECT fds (R104). */
+  private Pointer aligned(int length) {
+    if (directBuffer == null || directBuffer.size() < length + 4096L) {
+      directBuffer = new Memory(Math.max(1, length) + 4096L);
+    }
+    return directBuffer.align(4096);
   }
 
   @Override
   public SysResult pread(int fd, byte[] buf, int length, long offset) {
-    return result(LibC.pread(fd, buf, length, offset));
+    if (!directFds.contains(fd)) {
+      return result(LibC.pread(fd, buf, length, offset));
+    }
+    Pointer p = aligned(length);
+    SysResult r = result(LibC.pread(fd, p, length, offset));
+    if (!r.failed()) {
+      p.read(0, buf, 0, (int) r.value());
+    }
+    return r;
   }
 
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
-    return result(LibC.pwrite(fd, buf, length, offset));
+    if (!directFds.contains(fd)) {
+      return result(LibC.pwrite(fd, buf, length, offset));
+    }
+    Pointer p = aligned(length);
+    p.write(0, buf, 0, length);
+    return result(LibC.pwrite(fd, p, length, offset));
   }
 
   @Override
@@ -161,6 +195,16 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   }
 
   @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    long a = LibC.mmap(0, length, LinuxAbi.prot(prot), LinuxAbi.mapFlags(sharing, false) | LinuxAbi.MAP_ANONYMOUS, -1, 0);
+    if (a == LinuxAbi.MAP_FAILED) {
+      int e = Native.getLastError();
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
+    return SysResult.ok(a);
+  }
+
+  @Override
   public SysResult munmap(long address, long length) {
     return result(LibC.munmap(address, length));
   }
@@ -209,6 +253,16 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
       return SysResult.error(LinuxAbi.errno(e), e);
     }
     return SysResult.ok(a);
+  }
+
+  @Override
+  public SysResult mlock(long address, long length) {
+    return result(LibC.mlock(address, length));
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    return result(LibC.munlock(address, length));
   }
 
   @Override

@@ -236,6 +236,12 @@ public final class LinuxTarget implements KernelTarget {
     return log == null ? List.of() : log.reports();
   }
 
+  /** Only the C executor can fork a child that runs an op's accesses (R110); a JVM cannot run Java in one. */
+  @Override
+  public boolean forks() {
+    return executorKind == ExecutorKind.C;
+  }
+
   /** With the C executor, programs are queued: the executor runs the next while the host checks one. */
   @Override
   public boolean queuesPrograms() {

@@ -148,6 +148,52 @@ public final class PlantedBugKernel implements Kernel {
         dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
         """, "dedupe", 1),
     /**
+     * fork leaves the parent's device mirror over its private mappings as it was: copy_page_range's
+     * MMU_NOTIFY_PROTECTION_PAGE over the COW VMA is lost (R113), so the mirror's entries survive the
+     * write protection of the parent's pages; an atomic (exclusive) entry survives the restore of its
+     * page (R114), and check-exclusive still answers EPERM after the fork.
+     */
+    FORK_KEEPS_MIRROR_WRITABLE("""
+        mmap m0 anon length=0x1000 prot=rw sharing=private
+        exclusive m0 offset=0x0 pages=0x1
+        fork m0 offset=0x0 length=0x1 store=false
+        check-exclusive m0 offset=0x0 pages=0x1
+        """, "check-exclusive", 1),
+    /**
+     * A direct write leaves the file's mapped pages showing the old bytes: the page-cache invalidation
+     * around it (invalidate_inode_pages2_range in __iomap_dio_rw and kiocb_invalidate_post_direct_write,
+     * R105) is lost, so the old pages stay mapped (and mirrored) over blocks the write changed.
+     */
+    DIRECT_WRITE_LEAVES_MAPPING_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        pwrite f0 offset=0x0 length=0x200 direct=true
+        """, "pwrite *", 0),
+    /**
+     * mlock populates the range but leaves its VMAs without VM_LOCKED (a wrong lock state, R79): what
+     * VM_LOCKED refuses (MS_INVALIDATE's EBUSY, MADV_DONTNEED's EINVAL, R78, R61) goes through. The
+     * populate fails past EOF, and the range would stay locked all the same. Any op may be its culprit:
+     * an mprotect of a private mapping to writable copies only locked pages (R79), so a later pwrite,
+     * truncate or copy shows through pages the model holds copied.
+     */
+    MLOCK_FORGETS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0),
+    /**
+     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78). Any op may
+     * be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of locked private pages).
+     */
+    MUNLOCK_KEEPS_LOCK("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mlock m0 offset=0x0 length=0x1
+        munlock m0 offset=0x0 length=0x1
+        msync m0 mode=invalidate
+        """, "*", 0),
+    /**
      * mremap's move copies a private mapping's page-table entries instead of moving them (R84, R85): the
      * old range that MREMAP_DONTUNMAP leaves, which must fault the file's current bytes again, keeps
      * showing the pages it showed, private copies included, until a correct unmap. A private copy that
@@ -225,10 +271,14 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, MREMAP_LEAVES_MIRROR_STALE -> caps.testHmm() ? null : "no test_hmm";
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, FORK_KEEPS_MIRROR_WRITABLE, MREMAP_LEAVES_MIRROR_STALE -> caps.testHmm()
+            ? null : "no test_hmm";
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
+        case DIRECT_WRITE_LEAVES_MAPPING_STALE -> caps.directIo() ? null
+            : "no O_DIRECT on " + caps.fs().id() + " before 6.6 (R100)";
+        case MLOCK_FORGETS_LOCK, MUNLOCK_KEEPS_LOCK -> caps.root() ? null : "mlock is generated only as root (R79)";
         case DONTNEED_KEEPS_PRIVATE_COPY -> caps.madvise() ? null
             : "no madvise(2) in this kernel (CONFIG_ADVISE_SYSCALLS is not set, R60)";
         case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null
@@ -252,6 +302,9 @@ public final class PlantedBugKernel implements Kernel {
   private final Map<Long, byte[]> stale = new HashMap<>();
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
+  /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
+  private final Map<String, Integer> fdOfName = new HashMap<>();
+  private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
   /**
    * MREMAP_LEAVES_MIRROR_STALE: each page address of an old range a DONTUNMAP left, with the address its
    * page moved to, which the mirror's entry for the old address still reaches.
@@ -288,9 +341,19 @@ public final class PlantedBugKernel implements Kernel {
     movedAway.clear();
   }
 
+  /**
+   * FORK bug: pages the device holds exclusively (an atomic mirror entry), as far as the bug needs to
+   * know: from a successful EXCLUSIVE to any change, a CPU access of the page or a fork.
+   */
+  private final java.util.Set<Long> exclusive = new java.util.HashSet<>();
+  /** FORK bug: atomic entries a fork should have erased and kept (R113, R114), until any change. */
+  private final java.util.Set<Long> keptAtomic = new java.util.HashSet<>();
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
+    exclusive.clear();
+    keptAtomic.clear();
   }
 
   @Override
@@ -372,7 +435,7 @@ public final class PlantedBugKernel implements Kernel {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
           INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
-          MREMAP_KEEPS_OLD_PAGES -> true;
+          DIRECT_WRITE_LEAVES_MAPPING_STALE, MREMAP_KEEPS_OLD_PAGES -> true;
       default -> false;
     };
   }
@@ -449,6 +512,7 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
     long page = address / 4096 * 4096;
+    exclusive.remove(page); // a CPU fault restores a device-exclusive entry and erases the atomic one
     byte[] old = stale.get(page);
     if (old != null && orphanBug() && real.protectionAt(address).readable()) {
       System.arraycopy(old, (int) (address - page), dst, dstOffset, length);
@@ -486,6 +550,23 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+    changed();
+    return real.mmapAnonymous(length, prot, sharing);
+  }
+
+  @Override
+  public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    invalidates(); // copy_page_range write-protects the parent's private pages
+    Child c = real.fork(write, address, buf, length, pageSize);
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE && !c.forked().failed()) {
+      keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
+    }
+    exclusive.clear();
+    return c;
+  }
+
+  @Override
   public SysResult munmap(long address, long length) {
     invalidates();
     changed();
@@ -496,7 +577,20 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult createFile(String name) {
-    return real.createFile(name);
+    SysResult r = real.createFile(name);
+    if (!r.failed()) {
+      fdOfName.put(name, (int) r.value());
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult openDirect(String name) {
+    SysResult r = real.openDirect(name);
+    if (!r.failed() && fdOfName.containsKey(name)) {
+      fileOfDirect.put((int) r.value(), fdOfName.get(name));
+    }
+    return r;
   }
 
   @Override
@@ -507,6 +601,8 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult close(int fd) {
     changed();
+    fileOfDirect.remove(fd);
+    fdOfName.values().remove(fd);
     return real.close(fd);
   }
 
@@ -518,6 +614,14 @@ public final class PlantedBugKernel implements Kernel {
   @Override
   public SysResult pwrite(int fd, byte[] buf, int length, long offset) {
     changed();
+    Integer file = fileOfDirect.get(fd);
+    if (file != null) {
+      invalidates();
+      // A correct direct write unmaps the range's pages from the file's mappings (R105); the bug keeps
+      // the old ones mapped.
+      return staleAround(file, bug == Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE, offset, offset + length,
+          () -> real.pwrite(fd, buf, length, offset), true);
+    }
     return staleAround(fd, bug == Bug.PWRITE_LEAVES_MAPPING_STALE, offset, offset + length,
         () -> real.pwrite(fd, buf, length, offset), false);
   }
@@ -625,6 +729,23 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
+  public SysResult mlock(long address, long length) {
+    invalidates(); // its populate copies private pages on write
+    changed();
+    SysResult r = real.mlock(address, length);
+    if (bug == Bug.MLOCK_FORGETS_LOCK) {
+      real.munlock(address, length); // the lock state lost; what was populated stays
+    }
+    return r;
+  }
+
+  @Override
+  public SysResult munlock(long address, long length) {
+    changed();
+    return bug == Bug.MUNLOCK_KEEPS_LOCK ? SysResult.ok(0) : real.munlock(address, length);
+  }
+
+  @Override
   public SysResult madvise(long address, long length, Advice advice) {
     invalidates();
     changed();
@@ -717,6 +838,28 @@ public final class PlantedBugKernel implements Kernel {
         invalidates();
       }
       return real.device(command, address, pages, buffer);
+    }
+    if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE) {
+      SysResult r = real.device(command, address, pages, buffer);
+      switch (command) {
+        case EXCLUSIVE -> {
+          if (!r.failed()) {
+            for (long p = 0; p < pages; p++) {
+              exclusive.add(address + p * 4096);
+            }
+          }
+        }
+        case CHECK_EXCLUSIVE -> {
+          for (long p = 0; p < pages && !r.failed(); p++) {
+            if (keptAtomic.contains(address + p * 4096)) {
+              return SysResult.error(io.hmmfuzz.core.Errno.EPERM, 1); // dmirror_check_atomic finds it
+            }
+          }
+        }
+        case READ, SNAPSHOT -> { } // a device read keeps atomic entries; a snapshot changes nothing
+        default -> changed();
+      }
+      return r;
     }
     if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
       return real.device(command, address, pages, buffer);

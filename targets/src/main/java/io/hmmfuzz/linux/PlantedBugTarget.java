@@ -25,6 +25,11 @@ public final class PlantedBugTarget implements Target {
   }
 
   @Override
+  public boolean forks() {
+    return real.forks();
+  }
+
+  @Override
   public boolean rearmsOneShotReports() {
     return real.rearmsOneShotReports();
   }

@@ -187,6 +187,14 @@ public final class ExecutorGuest implements AutoCloseable {
         + "sleep 10\n";
   }
 
+  /**
+   * The guest's writable 9p share, mounted at the same path in the guest: where the host puts what the
+   * guest runs besides the executor (a standalone C reproducer's static binary).
+   */
+  public Path share() {
+    return work.resolve("share");
+  }
+
   public ExecutorLink link() {
     return link;
   }

@@ -185,6 +185,11 @@ public final class GuestTarget implements KernelTarget {
     return evidence;
   }
 
+  /** The guest's directory of this scratch filesystem (its mount point, or /dev/shm's directory for tmpfs). */
+  public Path root() {
+    return root;
+  }
+
   public ExecutorGuest guest() {
     return guest;
   }
@@ -267,6 +272,12 @@ public final class GuestTarget implements KernelTarget {
   @Override
   public boolean rearmsOneShotReports() {
     return rearm;
+  }
+
+  /** The guest runs the C executor, which forks (R110). */
+  @Override
+  public boolean forks() {
+    return true;
   }
 
   @Override

@@ -49,6 +49,24 @@ class ConsoleWatchTests {
   }
 
   @Test
+  void aPageFaultIsTitledWithTheFunctionItHappenedIn() {
+    // The 6.12 guest's Oops in test_hmm (corpus: kernel-6.1-tmpfs-test-hmm-device-read-of-device-page-oops).
+    List<String> oops = List.of("BUG: unable to handle page fault for address: ffff897cfffff000",
+        "#PF: supervisor read access in kernel mode", "Oops: Oops: 0000 [#1] SMP",
+        "CPU: 0 UID: 0 PID: 53 Comm: hmmfuzz-executo Not tainted 6.12.118 #1",
+        "RIP: 0010:dmirror_do_read+0x80/0x9c", "Call Trace:", " ? dmirror_fops_unlocked_ioctl+0xe5/0x3ae",
+        "---[ end trace 0000000000000000 ]---");
+    List<KernelReport> r = ConsoleWatch.reportsIn(oops);
+    assertEquals(1, r.size());
+    assertEquals("BUG: unable to handle page fault for address: ADDR in dmirror_do_read", r.get(0).title());
+    // A report whose first line places it keeps its title; one without a RIP line keeps the bare one.
+    assertEquals("WARNING: at lib/test_hmm.c:280 dmirror_fault", ConsoleWatch.located(
+        "WARNING: at lib/test_hmm.c:280 dmirror_fault", "RIP: 0010:dmirror_fault+0x1b9/0x23f"));
+    assertEquals("BUG: unable to handle page fault for address: ADDR",
+        ConsoleWatch.reportsIn(oops.subList(0, 3)).get(0).title());
+  }
+
+  @Test
   void theGuestsOwnOrderlyEndIsNoReport() {
     ConsoleWatch w = new ConsoleWatch();
     w.accept("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000");

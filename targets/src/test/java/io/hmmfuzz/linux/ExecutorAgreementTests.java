@@ -98,23 +98,32 @@ class ExecutorAgreementTests {
 
   /** Each program's op outcomes and views, as text. */
   private static List<List<String>> steps(FsKind fs, ExecutorKind kind) {
+    return steps(fs, kind, kind == ExecutorKind.C, false);
+  }
+
+  /**
+   * As above; {@code whole}: the C executor runs each program whole (else op by op through the
+   * executor's kernel, call by call); {@code forks}: programs may fork.
+   */
+  private static List<List<String>> steps(FsKind fs, ExecutorKind kind, boolean whole, boolean forks) {
     List<List<String>> log = new ArrayList<>();
     try (LinuxTarget t = LinuxTarget.create(fs, kind)) {
+      // Programs with fork (a child process) only where every run forks: the JVM's executor cannot.
       ProgramGenerator gen = new ProgramGenerator(fs == FsKind.TMPFS ? Profile.eof() : Profile.reflink(),
-          t.capabilities());
+          t.capabilities(), forks);
       int page = t.capabilities().pageSize();
       for (int n = 0; n < PROGRAMS; n++) {
         Program p = gen.generate(20261202L + n);
         List<String> out = new ArrayList<>();
         try (Target.Session s = t.openSession()) {
-          ProgramRun whole = kind == ExecutorKind.C ? s.runWhole(p.ops(), VIEW_EVERY, false) : null;
-          assertEquals(kind == ExecutorKind.C, whole != null, "only the C executor runs whole programs");
-          Execution x = whole == null ? new Execution(s.kernel(), page) : null;
+          ProgramRun run = whole ? s.runWhole(p.ops(), VIEW_EVERY, false) : null;
+          assertEquals(whole, run != null, "only the C executor runs whole programs");
+          Execution x = run == null ? new Execution(s.kernel(), page) : null;
           for (int i = 0; i < p.size(); i++) {
             boolean due = Views.due(VIEW_EVERY, i, p.size());
             Views views;
-            if (whole != null) {
-              ProgramRun.Step step = whole.next();
+            if (run != null) {
+              ProgramRun.Step step = run.next();
               out.add(i + " " + describe(step.outcome()));
               views = step.views();
               assertEquals(due, views != null, "views after op " + i);
@@ -139,8 +148,8 @@ class ExecutorAgreementTests {
               }
             }
           }
-          if (whole != null) {
-            whole.close();
+          if (run != null) {
+            run.close();
           } else {
             x.release();
           }
@@ -149,6 +158,35 @@ class ExecutorAgreementTests {
       }
     }
     return log;
+  }
+
+  /**
+   * fork (R110) runs in a child only the C executor makes: its two paths, a whole program's
+   * (program_fork) and op by op through the executor's FORK call, give the same outcome for every op
+   * and the same views; the programs reach the child's loads and stores, its SIGBUS, and anonymous
+   * memory.
+   */
+  @ParameterizedTest
+  @EnumSource(value = FsKind.class, names = {"TMPFS", "XFS"})
+  void forkAgreesWholeAndCallByCall(FsKind fs) {
+    assumeTrue(fs == FsKind.TMPFS || LinuxKernel.root(), "needs root to loop-mount " + fs.id());
+    List<List<String>> calls = steps(fs, ExecutorKind.C, false, true);
+    List<List<String>> whole = steps(fs, ExecutorKind.C, true, true);
+    long lines = assertSameLines(calls, whole, "step or view", "c call by call vs c whole");
+    Capabilities caps;
+    try (LinuxTarget t = LinuxTarget.create(fs, ExecutorKind.C)) {
+      caps = t.capabilities();
+    }
+    ProgramGenerator gen = new ProgramGenerator(fs == FsKind.TMPFS ? Profile.eof() : Profile.reflink(), caps, true);
+    long forks = 0;
+    long anon = 0;
+    for (int n = 0; n < PROGRAMS; n++) {
+      Program p = gen.generate(20261202L + n);
+      forks += p.ops().stream().filter(o -> o instanceof io.hmmfuzz.core.op.Fork).count();
+      anon += p.ops().stream().filter(o -> o instanceof io.hmmfuzz.core.op.Mmap m && m.anonymous()).count();
+    }
+    assertTrue(forks > PROGRAMS / 4 && anon > PROGRAMS / 4, forks + " forks, " + anon + " anonymous mappings in "
+        + lines + " lines");
   }
 
   private static String describe(Outcome o) {
@@ -163,7 +201,7 @@ class ExecutorAgreementTests {
       Recording rec = new Recording(t);
       Runner runner = new Runner(rec, 1);
       ProgramGenerator gen = new ProgramGenerator(fs == FsKind.TMPFS ? Profile.eof() : Profile.reflink(),
-          t.capabilities());
+          t.capabilities(), false); // the JVM's executor cannot fork (Target.forks)
       for (int i = 0; i < PROGRAMS; i++) {
         Program p = gen.generate(20261202L + i);
         rec.calls = new ArrayList<>();
@@ -226,6 +264,11 @@ class ExecutorAgreementTests {
         @Override
         public SysResult openReadOnly(String name) {
           return log("open-ro " + name, k.openReadOnly(name), false);
+        }
+
+        @Override
+        public SysResult openDirect(String name) {
+          return log("open-direct " + name, k.openDirect(name), false);
         }
 
         @Override
@@ -298,6 +341,23 @@ class ExecutorAgreementTests {
         }
 
         @Override
+        public SysResult mmapAnonymous(long length, Prot prot, Sharing sharing) {
+          return log("mmap-anon " + length + " " + prot + " " + sharing, k.mmapAnonymous(length, prot, sharing), false);
+        }
+
+        @Override
+        public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+          Child c = k.fork(write, address, buf, length, pageSize);
+          if (c.forked().failed()) {
+            log("fork", c.forked(), false);
+          } else {
+            log("fork " + (write ? "store" : "load") + "-pages", c.access().signal(), write ? null : buf, 0,
+                c.access().done());
+          }
+          return c;
+        }
+
+        @Override
         public SysResult munmap(long address, long length) {
           return log("munmap " + length, k.munmap(address, length), true);
         }
@@ -322,6 +382,16 @@ class ExecutorAgreementTests {
           // The new address is the kernel's to choose in each process.
           return log("mremap " + oldLength + " " + newLength + " " + mode, k.mremap(address, oldLength, newLength, mode),
               false);
+        }
+
+        @Override
+        public SysResult mlock(long address, long length) {
+          return log("mlock " + length, k.mlock(address, length), true);
+        }
+
+        @Override
+        public SysResult munlock(long address, long length) {
+          return log("munlock " + length, k.munlock(address, length), true);
         }
 
         @Override

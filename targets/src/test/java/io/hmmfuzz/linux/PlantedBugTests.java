@@ -66,6 +66,12 @@ class PlantedBugTests {
     PlantedBugKernel.Bug dontneed = PlantedBugKernel.Bug.DONTNEED_KEEPS_PRIVATE_COPY;
     assertTrue(dontneed.unavailable(caps("6.1.192", FsKind.XFS, false), true).contains("CONFIG_ADVISE_SYSCALLS"));
     assertEquals(null, dontneed.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    PlantedBugKernel.Bug direct = PlantedBugKernel.Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE;
+    assertTrue(direct.unavailable(caps("6.1.192", FsKind.TMPFS, true), true).contains("O_DIRECT"),
+        "R100: no O_DIRECT on tmpfs before 6.6");
+    assertEquals(null, direct.unavailable(caps("6.12.117", FsKind.TMPFS, true), true));
+    assertEquals(null, direct.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    assertEquals(null, PlantedBugKernel.Bug.MLOCK_FORGETS_LOCK.unavailable(caps("6.1.192", FsKind.XFS, true), true));
     // The mirror's bug of mremap needs the mirror; the CPU's needs nothing but mremap, which every kernel has.
     io.hmmfuzz.core.Capabilities host = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.18.44"),
         FsKind.XFS, 4096, 4096, true, false, false, true, true, false, true);
@@ -164,7 +170,7 @@ class PlantedBugTests {
       PlantedBugTarget t = new PlantedBugTarget(real, bug);
       io.hmmfuzz.core.run.Signature signature = io.hmmfuzz.core.run.Signature.parse(
           "kernel:WARNING:_at_planted/hmmfuzz.c:1_planted_truncate_of_mapped_file");
-      io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities());
+      io.hmmfuzz.gen.ProgramGenerator gen = new io.hmmfuzz.gen.ProgramGenerator(Profile.eof(), t.capabilities(), t.forks());
       io.hmmfuzz.core.run.Program found = null;
       for (long seed = 1; seed < 500 && found == null; seed++) {
         io.hmmfuzz.core.run.Program p = gen.generate(seed);

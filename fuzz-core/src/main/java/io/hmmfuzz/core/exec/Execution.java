@@ -18,6 +18,8 @@ public final class Execution implements Views {
   private final int page;
   private final Map<FileId, Integer> fds = new HashMap<>();
   private final Map<FileId, String> names = new LinkedHashMap<>();
+  /** The O_DIRECT fds of files, opened by their first direct read or write (R100). */
+  private final Map<FileId, Integer> directFds = new HashMap<>();
   private final Map<MapId, Region> regions = new HashMap<>();
 
   /** A live mapping: where it is, and the protection the kernel accepted for it. */
@@ -86,8 +88,33 @@ public final class Execution implements Views {
     fds.put(f, fd);
   }
 
+  /** The program closes f's fd: its O_DIRECT fd, if it has one, is closed with it. */
   public void closed(FileId f) {
     fds.remove(f);
+    Integer d = directFds.remove(f);
+    if (d != null) {
+      kernel.close(d);
+    }
+  }
+
+  /**
+   * File f's O_DIRECT fd (open(name, O_RDWR|O_DIRECT), R100), opened on first use and kept until f is
+   * closed: ok with the fd, or the open's failure (tried again next time); null where f has no open fd
+   * (the C executor's direct_fd_of).
+   */
+  public SysResult directFd(FileId f) {
+    if (fds.get(f) == null) {
+      return null;
+    }
+    Integer d = directFds.get(f);
+    if (d != null) {
+      return SysResult.ok(d);
+    }
+    SysResult o = kernel.openDirect(names.get(f));
+    if (!o.failed()) {
+      directFds.put(f, (int) o.value());
+    }
+    return o;
   }
 
   public Region region(MapId m) {
@@ -153,6 +180,27 @@ public final class Execution implements Views {
 
   public int pageSize() {
     return page;
+  }
+
+  /**
+   * fork(2) with a child that loads into (or stores from) {@code buf} at [offset, offset+buf.length) of
+   * mapping m and exits; the parent waits (R110-R112). The outcome is the child's, as a load's or a
+   * store's: its SIGSEGV and SIGBUS are caught in the child, so no protection is checked first.
+   */
+  public Outcome fork(MapId m, long offset, byte[] buf, boolean write) {
+    Region r = regions.get(m);
+    if (r == null) {
+      return Outcome.notLive();
+    }
+    Kernel.Child c = kernel.fork(write, r.address + offset, buf, buf.length, page);
+    if (c.forked().failed()) {
+      return Outcome.of(c.forked(), false);
+    }
+    Kernel.Access done = c.access();
+    if (done.signal() != Signal.NONE) {
+      return Outcome.signal(done.signal(), done.done(), write ? null : Arrays.copyOf(buf, done.done()));
+    }
+    return write ? Outcome.ok(buf.length) : Outcome.ok(buf.length, buf);
   }
 
   /**
@@ -244,6 +292,10 @@ public final class Execution implements Views {
       kernel.munmap(r.address, r.length);
     }
     regions.clear();
+    for (int fd : directFds.values()) {
+      kernel.close(fd);
+    }
+    directFds.clear();
     for (int fd : fds.values()) {
       kernel.close(fd);
     }

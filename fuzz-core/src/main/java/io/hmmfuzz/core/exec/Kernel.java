@@ -14,6 +14,12 @@ public interface Kernel {
   /** open(name, O_RDONLY), for views of files the program closed. */
   SysResult openReadOnly(String name);
 
+  /**
+   * open(name, O_RDWR|O_DIRECT): a second fd of a program's file for direct I/O (R100). pread and
+   * pwrite on it get buffers aligned to the page, so that only the offset and length decide alignment.
+   */
+  SysResult openDirect(String name);
+
   SysResult close(int fd);
 
   SysResult pread(int fd, byte[] buf, int length, long offset);
@@ -51,6 +57,9 @@ public interface Kernel {
   /** mmap(NULL, length, prot, sharing [| MAP_SHARED_VALIDATE|MAP_SYNC if sync], fd, offset): the address. */
   SysResult mmap(long length, Prot prot, Sharing sharing, boolean sync, int fd, long offset);
 
+  /** mmap(NULL, length, prot, sharing|MAP_ANONYMOUS, -1, 0): the address (R110). */
+  SysResult mmapAnonymous(long length, Prot prot, Sharing sharing);
+
   SysResult munmap(long address, long length);
 
   SysResult mprotect(long address, long length, Prot prot);
@@ -59,6 +68,12 @@ public interface Kernel {
 
   /** madvise(address, length, advice). */
   SysResult madvise(long address, long length, Advice advice);
+
+  /** mlock(address, length) (R79). */
+  SysResult mlock(long address, long length);
+
+  /** munlock(address, length) (R80). */
+  SysResult munlock(long address, long length);
 
   /**
    * mremap(address, oldLength, newLength, flags, new_addr) with the flags and destination of {@code
@@ -108,6 +123,21 @@ public interface Kernel {
       signals[p] = load(address + (long) p * pageSize, dst, p * pageSize, pageSize);
     }
     return signals;
+  }
+
+  /** What a forked child did (R111, R112): its accesses, or why it could not report them. */
+  record Child(SysResult forked, Access access) {}
+
+  /**
+   * fork(2): the child makes the CPU loads into (or stores from) {@code buf[0, length)} at
+   * {@code address}, one copy per page, stopping at the first fault (caught: SIGBUS, SIGSEGV), reports
+   * them (a load's bytes into {@code buf}) and exits; the parent waits for it. {@code forked} failed
+   * where fork(2) did. A JVM cannot run Java in a forked child: an executor that cannot fork throws
+   * {@link TargetUnavailableException} naming the executor that can.
+   */
+  default Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    throw new TargetUnavailableException("fork runs a child process, which this JVM's executor cannot make"
+        + " (no Java runs in a forked child): run it with --executor c");
   }
 
   /** A file's size and bytes, or the failure that stopped reading them. */

@@ -57,6 +57,16 @@ public interface Target extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether this target's executor can run an op's code in a forked child of the program's process
+   * (the fork op, R110): the C executor can; a JVM cannot run Java in a forked child, so the JNA
+   * executor cannot, and programs with fork are skipped there, naming {@code --executor c}. False
+   * unless a target says so, so that a wrapper that does not ask its inner target never gets fork.
+   */
+  default boolean forks() {
+    return false;
+  }
+
   /** A short description for reports, e.g. "linux 6.18.44 xfs on loop". */
   String describe();
 

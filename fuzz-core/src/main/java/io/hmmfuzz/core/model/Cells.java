@@ -222,6 +222,26 @@ public final class Cells {
     return length == actual.length ? -1 : n;
   }
 
+  /**
+   * A run of cells as an exporter sees it (the standalone C reproducer): cells [start, end), decided by
+   * op {@code writer}, each nonzero value of which may also read as zero if {@code maybeZero}; their
+   * values are {@code values} (a copy), which were {@code values[0]} of their source array at index
+   * {@code sourceIndex} (for an op's tag bytes: the file offset of the first, where the run came from a
+   * tag row).
+   */
+  public record Span(int start, int end, int writer, boolean maybeZero, byte[] values, int sourceIndex) {}
+
+  /** The runs of these cells, in order. */
+  public java.util.List<Span> spans() {
+    java.util.List<Span> out = new java.util.ArrayList<>(count);
+    for (int k = 0; k < count; k++) {
+      Run r = runs[k];
+      out.add(new Span(r.start(), r.end(), r.writer(), r.maybeZero(),
+          Arrays.copyOfRange(r.values(), r.from(), r.from() + r.end() - r.start()), r.from()));
+    }
+    return out;
+  }
+
   // ---- runs ---------------------------------------------------------------------------------
 
   private Run run(int i) {

@@ -20,6 +20,11 @@ public record Expected(Status status, long value, Errno errno, Signal signal, Ce
     this(status, value, errno, signal, data, rule, null, null);
   }
 
+  /** The same outcome decided by another rule. */
+  public Expected withRule(String why) {
+    return new Expected(status, value, errno, signal, data, why, choices, orElse);
+  }
+
   /** This outcome, or else {@code alternative}. */
   public Expected or(Expected alternative) {
     return new Expected(status, value, errno, signal, data, rule, choices,

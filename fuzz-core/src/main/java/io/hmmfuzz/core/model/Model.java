@@ -77,9 +77,39 @@ public final class Model {
 
   public ModelMapping addMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing,
       boolean sync) {
-    ModelMapping m = new ModelMapping(id, file, offset, length, prot, sharing, sync);
+    ModelMapping m = new ModelMapping(id, file, offset, length, prot, sharing, sync, null);
     mappings.put(id, m);
     return m;
+  }
+
+  /**
+   * An anonymous mapping (R110): its memory reads zero until written; private, its written pages are
+   * anonymous pages (the model's private copies of a zero-filled backing); shared, it is a shmem object
+   * of the mapping's size (mm/shmem.c shmem_zero_setup), whose pages every mapping of it (the parent's
+   * and a forked child's) shares.
+   */
+  public ModelMapping addAnonymousMapping(MapId id, long length, Prot prot, Sharing sharing) {
+    ModelFile backing = new ModelFile(null);
+    backing.size = roundUpPage(length);
+    backing.cache.resize(idx(backing.size));
+    ModelMapping m = new ModelMapping(id, null, 0, length, prot, sharing, false, backing);
+    mappings.put(id, m);
+    return m;
+  }
+
+  /** The memory a mapping shows: its file, or an anonymous mapping's own zero-filled backing. */
+  public ModelFile backing(ModelMapping m) {
+    return m.file == null ? m.anon : files.get(m.file);
+  }
+
+  /** Whether mapping m maps file f (never true of an anonymous mapping but for its own backing). */
+  private static boolean maps(ModelMapping m, ModelFile f) {
+    return m.file == null ? m.anon == f : m.file.equals(f.id);
+  }
+
+  /** Whether m's pages are DAX pages: a file mapping on a DAX filesystem (never anonymous memory). */
+  public boolean dax(ModelMapping m) {
+    return caps.dax() && m.file != null;
   }
 
   public void unmap(ModelMapping m) {
@@ -94,8 +124,20 @@ public final class Model {
    * page-table entry yet.
    */
   public void resize(ModelMapping m, long length) {
-    m.forgetPagesFrom(roundUpPage(length) / page);
+    long pages = roundUpPage(length) / page;
+    m.forgetPagesFrom(pages);
+    m.locked.tailSet(pages, true).clear();
     m.length = length;
+  }
+
+  /**
+   * How mlock left m's VMAs (R79): 0 none locked, 1 one VMA, every page locked, -1 split into several
+   * VMAs (mlock of part of it).
+   */
+  public int lockState(ModelMapping m) {
+    long pages = roundUpPage(m.length) / page;
+    long locked = m.locked.headSet(pages).size();
+    return locked == 0 ? 0 : locked == pages ? 1 : -1;
   }
 
   /**
@@ -235,7 +277,7 @@ public final class Model {
     f.cache.resize(idx(end));
     long firstGone = end / page;
     for (ModelMapping m : mappings.values()) {
-      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+      if (m.live && maps(m, f) && m.sharing == Sharing.PRIVATE) {
         m.forgetPagesFrom(firstGone - m.offset / page);
       }
     }
@@ -296,7 +338,7 @@ public final class Model {
    */
   public void dropPrivateCopiesFrom(ModelFile f, long from) {
     for (ModelMapping m : mappings.values()) {
-      if (m.live && m.file.equals(f.id) && m.sharing == Sharing.PRIVATE) {
+      if (m.live && maps(m, f) && m.sharing == Sharing.PRIVATE) {
         m.forgetPagesFrom(Math.max(0, (from - m.offset) / page));
       }
     }
@@ -310,6 +352,74 @@ public final class Model {
    */
   public void zap(ModelMapping m, long from, long to) {
     m.forgetPages(from, to);
+  }
+
+  /**
+   * R105a: a remap call (FICLONE, FICLONERANGE, FIDEDUPERANGE, copy_file_range) whose outcome may be a
+   * success: on xfs its two files may now carry the reflink inode flag. Returns e.
+   */
+  public Expected remapped(Expected e, ModelFile a, ModelFile b) {
+    boolean mayHaveRemapped = false;
+    for (Expected x = e; x != null; x = x.orElse()) {
+      mayHaveRemapped |= x.status() == io.hmmfuzz.core.model.Outcome.Status.OK;
+    }
+    if (mayHaveRemapped && caps.fs().xfs() && a != null && b != null) {
+      a.mayBeReflinkInode = true;
+      b.mayBeReflinkInode = true;
+    }
+    return e;
+  }
+
+  /** R79/R80: pages [from, to) of m are now in a VM_LOCKED VMA (lock) or not (munlock). */
+  /**
+   * An mlock or munlock of pages [from, to) of m ran: where that is not the whole mapping, its VMA may
+   * stay split ({@link ModelMapping#maybeSplit}), on DAX too, where mlock changes no flag, since a
+   * program's validity ({@code Op.splits}) cannot know the filesystem.
+   */
+  public void lockedRange(ModelMapping m, long from, long to) {
+    if (from > 0 || to < roundUpPage(m.length) / page) {
+      m.maybeSplit = true;
+    }
+  }
+
+  /** Whether an mlock or munlock of part of m ran ({@link #lockedRange}). */
+  public boolean maybeSplit(ModelMapping m) {
+    return m.maybeSplit;
+  }
+
+  public void setLocked(ModelMapping m, long from, long to, boolean lock) {
+    for (long p = from; p < to; p++) {
+      if (lock) {
+        m.locked.add(p);
+      } else {
+        m.locked.remove(p);
+      }
+    }
+  }
+
+  /**
+   * R79's populate (mm/gup.c populate_vma_page_range): the pages [from, to) of m faulted in ascending
+   * order, with FOLL_WRITE where the VMA is writable and private (each page copied on write, R10), read
+   * faults otherwise; a PROT_NONE VMA faults nothing (6.1: check_vma_flags without FOLL_FORCE, 6.12:
+   * populate_vma_page_range refuses it) and the first page wholly beyond EOF ends it (VM_FAULT_SIGBUS,
+   * no signal). Whether it completed: false at PROT_NONE or EOF.
+   */
+  public boolean populate(ModelMapping m, long from, long to) {
+    if (!m.prot.readable()) {
+      return false;
+    }
+    boolean write = m.prot.writable() && m.sharing == Sharing.PRIVATE;
+    for (long p = from; p < to; p++) {
+      if (faultAt(m, p * page, false) != Signal.NONE) {
+        return false;
+      }
+      if (write) {
+        writeFault(m, p);
+      } else {
+        faulted(m, p * page, 1);
+      }
+    }
+    return true;
   }
 
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
@@ -330,7 +440,7 @@ public final class Model {
     if (write ? !m.prot.writable() : !m.prot.readable()) {
       return Signal.SIGSEGV;
     }
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long fileOff = m.offset + roundDownPage(offInMapping);
     return fileOff >= roundUpPage(f.size) ? Signal.SIGBUS : Signal.NONE;
   }
@@ -338,7 +448,7 @@ public final class Model {
   /** The cells a CPU load sees over [off, off+len) of mapping m, assuming no fault (R9, R10, R12). */
   public Cells visible(ModelMapping m, long off, int len) {
     Cells out = new Cells(len);
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long pos = off;
     while (pos < off + len) {
       long pageIdx = pos / page;
@@ -393,7 +503,7 @@ public final class Model {
    * caller's own device-private pages without faulting).
    */
   public Expected store(ModelMapping m, long off, int len, int op, boolean cpu) {
-    ModelFile f = files.get(m.file);
+    ModelFile f = backing(m);
     long pos = off;
     while (pos < off + len) {
       Signal s = faultAt(m, pos, true);
@@ -407,6 +517,8 @@ public final class Model {
       } else {
         deviceFaulted(m, pos, 1);
       }
+      m.forkProtected.remove(pos / page);
+      m.maybeZeroPage.remove(pos / page);
       if (m.sharing == Sharing.SHARED) {
         writeTagged(f, m.offset + pos, next - pos, op);
       } else {
@@ -451,6 +563,8 @@ public final class Model {
    */
   public void writeFault(ModelMapping m, long pageIdx) {
     faulted(m, pageIdx * page, 1);
+    m.forkProtected.remove(pageIdx);
+    m.maybeZeroPage.remove(pageIdx);
     if (m.sharing == Sharing.PRIVATE) {
       copyOnWrite(m, pageIdx);
     }
@@ -461,12 +575,63 @@ public final class Model {
     return m.cowPages.computeIfAbsent(pageIdx, i -> visible(m, i * page, page));
   }
 
+  /**
+   * An anonymous private mapping's page becomes an anonymous page with the bytes it shows (zeros where
+   * never written): migration to the device fills a page of the VMA that has none (R38,
+   * mm/migrate_device.c migrate_vma_collect_hole and migrate_vma_insert_page for anonymous VMAs).
+   */
+  public void materialize(ModelMapping m, long pageIdx) {
+    if (!m.cowPages.containsKey(pageIdx)) {
+      m.maybeZeroPage.add(pageIdx);
+    }
+    copyOnWrite(m, pageIdx);
+  }
+
+  /** Whether page {@code pageIdx} of m may still be the shared zero page where the model has an anonymous page. */
+  public boolean maybeZeroPage(ModelMapping m, long pageIdx) {
+    return m.maybeZeroPage.contains(pageIdx);
+  }
+
+  /**
+   * fork(2) as the parent sees it (R113, R114; kernel/fork.c dup_mmap, mm/memory.c copy_page_range):
+   * every private mapping is a COW mapping (VM_MAYWRITE without VM_SHARED); where it has anonymous
+   * pages (an anon_vma), the parent's whole VMA is invalidated (MMU_NOTIFY_PROTECTION_PAGE), which
+   * erases every mirror entry of it, atomic ones included, its device-exclusive entries are restored to
+   * present PTEs and its anonymous PTEs, device-private entries included, are write-protected. Shared
+   * mappings are not copied at all: nothing changes for the parent.
+   */
+  public void fork() {
+    for (ModelMapping m : mappings.values()) {
+      if (!m.live || m.sharing != Sharing.PRIVATE) {
+        continue;
+      }
+      m.maybeExclusive.clear();
+      m.forkProtected.addAll(m.cowPages.keySet());
+      m.forkProtected.addAll(m.maybeOnDevice);
+    }
+  }
+
+  /** Whether a fork write-protected page {@code pageIdx} of m and no write fault since made it writable (R113). */
+  public boolean forkProtected(ModelMapping m, long pageIdx) {
+    return m.forkProtected.contains(pageIdx);
+  }
+
+  /**
+   * Whether any page of m may still be in device-private memory (R38), counting every page a migration
+   * may have moved since the mapping was made: for the generator's avoidance of test_hmm's known crash
+   * (R93, R115), which must not rely on the model's guess that a migrate-back or a CPU fault brought it back.
+   */
+  public boolean anyMaybeOnDevice(ModelMapping m) {
+    return m.migrated;
+  }
+
   /** Pages of m that may be in device-private memory (R38). */
   public boolean maybeOnDevice(ModelMapping m, long pageIdx) {
     return m.maybeOnDevice.contains(pageIdx);
   }
 
   public void markMaybeOnDevice(ModelMapping m, long pageIdx) {
+    m.migrated = true;
     m.maybeOnDevice.add(pageIdx);
   }
 

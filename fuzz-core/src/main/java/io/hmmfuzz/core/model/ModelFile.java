@@ -12,6 +12,12 @@ public final class ModelFile {
   long size;
   boolean open = true;
   final Cells cache = new Cells(0);
+  /**
+   * R105a: the file may carry xfs's reflink inode flag (XFS_DIFLAG2_REFLINK, set for both files by
+   * xfs_reflink_remap_prep once a remap gets past its checks, and kept): a direct write off the block
+   * size is then bounced to a buffered one (xfs_file_dio_write_unaligned: -ENOTBLK).
+   */
+  boolean mayBeReflinkInode;
 
   ModelFile(FileId id) {
     this.id = id;
@@ -27,6 +33,10 @@ public final class ModelFile {
 
   public boolean open() {
     return open;
+  }
+
+  public boolean mayBeReflinkInode() {
+    return mayBeReflinkInode;
   }
 
   public Cells cache() {

@@ -26,8 +26,39 @@ public final class ModelMapping {
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
   final TreeSet<Long> maybeOnDevice = new TreeSet<>();
   final TreeSet<Long> maybeExclusive = new TreeSet<>();
+  /**
+   * Pages whose anonymous PTE a fork write-protected in this (the parent's) page table (R113): no
+   * writable PTE until the parent's next write fault on the page.
+   */
+  final TreeSet<Long> forkProtected = new TreeSet<>();
+  /**
+   * Pages of a private anonymous mapping never written that a migration may have filled (R38), or left
+   * as the shared zero page where it failed; a write fault settles it.
+   */
+  final TreeSet<Long> maybeZeroPage = new TreeSet<>();
+  /**
+   * A migration to the device was asked for some page of this mapping: a page may be in device memory
+   * whatever the CPU did since (a migrate-back or a CPU fault may leave it there), which only the
+   * generator's avoidance of test_hmm's known crash needs (R115).
+   */
+  boolean migrated;
+  /** An anonymous mapping's memory (file null): zero-filled, as big as the mapping, never changing size (R110). */
+  final ModelFile anon;
+  /**
+   * Pages whose VMA is VM_LOCKED (mlock, R79), by page index within the mapping: mlock and munlock of
+   * part of a mapping split its VMA, so the VMAs' boundaries are where this set starts and stops.
+   */
+  final TreeSet<Long> locked = new TreeSet<>();
+  /**
+   * An mlock or munlock of part of the mapping ran (R79): its VMA may be split for good, since vma_merge
+   * does not join VMAs again whose anon_vmas differ (a copy on write in each part), so mremap may find
+   * several VMAs where the model sees one (R82: EFAULT). mremap does not move such a mapping.
+   */
+  boolean maybeSplit;
 
-  ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync) {
+  ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync,
+      ModelFile anon) {
+    this.anon = anon;
     this.id = id;
     this.file = file;
     this.offset = offset;
@@ -46,6 +77,8 @@ public final class ModelMapping {
     cowPages.tailMap(from, true).clear();
     maybeOnDevice.tailSet(from, true).clear();
     maybeExclusive.tailSet(from, true).clear();
+    forkProtected.tailSet(from, true).clear();
+    maybeZeroPage.tailSet(from, true).clear();
   }
 
   /** Forgets private copies and device state of pages [from, to) (page indices within the mapping). */
@@ -53,10 +86,29 @@ public final class ModelMapping {
     cowPages.subMap(from, true, to, false).clear();
     maybeOnDevice.subSet(from, true, to, false).clear();
     maybeExclusive.subSet(from, true, to, false).clear();
+    forkProtected.subSet(from, true, to, false).clear();
+    maybeZeroPage.subSet(from, true, to, false).clear();
   }
 
+  /** Whether page {@code page} (index within the mapping) lies in a VM_LOCKED VMA (R79). */
+  public boolean locked(long page) {
+    return locked.contains(page);
+  }
+
+  /** The first page of [from, to) in a VM_LOCKED VMA, or -1 (R61, R63, R65, R66, R78). */
+  public long firstLocked(long from, long to) {
+    Long p = locked.ceiling(from);
+    return p != null && p < to ? p : -1;
+  }
+
+  /** The mapped file; null for an anonymous mapping (MAP_ANONYMOUS). */
   public FileId file() {
     return file;
+  }
+
+  /** Whether this is a mapping of anonymous memory (MAP_ANONYMOUS), private or shared (shmem). */
+  public boolean anonymous() {
+    return file == null;
   }
 
   public long offset() {

@@ -11,7 +11,7 @@ import java.util.List;
 public record Clone(FileId dst, FileId src) implements Op {
   @Override
   public Expected model(Model model, int index) {
-    return Reflink.rule(model, dst, src, 0, 0, 0, index);
+    return model.remapped(Reflink.rule(model, dst, src, 0, 0, 0, index), model.openFile(dst), model.openFile(src));
   }
 
   @Override

@@ -25,6 +25,10 @@ public record CopyFileRange(FileId dst, FileId src, long srcOffset, long dstOffs
    */
   @Override
   public Expected model(Model model, int index) {
+    return model.remapped(rule(model, index), model.openFile(dst), model.openFile(src));
+  }
+
+  private Expected rule(Model model, int index) {
     ModelFile d = model.openFile(dst);
     ModelFile s = model.openFile(src);
     if (d == null || s == null) {

@@ -11,7 +11,7 @@ record CpuAccess(MapId map, long offset, int length) {
       return null;
     }
     long span = g.model().roundUpPage(m.length());
-    ModelFile f = g.model().file(m.file());
+    ModelFile f = g.model().backing(m);
     long off = Generation.clamp(g.interesting(f.size() - m.offset(), span), 0, span - 1);
     int len = (int) Math.min(span - off, g.accessLength());
     return new CpuAccess(m.id(), off, len);

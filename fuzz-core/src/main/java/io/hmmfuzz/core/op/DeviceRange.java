@@ -22,7 +22,7 @@ final class DeviceRange {
     if (!m.prot().readable()) {
       return Expected.error(Errno.EINVAL, rule + ": VMA without VM_READ");
     }
-    if (model.caps().dax()) {
+    if (model.dax(m)) {
       return Expected.error(Errno.EINVAL, rule + ": migrate_vma_setup refuses vma_is_dax (mm/migrate_device.c 6.1)");
     }
     return null;

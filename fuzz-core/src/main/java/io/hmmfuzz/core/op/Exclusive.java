@@ -59,7 +59,7 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
   @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
-    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + pages * 4096L, 'R'));
   }
 
   public static Op generate(Generation g) {
@@ -75,6 +75,6 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
   @Override
   public Source reads(Layout layout) {
     Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
   }
 }

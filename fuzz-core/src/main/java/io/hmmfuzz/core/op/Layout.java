@@ -8,4 +8,9 @@ package io.hmmfuzz.core.op;
 @FunctionalInterface
 public interface Layout {
   Mmap mmapOf(MapId id);
+
+  /** Whether an op before this point may have left the mapping split into several VMAs ({@link Op#splits}). */
+  default boolean maybeSplit(MapId id) {
+    return false;
+  }
 }

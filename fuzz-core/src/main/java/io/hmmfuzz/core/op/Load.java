@@ -23,7 +23,7 @@ public record Load(MapId map, long offset, int length) implements Op {
   @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
-    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'R'));
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'R'));
   }
 
   /** A load near the mapping's EOF or page boundaries, inside its pages. */
@@ -40,6 +40,6 @@ public record Load(MapId map, long offset, int length) implements Op {
   @Override
   public Source reads(Layout layout) {
     Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
   }
 }

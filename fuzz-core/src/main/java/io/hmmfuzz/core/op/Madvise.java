@@ -38,8 +38,28 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
       return Expected.error(Errno.EINVAL, "R60 do_madvise: start not page aligned");
     }
     long end = offset + model.roundUpPage(length);
-    // No mapping is ever mlocked, VM_PFNMAP or hugetlb: the EINVAL of VM_LOCKED (R61, R63, R65, R66)
-    // and of can_madv_lru_vma cannot arise.
+    // No mapping is VM_PFNMAP or hugetlb. VM_LOCKED (mlock, R79) refuses DONTNEED, REMOVE, COLD and
+    // PAGEOUT per VMA: the walk (R60) has already applied the advice to the unlocked VMAs before the first
+    // locked one, then answers EINVAL.
+    long locked = switch (advice) {
+      case DONTNEED, REMOVE, COLD, PAGEOUT -> m.firstLocked(offset / page, end / page);
+      default -> -1;
+    };
+    if (locked >= 0) {
+      long lockedAt = locked * page;
+      if (lockedAt > offset) {
+        Expected before = new Madvise(map, offset, lockedAt - offset, advice).model(model, index);
+        if (before.status() != io.hmmfuzz.core.model.Outcome.Status.OK) {
+          return before;
+        }
+      }
+      return Expected.error(Errno.EINVAL, "R79/R" + switch (advice) {
+        case DONTNEED -> "61 madvise_dontneed_free_valid_vma";
+        case REMOVE -> "63 madvise_remove";
+        default -> (advice == Advice.COLD ? "65" : "66") + " can_madv_lru_vma";
+      } + ": page " + locked + " of the mapping is in a VM_LOCKED VMA (EINVAL; the VMAs before it are"
+          + " already done)");
+    }
     return switch (advice) {
       case DONTNEED -> {
         model.zap(m, offset / page, end / page);
@@ -47,13 +67,17 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
             + " private copies and device entries with them; the pages show the file again");
       }
       case REMOVE -> {
+        if (m.anonymous() && m.sharing() == Sharing.PRIVATE) {
+          yield Expected.error(Errno.EINVAL, "R63 madvise_remove: no vma->vm_file (private anonymous memory)");
+        }
         if (m.sharing() != Sharing.SHARED) {
           yield Expected.error(Errno.EACCES, "R63 madvise_remove: !vma_is_shared_maywrite (MAP_PRIVATE)");
         }
         // Files are opened O_RDWR, so every shared mapping has VM_MAYWRITE, whatever its protection
         // (PROT_READ and PROT_NONE included): the hole is punched through the VMA's file, even when
         // the program closed its fd.
-        ModelFile f = model.file(m.file());
+        // A shared anonymous mapping's file is its shmem object (shmem_zero_setup): the punch is shmem's.
+        ModelFile f = model.backing(m);
         long from = m.offset() + offset;
         long to = m.offset() + end;
         PunchHole.punch(model, f, from, to - from, index);
@@ -71,8 +95,8 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
       case COLD -> Expected.ok(0, "R65 MADV_COLD: young bits cleared, folios deactivated; no content change");
       case PAGEOUT -> Expected.ok(0, "R66 MADV_PAGEOUT: folios mapped once may be reclaimed; dirty file folios"
           + " and device entries are kept, anonymous ones only go to swap; no content change");
-      case WILLNEED -> Expected.ok(0, "R64 MADV_WILLNEED: readahead (shmem swap-in, ignored on DAX); no content"
-          + " change, past EOF no error");
+      case WILLNEED -> Expected.ok(0, "R64 MADV_WILLNEED: readahead (shmem swap-in, ignored on DAX; private"
+          + " anonymous memory: swap-in, CONFIG_SWAP, which every target kernel has); no content change, past EOF no error");
       case POPULATE_READ, POPULATE_WRITE -> populate(model, m, end);
     };
   }
@@ -116,7 +140,7 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
     long from = mm.offset() + offset;
-    return List.of(new Footprint(mm.file(), from, from + (length + 4095) / 4096 * 4096,
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), from, from + (length + 4095) / 4096 * 4096,
         advice == Advice.REMOVE ? 'W' : 'R'));
   }
 

@@ -3,6 +3,7 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
@@ -32,6 +33,11 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
       long idx = offset / page + p;
       if (model.faultAt(m, idx * page, false) == Signal.SIGBUS) {
         beyondEof = true;
+      } else if (m.anonymous() && m.sharing() == Sharing.PRIVATE) {
+        // R38/R110: every page of a private anonymous VMA migrates, one never written as a zeroed page
+        // the migration inserts (migrate_vma_collect_hole, migrate_vma_insert_page).
+        model.materialize(m, idx);
+        model.markMaybeOnDevice(m, idx);
       } else if (model.copied(m, idx)) {
         model.markMaybeOnDevice(m, idx);
       }
@@ -67,6 +73,6 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
   @Override
   public Source reads(Layout layout) {
     Mmap m = layout.mmapOf(map);
-    return new Source(m.file(), m.offset() + offset);
+    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
   }
 }

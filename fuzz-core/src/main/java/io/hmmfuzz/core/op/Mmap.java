@@ -12,13 +12,32 @@ import io.hmmfuzz.core.model.Outcome;
 
 /**
  * mmap(2) of {@code length} bytes of {@code file} at {@code offset}. With {@code sync}, the flags are
- * MAP_SHARED_VALIDATE|MAP_SYNC.
+ * MAP_SHARED_VALIDATE|MAP_SYNC. A null {@code file} is anonymous memory (MAP_ANONYMOUS, fd -1, offset
+ * 0, never sync; R110), printed {@code mmap m0 anon length=0x1000 prot=rw sharing=private}.
  */
 public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync)
     implements Op {
 
+  /** An anonymous mapping (MAP_ANONYMOUS) of {@code length} bytes. */
+  public static Mmap anonymous(MapId map, long length, Prot prot, Sharing sharing) {
+    return new Mmap(map, null, 0, length, prot, sharing, false);
+  }
+
+  /** Whether this maps anonymous memory rather than a file. */
+  public boolean anonymous() {
+    return file == null;
+  }
+
   @Override
   public Expected model(Model model, int index) {
+    if (file == null) {
+      // R1/R110 (mm/mmap.c do_mmap, ksys_mmap_pgoff): MAP_ANONYMOUS takes no fd; a zero length is EINVAL.
+      if (length == 0) {
+        return Expected.error(Errno.EINVAL, "R1 mmap: length 0");
+      }
+      model.addAnonymousMapping(map, length, prot, sharing);
+      return Expected.ok(0, "R110 mmap of anonymous memory (shared: a shmem object of its own)");
+    }
     if (model.openFile(file) == null) {
       return Expected.notLive();
     }
@@ -39,6 +58,13 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
 
   @Override
   public Outcome execute(Execution x, int index) {
+    if (file == null) {
+      SysResult r = x.kernel().mmapAnonymous(length, prot, sharing);
+      if (!r.failed()) {
+        x.mapped(map, r.value(), length, 0, prot);
+      }
+      return Outcome.of(r, false);
+    }
     Integer fd = x.fd(file);
     if (fd == null) {
       return Outcome.notLive();
@@ -54,10 +80,17 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
   public static Op generate(Generation g) {
     ModelFile f = g.openFile();
     MapId id = g.nextMapping();
-    if (f == null || id == null) {
+    if (id == null) {
       return null;
     }
     int page = g.page();
+    // Anonymous memory: where test_hmm is, often (it is what migrates, R38), else now and then.
+    if (f == null || g.nextInt(g.caps().testHmm() ? 3 : 8) == 0) {
+      long len = g.invalid() && g.nextInt(4) == 0 ? 0
+          : g.nextInt(8) == 0 ? 1 + g.nextInt(4 * page) : (1L + g.nextInt(4)) * page;
+      Prot prot = g.nextInt(10) < 8 ? Prot.READ_WRITE : g.nextBoolean() ? Prot.READ : Prot.NONE;
+      return anonymous(id, len, prot, g.nextInt(10) < 7 ? Sharing.PRIVATE : Sharing.SHARED);
+    }
     long off = g.invalid() ? 1 + g.nextInt(page - 1) : (long) g.nextInt(3) * page;
     long len = g.invalid() && g.nextBoolean() ? 0
         : g.nextInt(8) == 0 ? 1 + g.nextInt(4 * page) : (1L + g.nextInt(4)) * page;
@@ -70,6 +103,9 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
 
   @Override
   public String problem(Layout layout) {
+    if (file == null && (offset != 0 || sync)) {
+      return "an anonymous mapping has offset 0 and no sync";
+    }
     if (sync && sharing != Sharing.SHARED) {
       return "sync needs a shared mapping (MAP_SHARED_VALIDATE|MAP_SYNC)";
     }

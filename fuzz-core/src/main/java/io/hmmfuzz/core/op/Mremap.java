@@ -37,6 +37,13 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
       return refused;
     }
     long oldLength = m.length();
+    int page = model.page();
+    long oldPages = model.roundUpPage(oldLength) / page;
+    long newPages = model.roundUpPage(newLength) / page;
+    // A valid program moves no mapping an mlock or munlock of part of it may have split (problem()), so
+    // the mapping is one VMA here where mremap moves it: locked all through, or not at all.
+    int lock = model.lockState(m);
+    String locked = lock > 0 ? "; VM_LOCKED, so the extension is populated (R83: mm_populate, errors ignored)" : "";
     switch (mode) {
       case SHRINK -> {
         model.resize(m, newLength);
@@ -45,30 +52,51 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
       }
       case GROW -> {
         model.resize(m, newLength);
+        lockedExtension(model, m, lock, oldPages, newPages);
         return Expected.ok(0, "R83/R84 MREMAP_MAYMOVE growth: in place where the next gap allows (the extension maps"
-            + " the next file offsets, no PTE), else move_vma; either way every page shows what it showed");
+            + " the next file offsets, no PTE), else move_vma; either way every page shows what it showed" + locked);
       }
       case MOVE -> {
         model.resize(m, newLength);
         model.moved(m);
+        lockedExtension(model, m, lock, oldPages, newPages);
         return Expected.ok(0, "R84 MREMAP_FIXED onto a reservation: its munmap, the tail past new_len unmapped, then"
             + " move_vma: PTEs move (private copies keep their bytes, device-private pages stay on the device),"
-            + " MMU_NOTIFY_UNMAP over the old range");
+            + " MMU_NOTIFY_UNMAP over the old range" + locked);
       }
       case DONTUNMAP -> {
         model.resize(m, newLength);
         model.moved(m);
         model.addMapping(second, m.file(), m.offset(), oldLength, m.prot(), m.sharing(), m.sync());
         return Expected.ok(0, "R85 MREMAP_DONTUNMAP: the PTEs move as in R84, the old VMA stays with none (it"
-            + " faults the file's current bytes again, private copies gone from it)");
+            + " faults the file's current bytes again, private copies gone from it; VM_LOCKED cleared on it)");
       }
       case DUPLICATE -> {
-        model.addMapping(second, m.file(), m.offset(), newLength, m.prot(), m.sharing(), m.sync());
+        ModelMapping copy = model.addMapping(second, m.file(), m.offset(), newLength, m.prot(), m.sharing(), m.sync());
+        boolean firstLocked = m.locked(0);
+        if (firstLocked) {
+          lockedExtension(model, copy, 1, 0, newPages);
+        }
         return Expected.ok(0, "R86 old_len 0 on a shared mapping: a second VMA of the same file offset, new_len long,"
-            + " no PTE yet; the mapping itself stays as it was");
+            + " no PTE yet; the mapping itself stays as it was" + (firstLocked ? "; a copy of the first VMA's"
+            + " VM_LOCKED, so populated (move_vma, then mm_populate of all new_len)" : ""));
       }
       default -> throw new IllegalStateException(mode.toString());
     }
+  }
+
+  /**
+   * R83: a VM_LOCKED VMA that grew (in place, moved, or made by old_len 0) keeps the new pages locked and
+   * populates them (SYSCALL mremap 6.1/6.12: mm_populate(new_addr + old_len, new_len - old_len); 6.16+
+   * do_mremap the same), its errors ignored: a writable private mapping's pages are copied on write up to
+   * the first page wholly beyond EOF.
+   */
+  private static void lockedExtension(Model model, ModelMapping m, int lock, long from, long to) {
+    if (lock <= 0 || to <= from) {
+      return;
+    }
+    model.setLocked(m, from, to, true);
+    model.populate(m, from, to);
   }
 
   /** R82's errors a valid program can meet, in the kernel's order; null where the call goes ahead. */
@@ -114,6 +142,11 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
       }
     }
     return Outcome.of(s, false); // the address is the kernel's to choose
+  }
+
+  /** Whether this mode may move the mapping's page-table entries (GROW where it cannot stay in place). */
+  private boolean moves() {
+    return mode == Remap.GROW || mode == Remap.MOVE || mode == Remap.DONTUNMAP;
   }
 
   /** Whether this mode makes a second mapping (named by {@code second}). */
@@ -167,6 +200,14 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
           + " must name (not " + map + ")" : "second must be the mapping itself (" + map + ") where "
           + mode.name().toLowerCase(java.util.Locale.ROOT) + " makes none";
     }
+    if (moves() && layout.maybeSplit(map)) {
+      return mode.name().toLowerCase(java.util.Locale.ROOT) + " of a mapping an mlock or munlock of part of it"
+          + " may have left in several VMAs (R79: vma_merge does not join them again where their anon_vmas"
+          + " differ), which mremap treats otherwise (R82: EFAULT; from 6.17 a move of several VMAs)";
+    }
+    if (layout.mmapOf(map).anonymous()) {
+      return "mremap of anonymous memory is not modelled (R110's memory keeps the size it was made with)";
+    }
     String p = Bounds.range("newLength", newLength, 0, Bounds.MAX_FILE);
     if (p != null) {
       return p;
@@ -189,7 +230,7 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
    */
   public static Op generate(Generation g) {
     ModelMapping m = g.liveMapping();
-    if (m == null) {
+    if (m == null || m.anonymous()) {
       return null;
     }
     int page = g.page();
@@ -204,6 +245,14 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
     }
     if ((mode == Remap.DONTUNMAP || mode == Remap.DUPLICATE) && next == null) {
       mode = Remap.MOVE;
+    }
+    boolean moves = mode == Remap.GROW || mode == Remap.MOVE || mode == Remap.DONTUNMAP;
+    if (moves && (g.model().anyMaybeOnDevice(m) || g.model().maybeSplit(m))) {
+      // R93/R115: a move keeps a device-private page's PTE and erases the mirror's entry for it, and
+      // test_hmm's next device access of it Oopses (kernel-6.1-xfs-test-hmm-device-read-after-mremap-
+      // move-oops.repro), as after mprotect: not generated, so that campaigns find other things than that
+      // crash. A mapping that may be split into several VMAs is not moved either (problem()).
+      mode = Remap.SHRINK;
     }
     long len = switch (mode) {
       case SHRINK -> (1L + g.nextInt(pages)) * page;

@@ -20,8 +20,20 @@ public record Msync(MapId map, MsyncMode mode) implements Op {
     if (mode == MsyncMode.SYNC_ASYNC) {
       return Expected.error(Errno.EINVAL, "R4 msync: MS_SYNC|MS_ASYNC");
     }
-    if ((mode == MsyncMode.SYNC || mode == MsyncMode.SYNC_INVALIDATE) && m.sharing() == Sharing.SHARED) {
-      model.writeback(model.file(m.file()), m.offset(), m.offset() + model.roundUpPage(m.length()), index);
+    boolean invalidate = mode == MsyncMode.INVALIDATE || mode == MsyncMode.SYNC_INVALIDATE;
+    long span = model.roundUpPage(m.length());
+    long locked = invalidate ? m.firstLocked(0, span / model.page()) : -1;
+    // R78: msync walks the VMAs in order; MS_INVALIDATE on a VM_LOCKED one answers EBUSY there, after the
+    // VMAs before it were synced (MS_SYNC: vfs_fsync_range of each one's file range). Anonymous memory has
+    // no writeback (shmem's fsync is a no-op; a private one has no file at all).
+    long synced = locked >= 0 ? locked * model.page() : span;
+    if ((mode == MsyncMode.SYNC || mode == MsyncMode.SYNC_INVALIDATE) && m.sharing() == Sharing.SHARED
+        && !m.anonymous() && synced > 0) {
+      model.writeback(model.file(m.file()), m.offset(), m.offset() + synced, index);
+    }
+    if (locked >= 0) {
+      return Expected.error(Errno.EBUSY, "R78/R79 msync: MS_INVALIDATE on a VM_LOCKED VMA (page " + locked
+          + " of the mapping)");
     }
     return Expected.ok(0, "R4 msync");
   }

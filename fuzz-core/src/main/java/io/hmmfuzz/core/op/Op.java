@@ -17,8 +17,8 @@ import java.util.List;
  */
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
-    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap, DeviceRead,
-    DeviceWrite, Snapshot, Migrate, MigrateBack, Exclusive, CheckExclusive {
+    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap, Mlock,
+    Munlock, DeviceRead, DeviceWrite, Snapshot, Migrate, MigrateBack, Exclusive, CheckExclusive, Fork {
 
   /** The model rule: the allowed outcomes, and the model state advanced as the op dictates. */
   Expected model(Model model, int index);
@@ -58,6 +58,15 @@ public sealed interface Op
    */
   default List<Mmap> shapes(Layout layout) {
     return List.of();
+  }
+
+  /**
+   * The mapping this op may leave split into several VMAs for good, given the program before it (mlock
+   * or munlock of part of it, R79), which mremap then does not move ({@link Layout#maybeSplit}); null
+   * for most ops.
+   */
+  default MapId splits(Layout layout) {
+    return null;
   }
 
   /** The file or mapping this op ends (closes, unmaps): no later op may name it; null for most. */

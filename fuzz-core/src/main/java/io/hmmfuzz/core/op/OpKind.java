@@ -46,20 +46,29 @@ public enum OpKind {
   INSERT_RANGE(InsertRange.class, InsertRange::generate, 2),
   MADVISE(Madvise.class, Madvise::generate, 4),
   MREMAP(Mremap.class, Mremap::generate, 3),
+  MLOCK(Mlock.class, Mlock::generate, 2),
+  MUNLOCK(Munlock.class, Munlock::generate, 1),
   DREAD(DeviceRead.class, DeviceRead::generate, 8, Trait.DEVICE),
   DWRITE(DeviceWrite.class, DeviceWrite::generate, 8, Trait.DEVICE),
   SNAPSHOT(Snapshot.class, Snapshot::generate, 5, Trait.DEVICE),
   MIGRATE(Migrate.class, Migrate::generate, 5, Trait.DEVICE),
   MIGRATE_BACK(MigrateBack.class, MigrateBack::generate, 3, Trait.DEVICE),
   EXCLUSIVE(Exclusive.class, Exclusive::generate, 3, Trait.DEVICE),
-  CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE);
+  CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE),
+  /** fork(2) with a child that touches one mapping and exits (R110-R116): a child process, a capability. */
+  FORK(Fork.class, Fork::generate, 2, Trait.CHILD_PROCESS);
 
   /** What sets a kind apart where it matters beyond its record. */
   enum Trait {
     /** The op needs the test_hmm device mirror. */
     DEVICE,
     /** The op enters remap_file_range (its kernel path for telling bugs apart). */
-    ENTERS_REMAP
+    ENTERS_REMAP,
+    /**
+     * The op runs code in a child process of the program's: an executor capability
+     * ({@code Target.forks}), which a JVM executor lacks (no Java runs in a forked child).
+     */
+    CHILD_PROCESS
   }
 
   private final Class<? extends Op> type;
@@ -70,6 +79,7 @@ public enum OpKind {
   private final Function<Generation, Op> generator;
   private final int weight;
   private final boolean device;
+  private final boolean childProcess;
   private final String kernelPath;
 
   OpKind(Class<? extends Op> type, Function<Generation, Op> generator, int weight, Trait... traits) {
@@ -78,6 +88,7 @@ public enum OpKind {
     this.weight = weight;
     List<Trait> t = List.of(traits);
     this.device = t.contains(Trait.DEVICE);
+    this.childProcess = t.contains(Trait.CHILD_PROCESS);
     this.kernelPath = t.contains(Trait.ENTERS_REMAP) ? "remap_file_range" : null;
     this.components = type.getRecordComponents();
     this.accessors = new MethodHandle[components.length];
@@ -113,6 +124,11 @@ public enum OpKind {
   /** The kind's weight in the default profile: how often, relative to the others, it is generated. */
   public int defaultWeight() {
     return weight;
+  }
+
+  /** Whether the op runs code in a child process (an executor that can fork, {@code Target.forks}). */
+  public boolean childProcess() {
+    return childProcess;
   }
 
   /** Whether the op needs the test_hmm device mirror. */
@@ -157,8 +173,9 @@ public enum OpKind {
   public <T> List<T> resources(Op op, Class<T> type) {
     List<T> out = new ArrayList<>(2);
     for (int i = 0; i < components.length; i++) {
-      if (components[i].getType() == type) {
-        out.add(type.cast(argument(op, i)));
+      Object v = components[i].getType() == type ? argument(op, i) : null;
+      if (v != null) { // an anonymous mapping's file is null
+        out.add(type.cast(v));
       }
     }
     return out;

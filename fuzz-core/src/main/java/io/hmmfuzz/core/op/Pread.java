@@ -10,20 +10,45 @@ import io.hmmfuzz.core.model.Outcome;
 import java.util.Arrays;
 import java.util.List;
 
-/** pread(2) of up to {@code length} bytes at {@code offset} (R9, R11: 0 at or beyond EOF). */
-public record Pread(FileId file, long offset, int length) implements Op {
+/**
+ * pread(2) of up to {@code length} bytes at {@code offset} (R9, R11: 0 at or beyond EOF); with {@code
+ * direct}, through the file's O_DIRECT fd (R100-R107).
+ */
+public record Pread(FileId file, long offset, int length, @Flag boolean direct) implements Op {
+  /** A buffered pread. */
+  public Pread(FileId file, long offset, int length) {
+    this(file, offset, length, false);
+  }
+
   @Override
   public Expected model(Model model, int index) {
     ModelFile f = model.openFile(file);
     if (f == null) {
       return Expected.notLive();
     }
+    if (direct && !model.caps().directIo()) {
+      return Expected.error(Errno.EINVAL, "R100 open(O_DIRECT) on tmpfs before 6.6: shmem has no ->direct_IO");
+    }
     if (offset < 0) {
       return Expected.error(Errno.EINVAL, "R11 pread: negative offset");
     }
+    Direct path = direct && length > 0 && offset < f.size() ? Direct.of(model.caps(), offset, length) : null;
+    if (path == Direct.IOMAP || path == Direct.UNALIGNED) {
+      // R106: __iomap_dio_rw writes the range's dirty pages back first (R13 for the EOF page), alignment
+      // or not; at or beyond EOF it returns 0 before that.
+      model.writeback(f, offset, offset + length, index);
+    }
     long n = Math.max(0, Math.min(length, f.size() - offset));
-    return Expected.ok(n, f.cache().slice((int) Math.min(offset, f.size()), (int) (Math.min(offset, f.size()) + n)),
-        "R9/R11 pread sees the page cache up to EOF");
+    Expected read = Expected.ok(n, f.cache().slice((int) Math.min(offset, f.size()),
+        (int) (Math.min(offset, f.size()) + n)), path == null ? "R9/R11 pread sees the page cache up to EOF"
+        : path == Direct.BUFFERED ? "R9/R11 pread: R102/R103/R107 direct read done as a buffered one"
+        : "R106 direct read: the range written back, then read from the device up to EOF");
+    if (path == Direct.UNALIGNED) {
+      return Expected.error(Errno.EINVAL, "R106 direct read off the sector where it reaches a mapped extent"
+          + " (iomap_dio_bio_iter)").or(read.withRule("R106 direct read off the sector over holes and unwritten"
+          + " extents only (iomap_dio_hole_iter checks no alignment)"));
+    }
+    return read;
   }
 
   @Override
@@ -31,6 +56,13 @@ public record Pread(FileId file, long offset, int length) implements Op {
     Integer fd = x.fd(file);
     if (fd == null) {
       return Outcome.notLive();
+    }
+    if (direct) {
+      SysResult d = x.directFd(file);
+      if (d.failed()) {
+        return Outcome.of(d, false);
+      }
+      fd = (int) d.value();
     }
     byte[] buf = new byte[length];
     SysResult r = x.kernel().pread(fd, buf, length, offset);
@@ -51,7 +83,12 @@ public record Pread(FileId file, long offset, int length) implements Op {
       return null;
     }
     long off = g.invalid() && g.nextInt(4) == 0 ? -1 : g.fileOffset(f);
-    return new Pread(f.id(), off, g.accessLength());
+    int len = g.accessLength();
+    if (g.nextInt(6) == 0) {
+      long[] d = Direct.arguments(g, off, len);
+      return new Pread(f.id(), d[0], (int) d[1], true);
+    }
+    return new Pread(f.id(), off, len);
   }
 
   @Override

@@ -16,7 +16,8 @@ import java.util.List;
 public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, long length) implements Op {
   @Override
   public Expected model(Model model, int index) {
-    return rule(model, dst, src, srcOffset, dstOffset, length, index);
+    return model.remapped(rule(model, dst, src, srcOffset, dstOffset, length, index), model.openFile(dst),
+        model.openFile(src));
   }
 
   /**

@@ -47,19 +47,30 @@ public record Snapshot(MapId map, long offset, int pages) implements Op, DeviceP
       } else if (model.faultAt(m, off, false) == Signal.SIGBUS) {
         choices.add(Set.of(NONE));
       } else {
-        boolean anon = m.sharing() == Sharing.PRIVATE && model.copied(m, off / page);
-        boolean canWrite = m.prot().writable() && (m.sharing() == Sharing.SHARED || anon);
+        long idx = off / page;
+        boolean anon = m.sharing() == Sharing.PRIVATE && model.copied(m, idx);
+        // R113: a fork write-protected this anonymous page in the parent; only a write fault since
+        // makes its PTE writable again.
+        boolean forkProtected = model.forkProtected(m, idx);
+        boolean canWrite = m.prot().writable() && (m.sharing() == Sharing.SHARED || anon) && !forkProtected;
         Set<Byte> allowed = new HashSet<>();
-        if (model.caps().dax() && !anon) {
+        if (m.anonymous() && m.sharing() == Sharing.PRIVATE && !anon) {
+          // R37/R110: a private anonymous page never written: no PTE, or the shared zero page after a
+          // read fault (do_anonymous_page), never a page of its own.
+          allowed.addAll(Set.of(NONE, ZERO_READ));
+        } else if (model.dax(m) && !anon) {
           allowed.addAll(canWrite ? Set.of(NONE, READ, WRITE, ZERO_READ) : Set.of(NONE, READ, ZERO_READ));
         } else {
           allowed.addAll(canWrite ? Set.of(NONE, READ, WRITE) : Set.of(NONE, READ));
         }
-        if (model.maybeOnDevice(m, off / page)) {
+        if (model.maybeZeroPage(m, idx)) {
+          allowed.add(ZERO_READ); // R38: the migration that would have filled it may have failed
+        }
+        if (model.maybeOnDevice(m, idx)) {
           // R37/R38: a page on this device's private memory; any mprotect since makes its entry
           // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry).
           allowed.add((byte) (DEV_PRIVATE_LOCAL | READ));
-          if (m.prot().writable()) {
+          if (m.prot().writable() && !forkProtected) {
             allowed.add((byte) (DEV_PRIVATE_LOCAL | WRITE));
           }
         }

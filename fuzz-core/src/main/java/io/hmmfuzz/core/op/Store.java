@@ -27,13 +27,13 @@ public record Store(MapId map, long offset, int length) implements Op {
   @Override
   public List<Footprint> footprint(Layout layout) {
     Mmap mm = layout.mmapOf(map);
-    return List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W'));
+    return mm.file() == null ? List.of() : List.of(new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W'));
   }
 
   @Override
   public Footprint tagged(Layout layout, int pageSize) {
     Mmap mm = layout.mmapOf(map);
-    return new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W');
+    return mm.file() == null ? null : new Footprint(mm.file(), mm.offset() + offset, mm.offset() + offset + length, 'W');
   }
 
   /** A store near the mapping's EOF or page boundaries, inside its pages. */

@@ -2,7 +2,9 @@ package io.hmmfuzz.core.repro;
 
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.op.FileId;
+import io.hmmfuzz.core.op.Flag;
 import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.run.Program;
@@ -20,11 +22,19 @@ public final class ProgramText {
   private ProgramText() {}
 
   public static String print(Op op) {
+    if (op instanceof Mmap m && m.anonymous()) {
+      // Anonymous memory: no file, offset or sync (R110).
+      return "mmap " + m.map() + " anon length=" + hex(m.length()) + " prot=" + m.prot().id() + " sharing="
+          + format(m.sharing());
+    }
     OpKind kind = op.kind();
     StringBuilder sb = new StringBuilder(kind.id());
     RecordComponent[] cs = kind.components();
     for (int i = 0; i < cs.length; i++) {
       Object v = kind.argument(op, i);
+      if (flag(cs[i]) && Boolean.FALSE.equals(v)) {
+        continue;
+      }
       sb.append(' ');
       if (!(i == 0 && isResource(cs[i].getType()))) {
         sb.append(cs[i].getName()).append('=');
@@ -40,6 +50,11 @@ public final class ProgramText {
       sb.append(print(op)).append('\n');
     }
     return sb.toString();
+  }
+
+  /** A {@link Flag} argument: false where a line leaves it out. */
+  private static boolean flag(RecordComponent c) {
+    return c.getType() == boolean.class && c.isAnnotationPresent(Flag.class);
   }
 
   private static boolean isResource(Class<?> t) {
@@ -123,6 +138,20 @@ public final class ProgramText {
       int eq = tok.indexOf('=');
       int ci;
       String value;
+      if (eq < 0 && kind == OpKind.MMAP && tokenIdx == 2 && tok.equals("anon")) {
+        // mmap m0 anon length=... prot=... sharing=...: MAP_ANONYMOUS, so no file, offset 0, no sync.
+        for (int k = 0; k < cs.length; k++) {
+          String n = cs[k].getName();
+          if (n.equals("file") || n.equals("offset") || n.equals("sync")) {
+            if (seen[k]) {
+              throw new ReproducerSyntaxException(file, line, col, "'anon' maps no file: no " + n + "= with it");
+            }
+            seen[k] = true;
+            args[k] = n.equals("file") ? null : n.equals("offset") ? (Object) 0L : (Object) false;
+          }
+        }
+        continue;
+      }
       if (eq < 0) {
         if (tokenIdx != 1 || !isResource(cs[0].getType())) {
           throw new ReproducerSyntaxException(file, line, col, "expected name=value, found '" + tok + "'");
@@ -156,7 +185,9 @@ public final class ProgramText {
       }
     }
     for (int k = 0; k < cs.length; k++) {
-      if (!seen[k]) {
+      if (!seen[k] && flag(cs[k])) {
+        args[k] = false;
+      } else if (!seen[k]) {
         throw new ReproducerSyntaxException(file, line, body.length() + 1,
             "missing argument '" + cs[k].getName() + "' of " + name + " (" + argNames(cs) + ")");
       }

@@ -57,10 +57,15 @@ public record Reproducer(Map<String, String> header, List<String> notes, Program
    */
   public boolean runsOn(Capabilities probed) {
     Capabilities mine = capabilities();
-    boolean sameKernel = probed.kernel().major() == mine.kernel().major()
-        && probed.kernel().minor() == mine.kernel().minor();
+    boolean sameKernel = sameKernelSeries(probed);
     return probed.fs() == mine.fs() && probed.pageSize() == mine.pageSize() && probed.blockSize() == mine.blockSize()
         && probed.summary().equals(mine.summary()) && (sameKernel || !(expectsDivergence() || flaky()));
+  }
+
+  /** Whether a target runs the kernel major.minor this reproducer was made on. */
+  public boolean sameKernelSeries(Capabilities probed) {
+    Capabilities mine = capabilities();
+    return probed.kernel().major() == mine.kernel().major() && probed.kernel().minor() == mine.kernel().minor();
   }
 
   /**

@@ -38,36 +38,58 @@ public record Program(List<Op> ops) implements Layout {
    */
   @Override
   public Mmap mmapOf(MapId id) {
-    Map<MapId, Mmap> shapes = new HashMap<>();
+    Shapes shapes = new Shapes();
     for (Op op : ops) {
-      for (Mmap s : op.shapes(shapes::get)) {
+      for (Mmap s : op.shapes(shapes)) {
         if (s.map().equals(id) && op.makes() != null && op.makes().equals(id)) {
           return s;
         }
-        reshape(shapes, op, s);
       }
+      shapes.advance(op);
     }
     throw new IllegalArgumentException(id + " is never mapped");
   }
 
   /** The program's mappings as they stand before op {@code index} runs: their shapes after ops [0, index). */
   public Layout before(int index) {
-    Map<MapId, Mmap> shapes = new HashMap<>();
+    Shapes shapes = new Shapes();
     for (int i = 0; i < index; i++) {
-      Op op = ops.get(i);
-      for (Mmap s : op.shapes(shapes::get)) {
-        reshape(shapes, op, s);
-      }
+      shapes.advance(ops.get(i));
     }
-    return shapes::get;
+    return shapes;
   }
 
-  /** Shape {@code s} given by {@code op}: a mapping is made once (the first making counts), then reshaped. */
-  private static void reshape(Map<MapId, Mmap> shapes, Op op, Mmap s) {
-    if (s.map().equals(op.makes())) {
-      shapes.putIfAbsent(s.map(), s);
-    } else {
-      shapes.put(s.map(), s);
+  /**
+   * The mappings' shapes as the ops so far leave them, and which of them an op may have left split
+   * into several VMAs ({@link Op#splits}).
+   */
+  private static final class Shapes implements Layout {
+    private final Map<MapId, Mmap> shapes = new HashMap<>();
+    private final Set<MapId> split = new HashSet<>();
+
+    @Override
+    public Mmap mmapOf(MapId id) {
+      return shapes.get(id);
+    }
+
+    @Override
+    public boolean maybeSplit(MapId id) {
+      return split.contains(id);
+    }
+
+    /** The layout after {@code op}: a mapping is made once (the first making counts), then reshaped. */
+    void advance(Op op) {
+      MapId s = op.splits(this);
+      if (s != null) {
+        split.add(s);
+      }
+      for (Mmap shape : op.shapes(this)) {
+        if (shape.map().equals(op.makes())) {
+          shapes.putIfAbsent(shape.map(), shape);
+        } else {
+          shapes.put(shape.map(), shape);
+        }
+      }
     }
   }
 
@@ -84,8 +106,7 @@ public record Program(List<Op> ops) implements Layout {
     List<String> out = new ArrayList<>();
     Set<Object> made = new HashSet<>();
     Set<Object> ended = new HashSet<>();
-    Map<MapId, Mmap> mapped = new HashMap<>();
-    Layout sofar = mapped::get;
+    Shapes sofar = new Shapes();
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       String p = problem(op, made, ended, sofar);
@@ -95,9 +116,7 @@ public record Program(List<Op> ops) implements Layout {
       if (op.makes() != null) {
         made.add(op.makes());
       }
-      for (Mmap shape : op.shapes(sofar)) {
-        reshape(mapped, op, shape);
-      }
+      sofar.advance(op);
       if (op.ends() != null) {
         ended.add(op.ends());
       }

@@ -147,11 +147,20 @@ public final class Runner implements AutoCloseable {
     }
   }
 
-  private static boolean runnable(Program program, Capabilities caps) {
-    return caps.testHmm() || program.ops().stream().noneMatch(op -> op.kind().device());
+  private boolean runnable(Program program, Capabilities caps) {
+    return (caps.testHmm() || program.ops().stream().noneMatch(op -> op.kind().device()))
+        && (target.forks() || program.ops().stream().noneMatch(op -> op.kind().childProcess()));
   }
 
   private void requireDevice(Program program, Capabilities caps) {
+    if (!target.forks()) {
+      Op fork = program.ops().stream().filter(o -> o.kind().childProcess()).findFirst().orElse(null);
+      if (fork != null) {
+        throw new TargetUnavailableException("the program uses " + fork.kind().id() + ", which runs a child process,"
+            + " and " + target.describe() + " runs it in this JVM, which cannot fork a child that runs Java:"
+            + " run it with --executor c");
+      }
+    }
     if (!runnable(program, caps)) {
       Op op = program.ops().stream().filter(o -> o.kind().device()).findFirst().orElseThrow();
       throw new TargetUnavailableException("the program uses device ops (" + op.kind().id() + ") and "

@@ -1,0 +1,164 @@
+package io.hmmfuzz.guests;
+
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.repro.Corpus;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.Shard;
+import io.hmmfuzz.gen.ShardMerge;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code fuzz --jobs N} on one machine: N workers, each a campaign on its own target (its own scratch
+ * filesystem) over its own shard of the seed space, each writing {@code out/worker-I/}; the campaign's
+ * {@code out/summary.json} and the findings' reproducers in {@code out/} are the workers' outputs merged
+ * by signature ({@link ShardMerge}), rewritten with every worker's status, so one directory holds one
+ * campaign's statistics at any moment. A failing worker stops the others and its failure is rethrown.
+ */
+public final class ParallelCampaign {
+  private ParallelCampaign() {}
+
+  /** What the workers tell as they go. */
+  public interface Listener {
+    /** The merged statistics, after a worker's status. */
+    void status(CampaignSummary merged);
+
+    /** A worker's new finding (already saved in its directory). */
+    void finding(int worker, Campaign.Finding finding);
+  }
+
+  /** How to make worker {@code i}'s part. */
+  public interface Workers {
+    /** Worker {@code i}'s target; closed when it ends. */
+    Target target(int i);
+
+    /** Worker {@code i}'s campaign settings on {@code target}, writing to {@code dir}, over shard {@code shard}. */
+    Campaign.Settings settings(int i, Target target, Path dir, Shard shard);
+
+    /** Worker {@code i}'s summary of {@code stats}. */
+    CampaignSummary summary(int i, Target target, Campaign.Stats stats, Shard shard, boolean finished);
+  }
+
+  /** The directory of worker {@code i}'s own output. */
+  public static Path workerDir(Path out, int i) {
+    return out.resolve("worker-" + i);
+  }
+
+  /**
+   * Runs {@code jobs} workers over {@code shard} split {@code jobs} ways and returns the merged summary.
+   */
+  public static CampaignSummary run(int jobs, Shard shard, Workers workers, Path out, Listener listener,
+      BooleanSupplier stop) throws IOException {
+    Files.createDirectories(out);
+    CampaignSummary[] latest = new CampaignSummary[jobs];
+    AtomicBoolean failed = new AtomicBoolean();
+    Throwable[] failure = new Throwable[1];
+    List<Thread> threads = new ArrayList<>();
+    Object lock = new Object();
+    for (int i = 0; i < jobs; i++) {
+      int w = i;
+      Shard mine = new Shard(shard.index() + w * shard.count(), shard.count() * jobs);
+      Path dir = workerDir(out, w);
+      Thread t = new Thread(() -> {
+        try (Target target = workers.target(w)) {
+          Campaign.Stats end = new Campaign(target, workers.settings(w, target, dir, mine)).run(new Campaign.Listener() {
+            @Override
+            public void status(Campaign.Stats s) {
+              synchronized (lock) {
+                latest[w] = workers.summary(w, target, s, mine, false);
+                publish(out, dir, w, latest, shard, listener);
+              }
+            }
+
+            @Override
+            public void finding(Campaign.Finding f) {
+              io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), line -> { });
+              synchronized (lock) {
+                listener.finding(w, f);
+              }
+            }
+          }, () -> stop.getAsBoolean() || failed.get());
+          synchronized (lock) {
+            latest[w] = workers.summary(w, target, end, mine, true);
+            publish(out, dir, w, latest, shard, listener);
+          }
+        } catch (Throwable e) {
+          synchronized (lock) {
+            if (failure[0] == null) {
+              failure[0] = e;
+            }
+          }
+          failed.set(true);
+        }
+      }, "hmmfuzz-worker-" + w);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed.set(true);
+      }
+    }
+    if (failure[0] instanceof IOException e) {
+      throw e;
+    }
+    if (failure[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failure[0] instanceof Error e) {
+      throw e;
+    }
+    return merged(out, latest, shard);
+  }
+
+  /** Worker {@code w}'s summary in its directory, and the merge of every worker's so far in {@code out}. */
+  private static void publish(Path out, Path dir, int w, CampaignSummary[] latest, Shard shard, Listener listener) {
+    try {
+      SummaryFile.write(dir, latest[w]);
+      CampaignSummary m = merged(out, latest, shard);
+      if (m != null) {
+        listener.status(m);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The workers' summaries merged (as the campaign's: of {@code shard}), their findings copied to {@code out}. */
+  private static CampaignSummary merged(Path out, CampaignSummary[] latest, Shard shard) throws IOException {
+    List<ShardMerge.Part> parts = new ArrayList<>();
+    for (int i = 0; i < latest.length; i++) {
+      if (latest[i] != null) {
+        parts.add(new ShardMerge.Part(Integer.toString(i), latest[i]));
+      }
+    }
+    if (parts.isEmpty()) {
+      return null;
+    }
+    ShardMerge.Result r = ShardMerge.merge(parts);
+    for (var e : r.from().entrySet()) {
+      Path to = out.resolve(e.getKey());
+      Path from = workerDir(out, Integer.parseInt(e.getValue().name())).resolve(e.getKey());
+      if (!Files.exists(to) && Files.exists(from)) {
+        Path c = io.hmmfuzz.linux.CReproducer.besidePath(from);
+        if (Files.exists(c)) {
+          Corpus.replace(io.hmmfuzz.linux.CReproducer.besidePath(to), Files.readAllBytes(c));
+        }
+        Corpus.replace(to, Files.readAllBytes(from));
+      }
+    }
+    CampaignSummary whole = r.summary().withShard(shard);
+    SummaryFile.write(out, whole);
+    return whole;
+  }
+}

@@ -1,0 +1,70 @@
+package io.hmmfuzz.guests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hmmfuzz.core.FsKind;
+import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.CampaignSummary;
+import io.hmmfuzz.gen.Profile;
+import io.hmmfuzz.gen.Shard;
+import io.hmmfuzz.linux.LinuxTarget;
+import io.hmmfuzz.linux.PlantedBugKernel;
+import io.hmmfuzz.linux.PlantedBugTarget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code fuzz --jobs 2}: two workers, each on its own tmpfs, one output directory and one summary. */
+class ParallelCampaignTests {
+  @Test
+  void twoWorkersLeaveOneCampaignsOutput(@TempDir Path out) throws Exception {
+    List<Campaign.Finding> found = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CampaignSummary end = ParallelCampaign.run(2, Shard.WHOLE, new ParallelCampaign.Workers() {
+      @Override
+      public Target target(int i) {
+        return new PlantedBugTarget(LinuxTarget.create(FsKind.TMPFS), PlantedBugKernel.Bug.TRUNCATE_KEEPS_TAIL);
+      }
+
+      @Override
+      public Campaign.Settings settings(int i, Target target, Path dir, Shard shard) {
+        return new Campaign.Settings(Profile.eof(), 20261203, Duration.ofMinutes(5), 8, dir, 3, Duration.ofMillis(200),
+            150, false, null, List.of(), null, shard);
+      }
+
+      @Override
+      public CampaignSummary summary(int i, Target target, Campaign.Stats s, Shard shard, boolean finished) {
+        return CampaignSummary.of(s, 20261203, "eof", List.of(), 8, target.describe(), target.capabilities(), 300,
+            finished).withShard(shard);
+      }
+    }, out, new ParallelCampaign.Listener() {
+      @Override
+      public void status(CampaignSummary merged) {}
+
+      @Override
+      public void finding(int worker, Campaign.Finding f) {
+        found.add(f);
+      }
+    }, () -> false);
+    assertEquals(300, end.programs());
+    assertTrue(end.finished());
+    assertFalse(end.findings().isEmpty(), "the planted bug was not found: the test shows nothing");
+    assertEquals(end, SummaryFile.read(out), "out/summary.json is the merged summary");
+    for (CampaignSummary.Found f : end.findings()) {
+      assertTrue(Files.exists(out.resolve(f.file())), f.file() + " is not in the campaign's directory");
+      Path c = io.hmmfuzz.linux.CReproducer.besidePath(out.resolve(f.file()));
+      assertTrue(Files.readString(c).contains("int main(int argc, char **argv)"), c + ": every finding has its C program");
+    }
+    for (int i = 0; i < 2; i++) {
+      CampaignSummary own = SummaryFile.read(ParallelCampaign.workerDir(out, i));
+      assertEquals(i + "/2", own.shard());
+      assertEquals(150, own.programs());
+    }
+    assertTrue(found.size() >= end.findings().size());
+  }
+}
