@@ -64,7 +64,9 @@ struct hmm_dmirror_cmd {
 #define HMM_DMIRROR_SNAPSHOT		_IOWR('H', 0x04, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
-#define HMM_DMIRROR_DEVICE		"/dev/hmm_dmirror0"
+#define HMM_DMIRROR_RELEASE		_IOWR('H', 0x07, struct hmm_dmirror_cmd)
+/* The mirrors programs use: /dev/hmm_dmirror0 and /dev/hmm_dmirror1, both device-private memory. */
+#define HMM_DMIRROR_DEVICES		2
 
 static long sys_result(long r)
 {
@@ -382,29 +384,42 @@ static long cpu_fork_access(int write, uintptr_t addr, char *buf, size_t len, si
 	return 0;
 }
 
-/* The device mirror of this process, opened on first use (it mirrors the opening process). */
-static int hmm_fd = -1;
+/* This process's mirror of each device, opened on first use (a mirror mirrors the opening process). */
+static int hmm_fd[HMM_DMIRROR_DEVICES] = { -1, -1 };
 
-/* One test_hmm command over npages pages at addr; buf holds the data. cpages, or -errno. */
-static long op_device(unsigned long request, uintptr_t addr, uint64_t npages, void *buf)
+/*
+ * One test_hmm command over npages pages at addr through the mirror of device `device`; buf holds the
+ * data. cpages, or -errno.
+ */
+static long op_device(int device, unsigned long request, uintptr_t addr, uint64_t npages, void *buf)
 {
 	struct hmm_dmirror_cmd cmd = { .addr = addr, .ptr = (uintptr_t)buf, .npages = npages };
 
-	if (hmm_fd < 0) {
-		hmm_fd = open(HMM_DMIRROR_DEVICE, O_RDWR | O_CLOEXEC);
-		if (hmm_fd < 0)
+	if (device < 0 || device >= HMM_DMIRROR_DEVICES)
+		return -ENODEV;
+	if (hmm_fd[device] < 0) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/hmm_dmirror%d", device);
+		hmm_fd[device] = open(path, O_RDWR | O_CLOEXEC);
+		if (hmm_fd[device] < 0)
 			return -errno;
 	}
-	if (ioctl(hmm_fd, request, &cmd) < 0)
+	if (ioctl(hmm_fd[device], request, &cmd) < 0)
 		return -errno;
 	return cmd.cpages;
 }
 
+/* Closes the mirrors that are open. */
 static void device_release(void)
 {
-	if (hmm_fd >= 0)
-		close(hmm_fd);
-	hmm_fd = -1;
+	int d;
+
+	for (d = 0; d < HMM_DMIRROR_DEVICES; d++) {
+		if (hmm_fd[d] >= 0)
+			close(hmm_fd[d]);
+		hmm_fd[d] = -1;
+	}
 }
 
 /*

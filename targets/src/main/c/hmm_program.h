@@ -628,16 +628,18 @@ static unsigned long device_request(int64_t code)
 	case EXEC_DEVICE_SNAPSHOT: return HMM_DMIRROR_SNAPSHOT;
 	case EXEC_DEVICE_EXCLUSIVE: return HMM_DMIRROR_EXCLUSIVE;
 	case EXEC_DEVICE_CHECK_EXCLUSIVE: return HMM_DMIRROR_CHECK_EXCLUSIVE;
+	case EXEC_DEVICE_RELEASE: return HMM_DMIRROR_RELEASE;
 	}
 	return 0;
 }
 
 /*
- * A test_hmm command over pages pages at off of mapping m (DWRITE: one page of op index's pattern).
- * cpages; READ, SNAPSHOT (a byte per page), MIGRATE_TO_DEV and EXCLUSIVE give back test_hmm's buffer.
+ * A test_hmm command through the mirror of device `device` over pages pages at off of mapping m (DWRITE:
+ * one page of op index's pattern). cpages; READ, SNAPSHOT (a byte per page), MIGRATE_TO_DEV and EXCLUSIVE
+ * give back test_hmm's buffer.
  */
-static void program_device(struct program *p, int index, int64_t map, int command, int64_t off, int64_t pages,
-			   struct outcome *o)
+static void program_device(struct program *p, int index, int64_t device, int64_t map, int command, int64_t off,
+			   int64_t pages, struct outcome *o)
 {
 	struct program_mapping *m = mapping_of(p, map);
 	size_t len;
@@ -658,7 +660,7 @@ static void program_device(struct program *p, int index, int64_t map, int comman
 		tag_bytes(buf, index, m->file_off + off, len);
 	else
 		memset(buf, 0, len);
-	r = op_device(device_request(command), m->addr + off, pages, buf);
+	r = op_device(device, device_request(command), m->addr + off, pages, buf);
 	outcome_of(o, r, 1);
 	if (r >= 0 && (command == EXEC_DEVICE_READ || command == EXEC_DEVICE_SNAPSHOT ||
 		       command == EXEC_DEVICE_MIGRATE_TO_DEV || command == EXEC_DEVICE_EXCLUSIVE)) {
@@ -772,35 +774,41 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 				   op_munlock, o);
 		return 0;
 	case EXEC_OP_DREAD:
-		program_device(p, index, a[EXEC_OP_DREAD_MAP], EXEC_DEVICE_READ, a[EXEC_OP_DREAD_OFFSET],
-			       a[EXEC_OP_DREAD_PAGES], o);
+		program_device(p, index, a[EXEC_OP_DREAD_DEVICE], a[EXEC_OP_DREAD_MAP], EXEC_DEVICE_READ,
+			       a[EXEC_OP_DREAD_OFFSET], a[EXEC_OP_DREAD_PAGES], o);
 		return 0;
 	case EXEC_OP_DWRITE:
-		program_device(p, index, a[EXEC_OP_DWRITE_MAP], EXEC_DEVICE_WRITE, a[EXEC_OP_DWRITE_OFFSET], 1, o);
+		program_device(p, index, a[EXEC_OP_DWRITE_DEVICE], a[EXEC_OP_DWRITE_MAP], EXEC_DEVICE_WRITE,
+			       a[EXEC_OP_DWRITE_OFFSET], 1, o);
 		return 0;
 	case EXEC_OP_SNAPSHOT:
-		program_device(p, index, a[EXEC_OP_SNAPSHOT_MAP], EXEC_DEVICE_SNAPSHOT, a[EXEC_OP_SNAPSHOT_OFFSET],
-			       a[EXEC_OP_SNAPSHOT_PAGES], o);
+		program_device(p, index, a[EXEC_OP_SNAPSHOT_DEVICE], a[EXEC_OP_SNAPSHOT_MAP], EXEC_DEVICE_SNAPSHOT,
+			       a[EXEC_OP_SNAPSHOT_OFFSET], a[EXEC_OP_SNAPSHOT_PAGES], o);
 		return 0;
 	case EXEC_OP_MIGRATE:
-		program_device(p, index, a[EXEC_OP_MIGRATE_MAP], EXEC_DEVICE_MIGRATE_TO_DEV, a[EXEC_OP_MIGRATE_OFFSET],
-			       a[EXEC_OP_MIGRATE_PAGES], o);
+		program_device(p, index, a[EXEC_OP_MIGRATE_DEVICE], a[EXEC_OP_MIGRATE_MAP], EXEC_DEVICE_MIGRATE_TO_DEV,
+			       a[EXEC_OP_MIGRATE_OFFSET], a[EXEC_OP_MIGRATE_PAGES], o);
 		return 0;
 	case EXEC_OP_MIGRATE_BACK:
-		program_device(p, index, a[EXEC_OP_MIGRATE_BACK_MAP], EXEC_DEVICE_MIGRATE_TO_SYS,
-			       a[EXEC_OP_MIGRATE_BACK_OFFSET], a[EXEC_OP_MIGRATE_BACK_PAGES], o);
+		program_device(p, index, a[EXEC_OP_MIGRATE_BACK_DEVICE], a[EXEC_OP_MIGRATE_BACK_MAP],
+			       EXEC_DEVICE_MIGRATE_TO_SYS, a[EXEC_OP_MIGRATE_BACK_OFFSET], a[EXEC_OP_MIGRATE_BACK_PAGES], o);
 		return 0;
 	case EXEC_OP_EXCLUSIVE:
-		program_device(p, index, a[EXEC_OP_EXCLUSIVE_MAP], EXEC_DEVICE_EXCLUSIVE, a[EXEC_OP_EXCLUSIVE_OFFSET],
-			       a[EXEC_OP_EXCLUSIVE_PAGES], o);
+		program_device(p, index, a[EXEC_OP_EXCLUSIVE_DEVICE], a[EXEC_OP_EXCLUSIVE_MAP], EXEC_DEVICE_EXCLUSIVE,
+			       a[EXEC_OP_EXCLUSIVE_OFFSET], a[EXEC_OP_EXCLUSIVE_PAGES], o);
 		return 0;
 	case EXEC_OP_FORK:
 		program_fork(p, index, a[EXEC_OP_FORK_MAP], a[EXEC_OP_FORK_OFFSET], a[EXEC_OP_FORK_LENGTH],
 			     a[EXEC_OP_FORK_STORE], o);
 		return 0;
 	case EXEC_OP_CHECK_EXCLUSIVE:
-		program_device(p, index, a[EXEC_OP_CHECK_EXCLUSIVE_MAP], EXEC_DEVICE_CHECK_EXCLUSIVE,
-			       a[EXEC_OP_CHECK_EXCLUSIVE_OFFSET], a[EXEC_OP_CHECK_EXCLUSIVE_PAGES], o);
+		program_device(p, index, a[EXEC_OP_CHECK_EXCLUSIVE_DEVICE], a[EXEC_OP_CHECK_EXCLUSIVE_MAP],
+			       EXEC_DEVICE_CHECK_EXCLUSIVE, a[EXEC_OP_CHECK_EXCLUSIVE_OFFSET],
+			       a[EXEC_OP_CHECK_EXCLUSIVE_PAGES], o);
+		return 0;
+	case EXEC_OP_RELEASE:
+		program_device(p, index, a[EXEC_OP_RELEASE_DEVICE], a[EXEC_OP_RELEASE_MAP], EXEC_DEVICE_RELEASE,
+			       a[EXEC_OP_RELEASE_OFFSET], a[EXEC_OP_RELEASE_PAGES], o);
 		return 0;
 	}
 	return -1;

@@ -3,6 +3,7 @@ package io.hmmfuzz.cli;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.gen.Campaign;
+import io.hmmfuzz.gen.KnownFindings;
 import io.hmmfuzz.gen.Profile;
 import io.hmmfuzz.linux.ExecutorKind;
 import io.hmmfuzz.linux.ExecutorKernel;
@@ -13,6 +14,9 @@ import io.hmmfuzz.linux.PlantedBugKernel;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.run.Program;
+import io.hmmfuzz.guests.Death;
+import io.hmmfuzz.guests.Ending;
+import io.hmmfuzz.guests.Remeasure;
 import io.hmmfuzz.guests.Targets;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -213,10 +217,18 @@ final class BenchCommand implements Runnable {
     @Option(names = "--json", description = "also write {campaignOpsPerSecond, floorOpsPerSecond, ratio, ...} here")
     Path json;
 
+    @Option(names = "--known", description = "a reproducer file or directory, as in fuzz: a divergence with the"
+        + " signature of one of its findings for this kernel series and filesystem is counted, not shrunk, and"
+        + " fails nothing")
+    Path known;
+
+    /** --known's findings, read once. */
+    private KnownFindings knownFindings;
+
     /** What --json writes: the medians, the C executor's campaign against the floor with views. */
     record Result(String target, String kernel, String fs, String profile, int rounds, int seconds,
         double campaignOpsPerSecond, double floorOpsPerSecond, double floorWithoutViewsOpsPerSecond, double ratio,
-        Map<String, Double> medians) {}
+        Map<String, Double> medians, int roundsRunAgainAfterAKernelDeath) {}
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -256,54 +268,53 @@ final class BenchCommand implements Runnable {
         }
         prof = prof.without(off);
       }
+      if (known != null) {
+        try {
+          knownFindings = KnownFindings.read(known);
+        } catch (io.hmmfuzz.core.repro.ReproducerSyntaxException e) {
+          err.println("hmmfuzz: --known: " + e.getMessage());
+          return ExitCode.USAGE;
+        }
+      }
       Map<String, double[]> rates = new LinkedHashMap<>();
       long findings = 0;
-      String described;
+      Remeasure again = new Remeasure(MAX_REDONE);
       try (Contenders c = vm ? Contenders.guest(kernel, fs, w) : Contenders.local(fs)) {
-        described = c.campaign().get(0).describe();
-        w.printf("bench throughput: %s; profile %s; %d rounds of %d s each; views every %d ops%s%n", described,
-            prof.name(), rounds, seconds, viewEvery, fsx == null ? (vm ? "" : "; no --fsx given, so fsx is not measured")
-                : "; fsx " + fsxArgs);
+        w.printf("bench throughput: %s; profile %s; %d rounds of %d s each; views every %d ops%s%n",
+            c.campaign().get(0).describe(), prof.name(), rounds, seconds, viewEvery,
+            fsx == null ? (vm ? "" : "; no --fsx given, so fsx is not measured") : "; fsx " + fsxArgs);
         Path fsxDir = fsx == null ? null : ((LinuxTarget) c.campaign().get(0)).scratchDirectory("fsx");
         long fsxOps = 20000;
         for (int r = 0; r < rounds; r++) {
-          long seed = 20261202L + r * 1_000_003L;
-          long programs = 0;
-          for (KernelTarget t : c.campaign()) {
-            String name = "hmmfuzz " + c.name(t);
-            Campaign.Stats s = new Campaign(t, new Campaign.Settings(prof, seed, Duration.ofSeconds(seconds), viewEvery,
-                out, 2, Duration.ofSeconds(seconds + 1))).run(quiet(), () -> false);
-            findings += s.findings().size();
-            programs = Math.max(programs, s.programs());
-            line(w, rates, rounds, r, name, s.opsPerSecond(), s.programs() + " programs, " + s.ops() + " ops");
-          }
-          // The floor: the same seeded programs, run by the C executor alone, with and without the views.
-          KernelTarget floorOn = c.floor();
-          List<List<Op>> same = new ArrayList<>();
-          long floorOps = 0;
-          for (Program p : Campaign.programs(prof, floorOn.capabilities(), seed, (int) Math.max(50, programs))) {
-            same.add(p.ops());
-            floorOps += p.size();
-          }
-          for (boolean views : List.of(true, false)) {
-            ExecutorKernel.Floor f = floorOn.floor(same, views ? viewEvery : -1);
-            line(w, rates, rounds, r, views ? "floor" : "floor, no views", floorOps / (f.nanos() / 1e9),
-                same.size() + " programs, " + floorOps + " ops, C executor alone");
-            if (views && r == rounds - 1) {
-              w.println("  where the floor's time went (share of its time, count, microseconds each):");
-              f.spent().entrySet().stream()
-                  .sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
-                  .forEach(e -> w.printf("    %-20s %5.1f%%  %8d  %9.1f%n", e.getKey(),
-                      100.0 * e.getValue().nanos() / f.nanos(), e.getValue().count(),
-                      e.getValue().nanos() / 1e3 / e.getValue().count()));
+          // A round is measured whole or not at all: in a guest, a kernel under test that dies during it
+          // (test_hmm's known Oopses, say) costs a fresh boot and the round again, said here, at most
+          // MAX_REDONE times in all; a lost guest is the infrastructure's failure and ends the bench.
+          int n = r;
+          Profile measured = prof;
+          Map<String, Double> round = again.take(() -> round(c, measured, n, again.again(), w, n == rounds - 1), e -> {
+            if (!vm) {
+              throw e;
             }
+            return c.died(e);
+          }, d -> {
+            w.printf("round %d  the kernel under test died during its %s (%s): the round is run again, with the"
+                + " next seed, in a fresh guest%n", n + 1, part, d.signature());
+            w.flush();
+          });
+          findings += round.remove(FINDINGS).longValue();
+          for (Map.Entry<String, Double> e : round.entrySet()) {
+            rates.computeIfAbsent(e.getKey(), k -> new double[rounds])[r] = e.getValue();
           }
           if (fsx != null) {
             double perSecond = runFsx(fsxDir, fsxOps);
-            line(w, rates, rounds, r, "fsx", perSecond, fsxOps + " ops");
+            rates.computeIfAbsent("fsx", k -> new double[rounds])[r] = perSecond;
+            line(w, r, "fsx", perSecond, fsxOps + " ops");
             fsxOps = Math.max(1000, (long) (perSecond * seconds));
           }
         }
+      }
+      if (again.again() > 0) {
+        w.printf("rounds run again after a kernel death: %d%n", again.again());
       }
       w.println("median ops/s:");
       Map<String, Double> median = new LinkedHashMap<>();
@@ -328,7 +339,7 @@ final class BenchCommand implements Runnable {
       }
       if (json != null) {
         Result result = new Result(target, vm ? kernel.toString() : null, fs.id(), prof.name(), rounds, seconds,
-            campaign, floor, median.get("floor, no views"), campaign / floor, median);
+            campaign, floor, median.get("floor, no views"), campaign / floor, median, again.again());
         io.hmmfuzz.guests.SummaryFile.writeJson(json, result);
         w.println("written: " + json);
       }
@@ -339,21 +350,88 @@ final class BenchCommand implements Runnable {
       return ExitCode.OK;
     }
 
-    private static void line(PrintWriter w, Map<String, double[]> rates, int rounds, int r, String name,
-        double perSecond, String what) {
-      rates.computeIfAbsent(name, k -> new double[rounds])[r] = perSecond;
+    /** How many rounds, in all, may be run again after a kernel death in the guest. */
+    private static final int MAX_REDONE = 3;
+
+    /** What the round running now is measuring (campaign, floor): said when the kernel dies during it. */
+    private String part;
+
+    /** The key of a round's findings among its rates. */
+    private static final String FINDINGS = "";
+
+    /**
+     * One round: the campaign with each executor, then the floor with and without views on the same
+     * seeded programs. Its rates by contender, and its findings under {@link #FINDINGS}; printed as measured.
+     */
+    private Map<String, Double> round(Contenders c, Profile prof, int r, int redone, PrintWriter w, boolean last) {
+      // A round run again gets the next seed: the same programs would meet the same kernel death.
+      long seed = 20261202L + r * 1_000_003L + redone * 7_919L;
+      part = "campaign";
+      Map<String, Double> rates = new LinkedHashMap<>();
+      long findings = 0;
+      long programs = 0;
+      for (KernelTarget t : c.campaign()) {
+        List<Campaign.Known> knownHere = knownFindings == null ? List.of() : knownFindings.on(t.capabilities(), n -> { });
+        Campaign.Stats s = new Campaign(t, new Campaign.Settings(prof, seed, Duration.ofSeconds(seconds), viewEvery,
+            out, 2, Duration.ofSeconds(seconds + 1), 0, false, null, knownHere, null)).run(quiet(), () -> false);
+        findings += s.findings().size();
+        programs = Math.max(programs, s.programs());
+        rates.put("hmmfuzz " + c.name(t), s.opsPerSecond());
+        line(w, r, "hmmfuzz " + c.name(t), s.opsPerSecond(),
+            s.programs() + " programs, " + s.ops() + " ops");
+      }
+      // The floor: the same seeded programs, run by the C executor alone, with and without the views.
+      part = "floor";
+      KernelTarget floorOn = c.floor();
+      List<List<Op>> same = new ArrayList<>();
+      long floorOps = 0;
+      for (Program p : Campaign.programs(prof, floorOn.capabilities(), seed, (int) Math.max(50, programs))) {
+        same.add(p.ops());
+        floorOps += p.size();
+      }
+      for (boolean views : List.of(true, false)) {
+        ExecutorKernel.Floor f = floorOn.floor(same, views ? viewEvery : -1);
+        String name = views ? "floor" : "floor, no views";
+        rates.put(name, floorOps / (f.nanos() / 1e9));
+        line(w, r, name, rates.get(name),
+            same.size() + " programs, " + floorOps + " ops, C executor alone");
+        if (views && last) {
+          w.println("  where the floor's time went (share of its time, count, microseconds each):");
+          f.spent().entrySet().stream()
+              .sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
+              .forEach(e -> w.printf("    %-20s %5.1f%%  %8d  %9.1f%n", e.getKey(),
+                  100.0 * e.getValue().nanos() / f.nanos(), e.getValue().count(),
+                  e.getValue().nanos() / 1e3 / e.getValue().count()));
+        }
+      }
+      rates.put(FINDINGS, (double) findings);
+      return rates;
+    }
+
+    private static void line(PrintWriter w, int r, String name, double perSecond, String what) {
       w.printf("round %d  %-16s %9.0f ops/s  (%s)%n", r + 1, name, perSecond, what);
       w.flush();
     }
 
-    /** The targets measured: the campaign's (each executor locally, the C executor in a guest) and the floor's. */
-    private record Contenders(List<KernelTarget> campaign, KernelTarget floor, AutoCloseable guest)
-        implements AutoCloseable {
+    /**
+     * The targets measured: locally, the campaign with each executor and the floor on the C one; in a
+     * guest, its one target for both, opened again in a fresh boot after the guest died.
+     */
+    private static final class Contenders implements AutoCloseable {
+      private final List<KernelTarget> local;
+      private final Targets guest;
+      private final FsKind fs;
+
+      private Contenders(List<KernelTarget> local, Targets guest, FsKind fs) {
+        this.local = local;
+        this.guest = guest;
+        this.fs = fs;
+      }
+
       static Contenders local(FsKind fs) {
         LinuxTarget jna = LinuxTarget.create(fs, ExecutorKind.JNA);
         try {
-          LinuxTarget c = LinuxTarget.create(fs, ExecutorKind.C);
-          return new Contenders(List.of(jna, c), c, null);
+          return new Contenders(List.of(jna, LinuxTarget.create(fs, ExecutorKind.C)), null, fs);
         } catch (RuntimeException e) {
           jna.close();
           throw e;
@@ -361,35 +439,60 @@ final class BenchCommand implements Runnable {
       }
 
       static Contenders guest(Path kernel, FsKind fs, PrintWriter w) {
-        Targets guest = Targets.guest(kernel, Duration.ofMinutes(2), line -> {
+        Targets guest = Targets.guest(kernel, HANG_TIMEOUT, line -> {
           w.println(line);
           w.flush();
         });
         try {
-          KernelTarget t = guest.get(fs);
-          return new Contenders(List.of(t), t, guest);
+          guest.get(fs);
+          return new Contenders(null, guest, fs);
         } catch (RuntimeException e) {
           guest.close();
           throw e;
         }
       }
 
+      List<KernelTarget> campaign() {
+        return guest != null ? List.of(guest.get(fs)) : local;
+      }
+
+      KernelTarget floor() {
+        return guest != null ? guest.get(fs) : local.get(1);
+      }
+
       String name(KernelTarget t) {
-        return guest != null ? "c" : t == campaign.get(0) ? "jna" : "c";
+        return guest != null || t != local.get(0) ? "c" : "jna";
+      }
+
+      /**
+       * The guest's death that {@code cause} tells of; the guest is dropped, the next target boots a
+       * fresh one. A lost guest, the infrastructure's failure, throws.
+       */
+      Death died(InfrastructureException cause) {
+        Ending end = guest.ended(cause);
+        Death d = Death.of(end, HANG_TIMEOUT);
+        if (d == null) {
+          throw end instanceof Ending.Lost lost
+              ? new InfrastructureException(lost.why() + "; console tail:\n" + String.join("\n", lost.consoleTail()),
+                  cause)
+              : cause;
+        }
+        return d;
       }
 
       @Override
       public void close() {
-        campaign.forEach(KernelTarget::close);
+        if (local != null) {
+          local.forEach(KernelTarget::close);
+        }
         if (guest != null) {
-          try {
-            guest.close();
-          } catch (Exception e) {
-            throw new InfrastructureException("cannot stop the guest", e);
-          }
+          guest.close();
         }
       }
     }
+
+    /** How long the guest may leave a request unanswered before it is ended. */
+    private static final Duration HANG_TIMEOUT = Duration.ofMinutes(2);
 
     private static Campaign.Listener quiet() {
       return new Campaign.Listener() {

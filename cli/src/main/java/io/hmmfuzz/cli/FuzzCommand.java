@@ -398,7 +398,8 @@ final class FuzzCommand implements Callable<Integer> {
           public void died(GuestCampaign.Fatality f) {
             String kind = f.death().kind().toUpperCase(Locale.ROOT);
             if (f.saved() == null && (f.repeat() || f.knownFrom() != null)) {
-              out.println(kind + " again: " + f.death().signature() + " (known; not saved again)");
+              out.println(kind + " again: " + f.death().signature() + " (known; not saved again"
+                  + (f.kept() != null ? "; its program kept in " + f.kept() : "") + ")");
             } else {
               for (KernelReport rep : f.death().reports()) {
                 out.println("KERNEL REPORT on the guest console: " + rep.title());

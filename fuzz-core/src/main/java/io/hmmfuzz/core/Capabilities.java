@@ -13,7 +13,7 @@ package io.hmmfuzz.core;
  * @param dax        files are DAX (no page cache, R29)
  * @param zeroRange  fallocate(FALLOC_FL_ZERO_RANGE) is supported (tmpfs: no)
  * @param root       the tool runs as root
- * @param testHmm    /dev/hmm_dmirror0 exists
+ * @param testHmm    /dev/hmm_dmirror0 and /dev/hmm_dmirror1 exist (the test_hmm mirrors, R91)
  * @param madvise    the kernel has madvise(2) (CONFIG_ADVISE_SYSCALLS, from its config; tinyconfig lacks it)
  */
 public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink,

@@ -39,6 +39,28 @@ class ProgramTextTests {
     assertEquals("open f0 size=0x1000\n", ProgramText.print(p));
   }
 
+  /**
+   * The device ops' device argument came after reproducers of them were written: left out it is device 0
+   * (and printed only where it is not), so those lines parse and mean what they meant.
+   */
+  @Test
+  void aDefaultedArgumentMayBeLeftOutAndIsPrintedOnlyWhereItIsNotZero() throws Exception {
+    String old = "open f0 size=0x1000\nmmap m0 file=f0 offset=0x0 length=0x1000 prot=rw sharing=private sync=false\n"
+        + "dread m0 offset=0x0 pages=0x1\ndwrite m0 offset=0x0\n";
+    Program p = ProgramText.parse(old, "t");
+    assertEquals(0, ((io.hmmfuzz.core.op.DevicePages) p.op(2)).device());
+    assertEquals(old, ProgramText.print(p));
+    String two = old + "exclusive m0 offset=0x0 pages=0x1 device=0x1\nrelease m0 offset=0x0 pages=0x1 device=1\n";
+    Program q = ProgramText.parse(two, "t");
+    assertEquals(1, ((io.hmmfuzz.core.op.DevicePages) q.op(5)).device());
+    assertEquals(two.replace("device=1", "device=0x1"), ProgramText.print(q));
+    assertEquals(q, ProgramText.parse(ProgramText.print(q), "t"));
+    assertEquals("dread m0 offset=0x0 pages=0x1", ProgramText.print(ProgramText.parse(old.replace("pages=0x1", "pages=0x1 device=0x0"), "t").op(2)));
+    ReproducerSyntaxException e = error(old + "snapshot m0 offset=0x0 pages=0x1 device=0x2\n");
+    assertEquals(5, e.line());
+    assertTrue(e.getMessage().contains("device 0x2 outside [0, 0x1]"), e.getMessage());
+  }
+
   private static ReproducerSyntaxException error(String text) {
     return assertThrows(ReproducerSyntaxException.class, () -> ProgramText.parse(text, "x.repro"));
   }

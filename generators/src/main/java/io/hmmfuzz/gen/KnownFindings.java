@@ -72,7 +72,7 @@ public final class KnownFindings {
       }
     }
     notes.accept("known findings (" + source + "): " + (out.isEmpty() ? "none for this kernel series, filesystem"
-        + " and capabilities (kernel reports: of this kernel series)" : out.stream().map(k -> k.signature().text()).toList()));
+        + " and capabilities (kernel reports: of this kernel series)" : out.stream().map(k -> k.signature().text()).distinct().toList()));
     return out;
   }
 

@@ -59,9 +59,10 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
   }
 
   /**
-   * The device mirror against the CPU page table: device reads, writes, snapshots, migration and
-   * exclusive access, with the mprotect, forks and private copies that change what the device may hold
-   * (anonymous mappings, which migrate, are generated often wherever test_hmm is: {@code Mmap.generate}).
+   * The device mirrors against the CPU page table: device reads, writes, snapshots, migration, exclusive
+   * access and the release of a device's memory, through two devices that compete for the same pages,
+   * with the mprotect, forks and private copies that change what a device may hold (anonymous mappings,
+   * which migrate, are generated often wherever test_hmm is: {@code Mmap.generate}).
    * Without test_hmm these weights are not used (see {@link ProgramGenerator}).
    */
   public static Profile device() {
@@ -73,6 +74,7 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     w.put(OpKind.MIGRATE_BACK, 6);
     w.put(OpKind.EXCLUSIVE, 8);
     w.put(OpKind.CHECK_EXCLUSIVE, 6);
+    w.put(OpKind.RELEASE, 3);
     w.put(OpKind.MPROTECT, 5);
     w.put(OpKind.FORK, 4);
     return new Profile("device", w, 5, 40);

@@ -46,10 +46,11 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
   /**
    * Re-runs {@code original} to pin its divergence. The views are operations too (a CPU view faults
    * pages in and migrates device pages back), so a divergence the precise runner does not show is tried
-   * with views only after the last op (stable while ops are removed), then with the campaign's runner
-   * {@code asFound} (may be null), each with a fresh device mirror, as the reproducer will run. A kernel
-   * report must come back with the same signature (another divergence of the program does not pin it).
-   * Null if it never came back.
+   * with views only after the last op (stable while ops are removed), on the program cut after the op it
+   * was found at (no later op can matter to it, and the views then come exactly where they showed it),
+   * then with the campaign's runner {@code asFound} (may be null), each with a fresh device mirror, as the
+   * reproducer will run. A kernel report must come back with the same signature (another divergence of
+   * the program does not pin it). Null if it never came back.
    */
   public static Pinned pin(Runner precise, Runner asFound, Program original, Divergence found) {
     List<Runner> runners = new ArrayList<>(List.of(precise));
@@ -57,11 +58,14 @@ public record Reduction(Program program, Divergence divergence, int reproduced, 
       runners.add(new Runner(precise.target(), 0, null, precise.onStart()));
       runners.add(asFound.withMirror(Target.Mirror.FRESH));
     }
+    int upTo = Math.min(original.size(), found.opIndex() + 1);
+    Program cut = upTo < original.size() ? original.withOps(original.ops().subList(0, upTo)) : original;
     int runs = 0;
     for (Runner r : runners) {
+      Program p = r.viewEvery() == 0 && cut.valid() ? cut : original;
       for (int i = 0; i < 3; i++) {
         runs++;
-        Divergence d = r.run(original).divergence();
+        Divergence d = r.run(p).divergence();
         if (d != null && (found.report() == null || d.signature().equals(found.signature()))) {
           return new Pinned(r, d, runs);
         }

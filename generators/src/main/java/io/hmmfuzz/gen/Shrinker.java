@@ -1,6 +1,7 @@
 package io.hmmfuzz.gen;
 
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.op.Defaulted;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
@@ -210,7 +211,7 @@ public final class Shrinker {
     Object[] args = kind.arguments(op);
     List<Op> out = new ArrayList<>();
     for (int i = 0; i < cs.length; i++) {
-      for (Object v : simplerValues(args[i])) {
+      for (Object v : simplerValues(args[i], cs[i].isAnnotationPresent(Defaulted.class))) {
         Object[] a = args.clone();
         a[i] = v;
         try {
@@ -223,7 +224,11 @@ public final class Shrinker {
     return out;
   }
 
-  private static List<Object> simplerValues(Object v) {
+  /**
+   * Simpler values of an argument; an int goes no lower than 1 (a page count) unless the argument is
+   * {@link Defaulted}, whose 0 is its default (a device op's device: device 1 lowers to device 0).
+   */
+  private static List<Object> simplerValues(Object v, boolean defaulted) {
     LinkedHashSet<Object> out = new LinkedHashSet<>();
     if (v instanceof Long l) {
       for (long c : candidates(l)) {
@@ -231,7 +236,7 @@ public final class Shrinker {
       }
     } else if (v instanceof Integer n) {
       for (long c : candidates(n)) {
-        if (c >= 1) {
+        if (c >= 1 || defaulted) {
           out.add((int) c);
         }
       }

@@ -119,6 +119,20 @@ class ShrinkerProperties {
     }
   }
 
+  /** A device op's device is lowered to 0 (its default), a page count no lower than 1. */
+  @Test
+  void theDeviceArgumentLowersToDeviceZero() throws Exception {
+    Program p = ProgramText.parse("open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000 prot=rw sharing=private sync=false\n"
+        + "exclusive m0 offset=0x0 pages=0x1 device=0x1\n", "t");
+    List<String> simpler = Shrinker.simpler(p.op(2)).stream().map(ProgramText::print).toList();
+    assertTrue(simpler.contains("exclusive m0 offset=0x0 pages=0x1"), simpler.toString());
+    assertFalse(simpler.stream().anyMatch(t -> t.contains("pages=0x0")), simpler.toString());
+    Program min = new Shrinker(q -> q.ops().stream().anyMatch(op -> op instanceof io.hmmfuzz.core.op.Exclusive))
+        .shrink(p, 2);
+    assertEquals("exclusive m0 offset=0x0 pages=0x1", ProgramText.print(min.op(min.size() - 1)));
+  }
+
   @Test
   void simplificationOrderIsWellFounded() {
     assertTrue(Shrinker.simplerThan(0, 4096));

@@ -74,8 +74,19 @@ public final class GuestCampaign {
    * @param saved     the reproducer of a new finding (null: a repeat, a known one, or no program ran)
    * @param repeat    its signature was saved before in this campaign: counted for that finding
    * @param knownFrom the known finding ({@code --known}) it repeats, else null
+   * @param kept      where the program of a repeat or a known death was kept for triage ({@link #REPEATS}),
+   *                  null where none ran or enough of its signature were kept
    */
-  public record Fatality(Death death, Path saved, boolean repeat, String knownFrom) {}
+  public record Fatality(Death death, Path saved, boolean repeat, String knownFrom, Path kept) {}
+
+  /**
+   * The subdirectory of the campaign's output where the programs that a known or repeated death ended
+   * are kept (at most {@link #KEPT_PER_SIGNATURE} per signature): not findings, but how the campaign
+   * keeps reaching them, for whoever wants to steer the generator clear of a known crash.
+   */
+  public static final String REPEATS = "repeats";
+
+  static final int KEPT_PER_SIGNATURE = 10;
 
   /**
    * @param summary               the campaign's, as written last to summary.json
@@ -179,11 +190,11 @@ public final class GuestCampaign {
         : s.known().fileOf(death.signature(), last.capabilities());
     if (knownFrom != null) {
       ledger.addKnown(new CampaignSummary.KnownRepeat(sig, knownFrom, 1));
-      return new Fatality(death, null, false, knownFrom);
+      return new Fatality(death, null, false, knownFrom, keep(s, death, last));
     }
     if (ledger.indexOf(sig) >= 0) {
       ledger.add(new CampaignSummary.Found(sig, death.kind(), "", 0, "0/0", 0, -1));
-      return new Fatality(death, null, true, null);
+      return new Fatality(death, null, true, null, keep(s, death, last));
     }
     ledger.died(death.kind());
     Path saved = last == null ? null : save(last, s.out(), s.fs().id(), death);
@@ -193,7 +204,25 @@ public final class GuestCampaign {
     }
     ledger.add(new CampaignSummary.Found(sig, death.kind(), saved == null ? "" : saved.getFileName().toString(),
         last == null ? 0 : last.program().size(), "0/0", 0, -1));
-    return new Fatality(death, saved, false, null);
+    return new Fatality(death, saved, false, null, null);
+  }
+
+  /** The program of a known or repeated death, kept in {@link #REPEATS} while fewer of its signature are there. */
+  private static Path keep(Settings s, Death death, Reproducer last) throws IOException {
+    if (last == null) {
+      return null;
+    }
+    Path dir = s.out().resolve(REPEATS);
+    String prefix = s.fs().id() + "-" + death.kind() + "-" + death.signature().slug() + "-";
+    if (java.nio.file.Files.isDirectory(dir)) {
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+        if (files.filter(f -> f.getFileName().toString().startsWith(prefix)).count() >= KEPT_PER_SIGNATURE) {
+          return null;
+        }
+      }
+    }
+    java.nio.file.Files.createDirectories(dir);
+    return save(last, dir, s.fs().id(), death);
   }
 
   /** The program a guest died or hung in, saved in {@code out} as a finding of the death's kind, with its console. */

@@ -182,6 +182,7 @@ class GuestCampaignTests {
     assertEquals(2, told.deaths.size());
     assertNotNull(told.deaths.get(0).saved());
     assertTrue(told.deaths.get(1).repeat());
+    assertEquals(out.resolve(GuestCampaign.REPEATS), told.deaths.get(1).kept().getParent(), "the repeat's program is kept");
     // The next boot's campaign counts a hang as an earlier boot's finding.
     assertEquals(List.of(Signature.hang()), ((Guest.CampaignPart) boots.work.get(2)).earlier());
   }
@@ -215,5 +216,9 @@ class GuestCampaignTests {
     assertTrue(crash.notes().stream().anyMatch(n -> n.contains("dmirror_do_read+0x40")), "with the report's excerpt");
     assertNull(told.deaths.get(0).saved());
     assertTrue(told.deaths.get(0).knownFrom().endsWith(".repro"));
+    Path kept = told.deaths.get(0).kept();
+    assertEquals(out.resolve(GuestCampaign.REPEATS), kept.getParent(), "the known crash's program is kept for triage");
+    assertEquals(oops.text(), Corpus.load(kept).get("signature"));
+    assertNull(told.deaths.get(1).kept(), "a new finding is saved, not kept");
   }
 }

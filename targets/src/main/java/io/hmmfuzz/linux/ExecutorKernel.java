@@ -224,10 +224,10 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   }
 
   @Override
-  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+  public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
     boolean write = command == DeviceCommand.WRITE;
     return result(executor.call(Call.DEVICE, buffer, 0, write ? buffer.length : 0, write ? null : buffer, 0,
-        ExecutorProtocol.code(command), address, pages, buffer.length));
+        ExecutorProtocol.code(command), address, pages, buffer.length, device));
   }
 
   @Override

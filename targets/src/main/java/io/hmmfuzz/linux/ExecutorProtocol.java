@@ -97,7 +97,10 @@ public final class ExecutorProtocol {
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */
     STORE,
-    /** device code, address, pages, buffer length; payload: WRITE's bytes; the answer's payload: the buffer. */
+    /**
+     * device code, address, pages, buffer length, device number (which mirror); payload: WRITE's bytes;
+     * the answer's payload: the buffer.
+     */
     DEVICE,
     /** address; the value is the prot code of the VMA holding it (none where no VMA does). */
     PROTECTION_AT,
@@ -201,7 +204,7 @@ public final class ExecutorProtocol {
     VIEW_DEVICE("  of which device views"),
     DIRECTORY("program directories made"),
     DIRECTORY_REMOVED("program directories removed"),
-    RELEASE("release"),
+    RELEASE("program ends (unmap, close)"),
     MIRROR("device mirror closed");
 
     final String what;
@@ -219,7 +222,10 @@ public final class ExecutorProtocol {
       return OpKind.values().length + values().length;
     }
 
-    /** What slot {@code i} of a floor's answer counts: an op kind's id, or one of these. */
+    /**
+     * What slot {@code i} of a floor's answer counts: an op kind's id, or one of these (whose names are
+     * no op kind's id: the floor's breakdown is a map by name).
+     */
     static String name(int i) {
       return i >= 1 && i <= OpKind.values().length ? OpKind.values()[i - 1].id()
           : values()[i == 0 ? 0 : i - OpKind.values().length].what;

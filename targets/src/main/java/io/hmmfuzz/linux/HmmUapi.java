@@ -9,7 +9,10 @@ import io.hmmfuzz.core.exec.DeviceCommand;
 final class HmmUapi {
   private HmmUapi() {}
 
-  static final String DEVICE = "/dev/hmm_dmirror0";
+  /** The char device of mirror device {@code device} (lib/test_hmm.c names them hmm_dmirror%u). */
+  static String device(int device) {
+    return "/dev/hmm_dmirror" + device;
+  }
   /** struct hmm_dmirror_cmd { __u64 addr, ptr, npages, cpages, faults; }. */
   static final int CMD_SIZE = 40;
   static final int ADDR = 0;
@@ -31,6 +34,7 @@ final class HmmUapi {
       case SNAPSHOT -> iowr(0x04);
       case EXCLUSIVE -> iowr(0x05);
       case CHECK_EXCLUSIVE -> iowr(0x06);
+      case RELEASE -> iowr(0x07);
     };
   }
 }

@@ -32,7 +32,8 @@ import java.nio.file.Path;
  */
 public final class LinuxKernel implements Kernel, AutoCloseable {
   private final Path dir;
-  private TestHmm mirror;
+  /** The session's mirror of each device, opened on first use. */
+  private final TestHmm[] mirrors = new TestHmm[io.hmmfuzz.core.op.DevicePages.DEVICES];
   /** The fds openDirect opened (O_DIRECT): their I/O goes through a page-aligned native buffer. */
   private final java.util.Set<Integer> directFds = new java.util.HashSet<>();
   private Memory directBuffer;
@@ -308,23 +309,25 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   }
 
   @Override
-  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
-    if (mirror == null) {
-      mirror = TestHmm.open();
-      if (mirror == null) {
+  public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (mirrors[device] == null) {
+      mirrors[device] = TestHmm.open(device);
+      if (mirrors[device] == null) {
         int e = Native.getLastError();
         return SysResult.error(LinuxAbi.errno(e), e);
       }
     }
-    return mirror.command(command, address, pages, buffer);
+    return mirrors[device].command(command, address, pages, buffer);
   }
 
-  /** Closes the session's device mirror, if one was opened. */
+  /** Closes the session's device mirrors, those that were opened. */
   @Override
   public void close() {
-    if (mirror != null) {
-      mirror.close();
-      mirror = null;
+    for (int d = 0; d < mirrors.length; d++) {
+      if (mirrors[d] != null) {
+        mirrors[d].close();
+        mirrors[d] = null;
+      }
     }
   }
 

@@ -90,9 +90,9 @@ public final class LinuxTarget implements KernelTarget {
     return LinuxKernel.root();
   }
 
-  /** The device mirror's path, for messages. */
+  /** The device mirrors' paths, for messages. */
   public static String testHmmDevice() {
-    return HmmUapi.DEVICE;
+    return HmmUapi.device(0) + " and " + HmmUapi.device(1);
   }
 
   public static KernelVersion runningKernel() {

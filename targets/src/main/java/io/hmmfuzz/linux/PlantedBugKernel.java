@@ -148,6 +148,36 @@ public final class PlantedBugKernel implements Kernel {
         dedupe f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000
         """, "dedupe", 1),
     /**
+     * HMM_DMIRROR_RELEASE evicts the device's pages, but the eviction's invalidation is lost (R90: its
+     * MMU_NOTIFY_CLEAR): the device's mirror keeps its entries for them, pointing at the backing pages
+     * the eviction freed, so a read through that mirror returns a freed page's bytes (zeros here) instead
+     * of the page's, until something else invalidates the entry (a CPU access through the restored,
+     * present PTE does not). Needs a page in device memory: a private copy, migrated. The device views
+     * after the release show it; where they come later, after ops that leave the entry alone (a load, a
+     * store, a pwrite), those ops are the culprit the views name, and the finding that names release
+     * must shrink to the known minimum.
+     */
+    RELEASE_KEEPS_MIRROR("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        migrate m0 offset=0x0 pages=0x1
+        release m0 offset=0x0 pages=0x1
+        """, "release *", 0),
+    /**
+     * EXCLUSIVE through one device on a page the other device's mirror holds exclusively leaves that
+     * mirror's atomic entry in place (R92: the restore's MMU_NOTIFY_EXCLUSIVE lost for it): both mirrors
+     * then hold the page exclusively, and the first one's CHECK_EXCLUSIVE says so (EPERM) where it must
+     * answer 0. The entry goes with the next CPU access of the page or any other change.
+     */
+    SECOND_EXCLUSIVE_KEEPS_FIRST("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        exclusive m0 offset=0x0 pages=0x1
+        exclusive m0 offset=0x0 pages=0x1 device=0x1
+        check-exclusive m0 offset=0x0 pages=0x1
+        """, "check-exclusive", 1),
+    /**
      * fork leaves the parent's device mirror over its private mappings as it was: copy_page_range's
      * MMU_NOTIFY_PROTECTION_PAGE over the COW VMA is lost (R113), so the mirror's entries survive the
      * write protection of the parent's pages; an atomic (exclusive) entry survives the restore of its
@@ -271,8 +301,12 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, FORK_KEEPS_MIRROR_WRITABLE, MREMAP_LEAVES_MIRROR_STALE -> caps.testHmm()
-            ? null : "no test_hmm";
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST, FORK_KEEPS_MIRROR_WRITABLE,
+            MREMAP_LEAVES_MIRROR_STALE ->
+            caps.testHmm() ? null : "no test_hmm";
+        case RELEASE_KEEPS_MIRROR -> !caps.testHmm() ? "no test_hmm"
+            : !caps.kernel().atLeast(6, 1) ? "test_hmm before 6.1 has no HMM_DMIRROR_RELEASE (R90)"
+            : caps.dax() ? "files on " + caps.fs().id() + " are DAX: nothing migrates to device memory (R38)" : null;
         case TRUNCATE_OF_MAPPED_FILE_WARNS -> kernelLogWatched ? null : "/dev/kmsg not readable (run as root)";
         case COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE ->
             caps.fs().shiftsRanges() ? null : caps.fs().id() + " has no collapse or insert range (R51)";
@@ -302,6 +336,10 @@ public final class PlantedBugKernel implements Kernel {
   private final Map<Long, byte[]> stale = new HashMap<>();
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
+  /** Per device, the entries its mirror kept for the pages a release evicted, by address (RELEASE bug). */
+  private final List<Map<Long, byte[]>> released = List.of(new HashMap<>(), new HashMap<>());
+  /** Per device, the pages whose atomic entry its mirror kept when the other device took them (EXCLUSIVE bug). */
+  private final List<java.util.Set<Long>> ghosts = List.of(new java.util.HashSet<>(), new java.util.HashSet<>());
   /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
   private final Map<String, Integer> fdOfName = new HashMap<>();
   private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
@@ -356,9 +394,33 @@ public final class PlantedBugKernel implements Kernel {
     keptAtomic.clear();
   }
 
+  /**
+   * A change that invalidates the mirrors over the program's mappings (munmap, mprotect, truncate, a
+   * hole punch or shift, madvise, a clone into a mapped file, another device command): the entries the
+   * RELEASE and EXCLUSIVE bugs kept go with it.
+   */
+  private void mirrorsInvalidated() {
+    released.forEach(Map::clear);
+    ghosts.forEach(java.util.Set::clear);
+  }
+
+  /** As {@link #mirrorsInvalidated()}, over the pages of [address, address+length) only (munmap, mprotect, madvise). */
+  private void mirrorsInvalidated(long address, long length) {
+    released.forEach(r -> r.keySet().removeIf(p -> p + 4096 > address && p < address + length));
+    cpuAccessed(address, length);
+  }
+
+  /** A CPU access of [address, address+length): it restores an exclusive entry, so a kept atomic entry goes. */
+  private void cpuAccessed(long address, long length) {
+    for (java.util.Set<Long> g : ghosts) {
+      g.removeIf(p -> p + 4096 > address && p < address + length);
+    }
+  }
+
   @Override
   public SysResult ftruncate(int fd, long length) {
     invalidates();
+    mirrorsInvalidated();
     if (bug == Bug.TRUNCATE_OF_MAPPED_FILE_WARNS && mappings.stream().anyMatch(m -> m.fd == fd)) {
       SysResult size = real.fileSize(fd);
       if (!size.failed() && length >= 0 && length < size.value()) {
@@ -447,6 +509,7 @@ public final class PlantedBugKernel implements Kernel {
   private SysResult clone(int dstFd, int srcFd, long srcOffset, long length, long dstOffset, Supplier<SysResult> call) {
     invalidates();
     changed();
+    mirrorsInvalidated();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
       snapshotMappingsOf(dstFd);
     }
@@ -486,6 +549,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
     invalidates();
     changed();
+    mirrorsInvalidated();
     return staleAround(dstFd, bug == Bug.COPY_FILE_RANGE_LEAVES_MAPPING_STALE, dstOffset,
         length < 0 ? Long.MAX_VALUE : dstOffset + length,
         () -> real.copyFileRange(srcFd, srcOffset, dstFd, dstOffset, length), false);
@@ -495,6 +559,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
     invalidates();
     changed();
+    mirrorsInvalidated();
     SysResult r = real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
     if (bug == Bug.DEDUPE_SHARES_DIFFERING_RANGES && r.failed() && r.errno() == io.hmmfuzz.core.Errno.EBADE
         && length > 0 && length <= 1 << 20) {
@@ -511,6 +576,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public Signal load(long address, byte[] dst, int dstOffset, int length) {
+    cpuAccessed(address, length);
     long page = address / 4096 * 4096;
     exclusive.remove(page); // a CPU fault restores a device-exclusive entry and erases the atomic one
     byte[] old = stale.get(page);
@@ -529,6 +595,7 @@ public final class PlantedBugKernel implements Kernel {
   public Signal store(long address, byte[] src, int srcOffset, int length) {
     invalidates();
     changed();
+    cpuAccessed(address, length);
     long page = address / 4096 * 4096;
     byte[] old = stale.get(page);
     if (old != null && orphanBug() && real.protectionAt(address).writable()) {
@@ -563,6 +630,12 @@ public final class PlantedBugKernel implements Kernel {
       keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
     }
     exclusive.clear();
+    mirrorsInvalidated(); // R113: the other bugs' kept entries of private mappings go with fork's invalidation
+    if (bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+      // fork write-protects the parent's pages and a child's store changes shared ones: the pages the
+      // buggy mirror kept are the truncate bug's only, so they go as on any other change (R113).
+      mirror.clear();
+    }
     return c;
   }
 
@@ -570,6 +643,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult munmap(long address, long length) {
     invalidates();
     changed();
+    mirrorsInvalidated(address, length);
     mappings.removeIf(m -> m.address == address);
     stale.keySet().removeIf(p -> p >= address && p < address + length);
     return real.munmap(address, length);
@@ -696,6 +770,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
     invalidates();
     changed();
+    mirrorsInvalidated();
     Supplier<SysResult> call = () -> real.fallocate(fd, mode, offset, length);
     if (bug == Bug.FALLOCATE_KEEPS_POST_EOF && mode == FallocMode.ALLOCATE) {
       return keepingPostEof(fd, offset, length, call);
@@ -720,6 +795,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult mprotect(long address, long length, Prot prot) {
     invalidates();
     changed();
+    mirrorsInvalidated(address, length);
     return real.mprotect(address, length, prot);
   }
 
@@ -749,6 +825,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult madvise(long address, long length, Advice advice) {
     invalidates();
     changed();
+    mirrorsInvalidated(address, length);
     if (bug != Bug.DONTNEED_KEEPS_PRIVATE_COPY || advice != Advice.DONTNEED) {
       return real.madvise(address, length, advice);
     }
@@ -783,6 +860,7 @@ public final class PlantedBugKernel implements Kernel {
   public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
     invalidates();
     changed();
+    mirrorsInvalidated(address, oldLength);
     Mapping m = mappings.stream().filter(x -> x.address == address).findFirst().orElse(null);
     Map<Long, byte[]> kept = new HashMap<>();
     if (bug == Bug.MREMAP_KEEPS_OLD_PAGES && mode == Remap.DONTUNMAP && m != null && !m.shared
@@ -827,20 +905,33 @@ public final class PlantedBugKernel implements Kernel {
   }
 
   @Override
-  public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
+  public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
     if (bug == Bug.MREMAP_LEAVES_MIRROR_STALE) {
+      // The buggy mirror is device 0's, which the device views read through, one page per READ.
       Long to = movedAway.get(address);
-      if (command == DeviceCommand.READ && pages == 1 && to != null && real.protectionAt(address).readable()
-          && real.protectionAt(to).readable() && real.load(to, buffer, 0, 4096) == Signal.NONE) {
+      if (device == 0 && command == DeviceCommand.READ && pages == 1 && to != null
+          && real.protectionAt(address).readable() && real.protectionAt(to).readable()
+          && real.load(to, buffer, 0, 4096) == Signal.NONE) {
         return SysResult.ok(1); // the stale entry: the page that moved away
       }
       if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
         invalidates();
       }
-      return real.device(command, address, pages, buffer);
+      return real.device(device, command, address, pages, buffer);
+    }
+    if (bug == Bug.RELEASE_KEEPS_MIRROR) {
+      return releaseKeepingMirror(device, command, address, pages, buffer);
     }
     if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE) {
-      SysResult r = real.device(command, address, pages, buffer);
+      SysResult r = real.device(device, command, address, pages, buffer);
+      if (device != 0) {
+        // The buggy mirror is device 0's: another device's command that changes pages (its exclusive
+        // access takes device 0's atomic entries, its migration notifies device 0) is a change.
+        if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT && command != DeviceCommand.CHECK_EXCLUSIVE) {
+          changed();
+        }
+        return r;
+      }
       switch (command) {
         case EXCLUSIVE -> {
           if (!r.failed()) {
@@ -861,10 +952,14 @@ public final class PlantedBugKernel implements Kernel {
       }
       return r;
     }
-    if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
-      return real.device(command, address, pages, buffer);
+    if (bug == Bug.SECOND_EXCLUSIVE_KEEPS_FIRST) {
+      return exclusiveKeepingFirst(device, command, address, pages, buffer);
     }
-    if (command == DeviceCommand.READ && pages == 1 && mirror.containsKey(address)) {
+    if (bug != Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE) {
+      return real.device(device, command, address, pages, buffer);
+    }
+    // The buggy mirror is device 0's (the device views read through it); device 1's is correct.
+    if (device == 0 && command == DeviceCommand.READ && pages == 1 && mirror.containsKey(address)) {
       byte[] kept = mirror.get(address);
       System.arraycopy(kept, 0, buffer, 0, kept.length);
       return SysResult.ok(1);
@@ -872,11 +967,89 @@ public final class PlantedBugKernel implements Kernel {
     if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
       changed();
     }
-    SysResult r = real.device(command, address, pages, buffer);
-    if (command == DeviceCommand.READ && pages == 1 && !r.failed()) {
+    SysResult r = real.device(device, command, address, pages, buffer);
+    if (device == 0 && command == DeviceCommand.READ && pages == 1 && !r.failed()) {
       mirror.put(address, buffer.clone());
     }
     return r;
+  }
+
+  /**
+   * The RELEASE bug: a release through {@code device} first looks up which pages of the program's
+   * mappings live in that device's memory (SNAPSHOT, which faults nothing: 0x20 DEV_PRIVATE_LOCAL), and
+   * its mirror keeps an entry for each, reading zeros (the freed backing page); reads through the mirror
+   * return those. Any other device command over them but a snapshot or a check invalidates them, as a
+   * correct kernel's notifiers would have, and so does a change of the mapping or the file.
+   */
+  private SysResult releaseKeepingMirror(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (command == DeviceCommand.RELEASE) {
+      List<Long> onDevice = new ArrayList<>();
+      for (Mapping m : mappings) {
+        int n = (int) (m.length / 4096);
+        byte[] perm = new byte[n];
+        if (!real.device(device, DeviceCommand.SNAPSHOT, m.address, n, perm).failed()) {
+          for (int i = 0; i < n; i++) {
+            if ((perm[i] & 0xf0) == 0x20) {
+              onDevice.add(m.address + i * 4096L);
+            }
+          }
+        }
+      }
+      SysResult r = real.device(device, command, address, pages, buffer);
+      if (!r.failed()) {
+        onDevice.forEach(p -> released.get(device).put(p, new byte[4096]));
+      }
+      return r;
+    }
+    if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT && command != DeviceCommand.CHECK_EXCLUSIVE) {
+      mirrorsInvalidated(address, pages * 4096);
+    }
+    SysResult r = real.device(device, command, address, pages, buffer);
+    if (command == DeviceCommand.READ && !r.failed()) {
+      for (Map.Entry<Long, byte[]> e : released.get(device).entrySet()) {
+        long at = e.getKey() - address;
+        if (at >= 0 && at + 4096 <= pages * 4096) {
+          System.arraycopy(e.getValue(), 0, buffer, (int) at, 4096);
+        }
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The EXCLUSIVE bug: an exclusive access through {@code device} first asks the other device's mirror
+   * which pages of the range it holds exclusively (CHECK_EXCLUSIVE, page by page), and where the access
+   * succeeds, that mirror keeps them: its CHECK_EXCLUSIVE over any of them answers EPERM. A read through
+   * either mirror uses the atomic entries without a fault (dmirror_do_read) and keeps them, and so does a
+   * release (it moves device-private pages only); a CPU access of the page, any other device command
+   * over it, or a change of the mapping or the file drops them.
+   */
+  private SysResult exclusiveKeepingFirst(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
+    int other = 1 - device;
+    if (command == DeviceCommand.EXCLUSIVE) {
+      List<Long> held = new ArrayList<>();
+      for (long p = 0; p < pages; p++) {
+        SysResult c = real.device(other, DeviceCommand.CHECK_EXCLUSIVE, address + p * 4096, 1, new byte[4096]);
+        if (c.failed() && c.errno() == io.hmmfuzz.core.Errno.EPERM) {
+          held.add(address + p * 4096);
+        }
+      }
+      cpuAccessed(address, pages * 4096); // the write faults of its get_user_pages
+      SysResult r = real.device(device, command, address, pages, buffer);
+      if (!r.failed()) {
+        ghosts.get(other).addAll(held);
+      }
+      return r;
+    }
+    if (command == DeviceCommand.CHECK_EXCLUSIVE) {
+      SysResult r = real.device(device, command, address, pages, buffer);
+      boolean kept = ghosts.get(device).stream().anyMatch(p -> p >= address && p < address + pages * 4096);
+      return !r.failed() && kept ? SysResult.error(io.hmmfuzz.core.Errno.EPERM, 1) : r;
+    }
+    if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT && command != DeviceCommand.RELEASE) {
+      cpuAccessed(address, pages * 4096); // a write fault, or a migration's notifier over the range
+    }
+    return real.device(device, command, address, pages, buffer);
   }
 
   @Override

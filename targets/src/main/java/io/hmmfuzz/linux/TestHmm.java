@@ -16,13 +16,22 @@ final class TestHmm implements AutoCloseable {
     this.fd = fd;
   }
 
+  /** Whether the mirrors programs use are there: /dev/hmm_dmirror0 and 1, created together (R91). */
   static boolean present() {
-    return java.nio.file.Files.exists(java.nio.file.Path.of(HmmUapi.DEVICE));
+    for (int d = 0; d < io.hmmfuzz.core.op.DevicePages.DEVICES; d++) {
+      if (!java.nio.file.Files.exists(java.nio.file.Path.of(HmmUapi.device(d)))) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** Opens the mirror; it registers an mmu notifier over the opening process's address space. */
-  static TestHmm open() {
-    int fd = LibC.open(HmmUapi.DEVICE, 2 | LinuxAbi.O_CLOEXEC_FLAG, 0);
+  /**
+   * Opens a mirror of device {@code device}; it registers an mmu notifier over the opening process's
+   * address space.
+   */
+  static TestHmm open(int device) {
+    int fd = LibC.open(HmmUapi.device(device), 2 | LinuxAbi.O_CLOEXEC_FLAG, 0);
     return fd < 0 ? null : new TestHmm(fd);
   }
 

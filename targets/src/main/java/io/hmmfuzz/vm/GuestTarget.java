@@ -166,7 +166,8 @@ public final class GuestTarget implements KernelTarget {
 
     @Override
     public boolean testHmm() {
-      return link.run(List.of("test", "-c", "/dev/hmm_dmirror0")).exit() == 0;
+      // Both mirrors programs use (R91: test_hmm creates them together).
+      return link.run(List.of("test", "-c", "/dev/hmm_dmirror0", "-a", "-c", "/dev/hmm_dmirror1")).exit() == 0;
     }
   }
 

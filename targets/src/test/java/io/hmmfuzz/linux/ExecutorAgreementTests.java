@@ -433,8 +433,8 @@ class ExecutorAgreementTests {
         }
 
         @Override
-        public SysResult device(DeviceCommand command, long address, long pages, byte[] buffer) {
-          SysResult r = k.device(command, address, pages, buffer);
+        public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
+          SysResult r = k.device(device, command, address, pages, buffer);
           log("device " + command + " " + pages, r, true);
           calls.add("  bytes=" + Arrays.hashCode(buffer));
           return r;

@@ -66,6 +66,18 @@ class PlantedBugTests {
     PlantedBugKernel.Bug dontneed = PlantedBugKernel.Bug.DONTNEED_KEEPS_PRIVATE_COPY;
     assertTrue(dontneed.unavailable(caps("6.1.192", FsKind.XFS, false), true).contains("CONFIG_ADVISE_SYSCALLS"));
     assertEquals(null, dontneed.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    PlantedBugKernel.Bug release = PlantedBugKernel.Bug.RELEASE_KEEPS_MIRROR;
+    assertEquals(null, release.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    assertTrue(release.unavailable(caps("5.15.0", FsKind.XFS, true), true).contains("RELEASE"), "R90: not before 6.1");
+    io.hmmfuzz.core.Capabilities dax = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.1.192"),
+        FsKind.XFS_DAX, 4096, 4096, true, true, true, true, true, true, true);
+    assertTrue(release.unavailable(dax, true).contains("DAX"), "R38: nothing migrates off DAX files");
+    assertEquals(null, PlantedBugKernel.Bug.SECOND_EXCLUSIVE_KEEPS_FIRST.unavailable(dax, true),
+        "private copies of DAX files are anonymous: exclusive access works");
+    io.hmmfuzz.core.Capabilities noHmm = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.18.44"),
+        FsKind.XFS, 4096, 4096, true, false, false, true, true, false, true);
+    assertNotNull(release.unavailable(noHmm, true));
+    assertNotNull(PlantedBugKernel.Bug.SECOND_EXCLUSIVE_KEEPS_FIRST.unavailable(noHmm, true));
     PlantedBugKernel.Bug direct = PlantedBugKernel.Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE;
     assertTrue(direct.unavailable(caps("6.1.192", FsKind.TMPFS, true), true).contains("O_DIRECT"),
         "R100: no O_DIRECT on tmpfs before 6.6");

@@ -204,10 +204,11 @@ public final class Execution implements Views {
   }
 
   /**
-   * A test_hmm command over {@code pages} pages at {@code offset} of mapping m; {@code data} is what
-   * WRITE writes. READ returns the pages' bytes, SNAPSHOT one byte per page.
+   * A test_hmm command through device {@code device}'s mirror over {@code pages} pages at {@code offset}
+   * of mapping m; {@code data} is what WRITE writes. READ returns the pages' bytes, SNAPSHOT one byte per
+   * page.
    */
-  public Outcome device(MapId m, DeviceCommand cmd, long offset, int pages, byte[] data) {
+  public Outcome device(int device, MapId m, DeviceCommand cmd, long offset, int pages, byte[] data) {
     Region r = regions.get(m);
     if (r == null) {
       return Outcome.notLive();
@@ -215,16 +216,14 @@ public final class Execution implements Views {
     byte[] buf = switch (cmd) {
       case WRITE -> data;
       case SNAPSHOT -> new byte[pages];
+      case RELEASE -> new byte[0];
       default -> new byte[pages * page];
     };
-    SysResult s = kernel.device(cmd, r.address + offset, pages, buf);
+    SysResult s = kernel.device(device, cmd, r.address + offset, pages, buf);
     if (s.failed()) {
       return Outcome.of(s, false);
     }
-    return switch (cmd) {
-      case READ, SNAPSHOT, MIGRATE_TO_DEV, EXCLUSIVE -> Outcome.ok(s.value(), buf);
-      default -> Outcome.ok(s.value());
-    };
+    return cmd.returnsBuffer() ? Outcome.ok(s.value(), buf) : Outcome.ok(s.value());
   }
 
   @Override
@@ -283,7 +282,7 @@ public final class Execution implements Views {
 
   @Override
   public Outcome devicePage(MapId m, long page) {
-    return device(m, DeviceCommand.READ, page * this.page, 1, null);
+    return device(0, m, DeviceCommand.READ, page * this.page, 1, null);
   }
 
   /** Unmaps every live mapping and closes every fd of the program. */

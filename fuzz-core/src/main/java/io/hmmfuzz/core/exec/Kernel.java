@@ -176,11 +176,12 @@ public interface Kernel {
   }
 
   /**
-   * One test_hmm ioctl on this session's device mirror (/dev/hmm_dmirror0, opened on first use so it
-   * mirrors this process): {@code buffer} is the data read or written (READ, WRITE, MIGRATE: pages *
-   * page size bytes; SNAPSHOT: one byte per page). The value is cpages.
+   * One test_hmm ioctl on this session's mirror of device {@code device} (/dev/hmm_dmirror0 or 1, each
+   * opened on first use so it mirrors this process): {@code buffer} is the data read or written (READ,
+   * WRITE, MIGRATE: pages * page size bytes; SNAPSHOT: one byte per page; RELEASE: none). The value is
+   * cpages.
    */
-  SysResult device(DeviceCommand command, long address, long pages, byte[] buffer);
+  SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer);
 
   /** The protection of the VMA containing {@code address} as the kernel reports it (/proc/self/maps). */
   Prot protectionAt(long address);

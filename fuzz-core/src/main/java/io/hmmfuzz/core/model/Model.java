@@ -143,13 +143,26 @@ public final class Model {
   /**
    * R84: m's page-table entries moved to a new address (mm/mremap.c move_page_tables): private copies
    * and device-private entries go with them, so the pages show what they showed and device pages stay
-   * on the device; the mirror's entries for the old addresses are erased (MMU_NOTIFY_UNMAP over the old
-   * range, lib/test_hmm.c dmirror_interval_invalidate) and it has none for the new ones, so no page is
-   * exclusive to the device any more (a device-exclusive entry moves as it is, and a CPU access restores
-   * it as before).
+   * on the device; the mirrors' entries for the old addresses are erased (MMU_NOTIFY_UNMAP over the old
+   * range, lib/test_hmm.c dmirror_interval_invalidate) and they have none for the new ones, so no mirror
+   * holds an atomic entry any more (a device-exclusive entry moves as it is, and a CPU access restores it
+   * as before), and every page in a device's memory has lost its entry there: R93's hazard (seen on
+   * 6.1.192: corpus kernel-6.1-xfs-test-hmm-device-read-after-mremap-move-oops.repro).
    */
   public void moved(ModelMapping m) {
-    m.maybeExclusive.clear();
+    m.exclusive.clearAll();
+    mayHaveMoved(m);
+  }
+
+  /**
+   * m's page-table entries may have moved (an mremap growth moves the VMA where the next gap does not
+   * allow it in place, R83/R84): every page in a device's memory may have lost its mirror entry there
+   * (R93's hazard); an atomic entry may stay.
+   */
+  public void mayHaveMoved(ModelMapping m) {
+    for (long p : m.onDevice.pages()) {
+      orphan(m, p, m.onDevice.devices(p));
+    }
   }
 
   public void close(ModelFile f) {
@@ -164,7 +177,10 @@ public final class Model {
    */
   public void protect(ModelMapping m, Prot prot) {
     if (prot != m.prot) {
-      m.maybeExclusive.clear();
+      m.exclusive.clearAll();
+      for (long p : m.onDevice.pages()) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
     }
     m.prot = prot;
   }
@@ -270,6 +286,7 @@ public final class Model {
    * the EOF page keeps its bytes.
    */
   public void truncateTo(ModelFile f, long n, int op) {
+    fileRangeNotified(f, roundUpPage(n), Long.MAX_VALUE);
     ensureCache(f, n);
     f.size = n;
     long end = roundUpPage(n);
@@ -290,6 +307,7 @@ public final class Model {
    * What lies past the old EOF page reads zero (holes).
    */
   public void collapse(ModelFile f, long from, long len, int op) {
+    fileRangeNotified(f, from, Long.MAX_VALUE);
     long oldEnd = roundUpPage(f.size);
     ensureCache(f, oldEnd);
     Cells moved = f.cache.slice(idx(from + len), idx(oldEnd));
@@ -309,6 +327,7 @@ public final class Model {
    * [from, from + len) is a hole (reads zero); the file grows by len.
    */
   public void insert(ModelFile f, long from, long len, int op) {
+    fileRangeNotified(f, from, Long.MAX_VALUE);
     long oldEnd = roundUpPage(f.size);
     ensureCache(f, oldEnd);
     Cells moved = f.cache.slice(idx(from), idx(oldEnd));
@@ -352,6 +371,7 @@ public final class Model {
    */
   public void zap(ModelMapping m, long from, long to) {
     m.forgetPages(from, to);
+    notifiedUpTo(m, to, -1);
   }
 
   /**
@@ -424,6 +444,7 @@ public final class Model {
 
   /** The page cache over [from, to) now holds definite zeros decided by op (hole punch, zero range). */
   public void zeroData(ModelFile f, long from, long to, int op) {
+    fileRangeNotified(f, from, to);
     long end = Math.min(to, f.size);
     if (end > from) {
       f.cache.zero(idx(from), idx(end), op);
@@ -494,15 +515,15 @@ public final class Model {
    * page (R13). PRIVATE: copy-on-write of the page's current content first (R10, U7).
    */
   public Expected store(ModelMapping m, long off, int len, int op) {
-    return store(m, off, len, op, true);
+    return store(m, off, len, op, -1);
   }
 
   /**
-   * A store as above; {@code cpu} false for a device write, which writes a page on this device's
-   * private memory in place instead of migrating it back (mm/hmm.c hmm_vma_handle_pte reports the
-   * caller's own device-private pages without faulting).
+   * A store as above through the mirror of {@code device} (a device write): a page on that device's own
+   * private memory is written in place, not migrated back (mm/hmm.c hmm_vma_handle_pte reports the
+   * caller's own device-private pages without faulting); {@code device} -1 for a CPU store.
    */
-  public Expected store(ModelMapping m, long off, int len, int op, boolean cpu) {
+  public Expected store(ModelMapping m, long off, int len, int op, int device) {
     ModelFile f = backing(m);
     long pos = off;
     while (pos < off + len) {
@@ -512,10 +533,10 @@ public final class Model {
             s == Signal.SIGBUS ? "R7/R8 SIGBUS: store to a page wholly beyond EOF" : "R5 SIGSEGV: no write permission");
       }
       long next = Math.min(nextPage(pos), off + len);
-      if (cpu) {
+      if (device < 0) {
         faulted(m, pos, 1);
       } else {
-        deviceFaulted(m, pos, 1);
+        deviceFaulted(m, pos, 1, device);
       }
       m.forkProtected.remove(pos / page);
       m.maybeZeroPage.remove(pos / page);
@@ -533,28 +554,190 @@ public final class Model {
 
   /**
    * A CPU access to the pages of [off, off+len) of m: a device-private page migrates back to system
-   * memory (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c dmirror_devmem_fault), and
-   * a device-exclusive entry is restored, which invalidates the mirror's atomic entry (mm/memory.c
-   * remove_device_exclusive_entry, MMU_NOTIFY_EXCLUSIVE with no owner).
+   * memory, whichever device holds it (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c
+   * dmirror_devmem_fault), and a device-exclusive entry is restored, which erases every mirror's atomic
+   * entry for the page (mm/memory.c remove_device_exclusive_entry: MMU_NOTIFY_EXCLUSIVE with no owner,
+   * which no mirror ignores).
    */
   public void faulted(ModelMapping m, long off, long len) {
-    deviceFaulted(m, off, len);
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
-      m.maybeOnDevice.remove(p);
+      m.exclusive.clear(p);
+      m.onDevice.clear(p);
+    }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
+  }
+
+  /**
+   * A device fault through the mirror of {@code device} (hmm_range_fault with a required fault) on the
+   * pages of [off, off+len) of m: a device-exclusive entry is restored as for a CPU fault (every mirror's
+   * atomic entry goes; dmirror_do_write writes only pages tagged DPT_XA_TAG_WRITE, so the device's own
+   * atomic entry is faulted too), and a page on another device's private memory migrates back (R93:
+   * hmm_vma_handle_pte faults a device-private page whose pgmap owner is not the caller), but this
+   * device's own private pages are reported as they are (dev_private_owner).
+   */
+  public void deviceFaulted(ModelMapping m, long off, long len, int device) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.exclusive.clear(p);
+      m.onDevice.clearOthers(p, device);
+    }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
+  }
+
+  /**
+   * A device read through the mirror of {@code device} that succeeded over the pages of [off, off+len)
+   * of m (R92, R93): the mirror can hold no entry for a page on another device's memory or held
+   * exclusively by another mirror (the migration and the exclusive access each erased it, and only a
+   * fault gives it one again), so dmirror_do_read faults from such a page on at the latest, and
+   * hmm_range_fault faults every page of the rest of the range that needs it: the other devices' pages
+   * come back to system memory and their atomic entries go. The device's own atomic entries may stay
+   * (a page it holds is read without a fault; whether a fault from an earlier page restored it is
+   * hidden), and so do its own private pages.
+   */
+  public void deviceRead(ModelMapping m, long off, long len, int device) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.exclusive.clearOthers(p, device);
+      m.onDevice.clearOthers(p, device);
+    }
+    notifiedUpTo(m, (off + len + page - 1) / page, -1);
+  }
+
+  /**
+   * migrate_vma_setup through the mirror of {@code device} over the pages of [off, off+len) of m (R38,
+   * R39, R93): migrate_vma_collect fires MMU_NOTIFY_MIGRATE owned by that device over the whole range,
+   * which only that device's mirror ignores (lib/test_hmm.c dmirror_interval_invalidate): every other
+   * mirror's atomic entries there go, whether or not the pages migrate.
+   */
+  public void migrationNotified(ModelMapping m, long off, long len, int device) {
+    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
+      m.exclusive.clearOthers(p, device);
+      orphan(m, p, m.onDevice.devices(p) & ~(1 << device));
+    }
+    notifiedUpTo(m, (off + len + page - 1) / page, device);
+  }
+
+  /**
+   * test_hmm's invalidation erases one page too many (lib/test_hmm.c dmirror_do_update walks
+   * {@code xa_for_each_range(&pt, pfn, entry, start >> PAGE_SHIFT, end >> PAGE_SHIFT)}, whose last index
+   * is inclusive, with the range's exclusive end; 6.1.192 and 6.12 alike): every notifier over a range
+   * ending before page {@code pageIdx} of m also erases the mirrors' entries for that page, in every
+   * mirror but the one of {@code owner} (-1: none; a migration's own device ignores its event). Harmless
+   * for the model's answers (a lost entry is faulted again), but a page of that device's memory is then
+   * R93's hazard ({@link #orphan}): seen on 6.1.192, a migrate-back through device 1 over page 0 and a read
+   * through device 0 of its page 1 Oopsed. The page after a mapping's last may be another mapping's
+   * first, which the model cannot tell (it knows no addresses).
+   */
+  private void notifiedUpTo(ModelMapping m, long pageIdx, int owner) {
+    orphan(m, pageIdx, owner < 0 ? m.onDevice.devices(pageIdx) : m.onDevice.devices(pageIdx) & ~(1 << owner));
+  }
+
+  /**
+   * R93's hazard, for the generator: the mirrors of {@code devices} (bits) lost their entries for page
+   * {@code pageIdx} of m while it may stay in their memory (an mprotect's or the other device's migration
+   * notifier erased them, and neither moves a device-private page). A READ or WRITE through such a mirror
+   * then faults the page through hmm_range_fault, which reports the mirror's own device-private page
+   * itself, and lib/test_hmm.c dmirror_do_fault stores that ZONE_DEVICE struct page, which
+   * dmirror_do_read/dmirror_do_write kmap(): an Oops (6.1.192 and 6.12, lib/test_hmm.c unchanged; corpus
+   * kernel-6.1-*-test-hmm-*-oops.repro). The model predicts nothing there; the generator steers clear
+   * ({@link #mayHaveLostEntry}). Other notifiers that leave a private copy in device memory (a hole punch
+   * or a clone over the file range: unmap_mapping_range without even_cows) are not tracked.
+   */
+  private void orphan(ModelMapping m, long pageIdx, int devices) {
+    for (int d = 0; devices >> d != 0; d++) {
+      if ((devices & (1 << d)) != 0) {
+        m.orphaned.mark(pageIdx, d);
+      }
     }
   }
 
   /**
-   * A device write fault (hmm_range_fault) on the pages of [off, off+len) of m: a device-exclusive
-   * entry is restored as for a CPU fault (dmirror_do_write writes only pages tagged
-   * DPT_XA_TAG_WRITE, so an atomic entry is faulted), but this device's own private pages are reported
-   * as they are, not migrated back (mm/hmm.c hmm_vma_handle_pte, dev_private_owner). A device read
-   * does not fault pages the mirror holds ({@code DeviceRead.rule}).
+   * A file-range notifier over [from, to) of f (unmap_mapping_range and its kin: a hole punch, a zero
+   * range, the shift of collapse and insert range, a truncate, a remap's destination, a direct write's
+   * page-cache invalidation): every live mapping of f is invalidated over the pages it maps of the range,
+   * where a private copy may stay (even_cows 0 keeps it, and a device page with it), and test_hmm erases
+   * one page too many ({@link #notifiedUpTo}). For the generator only (R93's hazard): the model's answers
+   * do not change.
    */
-  public void deviceFaulted(ModelMapping m, long off, long len) {
-    for (long p = off / page; p < (off + len + page - 1) / page; p++) {
-      m.maybeExclusive.remove(p);
+  public void fileRangeNotified(ModelFile f, long from, long to) {
+    for (ModelMapping m : mappings.values()) {
+      if (!m.live || !maps(m, f) || to <= from) {
+        continue;
+      }
+      long pages = roundUpPage(m.length) / page;
+      long first = Math.max(0, from / page - m.offset / page);
+      long end = to >= Long.MAX_VALUE - page ? pages : Math.min(pages, (to + page - 1) / page - m.offset / page);
+      for (long p = first; p < end; p++) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
+      if (first < end) {
+        notifiedUpTo(m, end, -1);
+      }
     }
+  }
+
+  /**
+   * Whether a READ or WRITE through {@code device}'s mirror of page {@code pageIdx} of m may meet R93's
+   * hazard ({@link #orphan}): the page may be in that device's memory with no entry in its mirror.
+   */
+  public boolean mayHaveLostEntry(ModelMapping m, long pageIdx, int device) {
+    return m.onDevice.may(pageIdx, device) && m.orphaned.may(pageIdx, device);
+  }
+
+  /**
+   * Whether the generator must assume that a READ or WRITE through {@code device}'s mirror of page
+   * {@code pageIdx} of m may meet R93's hazard: where {@link #mayHaveLostEntry}, and on a mapping's first
+   * page whenever it may be in that device's memory. That page is the page after another mapping's last
+   * wherever one lies just below it, and test_hmm's one page too many ({@link #notifiedUpTo}) erases its
+   * entry on nearly any notifier over that other mapping's end (its munmap, an mprotect, a copy-on-write
+   * fault, the writeback of a shared page, a truncate or hole punch of its file, a fork); the model knows
+   * no addresses, so it cannot tell which mapping lies below. Seen on 6.1.192 (xfs-dax, shrunk across
+   * 13 guests): a private anonymous page migrated, a shared anonymous mapping made below it and
+   * unmapped, and the device read of the page Oopsed (corpus
+   * kernel-6.1-xfs-dax-test-hmm-device-read-after-munmap-of-the-mapping-below-oops.repro).
+   */
+  public boolean deviceAccessHazard(ModelMapping m, long pageIdx, int device) {
+    return mayHaveLostEntry(m, pageIdx, device) || pageIdx == 0 && m.onDevice.may(0, device);
+  }
+
+  /**
+   * Whether a READ or WRITE through {@code device}'s mirror of {@code pages} pages from {@code firstPage}
+   * of m may meet R93's hazard: on any page ({@link #deviceAccessHazard}), and on any page after the
+   * first that may be in that device's memory. dmirror_read (and dmirror_write) fault from the first page
+   * the mirror lacks to the end of the range, and dmirror_do_fault stores every page hmm_range_fault
+   * reports, the device's own device-private pages among them, over the entries that pointed at their
+   * backing pages; the copy then kmap()s a ZONE_DEVICE page and Oopses (lib/test_hmm.c 6.1). Which of
+   * the earlier pages the mirror lacks is hidden from the model. Seen on 6.1.192 (xfs-dax): device views
+   * that read a whole mapping in one READ Oopsed this way, about once a minute.
+   */
+  public boolean deviceRangeHazard(ModelMapping m, long firstPage, int pages, int device) {
+    for (int k = 0; k < pages; k++) {
+      if (deviceAccessHazard(m, firstPage + k, device) || k > 0 && m.onDevice.may(firstPage + k, device)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The devices (bits) whose memory may hold a page of some live mapping. */
+  public int devicesWithPages() {
+    int bits = 0;
+    for (ModelMapping m : liveMappings()) {
+      for (long p : m.onDevice.pages()) {
+        bits |= m.onDevice.devices(p);
+      }
+    }
+    return bits;
+  }
+
+  /** The devices (bits) that may hold page {@code pageIdx} of m: in their memory or exclusively. */
+  public int holders(ModelMapping m, long pageIdx) {
+    return m.onDevice.devices(pageIdx) | m.exclusive.devices(pageIdx);
+  }
+
+  /** The pages of m some device may hold (in its memory or exclusively), in order. */
+  public java.util.SortedSet<Long> heldPages(ModelMapping m) {
+    java.util.TreeSet<Long> out = new java.util.TreeSet<>(m.onDevice.pages());
+    out.addAll(m.exclusive.pages());
+    return out;
   }
 
   /**
@@ -573,6 +756,24 @@ public final class Model {
   /** The private copy of page {@code pageIdx} of m, made from what the page shows now if there is none (R10). */
   private Cells copyOnWrite(ModelMapping m, long pageIdx) {
     return m.cowPages.computeIfAbsent(pageIdx, i -> visible(m, i * page, page));
+  }
+
+  /** Whether page {@code pageIdx} of m may be in the private memory of {@code device} (R38). */
+  public boolean maybeOnDevice(ModelMapping m, long pageIdx, int device) {
+    return m.onDevice.may(pageIdx, device);
+  }
+
+  /**
+   * Page {@code pageIdx} of m may have migrated to {@code device}'s memory (R38): where it was not there
+   * already, the migration maps it in the mirror (dmirror_migrate_finalize_and_map), so its entry is
+   * fresh; a page already there is not migrated again (migrate_vma_collect_pmd selects system pages).
+   */
+  public void markMaybeOnDevice(ModelMapping m, long pageIdx, int device) {
+    if (!m.onDevice.may(pageIdx, device)) {
+      m.orphaned.clear(pageIdx, device);
+    }
+    m.onDevice.mark(pageIdx, device);
+    m.migrated = true;
   }
 
   /**
@@ -596,18 +797,22 @@ public final class Model {
    * fork(2) as the parent sees it (R113, R114; kernel/fork.c dup_mmap, mm/memory.c copy_page_range):
    * every private mapping is a COW mapping (VM_MAYWRITE without VM_SHARED); where it has anonymous
    * pages (an anon_vma), the parent's whole VMA is invalidated (MMU_NOTIFY_PROTECTION_PAGE), which
-   * erases every mirror entry of it, atomic ones included, its device-exclusive entries are restored to
-   * present PTEs and its anonymous PTEs, device-private entries included, are write-protected. Shared
-   * mappings are not copied at all: nothing changes for the parent.
+   * erases every mirror entry of it in every device's mirror, atomic ones included (and pages left in a
+   * device's memory lose their entry: R93's hazard, {@link #orphan}), its device-exclusive entries are
+   * restored to present PTEs and its anonymous PTEs, device-private entries included, are
+   * write-protected. Shared mappings are not copied at all: nothing changes for the parent.
    */
   public void fork() {
     for (ModelMapping m : mappings.values()) {
       if (!m.live || m.sharing != Sharing.PRIVATE) {
         continue;
       }
-      m.maybeExclusive.clear();
+      m.exclusive.clearAll();
       m.forkProtected.addAll(m.cowPages.keySet());
-      m.forkProtected.addAll(m.maybeOnDevice);
+      m.forkProtected.addAll(m.onDevice.pages());
+      for (long p : m.onDevice.pages()) {
+        orphan(m, p, m.onDevice.devices(p));
+      }
     }
   }
 
@@ -617,35 +822,42 @@ public final class Model {
   }
 
   /**
-   * Whether any page of m may still be in device-private memory (R38), counting every page a migration
-   * may have moved since the mapping was made: for the generator's avoidance of test_hmm's known crash
-   * (R93, R115), which must not rely on the model's guess that a migrate-back or a CPU fault brought it back.
+   * Whether any page of m may still be in some device's private memory (R38), counting every page a
+   * migration may have moved since the mapping was made: for the generator's avoidance of test_hmm's
+   * known crash through mprotect and fork (R93, R115), which must not rely on the model's guess that a
+   * migrate-back or a CPU fault brought it back.
    */
   public boolean anyMaybeOnDevice(ModelMapping m) {
     return m.migrated;
   }
 
-  /** Pages of m that may be in device-private memory (R38). */
-  public boolean maybeOnDevice(ModelMapping m, long pageIdx) {
-    return m.maybeOnDevice.contains(pageIdx);
+  /** After HMM_DMIRROR_MIGRATE_TO_SYS through {@code device}, none of its pages of the range is left there (R39). */
+  public void backFromDevice(ModelMapping m, long pageIdx, int device) {
+    m.onDevice.clear(pageIdx, device);
   }
 
-  public void markMaybeOnDevice(ModelMapping m, long pageIdx) {
-    m.migrated = true;
-    m.maybeOnDevice.add(pageIdx);
+  /**
+   * HMM_DMIRROR_RELEASE through {@code device} (R90): every page in that device's memory, in every
+   * mapping, is migrated back to system memory with its content.
+   */
+  public void released(int device) {
+    for (ModelMapping m : mappings.values()) {
+      for (long p : List.copyOf(m.onDevice.pages())) {
+        if (m.onDevice.may(p, device)) {
+          notifiedUpTo(m, p + 1, device); // each evicted page's MMU_NOTIFY_CLEAR, one page too many
+        }
+      }
+      m.onDevice.clearDevice(device);
+    }
   }
 
-  /** After HMM_DMIRROR_MIGRATE_TO_SYS every device-private page of the range is back (R39). */
-  public void backFromDevice(ModelMapping m, long pageIdx) {
-    m.maybeOnDevice.remove(pageIdx);
+  /** Whether the mirror of {@code device} may hold an atomic (exclusive) entry for page {@code pageIdx} of m. */
+  public boolean maybeExclusive(ModelMapping m, long pageIdx, int device) {
+    return m.exclusive.may(pageIdx, device);
   }
 
-  public boolean maybeExclusive(ModelMapping m, long pageIdx) {
-    return m.maybeExclusive.contains(pageIdx);
-  }
-
-  public void markMaybeExclusive(ModelMapping m, long pageIdx) {
-    m.maybeExclusive.add(pageIdx);
+  public void markMaybeExclusive(ModelMapping m, long pageIdx, int device) {
+    m.exclusive.mark(pageIdx, device);
   }
 
   private long nextPage(long pos) {

@@ -10,9 +10,10 @@ import java.util.TreeSet;
 /**
  * One VMA in the model: where it maps (its length changes with mremap, its file offset never: page
  * indices stay the same through a move), its protection, and for MAP_PRIVATE the pages it has copied on
- * write (R10), keyed by page index within the mapping. The device mirror's hidden state about those
- * anonymous copies is kept as "may be" sets (R38, and for exclusive access mm/rmap.c make_device_exclusive_range): pages that may have migrated to device-private
- * memory, and pages the device may hold for exclusive access.
+ * write (R10), keyed by page index within the mapping. The device mirrors' hidden state about those
+ * anonymous copies is kept per device as "may be" marks (R38, R91-R93, and for exclusive access mm/rmap.c
+ * make_device_exclusive_range): the pages that may have migrated to a device's private memory, and
+ * the pages whose atomic entry a device's mirror may hold (exclusive access).
  */
 public final class ModelMapping {
   final MapId id;
@@ -24,8 +25,16 @@ public final class ModelMapping {
   Prot prot;
   boolean live = true;
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
-  final TreeSet<Long> maybeOnDevice = new TreeSet<>();
-  final TreeSet<Long> maybeExclusive = new TreeSet<>();
+  /** Per page, the devices whose private memory may hold it (R38). */
+  final DeviceMarks onDevice = new DeviceMarks();
+  /** Per page, the devices whose mirror may hold an atomic (exclusive) entry for it (R92). */
+  final DeviceMarks exclusive = new DeviceMarks();
+  /**
+   * Per page, the devices whose mirror may have lost its entry for the page while the page stayed in
+   * that device's memory (R93's hazard; meaningful where {@link #onDevice} has the device too): not an
+   * outcome the model predicts, only what the generator steers clear of.
+   */
+  final DeviceMarks orphaned = new DeviceMarks();
   /**
    * Pages whose anonymous PTE a fork write-protected in this (the parent's) page table (R113): no
    * writable PTE until the parent's next write fault on the page.
@@ -37,9 +46,9 @@ public final class ModelMapping {
    */
   final TreeSet<Long> maybeZeroPage = new TreeSet<>();
   /**
-   * A migration to the device was asked for some page of this mapping: a page may be in device memory
+   * A migration to some device was asked for some page of this mapping: a page may be in device memory
    * whatever the CPU did since (a migrate-back or a CPU fault may leave it there), which only the
-   * generator's avoidance of test_hmm's known crash needs (R115).
+   * generator's avoidance of test_hmm's known crash through mprotect and fork needs (R93, R115).
    */
   boolean migrated;
   /** An anonymous mapping's memory (file null): zero-filled, as big as the mapping, never changing size (R110). */
@@ -75,8 +84,9 @@ public final class ModelMapping {
   /** Forgets private copies and device state of pages {@code from} on (page indices within the mapping). */
   void forgetPagesFrom(long from) {
     cowPages.tailMap(from, true).clear();
-    maybeOnDevice.tailSet(from, true).clear();
-    maybeExclusive.tailSet(from, true).clear();
+    onDevice.clearFrom(from);
+    exclusive.clearFrom(from);
+    orphaned.clearFrom(from);
     forkProtected.tailSet(from, true).clear();
     maybeZeroPage.tailSet(from, true).clear();
   }
@@ -84,8 +94,9 @@ public final class ModelMapping {
   /** Forgets private copies and device state of pages [from, to) (page indices within the mapping). */
   void forgetPages(long from, long to) {
     cowPages.subMap(from, true, to, false).clear();
-    maybeOnDevice.subSet(from, true, to, false).clear();
-    maybeExclusive.subSet(from, true, to, false).clear();
+    onDevice.clearRange(from, to);
+    exclusive.clearRange(from, to);
+    orphaned.clearRange(from, to);
     forkProtected.subSet(from, true, to, false).clear();
     maybeZeroPage.subSet(from, true, to, false).clear();
   }

@@ -4,6 +4,8 @@ import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The checks every test_hmm ioctl makes before its command runs (R33), and migration's VMA checks. */
 final class DeviceRange {
@@ -39,14 +41,23 @@ final class DeviceRange {
     return null;
   }
 
-  /** A generated device command's range: page {@code page} of the mapping, at {@code offset}. */
-  record Pages(MapId map, long page, long offset, int pages) {}
+  /**
+   * A generated device command's range: page {@code page} of the mapping, at {@code offset}, through
+   * device {@code device}'s mirror.
+   */
+  record Pages(MapId map, long page, long offset, int pages, int device) {}
 
   /**
    * Pages of a live mapping from a random page on; a share deliberately unaligned, a share of zero
-   * pages (R33's EINVAL paths).
+   * pages (R33's EINVAL paths); through device 1's mirror a third of the time. Half the time, where
+   * some device may hold a page (in its memory or exclusively), that page, mostly through the other
+   * device: two devices compete for the same pages (R91-R93).
    */
   static Pages generate(Generation g) {
+    Pages contended = g.nextInt(2) == 0 ? contended(g) : null;
+    if (contended != null) {
+      return contended;
+    }
     ModelMapping m = g.liveMapping();
     if (m == null) {
       return null;
@@ -59,6 +70,62 @@ final class DeviceRange {
     if (g.invalid() && g.nextInt(3) == 0) {
       n = 0;
     }
-    return new Pages(m.id(), pg, off, n);
+    int device = g.nextInt(3) == 0 ? 1 : 0;
+    return new Pages(m.id(), pg, off, n, device);
+  }
+
+  /** One page some device may hold, through the other device two times in three; null if none is held. */
+  private static Pages contended(Generation g) {
+    Model model = g.model();
+    List<ModelMapping> maps = new ArrayList<>();
+    List<Long> pages = new ArrayList<>();
+    for (ModelMapping m : g.liveMappings()) {
+      for (long p : model.heldPages(m)) {
+        maps.add(m);
+        pages.add(p);
+      }
+    }
+    if (pages.isEmpty()) {
+      return null;
+    }
+    int k = g.nextInt(pages.size());
+    ModelMapping m = maps.get(k);
+    long pg = pages.get(k);
+    int holders = model.holders(m, pg);
+    int holder = holders == 3 ? g.nextInt(2) : Integer.numberOfTrailingZeros(holders);
+    int device = g.nextInt(3) == 0 ? holder : 1 - holder;
+    return new Pages(m.id(), pg, pg * g.page(), 1, device);
+  }
+
+  /**
+   * The device an op that faults pages through its mirror (READ, WRITE) goes through over [offset, +pages
+   * pages) of m: {@code device}, else the other one, where the first may meet R93's hazard (a page in its
+   * memory whose mirror entry was erased, or one after the range's first: test_hmm's own Oops,
+   * {@link Model#deviceRangeHazard}); -1 where
+   * both may.
+   */
+  static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device) {
+    return safeDevice(model, m, offset, pages, device, false);
+  }
+
+  /**
+   * As above; for a {@code write}, also where the page may be in that device's memory while the mapping
+   * is not writable or a fork write-protected the page (R113): the device-private entry is then
+   * read-only (migrated from a read-only PTE, or made so by an mprotect or a fork, R93), hmm_range_fault reports it to its owner without the write it asked for, and
+   * lib/test_hmm.c dmirror_do_fault's WARN_ON fires (seen on 6.1.192: corpus
+   * kernel-6.1-tmpfs-test-hmm-device-write-to-readonly-device-page-warns.repro).
+   */
+  static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device, boolean write) {
+    for (int d : new int[] {device, 1 - device}) {
+      boolean hazard = model.deviceRangeHazard(m, offset / model.page(), pages, d);
+      for (int p = 0; p < pages && !hazard; p++) {
+        long pg = offset / model.page() + p;
+        hazard = write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d);
+      }
+      if (!hazard) {
+        return d;
+      }
+    }
+    return -1;
   }
 }

@@ -2,30 +2,41 @@ package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
  * HMM_DMIRROR_READ of {@code pages} pages at {@code offset} of the mapping: the device mirror faults
  * them like CPU reads (hmm_range_fault) and returns what the CPU would read (R34, R40a).
  */
-public record DeviceRead(MapId map, long offset, int pages) implements Op, DevicePages {
+public record DeviceRead(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
+  /**
+   * The rule, and where the read succeeds, what its faults did to the other device's pages and atomic
+   * entries (R92, R93: {@link Model#deviceRead}).
+   */
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
-    return m == null ? Expected.notLive() : rule(model, m, offset, pages);
+    if (m == null) {
+      return Expected.notLive();
+    }
+    Expected e = rule(model, m, offset, pages);
+    if (e.status() == io.hmmfuzz.core.model.Outcome.Status.OK) {
+      model.deviceRead(m, offset, (long) pages * model.page(), device);
+    }
+    return e;
   }
 
   /**
-   * R33/R34 (lib/test_hmm.c dmirror_fops_unlocked_ioctl, dmirror_read; mm/hmm.c). A device read leaves
-   * an atomic entry of the mirror in place: dmirror_do_read copies every page the mirror holds, atomic
-   * ones included, without hmm_range_fault, and faults only from the first page it lacks on, which may
-   * restore an exclusive entry further on. Which pages the mirror holds is hidden from the model, so a
-   * page that may be exclusive stays so (seen on 6.1.192: exclusive, dread, check-exclusive is EPERM).
+   * R33/R34 (lib/test_hmm.c dmirror_fops_unlocked_ioctl, dmirror_read; mm/hmm.c), through either device
+   * (the data is the CPU's either way), with no change to the model: the device views read through device
+   * 0 with it. A device read leaves an atomic entry of its own mirror in place: dmirror_do_read copies
+   * every page the mirror holds, atomic ones included, without hmm_range_fault, and faults only from the
+   * first page it lacks on, which may restore an exclusive entry further on. Which pages the mirror holds
+   * is hidden from the model, so a page that may be exclusive stays so (seen on 6.1.192: exclusive, dread,
+   * check-exclusive is EPERM).
    */
   public static Expected rule(Model model, ModelMapping m, long offset, int pages) {
     int page = model.page();
@@ -44,8 +55,8 @@ public record DeviceRead(MapId map, long offset, int pages) implements Op, Devic
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.READ, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.READ;
   }
 
   @Override
@@ -55,18 +66,6 @@ public record DeviceRead(MapId map, long offset, int pages) implements Op, Devic
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new DeviceRead(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
+    return DevicePages.generate(g, DeviceRead::new);
   }
 }

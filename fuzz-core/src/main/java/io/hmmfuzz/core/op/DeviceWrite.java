@@ -15,7 +15,7 @@ import java.util.List;
  * followed by a store of the whole page (R35). One page per op keeps the outcome exact: a failing
  * multi-page write may leave earlier pages written or copied on write (U5).
  */
-public record DeviceWrite(MapId map, long offset) implements Op {
+public record DeviceWrite(MapId map, long offset, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     ModelMapping m = model.liveMapping(map);
@@ -34,17 +34,29 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     if (model.faultAt(m, offset, true) != Signal.NONE) {
       return Expected.error(Errno.EFAULT, "R35 hmm_vma_fault: page wholly beyond EOF (VM_FAULT_SIGBUS)");
     }
-    model.store(m, offset, model.page(), index, false);
+    model.store(m, offset, model.page(), index, device);
     return Expected.ok(1, "R35 device write = write fault + store of the page (COW on MAP_PRIVATE)");
   }
 
+  /** One page. */
+  @Override
+  public int pages() {
+    return 1;
+  }
+
+  @Override
+  public DeviceCommand command() {
+    return DeviceCommand.WRITE;
+  }
+
+  /** The page written holds this op's pattern for the file offsets it maps. */
   @Override
   public Outcome execute(Execution x, int index) {
     Execution.Region r = x.region(map);
     if (r == null) {
       return Outcome.notLive();
     }
-    return x.device(map, DeviceCommand.WRITE, offset, 1, Tag.bytes(index, r.fileOffset() + offset, x.pageSize()));
+    return x.device(device, map, DeviceCommand.WRITE, offset, 1, Tag.bytes(index, r.fileOffset() + offset, x.pageSize()));
   }
 
   @Override
@@ -68,21 +80,17 @@ public record DeviceWrite(MapId map, long offset) implements Op {
     return OpKind.STORE.id();
   }
 
-  /** One page, at a page boundary even where the range drawn is unaligned. */
+  /**
+   * One page, at a page boundary even where the range drawn is unaligned, through a device that cannot
+   * meet test_hmm's own Oops or WARNING there (R93's hazard, {@link DeviceRange#safeDevice}).
+   */
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
-    ModelMapping m = r == null ? null : g.model().liveMapping(r.map());
-    if (m != null && !m.prot().writable() && g.model().anyMaybeOnDevice(m)) {
-      // A read-only device-private page (migrated from a read-only PTE) makes test_hmm's dmirror_fault
-      // WARN on a device write (R93; corpus/reproducers kernel-6.1-tmpfs-test-hmm-device-write-to-
-      // readonly-device-page-warns.repro): not generated, as anonymous memory now migrates often.
+    if (r == null) {
       return null;
     }
-    return r == null ? null : new DeviceWrite(r.map(), r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, 1, layout.mmapOf(map));
+    long offset = r.offset() % g.page() == 0 ? r.offset() : r.page() * g.page();
+    int device = DeviceRange.safeDevice(g.model(), g.model().liveMapping(r.map()), offset, 1, r.device(), true);
+    return device < 0 ? null : new DeviceWrite(r.map(), offset, device);
   }
 }

@@ -3,12 +3,10 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.List;
 
 /**
@@ -17,9 +15,12 @@ import java.util.List;
  * get_user_pages_remote with FOLL_WRITE write-faults the pages in order, stopping at the first it
  * cannot fault (no VM_WRITE, beyond EOF); only anonymous pages can be made exclusive
  * (folio_make_device_exclusive); unless every page was, the ioctl fails with EBUSY. The write faults
- * stay either way: a MAP_PRIVATE page is copied on write.
+ * stay either way: a MAP_PRIVATE page is copied on write. A page held exclusively through the other
+ * device's mirror is write-faulted like any (its entry restored, R92: remove_device_exclusive_entry's
+ * MMU_NOTIFY_EXCLUSIVE has no owner, so every mirror's atomic entry for it goes), then made exclusive
+ * to this one: the other mirror's CHECK_EXCLUSIVE is then 0 for certain. Same in 6.1.192 and 6.12.
  */
-public record Exclusive(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Exclusive(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -45,15 +46,15 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
       return Expected.error(Errno.EBUSY, "exclusive: page-cache pages are never made exclusive (folio_test_anon)");
     }
     for (int p = 0; p < pages; p++) {
-      model.markMaybeExclusive(m, offset / page + p);
+      model.markMaybeExclusive(m, offset / page + p, device);
     }
     return Expected.ok(pages, model.visible(m, offset, pages * page),
         "exclusive: every page an anonymous private copy, made exclusive; the read-back is what the CPU sees");
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.EXCLUSIVE, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.EXCLUSIVE;
   }
 
   @Override
@@ -63,18 +64,6 @@ public record Exclusive(MapId map, long offset, int pages) implements Op, Device
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Exclusive(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
+    return DevicePages.generate(g, Exclusive::new);
   }
 }

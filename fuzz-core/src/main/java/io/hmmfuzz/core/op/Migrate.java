@@ -4,18 +4,19 @@ import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.Sharing;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 
 /**
  * HMM_DMIRROR_MIGRATE_TO_DEV of {@code pages} pages at {@code offset} of the mapping (R38): anonymous
  * pages (the private copies of a MAP_PRIVATE mapping) move to the device's private memory, page-cache
- * and DAX pages stay, and the driver then reads the whole range back through its mirror.
+ * and DAX pages stay, and the driver then reads the whole range back through its mirror. A page on the
+ * other device's memory stays there (migrate_vma_collect_pmd selects only system pages, R93), and its
+ * read-back finds no entry (ENOENT); the migration's notifier drops the other mirror's atomic entries
+ * over the range ({@link Model#migrationNotified}).
  */
-public record Migrate(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Migrate(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -37,11 +38,12 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
         // R38/R110: every page of a private anonymous VMA migrates, one never written as a zeroed page
         // the migration inserts (migrate_vma_collect_hole, migrate_vma_insert_page).
         model.materialize(m, idx);
-        model.markMaybeOnDevice(m, idx);
+        model.markMaybeOnDevice(m, idx, device);
       } else if (model.copied(m, idx)) {
-        model.markMaybeOnDevice(m, idx);
+        model.markMaybeOnDevice(m, idx, device);
       }
     }
+    model.migrationNotified(m, offset, (long) pages * page, device);
     Expected noEntry = Expected.error(Errno.ENOENT,
         "R38 a page neither migrated nor still mirrored: dmirror_do_read finds no entry");
     if (beyondEof) {
@@ -56,23 +58,31 @@ public record Migrate(MapId map, long offset, int pages) implements Op, DevicePa
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.MIGRATE_TO_DEV, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.MIGRATE_TO_DEV;
   }
 
+  /**
+   * Half the time, where a private mapping has copied pages, one of them (the only pages that migrate,
+   * R38: the device then holds a page for the other ops to compete for); else over a generated range.
+   */
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Migrate(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
-  }
-
-  @Override
-  public Source reads(Layout layout) {
-    Mmap m = layout.mmapOf(map);
-    return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
+    if (g.nextInt(2) == 0) {
+      java.util.List<long[]> copies = new java.util.ArrayList<>();
+      java.util.List<ModelMapping> maps = g.liveMappings();
+      for (int i = 0; i < maps.size(); i++) {
+        ModelMapping m = maps.get(i);
+        for (long p = 0; p * g.page() < m.length(); p++) {
+          if (g.model().copied(m, p)) {
+            copies.add(new long[] {i, p});
+          }
+        }
+      }
+      if (!copies.isEmpty()) {
+        long[] c = copies.get(g.nextInt(copies.size()));
+        return new Migrate(maps.get((int) c[0]).id(), c[1] * g.page(), 1, g.nextInt(3) == 0 ? 1 : 0);
+      }
+    }
+    return DevicePages.generate(g, Migrate::new);
   }
 }

@@ -1,17 +1,17 @@
 package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 
 /**
  * HMM_DMIRROR_MIGRATE_TO_SYS of {@code pages} pages at {@code offset} (R39): every page of the range in
- * this device's private memory comes back to system memory; cpages counts them.
+ * this device's private memory comes back to system memory; cpages counts them. The other device's
+ * pages stay (migrate_vma_collect_pmd selects a device-private page only where its pgmap owner is the
+ * caller, R93), and the migration's notifier drops the other mirror's atomic entries over the range.
  */
-public record MigrateBack(MapId map, long offset, int pages) implements Op, DevicePages {
+public record MigrateBack(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   @Override
   public Expected model(Model model, int index) {
     Expected early = DeviceRange.precheck(model, map, offset, pages);
@@ -27,11 +27,12 @@ public record MigrateBack(MapId map, long offset, int pages) implements Op, Devi
     int onDevice = 0;
     for (int p = 0; p < pages; p++) {
       long idx = offset / page + p;
-      if (model.maybeOnDevice(m, idx)) {
+      if (model.maybeOnDevice(m, idx, device)) {
         onDevice++;
-        model.backFromDevice(m, idx);
+        model.backFromDevice(m, idx, device);
       }
     }
+    model.migrationNotified(m, offset, (long) pages * page, device);
     // cpages counts the pages that were on the device; which of the "may be" pages were is hidden.
     Expected e = Expected.ok(onDevice, "R39 cpages = pages migrated back");
     for (int k = onDevice - 1; k >= 0; k--) {
@@ -41,17 +42,11 @@ public record MigrateBack(MapId map, long offset, int pages) implements Op, Devi
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.MIGRATE_TO_SYS, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.MIGRATE_TO_SYS;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new MigrateBack(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+    return DevicePages.generate(g, MigrateBack::new);
   }
 }

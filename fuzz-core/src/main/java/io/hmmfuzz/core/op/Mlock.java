@@ -30,8 +30,9 @@ public record Mlock(MapId map, long offset, long length) implements Op {
     long to = model.roundUpPage(offset + length) / page;
     model.lockedRange(m, from, to);
     // R79a: a DAX VMA never becomes VM_LOCKED (mlock_fixup: vma_is_dax, 6.1; !vma_supports_mlock, 6.12),
-    // though __mm_populate still faults it in.
-    if (!model.caps().dax()) {
+    // though __mm_populate still faults it in. Anonymous memory on a DAX mount is not DAX (shmem or anon
+    // pages): it is locked.
+    if (!model.dax(m)) {
       model.setLocked(m, from, to, true);
     }
     if (!model.populate(m, from, to)) {

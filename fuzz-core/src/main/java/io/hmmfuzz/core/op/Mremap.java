@@ -52,6 +52,7 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
       }
       case GROW -> {
         model.resize(m, newLength);
+        model.mayHaveMoved(m);
         lockedExtension(model, m, lock, oldPages, newPages);
         return Expected.ok(0, "R83/R84 MREMAP_MAYMOVE growth: in place where the next gap allows (the extension maps"
             + " the next file offsets, no PTE), else move_vma; either way every page shows what it showed" + locked);

@@ -17,8 +17,8 @@ import java.util.List;
  */
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
-    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap, Mlock,
-    Munlock, DeviceRead, DeviceWrite, Snapshot, Migrate, MigrateBack, Exclusive, CheckExclusive, Fork {
+    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap,
+    Mlock, Munlock, Fork, DevicePages {
 
   /** The model rule: the allowed outcomes, and the model state advanced as the op dictates. */
   Expected model(Model model, int index);
@@ -123,6 +123,11 @@ public sealed interface Op
 
   default Carry carried() {
     return null;
+  }
+
+  /** The op's name in the outcome counts (Tally): its kind's, unless an argument sets it apart. */
+  default String tallyName() {
+    return kind().id();
   }
 
   default OpKind kind() {

@@ -55,6 +55,7 @@ public enum OpKind {
   MIGRATE_BACK(MigrateBack.class, MigrateBack::generate, 3, Trait.DEVICE),
   EXCLUSIVE(Exclusive.class, Exclusive::generate, 3, Trait.DEVICE),
   CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE),
+  RELEASE(Release.class, Release::generate, 1, Trait.DEVICE),
   /** fork(2) with a child that touches one mapping and exits (R110-R116): a child process, a capability. */
   FORK(Fork.class, Fork::generate, 2, Trait.CHILD_PROCESS);
 

@@ -14,7 +14,7 @@ import java.util.List;
  * pread(2) of up to {@code length} bytes at {@code offset} (R9, R11: 0 at or beyond EOF); with {@code
  * direct}, through the file's O_DIRECT fd (R100-R107).
  */
-public record Pread(FileId file, long offset, int length, @Flag boolean direct) implements Op {
+public record Pread(FileId file, long offset, int length, @Defaulted boolean direct) implements Op {
   /** A buffered pread. */
   public Pread(FileId file, long offset, int length) {
     this(file, offset, length, false);

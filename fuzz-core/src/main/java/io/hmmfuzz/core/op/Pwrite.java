@@ -13,7 +13,7 @@ import java.util.List;
  * pwrite(2) of {@code length} tagged bytes at {@code offset} (R9, R11, R14); with {@code direct}, through the
  * file's O_DIRECT fd (R100-R108).
  */
-public record Pwrite(FileId file, long offset, int length, @Flag boolean direct) implements Op {
+public record Pwrite(FileId file, long offset, int length, @Defaulted boolean direct) implements Op {
   /** A buffered pwrite. */
   public Pwrite(FileId file, long offset, int length) {
     this(file, offset, length, false);
@@ -47,6 +47,7 @@ public record Pwrite(FileId file, long offset, int length, @Flag boolean direct)
           // bytes zeroed, R13), then invalidate_inode_pages2_range: mapped pages leave every mapping
           // (MMU_NOTIFY_CLEAR), private copies stay; what is read again is what the write left.
           model.writeback(f, offset, offset + length, index);
+          model.fileRangeNotified(f, offset, offset + length);
           how = "R105 direct write: range written back, its pages invalidated, then the write; reads as R9/R11";
         }
         // Named by the buffered rule first, so that a finding of the buffered path keeps its signature.

@@ -89,6 +89,7 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
    */
   static void remap(Model model, ModelFile dst, ModelFile src, long srcOff, long dstOff, long count, int index) {
     Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count));
+    model.fileRangeNotified(dst, dstOff, dstOff + count);
     model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
     dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
   }

@@ -3,12 +3,10 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
-import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
-import io.hmmfuzz.core.model.Outcome;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +19,7 @@ import java.util.Set;
  * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
  * a few pages, never a PMD, so no PMD bit.
  */
-public record Snapshot(MapId map, long offset, int pages) implements Op, DevicePages {
+public record Snapshot(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   static final byte ERROR = (byte) 0xff;
   static final byte NONE = 0x00;
   static final byte READ = 0x01;
@@ -66,9 +64,11 @@ public record Snapshot(MapId map, long offset, int pages) implements Op, DeviceP
         if (model.maybeZeroPage(m, idx)) {
           allowed.add(ZERO_READ); // R38: the migration that would have filled it may have failed
         }
-        if (model.maybeOnDevice(m, idx)) {
+        if (model.maybeOnDevice(m, idx, device)) {
           // R37/R38: a page on this device's private memory; any mprotect since makes its entry
-          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry).
+          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry). A page on
+          // the other device's memory reads 0x00 (R93: hmm_vma_handle_pte reports a device-private page
+          // it need not fault only to its owner), which the set allows anyway.
           allowed.add((byte) (DEV_PRIVATE_LOCAL | READ));
           if (m.prot().writable() && !forkProtected) {
             allowed.add((byte) (DEV_PRIVATE_LOCAL | WRITE));
@@ -81,17 +81,11 @@ public record Snapshot(MapId map, long offset, int pages) implements Op, DeviceP
   }
 
   @Override
-  public Outcome execute(Execution x, int index) {
-    return x.device(map, DeviceCommand.SNAPSHOT, offset, pages, null);
+  public DeviceCommand command() {
+    return DeviceCommand.SNAPSHOT;
   }
 
   public static Op generate(Generation g) {
-    DeviceRange.Pages r = DeviceRange.generate(g);
-    return r == null ? null : new Snapshot(r.map(), r.offset(), r.pages());
-  }
-
-  @Override
-  public String problem(Layout layout) {
-    return Bounds.devicePages(offset, pages, layout.mmapOf(map));
+    return DevicePages.generate(g, Snapshot::new);
   }
 }

@@ -1,8 +1,8 @@
 package io.hmmfuzz.core.repro;
 
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.op.Defaulted;
 import io.hmmfuzz.core.op.FileId;
-import io.hmmfuzz.core.op.Flag;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
@@ -15,8 +15,9 @@ import java.util.Locale;
 
 /**
  * The one-op-per-line text of programs (fsx's .fsxops, syzkaller's programs): the op's name, its first
- * argument bare when it is a file or mapping, then {@code name=value} for the rest, in record order.
- * Numbers print in hex; {@code #} starts a comment. Printing then parsing is the identity.
+ * argument bare when it is a file or mapping, then {@code name=value} for the rest, in record order,
+ * leaving out a {@link Defaulted} argument that is 0. Numbers print in hex; {@code #} starts a comment.
+ * Printing then parsing is the identity.
  */
 public final class ProgramText {
   private ProgramText() {}
@@ -32,7 +33,7 @@ public final class ProgramText {
     RecordComponent[] cs = kind.components();
     for (int i = 0; i < cs.length; i++) {
       Object v = kind.argument(op, i);
-      if (flag(cs[i]) && Boolean.FALSE.equals(v)) {
+      if (defaulted(cs[i]) && isZero(v)) {
         continue;
       }
       sb.append(' ');
@@ -52,9 +53,26 @@ public final class ProgramText {
     return sb.toString();
   }
 
-  /** A {@link Flag} argument: false where a line leaves it out. */
-  private static boolean flag(RecordComponent c) {
-    return c.getType() == boolean.class && c.isAnnotationPresent(Flag.class);
+  /** An argument that may be left out, meaning 0 ({@link Defaulted}). */
+  private static boolean defaulted(RecordComponent c) {
+    return c.isAnnotationPresent(Defaulted.class);
+  }
+
+  private static boolean isZero(Object v) {
+    return v instanceof Number n && n.longValue() == 0 || v instanceof Boolean b && !b;
+  }
+
+  private static Object zero(Class<?> t) {
+    if (t == int.class) {
+      return 0;
+    }
+    if (t == long.class) {
+      return 0L;
+    }
+    if (t == boolean.class) {
+      return false;
+    }
+    throw new IllegalStateException("no zero for " + t);
   }
 
   private static boolean isResource(Class<?> t) {
@@ -185,8 +203,8 @@ public final class ProgramText {
       }
     }
     for (int k = 0; k < cs.length; k++) {
-      if (!seen[k] && flag(cs[k])) {
-        args[k] = false;
+      if (!seen[k] && defaulted(cs[k])) {
+        args[k] = zero(cs[k].getType());
       } else if (!seen[k]) {
         throw new ReproducerSyntaxException(file, line, body.length() + 1,
             "missing argument '" + cs[k].getName() + "' of " + name + " (" + argNames(cs) + ")");

@@ -192,7 +192,7 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
         .append(caps.pageSize()).append(", block ").append(caps.blockSize()).append(", ").append(caps.summary())
         .append('\n');
     long bad = firstBadOffset();
-    if (bad >= 0) {
+    if (bad >= 0 || shownMismatch() >= 0) {
       appendByteTable(sb);
     }
     sb.append("  op log (").append(program.size()).append(" ops")
@@ -216,11 +216,24 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
     return sb.toString();
   }
 
+  /**
+   * The index of the first compared byte that differs, whatever they belong to (an anonymous mapping's
+   * page too, which has no file), or -1: the byte table shows them.
+   */
+  private int shownMismatch() {
+    if (report != null || expected.data() == null || actual.data() == null) {
+      return -1;
+    }
+    int i = expected.data().firstMismatch(actual.data());
+    return i < 0 || i >= actual.data().length || i >= expected.data().length() ? -1 : i;
+  }
+
   private void appendByteTable(StringBuilder sb) {
     Cells exp = expected.data();
     byte[] act = actual.data();
     int n = Math.min(exp.length(), act.length);
-    sb.append(String.format("  bytes of %s:%n    %-10s %-28s %s%n", dataFile, "OFFSET", "EXPECTED", "ACTUAL"));
+    sb.append(String.format("  bytes of %s:%n    %-10s %-28s %s%n", dataFile != null ? dataFile : subject
+        + ", from its start", "OFFSET", "EXPECTED", "ACTUAL"));
     int rows = 0;
     int mismatches = 0;
     for (int i = 0; i < n; i++) {
@@ -284,7 +297,7 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
     for (int j = 0; j < before && j < program.size(); j++) {
       Op op = program.op(j);
       Footprint w = op.tagged(program, caps.pageSize());
-      if (w != null && w.file().equals(file) && offset >= w.from() && offset + run <= w.to()) {
+      if (w != null && java.util.Objects.equals(w.file(), file) && offset >= w.from() && offset + run <= w.to()) {
         boolean all = true;
         for (int k = 0; k < run && all; k++) {
           all = Tag.byteAt(j, offset + k) == act[i + k];
@@ -294,7 +307,7 @@ public record Divergence(int opIndex, Signature.View view, String subject, Expec
         }
       }
       Op.Carry c = op.carried();
-      if (c != null && c.dst().equals(file) && offset >= c.dstFrom() && offset + run - c.dstFrom() <= c.length()) {
+      if (c != null && java.util.Objects.equals(c.dst(), file) && offset >= c.dstFrom() && offset + run - c.dstFrom() <= c.length()) {
         for (Origin o : origins(c.src(), c.srcFrom() + (offset - c.dstFrom()), act, i, run, j)) {
           List<Integer> carriers = new ArrayList<>(o.carriers);
           carriers.add(0, j);

@@ -28,7 +28,7 @@ public final class Tally {
       case SIGNAL -> o.signal().name();
       case NOT_LIVE -> "not-live";
     };
-    counts.computeIfAbsent(op.kind().id() + ":" + what, k -> new LongAdder()).increment();
+    counts.computeIfAbsent(op.tallyName() + ":" + what, k -> new LongAdder()).increment();
   }
 
   public Map<String, Long> snapshot() {
