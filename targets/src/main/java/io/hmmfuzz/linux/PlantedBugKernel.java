@@ -61,12 +61,15 @@ public final class PlantedBugKernel implements Kernel {
     /**
      * The device mirror keeps a page after truncate (its invalidation of the range is lost, R17/R40):
      * device reads of it return the old bytes instead of EFAULT. Other changes invalidate as they should.
+     * Its symptoms are several signatures: a read past the new EOF that succeeds (R17), the old bytes
+     * where the file was truncated within the page (R17), and the post-EOF bytes that an extending
+     * truncate zeroes (R18), since the device views read every page on its own.
      */
     DEVICE_KEEPS_PAGE_AFTER_TRUNCATE("""
         open f0 size=0x1
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         ftruncate f0 size=0x0
-        """, "ftruncate", 1),
+        """, "ftruncate", 3),
     /**
      * A truncate that shrinks a mapped file logs a kernel WARNING (written to /dev/kmsg as the kernel
      * would print it) and otherwise behaves: found only through the kernel log, as a finding of its own.

@@ -705,8 +705,8 @@ public final class Model {
    * the mirror lacks to the end of the range, and dmirror_do_fault stores every page hmm_range_fault
    * reports, the device's own device-private pages among them, over the entries that pointed at their
    * backing pages; the copy then kmap()s a ZONE_DEVICE page and Oopses (lib/test_hmm.c 6.1). Which of
-   * the earlier pages the mirror lacks is hidden from the model. Seen on 6.1.192 (xfs-dax): device views
-   * that read a whole mapping in one READ Oopsed this way, about once a minute.
+   * the earlier pages the mirror lacks is hidden from the model. On 6.1.192 (xfs-dax) campaigns met the
+   * Oops about once a minute before this (docs/semantics.md R93).
    */
   public boolean deviceRangeHazard(ModelMapping m, long firstPage, int pages, int device) {
     for (int k = 0; k < pages; k++) {
