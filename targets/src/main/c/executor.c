@@ -799,6 +799,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_MADVISE:
 		answer(op_madvise(a[0], a[1], madvise_advice(a[2])), 0, NULL, 0);
 		return;
+	case EXEC_CALL_MREMAP:
+		answer(op_mremap(a[0], a[1], a[2], remap_flags(a[3])), 0, NULL, 0);
+		return;
 	case EXEC_CALL_MLOCK:
 		answer(op_mlock(a[0], a[1]), 0, NULL, 0);
 		return;

@@ -44,6 +44,10 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+/* include/uapi/linux/mman.h (5.7), for C libraries older than the flag. */
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
 
 /* lib/test_hmm_uapi.h (the kernel's test_hmm driver): the command block and its ioctls. */
 struct hmm_dmirror_cmd {
@@ -217,6 +221,34 @@ static long op_mlock(uintptr_t addr, size_t len)
 static long op_munlock(uintptr_t addr, size_t len)
 {
 	return sys_result(munlock((void *)addr, len));
+}
+
+/*
+ * mremap(2) of [addr, addr+old_len) to new_len bytes with flags; the new address, or -errno. With
+ * MREMAP_FIXED the destination is our own: a PROT_NONE anonymous reservation of new_len (a page at
+ * least), which the call unmaps and takes the place of, and which is unmapped again where it fails.
+ */
+static long op_mremap(uintptr_t addr, size_t old_len, size_t new_len, int flags)
+{
+	size_t page = getpagesize();
+	size_t reserved = 0;
+	void *dest = NULL, *r;
+
+	if (flags & MREMAP_FIXED) {
+		reserved = new_len ? (new_len + page - 1) / page * page : page;
+		dest = mmap(NULL, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (dest == MAP_FAILED)
+			return -errno;
+	}
+	r = mremap((void *)addr, old_len, new_len, flags, dest);
+	if (r == MAP_FAILED) {
+		int e = errno;
+
+		if (reserved)
+			munmap(dest, reserved);
+		return -e;
+	}
+	return (long)r;
 }
 
 /*

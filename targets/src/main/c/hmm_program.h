@@ -209,6 +209,25 @@ static int madvise_advice(int64_t code)
 	return -1;
 }
 
+/* The flags of each way of calling mremap (io.hmmfuzz.core.exec.Remap). */
+static int remap_flags(int64_t code)
+{
+	switch (code) {
+	case EXEC_REMAP_SHRINK: return 0;
+	case EXEC_REMAP_GROW: return MREMAP_MAYMOVE;
+	case EXEC_REMAP_MOVE: return MREMAP_MAYMOVE | MREMAP_FIXED;
+	case EXEC_REMAP_DONTUNMAP: return MREMAP_MAYMOVE | MREMAP_DONTUNMAP;
+	case EXEC_REMAP_DUPLICATE: return MREMAP_MAYMOVE;
+	}
+	return -1;
+}
+
+/* The bytes of mapping m's whole pages. */
+static size_t mapping_pages(const struct program *p, const struct program_mapping *m)
+{
+	return (m->len + p->page - 1) / p->page * p->page;
+}
+
 static int signal_code(int sig)
 {
 	switch (sig) {
@@ -352,6 +371,44 @@ static void program_range_call(struct program *p, int64_t map, int64_t off, int6
 }
 
 /*
+ * mremap of mapping m (R82-R86), old_len its length (0 for DUPLICATE). Where it succeeds m follows the
+ * mapping to its new address and length; DONTUNMAP's emptied old range and DUPLICATE's copy become
+ * mapping second, with m's file offset and protection. The address is not kept: it is the kernel's.
+ */
+static void program_mremap(struct program *p, int64_t map, int64_t new_len, int64_t mode, int64_t second,
+			   struct outcome *o)
+{
+	struct program_mapping *m = mapping_of(p, map);
+	long r;
+
+	if (!m) {
+		not_live(o);
+		return;
+	}
+	r = op_mremap(m->addr, mode == EXEC_REMAP_DUPLICATE ? 0 : m->len, new_len, remap_flags(mode));
+	if (r >= 0) {
+		struct program_mapping *s = &p->maps[second];
+
+		switch (mode) {
+		case EXEC_REMAP_DONTUNMAP:
+			*s = *m; /* the old range stays, with no page-table entries */
+			m->addr = r;
+			m->len = new_len;
+			break;
+		case EXEC_REMAP_DUPLICATE:
+			*s = *m;
+			s->addr = r;
+			s->len = new_len;
+			break;
+		default:
+			m->addr = r;
+			m->len = new_len;
+		}
+	}
+	outcome_of(o, r, 0);
+}
+
+/*
  * A CPU load into (or store from) buf of [off, off+len) of mapping m, one copy per page up to the first
  * fault: ok with len, or the signal and the offset of the faulting page (a load's bytes before it). An
  * access the accepted protection forbids, where the kernel's VMA forbids it too, is SIGSEGV at 0 without
@@ -364,6 +421,16 @@ static void program_access(struct program *p, struct program_mapping *m, int wri
 	int sig = 0;
 
 	memset(o, 0, sizeof(*o));
+	if (off < 0 || off + len > mapping_pages(p, m)) {
+		/*
+		 * Beyond the mapping as the kernel left it, which only a program whose mremap went otherwise
+		 * than its model said can ask for: nothing of the program's is there.
+		 */
+		o->status = EXEC_STATUS_SIGNAL;
+		o->signal = EXEC_SIGNAL_SIGSEGV;
+		o->has_data = !write;
+		return;
+	}
 	if (write ? m->prot != EXEC_PROT_READ_WRITE : m->prot == EXEC_PROT_NONE) {
 		int real = protection_at(m->addr + off);
 
@@ -583,6 +650,10 @@ static void program_device(struct program *p, int index, int64_t device, int64_t
 		not_live(o);
 		return;
 	}
+	if (pages > 0 && off + pages * (int64_t)p->page > (int64_t)mapping_pages(p, m)) {
+		outcome_of(o, -EFAULT, 1); /* beyond the mapping, as for a CPU access above */
+		return;
+	}
 	len = command == EXEC_DEVICE_SNAPSHOT ? (size_t)pages : (size_t)pages * p->page;
 	buf = outcome_bytes(len);
 	if (command == EXEC_DEVICE_WRITE)
@@ -690,6 +761,10 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 	case EXEC_OP_MADVISE:
 		program_madvise(p, a[EXEC_OP_MADVISE_MAP], a[EXEC_OP_MADVISE_OFFSET], a[EXEC_OP_MADVISE_LENGTH],
 				a[EXEC_OP_MADVISE_ADVICE], o);
+		return 0;
+	case EXEC_OP_MREMAP:
+		program_mremap(p, a[EXEC_OP_MREMAP_MAP], a[EXEC_OP_MREMAP_NEW_LENGTH], a[EXEC_OP_MREMAP_MODE],
+			       a[EXEC_OP_MREMAP_SECOND], o);
 		return 0;
 	case EXEC_OP_MLOCK:
 		program_range_call(p, a[EXEC_OP_MLOCK_MAP], a[EXEC_OP_MLOCK_OFFSET], a[EXEC_OP_MLOCK_LENGTH], op_mlock, o);

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.model.Cells;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.model.Outcome.Status;
 import io.hmmfuzz.core.op.Dedupe;
+import io.hmmfuzz.core.op.Load;
+import io.hmmfuzz.core.op.MapId;
+import io.hmmfuzz.core.op.Mremap;
 import io.hmmfuzz.core.op.Op;
 import io.hmmfuzz.core.op.Tag;
 import io.hmmfuzz.core.repro.ProgramText;
@@ -947,6 +951,210 @@ class ModelRuleTests {
     assertEquals(Status.OK, e.get(3).status(), "R79a: not VM_LOCKED");
     assertEquals(Status.OK, e.get(4).status(), "R79a: not VM_LOCKED");
     assertEquals(Tag.byteAt(0, 0), e.get(7).data().value(0), "R79: page 0 copied on write by the populate");
+  }
+
+  static Capabilities on(String kernel, FsKind fs) {
+    return new Capabilities(KernelVersion.parse(kernel), fs, 4096, 4096, false, false, false, fs != FsKind.TMPFS, true,
+        false);
+  }
+
+  @Test
+  void mremapMovesPrivateCopiesWithTheMappingAndDontunmapLeavesTheFileBehind() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "store m0 offset=0x10 length=0x1\n"
+        + "mremap m0 newLength=0x3000 mode=move second=m0\n"
+        + "load m0 offset=0x10 length=0x1\n"
+        + "load m0 offset=0x2000 length=0x1\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m1\n"
+        + "pwrite f0 offset=0x0 length=0x20\n"
+        + "load m0 offset=0x10 length=0x1\n"
+        + "load m1 offset=0x10 length=0x1\n"
+        + "load m0 offset=0x1000 length=0x1\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertEquals(Tag.byteAt(2, 0x10), e.get(4).data().value(0), "R84: the private copy moved with its PTE");
+    assertEquals(Signal.SIGBUS, e.get(5).signal(), "R83: the extension maps the next file offset, past EOF");
+    assertEquals(Status.OK, e.get(6).status());
+    assertEquals(Tag.byteAt(2, 0x10), e.get(8).data().value(0), "R85: the copy lives on at the new address only");
+    assertEquals(Tag.byteAt(7, 0x10), e.get(9).data().value(0), "R85: the old range faults the file's bytes again");
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(10).data().value(0), "page 1 was never copied");
+  }
+
+  @Test
+  void mremapShrinkFreesTheTailsCopiesAndGrowthMapsTheFileAgain() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x3000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x3000" + PRIVATE
+        + "store m0 offset=0x1000 length=0x2000\n"
+        + "mremap m0 newLength=0x1001 mode=shrink second=m0\n"
+        + "mremap m0 newLength=0x800 mode=grow second=m0\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n"
+        + "load m0 offset=0x1000 length=0x2000\n"
+        + "mremap m0 newLength=0x1000 mode=move second=m0\n"
+        + "mremap m0 newLength=0x2000 mode=move second=m0\n"
+        + "load m0 offset=0x1000 length=0x1\n");
+    assertEquals(Status.OK, e.get(3).status(), "R83: 0x1001 rounds up to two pages");
+    assertEquals(Status.OK, e.get(4).status(), "R83: fewer bytes, fewer pages: the shrink path, in place");
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(6).data().value(0), "R83: page 1's copy went with the shrink");
+    assertEquals(Tag.byteAt(0, 0x2000), e.get(6).data().value(0x1000), "page 2 was unmapped before");
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(9).data().value(0), "R82 step 8.6: a move to fewer pages unmaps the tail");
+  }
+
+  @Test
+  void mremapErrorsAndTheDontunmapLengthCheckOfEachKernel() throws Exception {
+    String prog = "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1001" + SHARED
+        + "mmap m1 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "mremap m0 newLength=0x0 mode=grow second=m0\n"
+        + "mremap m1 newLength=0x1000 mode=duplicate second=m2\n"
+        + "mremap m0 newLength=0x2000 mode=dontunmap second=m3\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m4\n"
+        + "load m3 offset=0x0 length=0x1\n"
+        + "mremap m0 newLength=0x1000 mode=duplicate second=m5\n"
+        + "load m5 offset=0x0 length=0x1\n"
+        + "mremap m2 newLength=0x1000 mode=move second=m2\n"
+        + "mremap m0 newLength=0x0 mode=move second=m0\n";
+    for (String kernel : List.of("6.1.192", "6.12.117", "6.18.44")) {
+      List<Expected> e = run(on(kernel, FsKind.TMPFS), prog);
+      boolean aligned = kernel.startsWith("6.18");
+      assertEquals(Errno.EINVAL, e.get(3).errno(), kernel + ": R82 step 5, new_len 0");
+      assertEquals(Errno.EINVAL, e.get(4).errno(), kernel + ": R86, old_len 0 on a private mapping");
+      assertEquals(aligned ? Status.OK : Status.ERROR, e.get(5).status(),
+          kernel + ": R82 step 3, DONTUNMAP 0x1001 to 0x2000 (the same pages)");
+      assertEquals(Errno.EINVAL, e.get(6).errno(), kernel + ": R82 step 3, DONTUNMAP to more pages");
+      assertEquals(aligned ? Status.OK : Status.NOT_LIVE, e.get(7).status(), kernel + ": m3 is the old range");
+      assertEquals(Status.OK, e.get(8).status(), kernel + ": R86 on a shared mapping");
+      assertEquals(Tag.byteAt(0, 0), e.get(9).data().value(0), kernel + ": R86, the same file offset");
+      assertEquals(Status.NOT_LIVE, e.get(10).status(), kernel + ": the duplicate of m1 was never made");
+      assertEquals(Errno.EINVAL, e.get(11).errno(), kernel + ": R82 step 5 before the move");
+    }
+  }
+
+  @Test
+  void aDuplicateSharesThePageCacheWithItsMapping() throws Exception {
+    List<Expected> e = run(caps(FsKind.XFS, true), "open f0 size=0x1000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + SHARED
+        + "mremap m0 newLength=0x2000 mode=duplicate second=m1\n"
+        + "store m1 offset=0x8 length=0x1\n"
+        + "load m0 offset=0x8 length=0x1\n"
+        + "load m1 offset=0x1000 length=0x1\n"
+        + "munmap m0\n"
+        + "load m1 offset=0x8 length=0x1\n");
+    assertEquals(Tag.byteAt(3, 0x8), e.get(4).data().value(0), "R86: one file page under both");
+    assertEquals(Signal.SIGBUS, e.get(5).signal(), "R86: new_len past EOF");
+    assertEquals(Tag.byteAt(3, 0x8), e.get(7).data().value(0), "the duplicate lives on without its original");
+  }
+
+  @Test
+  void aMoveErasesTheMirrorsAtomicEntriesAndLeavesDevicePagesOnTheDevice() throws Exception {
+    List<Expected> e = run(hmm(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "exclusive m0 offset=0x0 pages=0x1\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n"
+        + "mremap m0 newLength=0x3000 mode=move second=m0\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n"
+        + "store m0 offset=0x1000 length=0x1\n"
+        + "migrate m0 offset=0x1000 pages=0x1\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m1\n"
+        + "snapshot m0 offset=0x1000 pages=0x1\n"
+        + "snapshot m1 offset=0x1000 pages=0x1\n"
+        + "exclusive m0 offset=0x0 pages=0x1\n"
+        + "mremap m0 newLength=0x1000 mode=shrink second=m0\n"
+        + "check-exclusive m0 offset=0x0 pages=0x1\n");
+    assertTrue(e.get(4).allows(Outcome.error(Errno.EPERM, 1)), "grown in place, the atomic entry may be kept");
+    assertTrue(e.get(4).allows(Outcome.ok(0)), "or moved, and erased");
+    assertFalse(e.get(6).allows(Outcome.error(Errno.EPERM, 1)), "R84: MMU_NOTIFY_UNMAP erased it, none at the new address");
+    assertTrue(e.get(10).allows(bytes(1, (byte) 0x22)), "R84: the device-private entry moved as it was");
+    assertFalse(e.get(11).allows(bytes(1, (byte) 0x22)), "R85: the old range has no PTE left");
+    assertTrue(e.get(14).allows(Outcome.error(Errno.EPERM, 1)), "a shrink keeps what it does not unmap");
+  }
+
+  @Test
+  void aProgramFollowsItsMappingsThroughMremap() throws Exception {
+    String head = "open f0 size=0x4000\n"
+        + "mmap m0 file=f0 offset=0x1000 length=0x1000" + SHARED
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n";
+    Program p = ProgramText.parse(head + "load m0 offset=0x2000 length=0x1000\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m1\n"
+        + "load m1 offset=0x2fff length=0x1\n", "t");
+    MapId m0 = new MapId(0);
+    MapId m1 = new MapId(1);
+    assertEquals(0x1000, p.mmapOf(m1).offset(), "m1 keeps m0's file offset");
+    assertEquals(0x3000, p.before(5).mmapOf(m1).length());
+    assertEquals(0x1000, p.before(2).mmapOf(m0).length());
+    assertEquals(0x3000, p.before(3).mmapOf(m0).length());
+    List<Op> base = ProgramText.parse(head, "t").ops();
+    List<List<Op>> bad = List.of(
+        List.of(new Mremap(m0, 0x1000, Remap.SHRINK, m0), new Load(m0, 0x1000, 1)),
+        List.of(new Mremap(m0, 0x4000, Remap.SHRINK, m0)),
+        List.of(new Mremap(m0, 0x3000, Remap.DONTUNMAP, m0)),
+        List.of(new Mremap(m0, 0x1000, Remap.MOVE, m1)),
+        List.of(new Mremap(m0, 0x1000, Remap.DUPLICATE, m1), new Mremap(m0, 0x1000, Remap.DUPLICATE, m1)));
+    for (List<Op> tail : bad) {
+      List<Op> ops = new ArrayList<>(base);
+      ops.addAll(tail);
+      assertFalse(new Program(ops).valid(), tail.toString());
+    }
+    List<Op> ok = new ArrayList<>(base);
+    ok.add(new Mremap(m0, 0x1000, Remap.SHRINK, m0));
+    ok.add(new Load(m0, 0xfff, 1));
+    assertTrue(new Program(ok).valid(), new Program(ok).problems().toString());
+  }
+
+  @Test
+  void mremapOfMlockedMappingsPopulatesTheirGrowthAndCopiesTheLock() throws Exception {
+    List<Expected> e = run(caps(FsKind.TMPFS, false), "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x1000\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n"
+        + "pwrite f0 offset=0x0 length=0x2000\n"
+        + "load m0 offset=0x0 length=0x2000\n"
+        + "load m0 offset=0x2000 length=0x1\n"
+        + "madvise m0 offset=0x1000 length=0x1000 advice=dontneed\n"
+        + "mremap m0 newLength=0x3000 mode=dontunmap second=m1\n"
+        + "madvise m1 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "madvise m0 offset=0x0 length=0x1000 advice=dontneed\n"
+        + "mmap m2 file=f0 offset=0x0 length=0x2000" + SHARED
+        + "mlock m2 offset=0x0 length=0x1000\n"
+        + "mremap m2 newLength=0x1000 mode=shrink second=m2\n"
+        + "mremap m2 newLength=0x2000 mode=duplicate second=m3\n"
+        + "madvise m3 offset=0x1000 length=0x1000 advice=dontneed\n");
+    assertEquals(Status.OK, e.get(3).status());
+    assertEquals(Tag.byteAt(0, 0x1000), e.get(5).data().value(0x1000), "R83: the locked growth was copied on write");
+    assertEquals(Signal.SIGBUS, e.get(6).signal(), "the populate stopped at EOF, its error ignored");
+    assertEquals(Errno.EINVAL, e.get(7).errno(), "R61: the extension is VM_LOCKED");
+    assertEquals(Status.OK, e.get(9).status(), "R85: the old range is not VM_LOCKED");
+    assertEquals(Errno.EINVAL, e.get(10).errno(), "R85: the moved VMA keeps VM_LOCKED");
+    assertEquals(Status.OK, e.get(13).status(), "R83: a shrink does not look at VMAs");
+    assertEquals(Errno.EINVAL, e.get(15).errno(), "R86: the copy of a locked first VMA is VM_LOCKED all through");
+  }
+
+  /**
+   * An mlock or munlock of part of a mapping may split its VMA for good (vma_merge does not join VMAs
+   * whose anon_vmas differ: 6.18 ext4-1k answered EFAULT to a growth after mlock, store, munlock of page
+   * 0 of two), so a program that moves such a mapping is invalid; shrinking and duplicating it are not.
+   */
+  @Test
+  void mremapDoesNotMoveAMappingThatAPartialMlockMayHaveSplit() throws Exception {
+    String head = "open f0 size=0x2000\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x2000" + PRIVATE
+        + "mlock m0 offset=0x0 length=0x2000\n"
+        + "munlock m0 offset=0x0 length=0x2000\n"
+        + "mremap m0 newLength=0x3000 mode=grow second=m0\n";
+    assertTrue(ProgramText.parse(head, "t").valid(), "whole-mapping locks leave one VMA");
+    List<Op> ops = new ArrayList<>(ProgramText.parse(head, "t").ops());
+    ops.add(3, new io.hmmfuzz.core.op.Munlock(new MapId(0), 0x1000, 0x1));
+    for (Remap moving : List.of(Remap.GROW, Remap.MOVE, Remap.DONTUNMAP)) {
+      ops.set(5, new Mremap(new MapId(0), 0x2000, moving, moving == Remap.DONTUNMAP ? new MapId(1) : new MapId(0)));
+      assertFalse(new Program(ops).valid(), moving + " after a munlock of page 1 only");
+    }
+    ops.set(5, new Mremap(new MapId(0), 0x1000, Remap.SHRINK, new MapId(0)));
+    assertTrue(new Program(ops).valid(), new Program(ops).problems().toString());
+    Model model = new Model(caps(FsKind.TMPFS, false));
+    for (int i = 0; i < 5; i++) {
+      ops.get(i).model(model, i);
+    }
+    assertTrue(model.maybeSplit(model.mapping(new MapId(0))), "the model knows it as the generator does");
   }
 
   @Test

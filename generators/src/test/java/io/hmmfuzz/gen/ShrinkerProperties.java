@@ -71,6 +71,54 @@ class ShrinkerProperties {
     }
   }
 
+  /** "Fails" when a mapping that an mremap moved is then loaded from at 0x2000 or beyond. */
+  static final Predicate<Program> LOADS_PAST_A_MOVE = p -> {
+    java.util.Set<io.hmmfuzz.core.op.MapId> moved = new java.util.HashSet<>();
+    for (Op op : p.ops()) {
+      if (op instanceof io.hmmfuzz.core.op.Mremap r && r.mode() == io.hmmfuzz.core.exec.Remap.MOVE) {
+        moved.add(r.map());
+      }
+      if (op instanceof io.hmmfuzz.core.op.Load l && moved.contains(l.map()) && l.offset() >= 0x2000) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  /**
+   * The shrinker follows a mapping through mremap: it cannot drop the move that makes the load's offset
+   * valid, and shrinks each length only as far as the mapping's shape after the move allows.
+   */
+  @Test
+  void shrinksThroughMovesOfMappings() throws Exception {
+    Program p = ProgramText.parse("""
+        open f0 size=0x3000
+        open f1 size=0x10
+        mmap m0 file=f0 offset=0x1000 length=0x1000 prot=rw sharing=private sync=false
+        pwrite f1 offset=0x0 length=0x10
+        mremap m0 newLength=0x3000 mode=grow second=m0
+        store m0 offset=0x10 length=0x10
+        mremap m0 newLength=0x1000 mode=dontunmap second=m1
+        mremap m0 newLength=0x4000 mode=move second=m0
+        load m1 offset=0x0 length=0x10
+        load m0 offset=0x2800 length=0x100
+        """, "t");
+    assertTrue(LOADS_PAST_A_MOVE.test(p));
+    Program min = new Shrinker(LOADS_PAST_A_MOVE).shrink(p, p.size() - 1);
+    String text = ProgramText.print(min);
+    // Statically a mapping may be made with length 0 (a real mmap of it fails): the move gives it its pages.
+    assertEquals("""
+        open f0 size=0x0
+        mmap m0 file=f0 offset=0x0 length=0x0 prot=rw sharing=shared sync=false
+        mremap m0 newLength=0x2001 mode=move second=m0
+        load m0 offset=0x2000 length=0x1
+        """, text);
+    for (int i = 0; i < min.size(); i++) {
+      assertFalse(Shrinker.without(min, i, i + 1).valid() && LOADS_PAST_A_MOVE.test(Shrinker.without(min, i, i + 1)),
+          "removing op " + i + " still fails:\n" + text);
+    }
+  }
+
   /** A device op's device is lowered to 0 (its default), a page count no lower than 1. */
   @Test
   void theDeviceArgumentLowersToDeviceZero() throws Exception {

@@ -145,13 +145,17 @@ public final class PlantedBugHunt {
       case MAP_SYNC_OFF_DAX, COLLAPSE_LEAVES_MAPPING_STALE, INSERT_LEAVES_MAPPING_STALE, PUNCH_HOLE_LEAVES_MAPPING_STALE,
           PWRITE_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
           DEDUPE_SHARES_DIFFERING_RANGES, DIRECT_WRITE_LEAVES_MAPPING_STALE, MLOCK_FORGETS_LOCK,
-          MUNLOCK_KEEPS_LOCK -> Profile.named("default");
+          MUNLOCK_KEEPS_LOCK, MREMAP_KEEPS_OLD_PAGES -> Profile.named("default");
       // The fork bug needs device 0's exclusive access, a fork and device 0's check in a row on one page,
       // with no other change between: since the device profile gained device 1, RELEASE and anonymous
       // memory, its plain weights met that in none of CI's 600 programs (6.1.192 guest, xfs); exclusive
       // access, fork and the check weighted up, CPU accesses down.
       case FORK_KEEPS_MIRROR_WRITABLE -> reweighted(Profile.device(), "fork", java.util.Map.of(OpKind.EXCLUSIVE, 30,
           OpKind.CHECK_EXCLUSIVE, 30, OpKind.FORK, 20, OpKind.LOAD, 4, OpKind.STORE, 4));
+      // mremap four times as often: the bug needs a DONTUNMAP of a private mapping with a copy, and a
+      // device read of its old range before anything invalidates it.
+      case MREMAP_LEAVES_MIRROR_STALE -> reweighted(Profile.named("default"), "mremap-x4",
+          java.util.Map.of(OpKind.MREMAP, 4 * OpKind.MREMAP.defaultWeight()));
       default -> Profile.eof();
     };
     // The same search with or without test_hmm: device ops would only lengthen the way there. The device
@@ -159,7 +163,7 @@ public final class PlantedBugHunt {
     // page left there is what test_hmm's own Oops needs (corpus: kernel-6.1-*-test-hmm-*-oops), and a
     // guest that dies ends the selftest's one boot (CI at cfbd1c3 ended so on xfs).
     return bug == Bug.DEVICE_KEEPS_PAGE_AFTER_TRUNCATE || bug == Bug.FORK_KEEPS_MIRROR_WRITABLE
-        ? p.without(List.of(OpKind.MIGRATE))
+        || bug == Bug.MREMAP_LEAVES_MIRROR_STALE ? p.without(List.of(OpKind.MIGRATE))
         : p.without(java.util.Arrays.stream(OpKind.values()).filter(OpKind::device).toList());
   }
 

@@ -8,6 +8,7 @@ import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.KernelReport;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import io.hmmfuzz.core.op.Op;
@@ -167,6 +168,11 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
     return result(executor.call(Call.MADVISE, address, length, ExecutorProtocol.code(advice)));
+  }
+
+  @Override
+  public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
+    return result(executor.call(Call.MREMAP, address, oldLength, newLength, ExecutorProtocol.code(mode)));
   }
 
   @Override

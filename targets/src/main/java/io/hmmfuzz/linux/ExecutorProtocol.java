@@ -6,6 +6,7 @@ import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Outcome;
 import io.hmmfuzz.core.op.FileId;
@@ -86,6 +87,8 @@ public final class ExecutorProtocol {
     MSYNC,
     /** address, length, advice code. */
     MADVISE,
+    /** address, old length, new length, remap code; the value is the new address. */
+    MREMAP,
     /** address, length. */
     MLOCK,
     /** address, length. */
@@ -328,6 +331,10 @@ public final class ExecutorProtocol {
     return a.ordinal();
   }
 
+  static int code(Remap r) {
+    return r.ordinal();
+  }
+
   static int code(FallocMode m) {
     return m.ordinal();
   }
@@ -378,6 +385,7 @@ public final class ExecutorProtocol {
     enumCodes(h, "MSYNC", MsyncMode.values());
     enumCodes(h, "FALLOC", FallocMode.values());
     enumCodes(h, "ADVICE", Advice.values());
+    enumCodes(h, "REMAP", Remap.values());
     enumCodes(h, "DEVICE", DeviceCommand.values());
     enumCodes(h, "SIGNAL", Signal.values());
     enumCodes(h, "STATUS", Outcome.Status.values());

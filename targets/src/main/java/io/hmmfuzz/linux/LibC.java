@@ -69,6 +69,12 @@ final class LibC {
 
   static native int madvise(long address, long length, int advice);
 
+  /**
+   * mremap(2): glibc declares new_address as a variadic argument, which the x86-64 calling convention
+   * passes where a fifth fixed one goes (r8).
+   */
+  static native long mremap(long oldAddress, long oldSize, long newSize, int flags, long newAddress);
+
   static native int getpagesize();
 
   static native int geteuid();

@@ -8,6 +8,7 @@ import io.hmmfuzz.core.exec.Advice;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -72,6 +73,11 @@ final class LinuxAbi {
   static final int MADV_PAGEOUT = 21;
   static final int MADV_POPULATE_READ = 22;
   static final int MADV_POPULATE_WRITE = 23;
+
+  /** include/uapi/linux/mman.h. */
+  static final int MREMAP_MAYMOVE = 1;
+  static final int MREMAP_FIXED = 2;
+  static final int MREMAP_DONTUNMAP = 4;
 
   /** include/uapi/linux/falloc.h. */
   static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -146,6 +152,16 @@ final class LinuxAbi {
       case WILLNEED -> MADV_WILLNEED;
       case POPULATE_READ -> MADV_POPULATE_READ;
       case POPULATE_WRITE -> MADV_POPULATE_WRITE;
+    };
+  }
+
+  /** The flags of each way of calling mremap(2) (R82). */
+  static int mremap(Remap r) {
+    return switch (r) {
+      case SHRINK -> 0;
+      case GROW, DUPLICATE -> MREMAP_MAYMOVE;
+      case MOVE -> MREMAP_MAYMOVE | MREMAP_FIXED;
+      case DONTUNMAP -> MREMAP_MAYMOVE | MREMAP_DONTUNMAP;
     };
   }
 

@@ -12,6 +12,7 @@ import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import java.io.IOException;
@@ -222,6 +223,37 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
     return result(LibC.madvise(address, length, LinuxAbi.madvise(advice)));
+  }
+
+  /**
+   * MOVE's destination is a PROT_NONE anonymous reservation of the new length (a page at least) made
+   * here, which MREMAP_FIXED unmaps and replaces (R82 step 8.5); where the call fails it is unmapped
+   * again. A valid program's move fails only before that unmap (new_len 0), so nothing another thread
+   * of this JVM mapped meanwhile can be at the destination.
+   */
+  @Override
+  public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
+    long destination = 0;
+    long reserved = 0;
+    if (mode == Remap.MOVE) {
+      int page = LibC.getpagesize();
+      reserved = Math.max(page, (newLength + page - 1) / page * page);
+      destination = LibC.mmap(0, reserved, LinuxAbi.prot(Prot.NONE), LinuxAbi.MAP_PRIVATE | LinuxAbi.MAP_ANONYMOUS,
+          -1, 0);
+      if (destination == LinuxAbi.MAP_FAILED) {
+        int e = Native.getLastError();
+        return SysResult.error(LinuxAbi.errno(e), e);
+      }
+    }
+    long a = LibC.mremap(address, oldLength, newLength, LinuxAbi.mremap(mode), destination);
+    if (a == LinuxAbi.MAP_FAILED) {
+      int e = Native.getLastError();
+      if (reserved > 0) {
+        LibC.munmap(destination, reserved);
+      }
+      return SysResult.error(LinuxAbi.errno(e), e);
+    }
+    return SysResult.ok(a);
   }
 
   @Override

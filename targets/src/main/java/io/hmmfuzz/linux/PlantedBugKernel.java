@@ -8,6 +8,7 @@ import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
 import io.hmmfuzz.core.exec.MsyncMode;
 import io.hmmfuzz.core.exec.Prot;
+import io.hmmfuzz.core.exec.Remap;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.exec.SysResult;
 import java.io.IOException;
@@ -224,7 +225,34 @@ public final class PlantedBugKernel implements Kernel {
         mlock m0 offset=0x0 length=0x1
         munlock m0 offset=0x0 length=0x1
         msync m0 mode=invalidate
-        """, "*", 0);
+        """, "*", 0),
+    /**
+     * mremap's move copies a private mapping's page-table entries instead of moving them (R84, R85): the
+     * old range that MREMAP_DONTUNMAP leaves, which must fault the file's current bytes again, keeps
+     * showing the pages it showed, private copies included, until a correct unmap. A private copy that
+     * differs from the file needs a store, or a change of the file after the call (then the culprit is
+     * that change).
+     */
+    MREMAP_KEEPS_OLD_PAGES("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        mremap m0 newLength=0x1 mode=dontunmap second=m1
+        """, "mremap *", 0),
+    /**
+     * move_page_tables loses its mmu notification of the old range (R84, R85), which only a
+     * MREMAP_DONTUNMAP shows: a plain move's munmap of the old range invalidates it again. The device
+     * mirror keeps its entries for the old addresses, which point at the pages that moved, so a device
+     * read of the old range the call leaves returns what the moved mapping holds there (a private
+     * copy) where the file's bytes must show, until something invalidates that range (below). Its
+     * symptoms differ by what made the copy (a store, a device write, a populate): one finding each.
+     */
+    MREMAP_LEAVES_MIRROR_STALE("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        store m0 offset=0x0 length=0x1
+        mremap m0 newLength=0x1 mode=dontunmap second=m1
+        """, "mremap", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -276,7 +304,8 @@ public final class PlantedBugKernel implements Kernel {
       return switch (this) {
         case REFLINK_LEAVES_MAPPING_STALE, REFLINK_LEAVES_CACHE_STALE -> caps.reflink() ? null : "no reflink on " + caps.fs().id();
         case MAP_SYNC_OFF_DAX -> caps.dax() ? "files on " + caps.fs().id() + " are DAX" : null;
-        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST, FORK_KEEPS_MIRROR_WRITABLE ->
+        case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST, FORK_KEEPS_MIRROR_WRITABLE,
+            MREMAP_LEAVES_MIRROR_STALE ->
             caps.testHmm() ? null : "no test_hmm";
         case RELEASE_KEEPS_MIRROR -> !caps.testHmm() ? "no test_hmm"
             : !caps.kernel().atLeast(6, 1) ? "test_hmm before 6.1 has no HMM_DMIRROR_RELEASE (R90)"
@@ -317,6 +346,11 @@ public final class PlantedBugKernel implements Kernel {
   /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
   private final Map<String, Integer> fdOfName = new HashMap<>();
   private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
+  /**
+   * MREMAP_LEAVES_MIRROR_STALE: each page address of an old range a DONTUNMAP left, with the address its
+   * page moved to, which the mirror's entry for the old address still reaches.
+   */
+  private final Map<Long, Long> movedAway = new HashMap<>();
 
   /** Where the planted WARNING goes: the kernel log of the kernel under test. */
   private final java.util.function.Consumer<String> kernelLog;
@@ -336,6 +370,16 @@ public final class PlantedBugKernel implements Kernel {
         "---[ end trace 0000000000000000 ]---")) {
       kernelLog.accept(line);
     }
+  }
+
+  /**
+   * A call that invalidates the mirror over some range (munmap, mprotect, madvise, a store's fault, a
+   * change of a file's extents or pages under its mappings, a device command that faults): the stale
+   * entries a lost notification of mremap left are dropped, whatever the range. Loads, reads, writes
+   * through the page cache, writeback, new mappings and device reads keep them.
+   */
+  private void invalidates() {
+    movedAway.clear();
   }
 
   /**
@@ -378,6 +422,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult ftruncate(int fd, long length) {
+    invalidates();
     mirrorsInvalidated();
     if (bug == Bug.TRUNCATE_OF_MAPPED_FILE_WARNS && mappings.stream().anyMatch(m -> m.fd == fd)) {
       SysResult size = real.fileSize(fd);
@@ -455,7 +500,7 @@ public final class PlantedBugKernel implements Kernel {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
           INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
-          DIRECT_WRITE_LEAVES_MAPPING_STALE -> true;
+          DIRECT_WRITE_LEAVES_MAPPING_STALE, MREMAP_KEEPS_OLD_PAGES -> true;
       default -> false;
     };
   }
@@ -465,6 +510,7 @@ public final class PlantedBugKernel implements Kernel {
    * bugs, its mapped pages, or its cached pages, keep showing what they showed before.
    */
   private SysResult clone(int dstFd, int srcFd, long srcOffset, long length, long dstOffset, Supplier<SysResult> call) {
+    invalidates();
     changed();
     mirrorsInvalidated();
     if (bug == Bug.REFLINK_LEAVES_MAPPING_STALE) {
@@ -504,6 +550,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult copyFileRange(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) {
+    invalidates();
     changed();
     mirrorsInvalidated();
     return staleAround(dstFd, bug == Bug.COPY_FILE_RANGE_LEAVES_MAPPING_STALE, dstOffset,
@@ -513,6 +560,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult dedupeRange(int srcFd, long srcOffset, long length, int dstFd, long dstOffset) {
+    invalidates();
     changed();
     mirrorsInvalidated();
     SysResult r = real.dedupeRange(srcFd, srcOffset, length, dstFd, dstOffset);
@@ -548,6 +596,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public Signal store(long address, byte[] src, int srcOffset, int length) {
+    invalidates();
     changed();
     cpuAccessed(address, length);
     long page = address / 4096 * 4096;
@@ -578,6 +627,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public Child fork(boolean write, long address, byte[] buf, int length, int pageSize) {
+    invalidates(); // copy_page_range write-protects the parent's private pages
     Child c = real.fork(write, address, buf, length, pageSize);
     if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE && !c.forked().failed()) {
       keptAtomic.addAll(exclusive); // the lost invalidation: what the mirror held exclusively, it keeps
@@ -594,6 +644,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult munmap(long address, long length) {
+    invalidates();
     changed();
     mirrorsInvalidated(address, length);
     mappings.removeIf(m -> m.address == address);
@@ -642,6 +693,7 @@ public final class PlantedBugKernel implements Kernel {
     changed();
     Integer file = fileOfDirect.get(fd);
     if (file != null) {
+      invalidates();
       // A correct direct write unmaps the range's pages from the file's mappings (R105); the bug keeps
       // the old ones mapped.
       return staleAround(file, bug == Bug.DIRECT_WRITE_LEAVES_MAPPING_STALE, offset, offset + length,
@@ -719,6 +771,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult fallocate(int fd, FallocMode mode, long offset, long length) {
+    invalidates();
     changed();
     mirrorsInvalidated();
     Supplier<SysResult> call = () -> real.fallocate(fd, mode, offset, length);
@@ -743,6 +796,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult mprotect(long address, long length, Prot prot) {
+    invalidates();
     changed();
     mirrorsInvalidated(address, length);
     return real.mprotect(address, length, prot);
@@ -755,6 +809,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult mlock(long address, long length) {
+    invalidates(); // its populate copies private pages on write
     changed();
     SysResult r = real.mlock(address, length);
     if (bug == Bug.MLOCK_FORGETS_LOCK) {
@@ -771,6 +826,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult madvise(long address, long length, Advice advice) {
+    invalidates();
     changed();
     mirrorsInvalidated(address, length);
     if (bug != Bug.DONTNEED_KEEPS_PRIVATE_COPY || advice != Advice.DONTNEED) {
@@ -798,8 +854,74 @@ public final class PlantedBugKernel implements Kernel {
     return r;
   }
 
+  /**
+   * mremap, the mappings followed to where it leaves them (pages a planted bug keeps go with their
+   * page-table entries); with MREMAP_KEEPS_OLD_PAGES a DONTUNMAP of a private mapping leaves the old
+   * range showing what it showed.
+   */
+  @Override
+  public SysResult mremap(long address, long oldLength, long newLength, Remap mode) {
+    invalidates();
+    changed();
+    mirrorsInvalidated(address, oldLength);
+    Mapping m = mappings.stream().filter(x -> x.address == address).findFirst().orElse(null);
+    Map<Long, byte[]> kept = new HashMap<>();
+    if (bug == Bug.MREMAP_KEEPS_OLD_PAGES && mode == Remap.DONTUNMAP && m != null && !m.shared
+        && real.protectionAt(address).readable()) {
+      for (long p = address; p < address + m.length; p += 4096) {
+        byte[] page = new byte[4096];
+        if (load(p, page, 0, 4096) == Signal.NONE) {
+          kept.put(p, page);
+        }
+      }
+    }
+    SysResult r = real.mremap(address, oldLength, newLength, mode);
+    if (r.failed() || m == null) {
+      return r;
+    }
+    long to = r.value();
+    long length = (newLength + 4095) / 4096 * 4096;
+    Map<Long, byte[]> moved = new HashMap<>();
+    stale.entrySet().removeIf(e -> {
+      long p = e.getKey();
+      if (mode == Remap.DUPLICATE || p < address || p >= address + m.length) {
+        return false;
+      }
+      if (p - address < length) {
+        moved.put(to + (p - address), e.getValue());
+      }
+      return true;
+    });
+    stale.putAll(moved);
+    Mapping there = new Mapping(m.fd, to, length, m.offset, m.shared);
+    if (mode != Remap.DONTUNMAP && mode != Remap.DUPLICATE) {
+      mappings.remove(m);
+    }
+    mappings.add(there);
+    stale.putAll(kept);
+    if (bug == Bug.MREMAP_LEAVES_MIRROR_STALE && mode == Remap.DONTUNMAP) {
+      for (long p = 0; p < m.length; p += 4096) {
+        movedAway.put(address + p, to + p);
+      }
+    }
+    return r;
+  }
+
   @Override
   public SysResult device(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
+    if (bug == Bug.MREMAP_LEAVES_MIRROR_STALE) {
+      // The buggy mirror is device 0's, which the device views read through, one page per READ.
+      Long to = movedAway.get(address);
+      if (device == 0 && command == DeviceCommand.READ && pages == 1 && to != null
+          && real.protectionAt(address).readable() && real.protectionAt(to).readable()
+          && real.load(to, buffer, 0, 4096) == Signal.NONE) {
+        return SysResult.ok(1); // the stale entry: the page that moved away
+      }
+      if (command != DeviceCommand.READ && command != DeviceCommand.SNAPSHOT) {
+        invalidates();
+      }
+      return real.device(device, command, address, pages, buffer);
+    }
     if (bug == Bug.RELEASE_KEEPS_MIRROR) {
       return releaseKeepingMirror(device, command, address, pages, buffer);
     }

@@ -53,7 +53,8 @@ class ExecutorAgreementTests {
     List<String> all = c.stream().flatMap(List::stream).toList();
     // The programs reached the calls that matter, with failures and signals among them.
     for (String needed : List.of("mmap ok", "load-pages SIGBUS", "store-pages NONE", "store-pages SIGBUS",
-        "page-views SIGBUS", "pwrite ok", "file-view size", "ftruncate ok", "mmap error EINVAL")) {
+        "page-views SIGBUS", "pwrite ok", "file-view size", "ftruncate ok", "mmap error EINVAL", "mremap ok",
+        "mremap error EINVAL")) {
       String call = needed.substring(0, needed.indexOf(' '));
       String result = needed.substring(needed.indexOf(' ') + 1);
       assertTrue(all.stream().anyMatch(s -> s.startsWith(call + " ") && s.contains(" " + result)),
@@ -134,8 +135,12 @@ class ExecutorAgreementTests {
               for (FileId f : p.ops().stream().flatMap(o -> o.files().stream()).distinct().sorted().toList()) {
                 out.add("view " + f + " " + describe(views.file(f)));
               }
+              io.hmmfuzz.core.op.Layout now = p.before(i + 1);
               for (MapId m : p.ops().stream().flatMap(o -> o.mappings().stream()).distinct().sorted().toList()) {
-                int pages = (int) ((p.mmapOf(m).length() + page - 1) / page);
+                if (now.mmapOf(m) == null) {
+                  continue; // made by a later op
+                }
+                int pages = (int) ((now.mmapOf(m).length() + page - 1) / page);
                 Outcome[] read = views.cpuPages(m, pages);
                 for (int pg = 0; pg < pages; pg++) {
                   out.add("view " + m + " page " + pg + " " + describe(read[pg]));
@@ -370,6 +375,13 @@ class ExecutorAgreementTests {
         @Override
         public SysResult madvise(long address, long length, Advice advice) {
           return log("madvise " + length + " " + advice, k.madvise(address, length, advice), true);
+        }
+
+        @Override
+        public SysResult mremap(long address, long oldLength, long newLength, io.hmmfuzz.core.exec.Remap mode) {
+          // The new address is the kernel's to choose in each process.
+          return log("mremap " + oldLength + " " + newLength + " " + mode, k.mremap(address, oldLength, newLength, mode),
+              false);
         }
 
         @Override

@@ -84,12 +84,31 @@ class PlantedBugTests {
     assertEquals(null, direct.unavailable(caps("6.12.117", FsKind.TMPFS, true), true));
     assertEquals(null, direct.unavailable(caps("6.1.192", FsKind.XFS, true), true));
     assertEquals(null, PlantedBugKernel.Bug.MLOCK_FORGETS_LOCK.unavailable(caps("6.1.192", FsKind.XFS, true), true));
+    // The mirror's bug of mremap needs the mirror; the CPU's needs nothing but mremap, which every kernel has.
+    io.hmmfuzz.core.Capabilities host = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.18.44"),
+        FsKind.XFS, 4096, 4096, true, false, false, true, true, false, true);
+    assertEquals("no test_hmm", PlantedBugKernel.Bug.MREMAP_LEAVES_MIRROR_STALE.unavailable(host, true));
+    assertEquals(null, PlantedBugKernel.Bug.MREMAP_LEAVES_MIRROR_STALE.unavailable(caps("6.1.192", FsKind.XFS, true),
+        true));
+    assertEquals(null, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES.unavailable(caps("6.1.192", FsKind.TMPFS, false),
+        true));
   }
 
   @Test
   void truncateThatKeepsTheTailIsFoundAndShrunkToThreeOps() {
     try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
       findAndShrink(t, PlantedBugKernel.Bug.TRUNCATE_KEEPS_TAIL, Profile.eof());
+    }
+  }
+
+  @Test
+  void mremapThatKeepsTheOldPagesIsFoundAndShrunkToFourOps() {
+    // Any change of the file after the DONTUNMAP shows the kept pages too, but the finding the shrinker
+    // keeps first is the mremap's own: a private copy the old range goes on showing (R85).
+    try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
+      Reduction red = findAndShrink(t, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES, Profile.named("default"));
+      assertEquals(io.hmmfuzz.core.run.Signature.View.CPU, red.divergence().signature().view(),
+          red.divergence().signature().text());
     }
   }
 

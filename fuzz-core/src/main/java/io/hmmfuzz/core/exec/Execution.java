@@ -47,6 +47,11 @@ public final class Execution implements Views {
     public long length() {
       return length;
     }
+
+    /** The bytes of the mapping's whole pages. */
+    long pages(int page) {
+      return (length + page - 1) / page * page;
+    }
   }
 
   public Execution(Kernel kernel, int pageSize) {
@@ -124,6 +129,21 @@ public final class Execution implements Views {
     regions.remove(m);
   }
 
+  /** Mapping m now lies at {@code address}, {@code length} bytes long (mremap moved or resized it). */
+  public void remapped(MapId m, long address, long length) {
+    Region r = regions.get(m);
+    regions.put(m, new Region(address, length, r.fileOffset, r.prot));
+  }
+
+  /**
+   * A second mapping of {@code like}'s file offset and protection, {@code length} bytes at {@code address}
+   * (what mremap's DONTUNMAP leaves behind, or its old_len 0 makes).
+   */
+  public void mappedLike(MapId second, MapId like, long address, long length) {
+    Region r = regions.get(like);
+    regions.put(second, new Region(address, length, r.fileOffset, r.prot));
+  }
+
   public void protectionChanged(MapId m, Prot prot) {
     regions.get(m).prot = prot;
   }
@@ -139,6 +159,11 @@ public final class Execution implements Views {
     Region r = regions.get(m);
     if (r == null) {
       return Outcome.notLive();
+    }
+    if (offset < 0 || offset + buf.length > r.pages(page)) {
+      // Beyond the mapping as the kernel left it (a program whose mremap went otherwise than its model
+      // said): nothing of the program's is there, and a real SIGSEGV would kill the JVM.
+      return Outcome.signal(Signal.SIGSEGV, 0, write ? null : new byte[0]);
     }
     if (write ? !r.prot.writable() : !r.prot.readable()) {
       Prot real = kernel.protectionAt(r.address + offset);
@@ -240,7 +265,7 @@ public final class Execution implements Views {
   public Outcome[] cpuPages(MapId m, int pages) {
     Outcome[] views = new Outcome[pages];
     Region r = regions.get(m);
-    if (r == null || !r.prot.readable()) {
+    if (r == null || !r.prot.readable() || (long) pages * page > r.pages(page)) {
       for (int p = 0; p < pages; p++) {
         views[p] = pageView(m, p);
       }

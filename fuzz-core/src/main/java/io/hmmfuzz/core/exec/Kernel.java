@@ -76,6 +76,12 @@ public interface Kernel {
   SysResult munlock(long address, long length);
 
   /**
+   * mremap(address, oldLength, newLength, flags, new_addr) with the flags and destination of {@code
+   * mode} ({@link Remap}; MOVE reserves its own destination): the mapping's new address.
+   */
+  SysResult mremap(long address, long oldLength, long newLength, Remap mode);
+
+  /**
    * A CPU load of {@code length} bytes at {@code address} into {@code dst}, through a bulk copy that
    * turns SIGBUS into a result instead of killing the process. Never called for addresses the caller
    * does not own.

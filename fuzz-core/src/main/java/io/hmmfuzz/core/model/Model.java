@@ -117,6 +117,54 @@ public final class Model {
     m.forgetPagesFrom(0);
   }
 
+  /**
+   * R83: m now spans {@code length} bytes in place (mremap's shrink, or growth in place): the pages
+   * past its new end are unmapped (do_munmap: private copies freed, device entries zapped, the mirror
+   * invalidated over them with MMU_NOTIFY_UNMAP); an extension maps the next file offsets, with no
+   * page-table entry yet.
+   */
+  public void resize(ModelMapping m, long length) {
+    long pages = roundUpPage(length) / page;
+    m.forgetPagesFrom(pages);
+    m.locked.tailSet(pages, true).clear();
+    m.length = length;
+  }
+
+  /**
+   * How mlock left m's VMAs (R79): 0 none locked, 1 one VMA, every page locked, -1 split into several
+   * VMAs (mlock of part of it).
+   */
+  public int lockState(ModelMapping m) {
+    long pages = roundUpPage(m.length) / page;
+    long locked = m.locked.headSet(pages).size();
+    return locked == 0 ? 0 : locked == pages ? 1 : -1;
+  }
+
+  /**
+   * R84: m's page-table entries moved to a new address (mm/mremap.c move_page_tables): private copies
+   * and device-private entries go with them, so the pages show what they showed and device pages stay
+   * on the device; the mirrors' entries for the old addresses are erased (MMU_NOTIFY_UNMAP over the old
+   * range, lib/test_hmm.c dmirror_interval_invalidate) and they have none for the new ones, so no mirror
+   * holds an atomic entry any more (a device-exclusive entry moves as it is, and a CPU access restores it
+   * as before), and every page in a device's memory has lost its entry there: R93's hazard (seen on
+   * 6.1.192: corpus kernel-6.1-xfs-test-hmm-device-read-after-mremap-move-oops.repro).
+   */
+  public void moved(ModelMapping m) {
+    m.exclusive.clearAll();
+    mayHaveMoved(m);
+  }
+
+  /**
+   * m's page-table entries may have moved (an mremap growth moves the VMA where the next gap does not
+   * allow it in place, R83/R84): every page in a device's memory may have lost its mirror entry there
+   * (R93's hazard); an atomic entry may stay.
+   */
+  public void mayHaveMoved(ModelMapping m) {
+    for (long p : m.onDevice.pages()) {
+      orphan(m, p, m.onDevice.devices(p));
+    }
+  }
+
   public void close(ModelFile f) {
     f.open = false;
   }
@@ -343,6 +391,22 @@ public final class Model {
   }
 
   /** R79/R80: pages [from, to) of m are now in a VM_LOCKED VMA (lock) or not (munlock). */
+  /**
+   * An mlock or munlock of pages [from, to) of m ran: where that is not the whole mapping, its VMA may
+   * stay split ({@link ModelMapping#maybeSplit}), on DAX too, where mlock changes no flag, since a
+   * program's validity ({@code Op.splits}) cannot know the filesystem.
+   */
+  public void lockedRange(ModelMapping m, long from, long to) {
+    if (from > 0 || to < roundUpPage(m.length) / page) {
+      m.maybeSplit = true;
+    }
+  }
+
+  /** Whether an mlock or munlock of part of m ran ({@link #lockedRange}). */
+  public boolean maybeSplit(ModelMapping m) {
+    return m.maybeSplit;
+  }
+
   public void setLocked(ModelMapping m, long from, long to, boolean lock) {
     for (long p = from; p < to; p++) {
       if (lock) {

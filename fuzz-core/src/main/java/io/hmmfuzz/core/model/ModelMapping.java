@@ -8,7 +8,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * One VMA in the model: where it maps, its protection, and for MAP_PRIVATE the pages it has copied on
+ * One VMA in the model: where it maps (its length changes with mremap, its file offset never: page
+ * indices stay the same through a move), its protection, and for MAP_PRIVATE the pages it has copied on
  * write (R10), keyed by page index within the mapping. The device mirrors' hidden state about those
  * anonymous copies is kept per device as "may be" marks (R38, R91-R93, and for exclusive access mm/rmap.c
  * make_device_exclusive_range): the pages that may have migrated to a device's private memory, and
@@ -18,7 +19,7 @@ public final class ModelMapping {
   final MapId id;
   final FileId file;
   final long offset;
-  final long length;
+  long length;
   final Sharing sharing;
   final boolean sync;
   Prot prot;
@@ -57,6 +58,12 @@ public final class ModelMapping {
    * part of a mapping split its VMA, so the VMAs' boundaries are where this set starts and stops.
    */
   final TreeSet<Long> locked = new TreeSet<>();
+  /**
+   * An mlock or munlock of part of the mapping ran (R79): its VMA may be split for good, since vma_merge
+   * does not join VMAs again whose anon_vmas differ (a copy on write in each part), so mremap may find
+   * several VMAs where the model sees one (R82: EFAULT). mremap does not move such a mapping.
+   */
+  boolean maybeSplit;
 
   ModelMapping(MapId id, FileId file, long offset, long length, Prot prot, Sharing sharing, boolean sync,
       ModelFile anon) {

@@ -28,6 +28,7 @@ public record Mlock(MapId map, long offset, long length) implements Op {
     int page = model.page();
     long from = offset / page;
     long to = model.roundUpPage(offset + length) / page;
+    model.lockedRange(m, from, to);
     // R79a: a DAX VMA never becomes VM_LOCKED (mlock_fixup: vma_is_dax, 6.1; !vma_supports_mlock, 6.12),
     // though __mm_populate still faults it in. Anonymous memory on a DAX mount is not DAX (shmem or anon
     // pages): it is locked.
@@ -64,5 +65,10 @@ public record Mlock(MapId map, long offset, long length) implements Op {
   @Override
   public String problem(Layout layout) {
     return Bounds.access(offset, length, layout.mmapOf(map));
+  }
+
+  @Override
+  public MapId splits(Layout layout) {
+    return Munlock.splits(layout, map, offset, length);
   }
 }

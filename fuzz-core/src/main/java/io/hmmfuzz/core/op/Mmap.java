@@ -116,4 +116,9 @@ public record Mmap(MapId map, FileId file, long offset, long length, Prot prot, 
   public Object makes() {
     return map;
   }
+
+  @Override
+  public java.util.List<Mmap> shapes(Layout layout) {
+    return java.util.List.of(this);
+  }
 }

@@ -19,6 +19,7 @@ public record Munlock(MapId map, long offset, long length) implements Op {
       return Expected.notLive();
     }
     int page = model.page();
+    model.lockedRange(m, offset / page, model.roundUpPage(offset + length) / page);
     model.setLocked(m, offset / page, model.roundUpPage(offset + length) / page, false);
     return Expected.ok(0, "R80 munlock: VM_LOCKED cleared over the range; no populate, no content change");
   }
@@ -32,6 +33,21 @@ public record Munlock(MapId map, long offset, long length) implements Op {
   @Override
   public List<Footprint> footprint(Layout layout) {
     return footprintOf(layout, map, offset, length);
+  }
+
+  @Override
+  public MapId splits(Layout layout) {
+    return splits(layout, map, offset, length);
+  }
+
+  /** The mapping, where [offset, offset + length) rounded to pages is not all of it (R79: a VMA split). */
+  static MapId splits(Layout layout, MapId map, long offset, long length) {
+    Mmap mm = layout.mmapOf(map);
+    if (mm == null) {
+      return null; // an op of an invalid program, named before its mapping is made
+    }
+    long pages = (mm.length() + 4095) / 4096;
+    return offset / 4096 > 0 || (offset + length + 4095) / 4096 < pages ? map : null;
   }
 
   static List<Footprint> footprintOf(Layout layout, MapId map, long offset, long length) {

@@ -17,8 +17,8 @@ import java.util.List;
  */
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
-    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mlock,
-    Munlock, Fork, DevicePages {
+    Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap,
+    Mlock, Munlock, Fork, DevicePages {
 
   /** The model rule: the allowed outcomes, and the model state advanced as the op dictates. */
   Expected model(Model model, int index);
@@ -47,6 +47,25 @@ public sealed interface Op
 
   /** The file or mapping this op makes (a FileId or MapId), which later ops may name; null for most. */
   default Object makes() {
+    return null;
+  }
+
+  /**
+   * The mappings this op gives a shape, given the program before it ({@code layout}): each as an
+   * {@link Mmap} of its file range as it then stands (mmap: its own; mremap: the mapping it resized or
+   * moved, and the second mapping it makes). Exact to the page, which is what {@link Bounds} checks;
+   * none for most ops.
+   */
+  default List<Mmap> shapes(Layout layout) {
+    return List.of();
+  }
+
+  /**
+   * The mapping this op may leave split into several VMAs for good, given the program before it (mlock
+   * or munlock of part of it, R79), which mremap then does not move ({@link Layout#maybeSplit}); null
+   * for most ops.
+   */
+  default MapId splits(Layout layout) {
     return null;
   }
 

@@ -45,6 +45,7 @@ public enum OpKind {
   COLLAPSE_RANGE(CollapseRange.class, CollapseRange::generate, 2),
   INSERT_RANGE(InsertRange.class, InsertRange::generate, 2),
   MADVISE(Madvise.class, Madvise::generate, 4),
+  MREMAP(Mremap.class, Mremap::generate, 3),
   MLOCK(Mlock.class, Mlock::generate, 2),
   MUNLOCK(Munlock.class, Munlock::generate, 1),
   DREAD(DeviceRead.class, DeviceRead::generate, 8, Trait.DEVICE),

@@ -32,14 +32,65 @@ public record Program(List<Op> ops) implements Layout {
     return ops.get(i);
   }
 
+  /**
+   * The shape mapping {@code id} is made with: its mmap, or the mapping an mremap made (its file and file
+   * offset, which it keeps for life; its length as made). For where the program is, {@link #before}.
+   */
   @Override
   public Mmap mmapOf(MapId id) {
+    Shapes shapes = new Shapes();
     for (Op op : ops) {
-      if (op instanceof Mmap m && m.map().equals(id)) {
-        return m;
+      for (Mmap s : op.shapes(shapes)) {
+        if (s.map().equals(id) && op.makes() != null && op.makes().equals(id)) {
+          return s;
+        }
       }
+      shapes.advance(op);
     }
     throw new IllegalArgumentException(id + " is never mapped");
+  }
+
+  /** The program's mappings as they stand before op {@code index} runs: their shapes after ops [0, index). */
+  public Layout before(int index) {
+    Shapes shapes = new Shapes();
+    for (int i = 0; i < index; i++) {
+      shapes.advance(ops.get(i));
+    }
+    return shapes;
+  }
+
+  /**
+   * The mappings' shapes as the ops so far leave them, and which of them an op may have left split
+   * into several VMAs ({@link Op#splits}).
+   */
+  private static final class Shapes implements Layout {
+    private final Map<MapId, Mmap> shapes = new HashMap<>();
+    private final Set<MapId> split = new HashSet<>();
+
+    @Override
+    public Mmap mmapOf(MapId id) {
+      return shapes.get(id);
+    }
+
+    @Override
+    public boolean maybeSplit(MapId id) {
+      return split.contains(id);
+    }
+
+    /** The layout after {@code op}: a mapping is made once (the first making counts), then reshaped. */
+    void advance(Op op) {
+      MapId s = op.splits(this);
+      if (s != null) {
+        split.add(s);
+      }
+      for (Mmap shape : op.shapes(this)) {
+        if (shape.map().equals(op.makes())) {
+          shapes.putIfAbsent(shape.map(), shape);
+        } else {
+          shapes.put(shape.map(), shape);
+        }
+      }
+    }
   }
 
   public Program withOps(List<Op> newOps) {
@@ -55,8 +106,7 @@ public record Program(List<Op> ops) implements Layout {
     List<String> out = new ArrayList<>();
     Set<Object> made = new HashSet<>();
     Set<Object> ended = new HashSet<>();
-    Map<MapId, Mmap> mapped = new HashMap<>();
-    Layout sofar = id -> mapped.get(id);
+    Shapes sofar = new Shapes();
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       String p = problem(op, made, ended, sofar);
@@ -66,9 +116,7 @@ public record Program(List<Op> ops) implements Layout {
       if (op.makes() != null) {
         made.add(op.makes());
       }
-      if (op instanceof Mmap m) {
-        mapped.putIfAbsent(m.map(), m);
-      }
+      sofar.advance(op);
       if (op.ends() != null) {
         ended.add(op.ends());
       }
