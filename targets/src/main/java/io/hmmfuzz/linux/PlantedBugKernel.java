@@ -390,6 +390,17 @@ public final class PlantedBugKernel implements Kernel {
   /** FORK bug: atomic entries a fork should have erased and kept (R113, R114), until any change. */
   private final java.util.Set<Long> keptAtomic = new java.util.HashSet<>();
 
+  /**
+   * Writeback (fsync, msync): page_mkclean's notifier over the file's dirty shared pages invalidates a
+   * correct mirror there (R40), and writeback may change the EOF page's bytes past EOF (R11), so the
+   * truncate bug's mirror drops the pages it copied: it keeps pages across a truncate only. (Without
+   * this, its copy of an EOF page read before an fsync showed the post-EOF bytes writeback had zeroed,
+   * a finding that named fsync: CI at 3e3dca3.)
+   */
+  private void writeback() {
+    mirror.clear();
+  }
+
   /** A change other than truncate: the buggy mirror still invalidates for these. */
   private void changed() {
     mirror.clear();
@@ -766,6 +777,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult fsync(int fd) {
+    writeback();
     return real.fsync(fd);
   }
 
@@ -804,6 +816,7 @@ public final class PlantedBugKernel implements Kernel {
 
   @Override
   public SysResult msync(long address, long length, MsyncMode mode) {
+    writeback();
     return real.msync(address, length, mode);
   }
 
