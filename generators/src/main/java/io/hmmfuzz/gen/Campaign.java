@@ -87,13 +87,18 @@ public final class Campaign {
    * @param known    the known findings met, with their counts
    * @param countedAs signatures as found and the signature each is counted as
    * @param progress  the totals at each status so far
+   * @param met       the op kinds that met on the same pages ({@link Tally#met})
    */
   public record Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
       List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs,
-      Progress progress) {
+      Progress progress, Map<String, Map<String, Long>> met) {
+    public Stats {
+      met = met == null ? Map.of() : met;
+    }
+
     public Stats(long programs, long ops, double seconds, List<CampaignSummary.Found> findings,
         List<CampaignSummary.KnownRepeat> known, Map<String, Long> outcomes, Map<String, String> countedAs) {
-      this(programs, ops, seconds, findings, known, outcomes, countedAs, Progress.NONE);
+      this(programs, ops, seconds, findings, known, outcomes, countedAs, Progress.NONE, Map.of());
     }
 
     public double opsPerSecond() {
@@ -154,7 +159,7 @@ public final class Campaign {
     Capabilities caps = target.capabilities();
     CampaignSummary before = settings.resume();
     progress = before == null ? Progress.NONE : before.progress();
-    Tally tally = new Tally(before == null ? Map.of() : before.outcomes());
+    Tally tally = before == null ? new Tally() : new Tally(before.outcomes(), before.met());
     InFlight inFlight = settings.inFlight() == null ? null : new InFlight(settings.inFlight(), caps);
     ObjIntConsumer<Program> onStart = (program, viewEvery) -> {
       programStarted = System.nanoTime();
@@ -335,7 +340,7 @@ public final class Campaign {
     double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
     progress = progress.plus(new Progress.Sample(Math.round(seconds * 10) / 10.0, programs, ops, ledger.findings.size()));
     return new Stats(programs, ops, seconds, List.copyOf(ledger.findings), ledger.knownRepeats(), tally.snapshot(), as,
-        progress);
+        progress, tally.met());
   }
 
   /** How long the program running now (a campaign's or a shrink candidate) has been running. */

@@ -26,13 +26,17 @@ import java.util.Map;
  * @param shard           the part of the seed space it ran ({@link Shard}, {@code I/N}; null: all of it, or
  *                        shards merged into the whole); program indices are global
  * @param progress        the totals over time (for the report's plots)
+ * @param met             per op kind, the kinds that met it later on the same pages of a file or anonymous
+ *                        mapping, with the programs they met in ({@link io.hmmfuzz.core.run.Tally#met})
  */
 public record CampaignSummary(String tool, long seed, String profile, List<String> without, int viewEvery, String fs, String target, String kernel,
     String caps, double durationSeconds, boolean finished, long programs, long ops, double seconds,
     double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
-    Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm, String shard, Progress progress) {
+    Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm, String shard, Progress progress,
+    Map<String, Map<String, Long>> met) {
 
   public CampaignSummary {
+    met = met == null ? Map.of() : met;
     without = without == null ? List.of() : List.copyOf(without);
     findings = findings == null ? List.of() : List.copyOf(findings);
     known = known == null ? List.of() : List.copyOf(known);
@@ -47,21 +51,21 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
       double seconds, double opsPerSecond, int divergences, long repeats, List<Found> findings, List<KnownRepeat> known,
       Map<String, Long> outcomes, Map<String, String> countedAs, Vm vm) {
     this(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds, finished, programs, ops,
-        seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm, null, null);
+        seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm, null, null, null);
   }
 
   /** This summary as shard {@code shard}'s ({@link Shard#WHOLE}: of the whole seed space). */
   public CampaignSummary withShard(Shard shard) {
     return new CampaignSummary(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds,
         finished, programs, ops, seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm,
-        shard.whole() ? null : shard.toString(), progress);
+        shard.whole() ? null : shard.toString(), progress, met);
   }
 
   /** This summary with its course over time. */
   public CampaignSummary withProgress(Progress p) {
     return new CampaignSummary(tool, seed, profile, without, viewEvery, fs, target, kernel, caps, durationSeconds,
         finished, programs, ops, seconds, opsPerSecond, divergences, repeats, findings, known, outcomes, countedAs, vm,
-        shard, p);
+        shard, p, met);
   }
 
   /**
@@ -146,7 +150,7 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
         caps.kernel().release(), caps.summary(), durationSeconds, finished, stats.programs(), stats.ops(),
         Math.round(stats.seconds() * 10) / 10.0, Math.round(stats.opsPerSecond() * 10) / 10.0, stats.divergences(),
         stats.repeats(), stats.findings(), stats.known(), stats.outcomes(), stats.countedAs(), null, null,
-        stats.progress());
+        stats.progress(), stats.met());
   }
 
   /** The divergences counted instead of shrunk: the others of every finding plus every known repeat. */

@@ -70,6 +70,7 @@ public final class ShardMerge {
     Map<String, Long> known = new TreeMap<>();
     Map<String, String> knownFile = new TreeMap<>();
     Map<String, Long> outcomes = new TreeMap<>();
+    Map<String, Map<String, Long>> met = Map.of();
     Map<String, String> countedAs = new TreeMap<>();
     long programs = 0;
     long ops = 0;
@@ -91,6 +92,7 @@ public final class ShardMerge {
         knownFile.putIfAbsent(r.signature(), r.file());
       }
       s.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
+      met = io.hmmfuzz.core.run.Tally.sum(met, s.met());
       s.countedAs().forEach(countedAs::putIfAbsent);
       programs += s.programs();
       ops += s.ops();
@@ -123,7 +125,7 @@ public final class ShardMerge {
         finished, programs, ops, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, findings.size(),
         CampaignSummary.repeatsOf(findings, knownRepeats), findings, knownRepeats, outcomes, countedAs, vm, shard,
-        Progress.sum(parts.stream().map(p -> p.summary().progress()).toList()));
+        Progress.sum(parts.stream().map(p -> p.summary().progress()).toList()), met);
     return new Result(merged, from);
   }
 

@@ -1,6 +1,7 @@
 package io.hmmfuzz.guests;
 
 import io.hmmfuzz.core.run.Signature;
+import io.hmmfuzz.core.run.Tally;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public final class Ledger {
   private final List<CampaignSummary.Found> found = new ArrayList<>();
   private final Map<String, CampaignSummary.KnownRepeat> known = new LinkedHashMap<>();
   private final Map<String, Long> outcomes = new TreeMap<>();
+  private Map<String, Map<String, Long>> met = Map.of();
   private final List<Double> bootSeconds = new ArrayList<>();
   private long programs;
   private long ops;
@@ -110,6 +112,7 @@ public final class Ledger {
     boot.findings().forEach(this::add);
     boot.known().forEach(this::addKnown);
     boot.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
+    met = Tally.sum(met, boot.met());
   }
 
   /** Every saved finding's signature and the others it was seen as: counted in later boots, not shrunk again. */
@@ -152,6 +155,6 @@ public final class Ledger {
         caps, durationSeconds, finished, p, o, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(o / seconds * 10) / 10.0 : 0, found.size(), CampaignSummary.repeatsOf(found, k),
         found, k, outcomes, Map.of(), new CampaignSummary.Vm(boots, List.copyOf(bootSeconds), hangs, crashes), null,
-        progress);
+        progress, met);
   }
 }

@@ -278,6 +278,9 @@ public final class CampaignReport {
         .append(".bad{color:#a00;font-weight:600}.ok{color:#070;font-weight:600}td.n{text-align:right}\n")
         .append("td.file{word-break:break-all;font-size:85%;max-width:18em}td.sig{word-break:break-word}\n")
         .append("section.finding{border-left:4px solid #a00;padding-left:1em;margin:1.5em 0}\n")
+        .append("div.pairs{overflow-x:auto}table.pairs td,table.pairs th{padding:.1em .25em;font-size:80%}"
+            + "table.pairs th.v{vertical-align:bottom}table.pairs th.v span{writing-mode:vertical-rl;"
+            + "transform:rotate(180deg);white-space:nowrap}.never{background:#fbe3e3;color:#a00;text-align:center}\n")
         .append("</style></head><body>\n");
     h.append("<h1>hmmfuzz campaign report</h1>\n<p>").append(esc(dir.toAbsolutePath().toString())).append("</p>\n");
     h.append(entries.isEmpty() ? "<p class=\"ok\">No divergence from the model.</p>\n"
@@ -361,10 +364,89 @@ public final class CampaignReport {
       h.append("</tr>\n");
     });
     h.append("</table>\n");
-    h.append("<h2>Op pairs</h2>\n<p>Which ordered pairs of op kinds met on the same pages is not recorded by"
-        + " campaigns yet.</p>\n");
+    h.append("<h2>Op pairs</h2>\n");
+    Meetings mt = meetings();
+    if (mt.axis().isEmpty()) {
+      h.append("<p>No op met another on the same pages").append(summary.met().isEmpty() && summary.programs() > 0
+          ? " (or the summary was written by an hmmfuzz that did not count meetings)" : "").append(".</p>\n");
+    } else {
+      h.append("<p>In how many programs an op of the row's kind was followed by an op of the column's kind on the"
+          + " same pages of a file or anonymous mapping, both reaching them (ending OK or with a signal; the two"
+          + " devices' ops count as one kind). "
+          + "<span class=\"never\">&nbsp;&middot;&nbsp;</span> marks a pair that never met: ")
+          .append(mt.never()).append(" of ").append(mt.axis().size() * mt.columns().size()).append(".");
+      if (!mt.onlyFirst().isEmpty()) {
+        h.append(" Never a later op, so not a column: ").append(esc(String.join(", ", mt.onlyFirst())))
+            .append(" (an open makes its file).");
+      }
+      h.append("</p>\n<div class=\"pairs\"><table class=\"pairs\"><tr><th>first \\ then</th>");
+      mt.columns().forEach(c -> h.append("<th class=\"v\"><span>").append(esc(c)).append("</span></th>"));
+      h.append("</tr>\n");
+      for (String r : mt.axis()) {
+        h.append("<tr><th>").append(esc(r)).append("</th>");
+        for (String c : mt.columns()) {
+          long n = mt.count(r, c);
+          h.append(n == 0 ? "<td class=\"never\" title=\"" + esc(r + " then " + c + ": never") + "\">&middot;</td>"
+              : "<td class=\"n\" title=\"" + esc(r + " then " + c + ": " + String.format(Locale.ROOT, "%,d", n)
+              + " programs") + "\">" + compact(n) + "</td>");
+        }
+        h.append("</tr>\n");
+      }
+      h.append("</table></div>\n");
+      if (!mt.apart().isEmpty()) {
+        h.append("<p>Ran but met no other op on any page (mmap and close act on none of their own): ")
+            .append(esc(String.join(", ", mt.apart()))).append(".</p>\n");
+      }
+    }
     h.append("</body></html>\n");
     return h.toString();
+  }
+
+  /**
+   * The meetings of op kinds as a square: the axis is every kind that met another on some page, in the
+   * order of the summary's kinds; {@code apart} the kinds that ran (in the outcome counts) but met none.
+   */
+  private record Meetings(List<String> axis, List<String> columns, List<String> apart,
+      Map<String, Map<String, Long>> met) {
+    long count(String first, String then) {
+      return met.getOrDefault(first, Map.of()).getOrDefault(then, 0L);
+    }
+
+    long never() {
+      return axis.stream().mapToLong(r -> columns.stream().filter(c -> count(r, c) == 0).count()).sum();
+    }
+
+    /** Kinds that met others only as the earlier op (open: it makes its file), left out of the columns. */
+    List<String> onlyFirst() {
+      return axis.stream().filter(k -> !columns.contains(k)).toList();
+    }
+  }
+
+  private Meetings meetings() {
+    TreeSet<String> axis = new TreeSet<>(summary.met().keySet());
+    TreeSet<String> then = new TreeSet<>();
+    summary.met().values().forEach(row -> then.addAll(row.keySet()));
+    axis.addAll(then);
+    TreeSet<String> ran = new TreeSet<>();
+    outcomes().keySet().forEach(k -> ran.add(k.contains(" ") ? k.substring(0, k.indexOf(' ')) : k));
+    ran.removeAll(axis);
+    return new Meetings(List.copyOf(axis), List.copyOf(then), axis.isEmpty() ? List.of() : List.copyOf(ran),
+        summary.met());
+  }
+
+  /** A count in at most four characters: 999, 1.2k, 34k, 5.6M. */
+  static String compact(long n) {
+    if (n < 1000) {
+      return Long.toString(n);
+    }
+    double v = n;
+    String[] units = {"k", "M", "G"};
+    int u = -1;
+    while (v >= 999.5 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return (v < 9.95 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%d", Math.round(v))) + units[u];
   }
 
   private String markdown(List<Path> plots) {
@@ -404,6 +486,28 @@ public final class CampaignReport {
       o.forEach((k, v) -> cell.append(cell.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
       m.append("| ").append(op).append(" | ").append(cell).append(" |\n");
     });
+    Meetings mt = meetings();
+    m.append("\n## Op pairs\n\n");
+    if (mt.axis().isEmpty()) {
+      m.append("No op met another on the same pages.\n");
+    } else {
+      m.append("Programs in which an op of the row's kind was followed by one of the column's kind on the same pages;"
+          + " `.` never (").append(mt.never()).append(" of ").append(mt.axis().size() * mt.columns().size())
+          .append(" pairs).\n\n| first \\ then |");
+      mt.columns().forEach(c -> m.append(' ').append(c).append(" |"));
+      m.append("\n|---|").append("---|".repeat(mt.columns().size())).append('\n');
+      for (String r : mt.axis()) {
+        m.append("| ").append(r).append(" |");
+        for (String c : mt.columns()) {
+          long n = mt.count(r, c);
+          m.append(' ').append(n == 0 ? "." : compact(n)).append(" |");
+        }
+        m.append('\n');
+      }
+      if (!mt.apart().isEmpty()) {
+        m.append("\nRan but met no other op on any page: ").append(String.join(", ", mt.apart())).append(".\n");
+      }
+    }
     return m.toString();
   }
 

@@ -39,7 +39,8 @@ class CampaignReportTests {
         "reflink,nomapsync,nodax,zerorange,hmm", 600, true, 24000, 960000, 600, 1600, 1, 3,
         List.of(new CampaignSummary.Found("pwrite/file-view/bytes-of-store/R9", "divergence", "xfs-pwrite.repro", 5, "5/5",
             3, 12000)), List.of(new CampaignSummary.KnownRepeat("zero-range/file-view/bytes-of-store/R9", "corpus/x.repro",
-            2)), Map.of("pwrite:ok", 100L, "load:SIGBUS", 7L), Map.of(), null, null, p);
+            2)), Map.of("pwrite:ok", 100L, "load:SIGBUS", 7L, "mmap:ok", 9L), Map.of(), null, null, p,
+        Map.of("store", Map.of("ftruncate", 5L), "ftruncate", Map.of("load", 1234L)));
     SummaryFile.write(dir, s);
     CampaignReport r = CampaignReport.of(dir);
     assertNotNull(r);
@@ -56,6 +57,12 @@ class CampaignReportTests {
     assertTrue(html.contains("zero-range f0 offset=0x5e3"), "the program is shown");
     assertTrue(html.contains("<th>SIGBUS</th>"), "the outcome counts are shown");
     assertTrue(html.contains("zero-range/file-view/bytes-of-store/R9"), "the known findings met are shown");
+    assertTrue(html.contains("title=\"store then ftruncate: 5 programs\">5</td>"), "the pairs that met are shown");
+    assertTrue(html.contains("title=\"ftruncate then load: 1,234 programs\">1.2k</td>"), html);
+    assertTrue(html.contains("title=\"load then ftruncate: never\">"), "the pairs that never met are shown");
+    assertTrue(html.contains("marks a pair that never met: 4 of 6. Never a later op, so not a column: store"), "and counted");
+    assertTrue(html.contains("met no other op on any page (mmap and close act on none of their own): mmap, pwrite."));
+    assertTrue(Files.readString(w.markdown()).contains("| ftruncate | . | 1.2k |"), Files.readString(w.markdown()));
     assertTrue(Files.readString(w.markdown()).contains("![throughput.png](throughput.png)"));
     String tap = r.tap();
     assertTrue(tap.startsWith("TAP version 13\n1..3\nok 1 hmmfuzz campaign ran 24000 programs"), tap);

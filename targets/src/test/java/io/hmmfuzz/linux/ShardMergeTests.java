@@ -69,6 +69,8 @@ class ShardMergeTests {
       assertEquals(whole.programs(), merged.programs());
       assertEquals(whole.ops(), merged.ops());
       assertEquals(whole.outcomes(), merged.outcomes());
+      assertFalse(whole.met().isEmpty(), "no op met another: the pairs show nothing");
+      assertEquals(whole.met(), merged.met(), "the same pairs of ops met on the same pages");
       // The same programs ran: the same ops and outcomes, and the same signatures met. How they group
       // into findings follows the order a campaign met them in (a signature first met in a program that
       // pins it to a saved finding is counted as that finding; one met first elsewhere may be shrunk as
@@ -85,9 +87,9 @@ class ShardMergeTests {
   @Test
   void outputsOfDifferentCampaignsOrTheSameShardTwiceAreRefused() {
     CampaignSummary a = new CampaignSummary("0.1.0", 1, "eof", List.of(), 8, "tmpfs", "t", "6.18.44", "c", 60, true,
-        10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "0/2", null);
+        10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "0/2", null, null);
     CampaignSummary otherSeed = new CampaignSummary("0.1.0", 2, "eof", List.of(), 8, "tmpfs", "t", "6.18.44", "c", 60,
-        true, 10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "1/2", null);
+        true, 10, 100, 1, 100, 0, 0, List.of(), List.of(), Map.of(), Map.of(), null, "1/2", null, null);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ShardMerge.merge(List.of(new ShardMerge.Part("a", a), new ShardMerge.Part("b", otherSeed))));
     assertTrue(e.getMessage().startsWith("b: base seed 2, not 1"), e.getMessage());

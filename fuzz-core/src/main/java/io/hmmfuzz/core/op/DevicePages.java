@@ -59,6 +59,12 @@ public sealed interface DevicePages extends Op
   }
 
   /** Device 0's ops count under the kind's name, another device's apart ("dread device=1"). */
+  /** The pages the command spans, anonymous or of the mapping's file. */
+  @Override
+  default java.util.List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map(), layout.mmapOf(map()), offset(), pages() * 4096L);
+  }
+
   @Override
   default String tallyName() {
     return device() == 0 ? kind().id() : kind().id() + " device=" + device();

@@ -112,4 +112,10 @@ public record Fork(MapId map, long offset, int length, boolean store) implements
     Mmap m = layout.mmapOf(map);
     return store || m.file() == null ? null : new Source(m.file(), m.offset() + offset);
   }
+
+  /** The pages of the mapping's range, anonymous or of its file. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), offset, length);
+  }
 }

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
 
 /** fsync(2): writes back the file, which zeroes post-EOF bytes of the EOF page on disk filesystems (R13). */
 public record Fsync(FileId file) implements Op {
@@ -26,5 +27,11 @@ public record Fsync(FileId file) implements Op {
   public static Op generate(Generation g) {
     ModelFile f = g.openFile();
     return f == null ? null : new Fsync(f.id());
+  }
+
+  /** Every page of the file: writeback may reach any. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return List.of(Pages.ofFile(file, 0, Long.MAX_VALUE));
   }
 }

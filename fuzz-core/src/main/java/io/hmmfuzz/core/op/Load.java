@@ -42,4 +42,10 @@ public record Load(MapId map, long offset, int length) implements Op {
     Mmap m = layout.mmapOf(map);
     return m.file() == null ? null : new Source(m.file(), m.offset() + offset);
   }
+
+  /** The pages of the mapping's range, anonymous or of its file. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), offset, length);
+  }
 }

@@ -185,4 +185,10 @@ public record Madvise(MapId map, long offset, long length, Advice advice) implem
   public String problem(Layout layout) {
     return Bounds.access(offset, length, layout.mmapOf(map));
   }
+
+  /** The pages of the mapping's range, anonymous or of its file. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), offset, length);
+  }
 }

@@ -71,4 +71,10 @@ public record Mlock(MapId map, long offset, long length) implements Op {
   public MapId splits(Layout layout) {
     return Munlock.splits(layout, map, offset, length);
   }
+
+  /** The pages of the mapping's range, anonymous or of its file. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), offset, length);
+  }
 }

@@ -7,6 +7,7 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
 
 /**
  * mprotect(2) of the whole mapping. Files are opened O_RDWR, so PROT_WRITE is always permitted
@@ -63,5 +64,11 @@ public record Mprotect(MapId map, Prot prot) implements Op {
     }
     int p = g.nextInt(10);
     return new Mprotect(m.id(), p < 6 ? Prot.READ_WRITE : p < 9 ? Prot.READ : Prot.NONE);
+  }
+
+  /** Every page of the mapping. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map));
   }
 }

@@ -270,4 +270,10 @@ public record Mremap(MapId map, long newLength, Remap mode, MapId second) implem
     }
     return new Mremap(m.id(), len, mode, mode == Remap.DONTUNMAP || mode == Remap.DUPLICATE ? next : m.id());
   }
+
+  /** Every page of the mapping, and those a growth adds. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), 0, Math.max(layout.mmapOf(map).length(), newLength));
+  }
 }

@@ -8,6 +8,7 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
 
 /** msync(2) of the whole mapping (R4). MS_SYNC on a shared mapping is vfs_fsync_range over its file range. */
 public record Msync(MapId map, MsyncMode mode) implements Op {
@@ -52,5 +53,11 @@ public record Msync(MapId map, MsyncMode mode) implements Op {
     }
     MsyncMode mode = g.invalid() ? MsyncMode.SYNC_ASYNC : MsyncMode.values()[g.nextInt(MsyncMode.values().length - 1)];
     return new Msync(m.id(), mode);
+  }
+
+  /** Every page of the mapping. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map));
   }
 }

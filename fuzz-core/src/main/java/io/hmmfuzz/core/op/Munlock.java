@@ -91,4 +91,10 @@ public record Munlock(MapId map, long offset, long length) implements Op {
   public String problem(Layout layout) {
     return Bounds.access(offset, length, layout.mmapOf(map));
   }
+
+  /** The pages of the mapping's range, anonymous or of its file. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map), offset, length);
+  }
 }

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
+import java.util.List;
 
 /** munmap(2) of the whole mapping (R3). */
 public record Munmap(MapId map) implements Op {
@@ -38,5 +39,11 @@ public record Munmap(MapId map) implements Op {
   @Override
   public Object ends() {
     return map;
+  }
+
+  /** Every page of the mapping. */
+  @Override
+  public List<Pages> pages(Layout layout) {
+    return Pages.ofMapping(map, layout.mmapOf(map));
   }
 }

@@ -98,6 +98,16 @@ public sealed interface Op
   }
 
   /**
+   * The pages this op acts on, given the program before it: its {@link #footprint}'s file pages unless
+   * it says otherwise (ops on a mapping name their range of it, so that anonymous memory counts too).
+   * Whether it reached them is its outcome's to say: the campaign counts an op that ended in an error as
+   * having met nothing.
+   */
+  default List<Pages> pages(Layout layout) {
+    return footprint(layout).stream().map(f -> Pages.ofFile(f.file(), f.from(), f.to())).toList();
+  }
+
+  /**
    * The bytes of a file this op writes with its own tag pattern ({@link Tag#byteAt} of its index), so
    * that a report can name the op stale bytes came from; null for ops that write no pattern.
    */

@@ -5,6 +5,7 @@ import io.hmmfuzz.core.op.Layout;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.Pages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -63,6 +64,17 @@ public record Program(List<Op> ops) implements Layout {
    * The mappings' shapes as the ops so far leave them, and which of them an op may have left split
    * into several VMAs ({@link Op#splits}).
    */
+  /** Each op's pages ({@link Op#pages}), given the mappings as they stand before it. */
+  public List<List<Pages>> pages() {
+    Shapes shapes = new Shapes();
+    List<List<Pages>> out = new ArrayList<>();
+    for (Op op : ops) {
+      out.add(op.pages(shapes));
+      shapes.advance(op);
+    }
+    return out;
+  }
+
   private static final class Shapes implements Layout {
     private final Map<MapId, Mmap> shapes = new HashMap<>();
     private final Set<MapId> split = new HashSet<>();

@@ -18,6 +18,7 @@ import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,10 +224,23 @@ public final class Runner implements AutoCloseable {
   private record ViewSource(Views views, Supplier<List<KernelReport>> reportsAfter) {}
 
   private RunResult lockstep(Program program, Capabilities caps, Model model, Agreed agreed, Steps steps) {
+    List<Outcome> outcomes = new ArrayList<>();
+    try {
+      return lockstep(program, caps, model, agreed, steps, outcomes);
+    } finally {
+      if (tally != null) {
+        tally.program(program, outcomes);
+      }
+    }
+  }
+
+  private RunResult lockstep(Program program, Capabilities caps, Model model, Agreed agreed, Steps steps,
+      List<Outcome> outcomes) {
     for (int i = 0; i < program.size(); i++) {
       Op op = program.op(i);
       Step step = steps.step(i);
       Outcome actual = step.outcome();
+      outcomes.add(actual);
       if (tally != null) {
         tally.add(op, actual);
       }
