@@ -83,10 +83,43 @@ public final class GuestTarget implements KernelTarget {
       root = Path.of(mnt);
     }
     List<String> evidence = new ArrayList<>();
+    evidence.add(swap(link));
     Capabilities caps = CapabilityProbe.probe(kind, root, new GuestMachine(link, guest.kernelConfig()), evidence);
     boolean rearm = link.rearmWarnOnce();
     link.kernelLog(); // what the kernel logged while booting and making the filesystem is no program's
     return new GuestTarget(guest, kind, root, mounted, caps, evidence, rearm);
+  }
+
+  /** The guest's swap: room for the pages programs page out, far from a memory hog. */
+  static final long SWAP_BYTES = 64L << 20;
+
+  /**
+   * Gives the guest swap, once per boot, so that MADV_PAGEOUT really writes anonymous pages out (R66)
+   * and test_hmm meets swap entries (a migration skips them, a device fault swaps them in): a loop
+   * device over a file on the guest's own tmpfs, as a swap file needs a filesystem with bmap, which tmpfs
+   * is not. Only ever in a guest: the host's swap is not the tool's to change. Returns its evidence line.
+   */
+  static String swap(ExecutorLink link) {
+    String swaps = link.readText("/proc/swaps");
+    if (swaps == null) {
+      return "swap: none (the guest kernel has no CONFIG_SWAP: no /proc/swaps); MADV_PAGEOUT keeps anonymous pages";
+    }
+    List<String> areas = swaps.lines().skip(1).filter(l -> !l.isBlank()).toList();
+    if (!areas.isEmpty()) {
+      return "swap: " + areas.get(0).split("\\s+")[0] + " (made earlier in this boot)";
+    }
+    String image = GuestVm.GUEST_SCRATCH + "/swap.img";
+    tool(link, List.of("truncate", "-s", Long.toString(SWAP_BYTES), image), "giving the guest swap");
+    ExecutorLink.ToolRun loop = link.run(List.of("losetup", "--find", "--show", image));
+    if (loop.exit() != 0) {
+      throw new InfrastructureException("giving the guest swap: losetup --find --show " + image + " exited "
+          + loop.exit() + ": " + loop.output().strip());
+    }
+    String device = loop.output().strip();
+    tool(link, List.of("mkswap", device), "giving the guest swap");
+    tool(link, List.of("swapon", device), "giving the guest swap");
+    return "swap: " + (SWAP_BYTES >> 20) + " MiB on " + device + " (a loop device over a file on the guest's tmpfs),"
+        + " so MADV_PAGEOUT writes anonymous pages out (R66)";
   }
 
   private static boolean fsInKernel(ExecutorLink link, FsKind kind) {
@@ -96,10 +129,13 @@ public final class GuestTarget implements KernelTarget {
   }
 
   private static void tool(ExecutorLink link, List<String> argv, FsKind kind) {
+    tool(link, argv, kind == null ? "probing" : "making the " + kind.id() + " scratch filesystem");
+  }
+
+  private static void tool(ExecutorLink link, List<String> argv, String doing) {
     ExecutorLink.ToolRun r = link.run(argv);
     if (r.exit() != 0) {
-      throw new InfrastructureException((kind == null ? "probing" : "making the " + kind.id() + " scratch filesystem")
-          + " in the guest: "
+      throw new InfrastructureException(doing + " in the guest: "
           + String.join(" ", argv) + " exited " + r.exit() + ": " + r.output().strip());
     }
   }
@@ -123,7 +159,7 @@ public final class GuestTarget implements KernelTarget {
     @Override
     public Boolean daxOfNewFile(Path dir) {
       String file = dir.resolve("probe-dax").toString();
-      tool(link, List.of("touch", file), null);
+      tool(link, List.of("touch", file), "probing");
       try {
         return link.statxDax(file);
       } finally {
