@@ -112,7 +112,7 @@ final class FuzzCommand implements Callable<Integer> {
   String shardText;
 
   @Option(names = "--jobs", defaultValue = "1", description = "workers on this machine, each with its own scratch"
-      + " filesystem and its share of the seed space, one output directory (worker-I/ holds each one's own) and one"
+      + " filesystem (--target vm: its own guests) and its share of the seed space, one output directory (worker-I/ holds each one's own) and one"
       + " summary.json (default 1)")
   int jobs;
 
@@ -191,11 +191,10 @@ final class FuzzCommand implements Callable<Integer> {
     long baseSeed = seed != null ? seed : System.nanoTime() ^ System.currentTimeMillis();
     AtomicBoolean stop = new AtomicBoolean();
     Interrupts.onInterrupt(() -> stop.set(true));
-    if (jobs < 1 || (jobs > 1 && (resume != null || inFlight != null || targetOptions.vm()))) {
+    if (jobs < 1 || (jobs > 1 && (resume != null || inFlight != null))) {
       err.println("hmmfuzz: --jobs " + jobs + ": " + (jobs < 1 ? "want at least 1 worker"
           : resume != null ? "a campaign of several workers is not resumed: start it again with --known " + resume
-          : inFlight != null ? "--in-flight names one program; it needs one worker"
-          : "--target vm runs one guest at a time for now; run several such campaigns with --shard I/N"));
+          : "--in-flight names one program; it needs one worker"));
       return ExitCode.USAGE;
     }
     List<Campaign.Known> knownFindings = new ArrayList<>();
@@ -374,50 +373,12 @@ final class FuzzCommand implements Callable<Integer> {
         return ExitCode.USAGE;
       }
     }
+    if (jobs > 1) {
+      return guestWorkers(prof, baseSeed, knownDir, stop, out, err);
+    }
     GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
         viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir, shard),
-        QemuGuest.boots(targetOptions.kernel, hangTimeout), new GuestCampaign.Listener() {
-          @Override
-          public void status(Campaign.Stats s) {
-            out.println(statusLine(s));
-            out.flush();
-          }
-
-          @Override
-          public void finding(Campaign.Finding f) {
-            printFinding(f, out);
-          }
-
-          @Override
-          public void progress(String line) {
-            out.println(line);
-            out.flush();
-          }
-
-          @Override
-          public void died(GuestCampaign.Fatality f) {
-            String kind = f.death().kind().toUpperCase(Locale.ROOT);
-            if (f.saved() == null && (f.repeat() || f.knownFrom() != null)) {
-              out.println(kind + " again: " + f.death().signature() + " (known; not saved again"
-                  + (f.kept() != null ? "; its program kept in " + f.kept() : "") + ")");
-            } else {
-              for (KernelReport rep : f.death().reports()) {
-                out.println("KERNEL REPORT on the guest console: " + rep.title());
-                out.println(rep.excerpt().strip());
-              }
-              out.println(kind + ": " + f.death().signature()
-                  + (f.saved() != null ? "; last program saved as " + f.saved() : ""));
-            }
-            out.flush();
-          }
-
-          @Override
-          public void infrastructure(String why, List<String> consoleTail) {
-            err.println("hmmfuzz: " + why + "; console tail:");
-            consoleTail.forEach(err::println);
-            err.flush();
-          }
-        }, stop::get);
+        QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "", true), stop::get);
     CampaignSummary s = r.summary();
     printKnown(s.known(), out);
     out.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
@@ -426,6 +387,154 @@ final class FuzzCommand implements Callable<Integer> {
         s.seconds(), s.opsPerSecond(), s.divergences(), s.vm().hangs(), s.vm().crashes(), s.repeats());
     return r.infrastructureFailure() ? ExitCode.INFRASTRUCTURE
         : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /**
+   * How a campaign across boots is printed: each boot's status lines ({@code statusLines}; a campaign of
+   * several guests prints its merged lines instead) and findings, each guest's death; {@code who}
+   * prefixes the lines of one worker among several.
+   */
+  private GuestCampaign.Listener guestListener(PrintWriter out, PrintWriter err, String who, boolean statusLines) {
+    return new GuestCampaign.Listener() {
+      @Override
+      public void status(Campaign.Stats s) {
+        if (statusLines) {
+          say(statusLine(s));
+        }
+      }
+
+      @Override
+      public void finding(Campaign.Finding f) {
+        synchronized (out) {
+          if (!who.isEmpty()) {
+            out.println();
+            out.print(who + "finding");
+          }
+          printFinding(f, out);
+        }
+      }
+
+      @Override
+      public void progress(String line) {
+        say(line);
+      }
+
+      @Override
+      public void died(GuestCampaign.Fatality f) {
+        String kind = f.death().kind().toUpperCase(Locale.ROOT);
+        StringBuilder b = new StringBuilder();
+        if (f.saved() == null && (f.repeat() || f.knownFrom() != null)) {
+          b.append(kind + " again: " + f.death().signature() + " (known; not saved again"
+              + (f.kept() != null ? "; its program kept in " + f.kept() : "") + ")");
+        } else {
+          for (KernelReport rep : f.death().reports()) {
+            b.append("KERNEL REPORT on the guest console: " + rep.title()).append('\n');
+            b.append(rep.excerpt().strip()).append('\n');
+          }
+          b.append(kind + ": " + f.death().signature() + (f.saved() != null ? "; last program saved as " + f.saved() : ""));
+        }
+        say(b.toString());
+      }
+
+      @Override
+      public void infrastructure(String why, List<String> consoleTail) {
+        synchronized (out) {
+          err.println("hmmfuzz: " + who + why + "; console tail:");
+          consoleTail.forEach(err::println);
+          err.flush();
+        }
+      }
+
+      private void say(String text) {
+        synchronized (out) {
+          text.lines().forEach(l -> out.println(who + l));
+          out.flush();
+        }
+      }
+    };
+  }
+
+  /**
+   * {@code fuzz --target vm --jobs N}: N campaigns across boots at once, each with its own guests over
+   * its share of the seed space ({@link ParallelCampaign}), printed and summarised as one campaign.
+   */
+  private int guestWorkers(Profile prof, long baseSeed, KnownFindings knownDir, AtomicBoolean stop, PrintWriter out,
+      PrintWriter err) throws IOException {
+    out.printf("hmmfuzz fuzz: %d workers on %s, each its own guests; profile %s; seed %d%s; %s; reproducers in %s"
+        + " (each worker's own in worker-I/)%n", jobs, fs.id(), prof.name(), baseSeed,
+        shard.whole() ? "" : ", shard " + shard, duration, out(this.out));
+    out.flush();
+    boolean[] infrastructure = new boolean[1];
+    double[] printed = {-5};
+    CampaignSummary s = ParallelCampaign.run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
+      GuestCampaign.Listener l = guestListener(out, err, "worker " + w + ": ", false);
+      GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
+          viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, dir, knownDir, mine),
+          QemuGuest.boots(targetOptions.kernel, hangTimeout), new ForwardingListener(l) {
+            @Override
+            public void summary(CampaignSummary summary) {
+              status.accept(summary);
+            }
+          }, stopWorker);
+      if (r.infrastructureFailure()) {
+        infrastructure[0] = true;
+      }
+      return r.summary();
+    }, this.out, m -> {
+      synchronized (out) {
+        if (m.seconds() >= printed[0] + 4.5) {
+          printed[0] = m.seconds();
+          out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
+              m.divergences()));
+          out.flush();
+        }
+      }
+    }, stop::get);
+    if (s == null) {
+      err.println("hmmfuzz: no worker's guest came up: nothing ran (an infrastructure failure, not a finding)");
+      return ExitCode.INFRASTRUCTURE;
+    }
+    printKnown(s.known(), out);
+    CampaignSummary.Vm vm = s.vm() == null ? new CampaignSummary.Vm(0, List.of(), 0, 0) : s.vm();
+    out.printf("hmmfuzz fuzz (vm): %d workers, %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s"
+            + " (%.0f ops/s), %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n",
+        jobs, vm.boots(), vm.bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(),
+        s.ops(), s.seconds(), s.opsPerSecond(), s.divergences(), vm.hangs(), vm.crashes(), s.repeats());
+    return infrastructure[0] ? ExitCode.INFRASTRUCTURE : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /** A listener that passes everything on to another; a worker's overrides its summaries. */
+  private static class ForwardingListener implements GuestCampaign.Listener {
+    private final GuestCampaign.Listener to;
+
+    ForwardingListener(GuestCampaign.Listener to) {
+      this.to = to;
+    }
+
+    @Override
+    public void status(Campaign.Stats s) {
+      to.status(s);
+    }
+
+    @Override
+    public void finding(Campaign.Finding f) {
+      to.finding(f);
+    }
+
+    @Override
+    public void progress(String line) {
+      to.progress(line);
+    }
+
+    @Override
+    public void died(GuestCampaign.Fatality f) {
+      to.died(f);
+    }
+
+    @Override
+    public void infrastructure(String why, List<String> consoleTail) {
+      to.infrastructure(why, consoleTail);
+    }
   }
 
   static String statusLine(Campaign.Stats s) {

@@ -66,6 +66,9 @@ public final class GuestCampaign {
 
     /** An infrastructure failure that ends the campaign (a guest that did not boot, or was lost): not a finding. */
     void infrastructure(String why, List<String> consoleTail);
+
+    /** The campaign's summary, each time it is written to {@code out/summary.json}. */
+    default void summary(CampaignSummary summary) {}
   }
 
   /**
@@ -101,7 +104,7 @@ public final class GuestCampaign {
     long deadline = start + s.duration().toNanos();
     Ledger ledger = new Ledger(s.seed(), s.profile().name(), s.without(), s.viewEvery(), s.fs().id(),
         s.duration().toMillis() / 1000.0);
-    SummaryFile.write(s.out(), ledger.summary(0, false).withShard(s.shard()));
+    listener.summary(SummaryFile.write(s.out(), ledger.summary(0, false).withShard(s.shard())));
     boolean failed = false;
     while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
       long seed = ledger.boots() == 0 ? s.seed() : seeds.nextLong();
@@ -140,11 +143,11 @@ public final class GuestCampaign {
           }
         }
       } finally {
-        SummaryFile.write(s.out(), ledger.summary(seconds(start), false).withShard(s.shard()));
+        listener.summary(SummaryFile.write(s.out(), ledger.summary(seconds(start), false).withShard(s.shard())));
       }
     }
     CampaignSummary summary = ledger.summary(seconds(start), !failed).withShard(s.shard());
-    SummaryFile.write(s.out(), summary);
+    listener.summary(SummaryFile.write(s.out(), summary));
     return new Result(summary, failed);
   }
 
@@ -158,8 +161,8 @@ public final class GuestCampaign {
       @Override
       public void status(Campaign.Stats stats) {
         try {
-          SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops())
-              .withShard(s.shard()));
+          listener.summary(SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops())
+              .withShard(s.shard())));
         } catch (IOException e) {
           listener.progress("hmmfuzz: cannot write " + s.out().resolve(SummaryFile.NAME) + ": " + e.getMessage());
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * {@code fuzz --jobs N} on one machine: N workers, each a campaign on its own target (its own scratch
@@ -21,6 +22,7 @@ import java.util.function.BooleanSupplier;
  * {@code out/summary.json} and the findings' reproducers in {@code out/} are the workers' outputs merged
  * by signature ({@link ShardMerge}), rewritten with every worker's status, so one directory holds one
  * campaign's statistics at any moment. A failing worker stops the others and its failure is rethrown.
+ * With {@code --target vm} each worker is a campaign across boots of its own guests ({@link GuestCampaign}).
  */
 public final class ParallelCampaign {
   private ParallelCampaign() {}
@@ -52,9 +54,51 @@ public final class ParallelCampaign {
   }
 
   /**
-   * Runs {@code jobs} workers over {@code shard} split {@code jobs} ways and returns the merged summary.
+   * One worker's campaign of any kind (on a local scratch filesystem, or across guest boots): it runs
+   * over {@code shard}, writes its own output in {@code dir}, hands each summary it writes to
+   * {@code status}, stops when {@code stop} says so, and returns its last summary.
+   */
+  @FunctionalInterface
+  public interface Worker {
+    CampaignSummary run(int i, Path dir, Shard shard, Consumer<CampaignSummary> status, BooleanSupplier stop)
+        throws IOException;
+  }
+
+  /**
+   * Runs {@code jobs} local workers over {@code shard} split {@code jobs} ways and returns the merged summary.
    */
   public static CampaignSummary run(int jobs, Shard shard, Workers workers, Path out, Listener listener,
+      BooleanSupplier stop) throws IOException {
+    Object lock = new Object();
+    return run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
+      try (Target target = workers.target(w)) {
+        Campaign.Stats end = new Campaign(target, workers.settings(w, target, dir, mine)).run(new Campaign.Listener() {
+          @Override
+          public void status(Campaign.Stats s) {
+            status.accept(workers.summary(w, target, s, mine, false));
+          }
+
+          @Override
+          public void finding(Campaign.Finding f) {
+            io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), line -> { });
+            synchronized (lock) {
+              listener.finding(w, f);
+            }
+          }
+        }, stopWorker);
+        return workers.summary(w, target, end, mine, true);
+      }
+    }, out, listener::status, stop);
+  }
+
+  /**
+   * Runs {@code jobs} workers over {@code shard} split {@code jobs} ways (worker {@code i} over shard
+   * {@code shard.index() + i * shard.count()} of {@code shard.count() * jobs}), each in
+   * {@link #workerDir}; {@code merged} gets the workers' summaries merged after each status. A failing
+   * worker stops the others and its failure is rethrown. Returns the merged summary, also in
+   * {@code out/summary.json}; null if no worker got as far as its target (no guest came up).
+   */
+  public static CampaignSummary run(int jobs, Shard shard, Worker worker, Path out, Consumer<CampaignSummary> merged,
       BooleanSupplier stop) throws IOException {
     Files.createDirectories(out);
     CampaignSummary[] latest = new CampaignSummary[jobs];
@@ -67,27 +111,17 @@ public final class ParallelCampaign {
       Shard mine = new Shard(shard.index() + w * shard.count(), shard.count() * jobs);
       Path dir = workerDir(out, w);
       Thread t = new Thread(() -> {
-        try (Target target = workers.target(w)) {
-          Campaign.Stats end = new Campaign(target, workers.settings(w, target, dir, mine)).run(new Campaign.Listener() {
-            @Override
-            public void status(Campaign.Stats s) {
-              synchronized (lock) {
-                latest[w] = workers.summary(w, target, s, mine, false);
-                publish(out, dir, w, latest, shard, listener);
-              }
-            }
-
-            @Override
-            public void finding(Campaign.Finding f) {
-              io.hmmfuzz.linux.CReproducer.saveBeside(f.file(), line -> { });
-              synchronized (lock) {
-                listener.finding(w, f);
-              }
+        try {
+          Files.createDirectories(dir);
+          CampaignSummary end = worker.run(w, dir, mine, s -> {
+            synchronized (lock) {
+              latest[w] = s;
+              publish(out, dir, w, latest, shard, merged);
             }
           }, () -> stop.getAsBoolean() || failed.get());
           synchronized (lock) {
-            latest[w] = workers.summary(w, target, end, mine, true);
-            publish(out, dir, w, latest, shard, listener);
+            latest[w] = end;
+            publish(out, dir, w, latest, shard, merged);
           }
         } catch (Throwable e) {
           synchronized (lock) {
@@ -122,12 +156,13 @@ public final class ParallelCampaign {
   }
 
   /** Worker {@code w}'s summary in its directory, and the merge of every worker's so far in {@code out}. */
-  private static void publish(Path out, Path dir, int w, CampaignSummary[] latest, Shard shard, Listener listener) {
+  private static void publish(Path out, Path dir, int w, CampaignSummary[] latest, Shard shard,
+      Consumer<CampaignSummary> listener) {
     try {
       SummaryFile.write(dir, latest[w]);
       CampaignSummary m = merged(out, latest, shard);
       if (m != null) {
-        listener.status(m);
+        listener.accept(m);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -138,7 +173,9 @@ public final class ParallelCampaign {
   private static CampaignSummary merged(Path out, CampaignSummary[] latest, Shard shard) throws IOException {
     List<ShardMerge.Part> parts = new ArrayList<>();
     for (int i = 0; i < latest.length; i++) {
-      if (latest[i] != null) {
+      // A worker across guest boots writes its summary before its first guest is up: no kernel yet, and
+      // nothing run; it joins the merge once a guest has told it what it runs on.
+      if (latest[i] != null && !(latest[i].kernel() == null || latest[i].kernel().isEmpty())) {
         parts.add(new ShardMerge.Part(Integer.toString(i), latest[i]));
       }
     }

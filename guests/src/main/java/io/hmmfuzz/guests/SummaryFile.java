@@ -21,9 +21,11 @@ public final class SummaryFile {
 
   private SummaryFile() {}
 
-  public static void write(Path out, CampaignSummary summary) throws IOException {
+  /** {@code summary} as {@code out/summary.json}, replaced whole; returns it. */
+  public static CampaignSummary write(Path out, CampaignSummary summary) throws IOException {
     Files.createDirectories(out);
     writeJson(out.resolve(NAME), summary);
+    return summary;
   }
 
   /** Any record as JSON at {@code file}, replaced whole ({@link Corpus#replace}). */

@@ -130,8 +130,10 @@ final class FakeBoots implements Boot {
         }
         List<CampaignSummary.KnownRepeat> known = new ArrayList<>();
         f.repeats().forEach((sig, n) -> known.add(new CampaignSummary.KnownRepeat(sig, "an earlier boot of this campaign", n)));
+        // Every program of the script met a store and a later load on the same page.
         Campaign.Stats stats = new Campaign.Stats(f.programs(), f.ops(), 1.0, found, known,
-            Map.of("load:ok", f.ops()), Map.of());
+            Map.of("load:ok", f.ops()), Map.of(), io.hmmfuzz.gen.Progress.NONE,
+            Map.of("store", Map.of("load", (long) f.programs())));
         listener.status(stats);
         return new CampaignRun(summary(stats, part), null, Ending.FINISHED);
       }

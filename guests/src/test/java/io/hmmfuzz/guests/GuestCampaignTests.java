@@ -100,6 +100,7 @@ class GuestCampaignTests {
     assertEquals(16, s.programs());
     assertEquals(160, s.ops());
     assertEquals(Map.of("load:ok", 160L), s.outcomes());
+    assertEquals(Map.of("store", Map.of("load", 16L)), s.met(), "the boots' op pairs add up");
     assertEquals(List.of(x, y), s.findings().stream().map(CampaignSummary.Found::signature).toList());
     assertEquals(2, s.findings().get(0).others(), "the second boot's repeats count for the first boot's finding");
     assertEquals(2, s.divergences());

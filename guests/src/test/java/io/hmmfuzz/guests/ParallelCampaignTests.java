@@ -67,4 +67,40 @@ class ParallelCampaignTests {
     }
     assertTrue(found.size() >= end.findings().size());
   }
+
+  /**
+   * {@code fuzz --target vm --jobs 2}: each worker a campaign across boots of its own (scripted) guests
+   * over its half of the seed space; one output directory, one summary, a finding both met counted once.
+   */
+  @Test
+  void twoWorkersWithTheirOwnGuestsLeaveOneCampaignsOutput(@TempDir Path out) throws Exception {
+    String x = "clone/file-view/stale/R22";
+    String y = "reflink/file-view/bytes-of-store/R22";
+    FakeBoots[] boots = {
+        new FakeBoots(new FakeBoots.Finishes(10, 100, List.of(x)), new FakeBoots.Finishes(1, 10, List.of())),
+        new FakeBoots(new FakeBoots.Finishes(6, 60, List.of(x, y)), new FakeBoots.Finishes(1, 10, List.of()))};
+    List<CampaignSummary> merged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CampaignSummary end = ParallelCampaign.run(2, Shard.WHOLE, (w, dir, mine, status, stop) -> GuestCampaign.run(
+        new GuestCampaign.Settings(FsKind.TMPFS, Profile.standard(), List.of(), 42, Duration.ofHours(1), 8, 3, 5000,
+            Duration.ofMinutes(3), dir, null, mine),
+        boots[w], new GuestCampaignTests.Told() {
+          @Override
+          public void summary(CampaignSummary s) {
+            status.accept(s);
+          }
+        }, () -> stop.getAsBoolean() || boots[w].left() == 0).summary(), out, merged::add, () -> false);
+
+    assertEquals(new Shard(0, 2), ((Guest.CampaignPart) boots[0].work.get(0)).shard());
+    assertEquals(new Shard(1, 2), ((Guest.CampaignPart) boots[1].work.get(1)).shard(), "every boot of worker 1");
+    assertEquals(18, end.programs());
+    assertEquals(4, end.vm().boots());
+    assertEquals(java.util.Map.of("store", java.util.Map.of("load", 18L)), end.met());
+    assertEquals(java.util.Set.of(x, y), end.findings().stream().map(CampaignSummary.Found::signature)
+        .collect(java.util.stream.Collectors.toSet()));
+    assertEquals(1, end.findings().stream().filter(f -> f.signature().equals(x)).findFirst().orElseThrow().others(),
+        "the other worker's divergence of a finding counts for it");
+    assertEquals(end, SummaryFile.read(out), "out/summary.json is the merged summary");
+    assertEquals(11, SummaryFile.read(ParallelCampaign.workerDir(out, 0)).programs(), "each worker's own summary");
+    assertFalse(merged.isEmpty());
+  }
 }
