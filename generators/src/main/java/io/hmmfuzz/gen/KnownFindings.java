@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * (expect=divergence or flaky) made on the same kernel series, filesystem and capabilities, each by its
  * exact typed signature; a kernel report (a WARNING, an Oops, named by where in the code it fired) is
  * known on every filesystem of the same kernel series, where it is the same code's report (a test_hmm
- * one only where test_hmm is). A reproducer saved before signatures were typed ({@code file-view:data}) names
+ * one only where test_hmm is), and so is a divergence of a program that uses no file (anonymous memory
+ * alone). A reproducer saved before signatures were typed ({@code file-view:data}) names
  * a class of mismatch, not a culprit: it is reported and masks nothing. Read once ({@link #read}), it
  * answers for each target it meets (a campaign across guests asks for every boot and every crash).
  */
@@ -61,7 +62,11 @@ public final class KnownFindings {
       Signature s = Signature.parse(r.get("signature"));
       boolean report = s != null && s.view() == Signature.View.KERNEL && r.sameKernelSeries(caps)
           && (caps.testHmm() || !r.capabilities().testHmm());
-      if (!r.runsOn(caps) && !report) {
+      // A program of anonymous memory alone (no file) does the same on every filesystem: the scratch
+      // filesystem is not in it.
+      boolean noFile = s != null && r.program().ops().stream().allMatch(op -> op.files().isEmpty())
+          && r.sameKernelSeries(caps) && (caps.testHmm() || !r.capabilities().testHmm());
+      if (!r.runsOn(caps) && !report && !noFile) {
         continue;
       }
       if (s == null) {

@@ -36,4 +36,19 @@ class KnownFindingsTests {
     assertEquals(List.of(), known(k, caps("6.12.117", FsKind.XFS, true)), "another kernel series may have fixed it");
     assertEquals(List.of(), known(k, caps("6.1.192", FsKind.XFS, false)), "a test_hmm report needs test_hmm");
   }
+
+  /** The scratch filesystem is not in a program of anonymous memory alone: its finding is known on every one. */
+  @Test
+  void aFindingOfAnonymousMemoryAloneIsKnownOnEveryFilesystemOfItsKernelSeries(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("anon.repro"), HEADER.replace("fs=tmpfs", "fs=xfs-dax")
+        + "signature=madvise/cpu-view/data/R66 expect=divergence\n"
+        + "mmap m0 anon length=0x1 prot=rw sharing=shared\ndwrite m0 offset=0x0\n"
+        + "madvise m0 offset=0x0 length=0x1 advice=pageout\n");
+    Files.writeString(dir.resolve("file.repro"), HEADER.replace("fs=tmpfs", "fs=xfs-dax")
+        + "signature=ftruncate/cpu-view/stale/R17 expect=divergence\nopen f0 size=0x1000\n");
+    KnownFindings k = KnownFindings.read(dir);
+    assertEquals(List.of("madvise/cpu-view/data/R66"), known(k, caps("6.1.192", FsKind.TMPFS, true)));
+    assertEquals(List.of(), known(k, caps("6.12.117", FsKind.TMPFS, true)), "another kernel series may have fixed it");
+    assertEquals(List.of(), known(k, caps("6.1.192", FsKind.TMPFS, false)), "its device op needs test_hmm");
+  }
 }
