@@ -131,6 +131,9 @@ public final class Campaign {
      * during it.
      */
     default void starting(Program program, int viewEvery) {}
+
+    /** Once, before anything runs: the target the campaign runs on (a host across guests learns its kernel here). */
+    default void running(Target target) {}
   }
 
   private final Target target;
@@ -157,6 +160,7 @@ public final class Campaign {
 
   public Stats run(Listener listener, BooleanSupplier stopRequested) {
     Capabilities caps = target.capabilities();
+    listener.running(target);
     CampaignSummary before = settings.resume();
     progress = before == null ? Progress.NONE : before.progress();
     Tally tally = before == null ? new Tally() : new Tally(before.outcomes(), before.met());

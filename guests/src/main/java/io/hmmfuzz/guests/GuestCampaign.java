@@ -179,6 +179,12 @@ public final class GuestCampaign {
       public void starting(Program program, int viewEvery) {
         listener.starting(program, viewEvery);
       }
+
+      @Override
+      public void running(io.hmmfuzz.core.exec.Target target) {
+        ledger.running(target.capabilities().kernel().release(), target.capabilities().summary(), target.describe());
+        listener.running(target);
+      }
     };
   }
 

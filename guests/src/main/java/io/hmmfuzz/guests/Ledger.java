@@ -99,6 +99,16 @@ public final class Ledger {
     }
   }
 
+  /**
+   * The kernel, capabilities and target of the boot that runs now, known from its start (its summary
+   * comes when it ends), so that the campaign's summary names them while its first boot runs.
+   */
+  public void running(String kernel, String caps, String target) {
+    this.kernel = kernel;
+    this.caps = caps;
+    this.target = target;
+  }
+
   /** A boot's summary merged in: its counts, its findings and its known repeats; its kernel and target. */
   public void merge(CampaignSummary boot) {
     if (boot == null) {

@@ -123,6 +123,25 @@ final class FakeBoots implements Boot {
     public CampaignRun campaign(CampaignPart part, Campaign.Listener listener, Consumer<String> notes,
         BooleanSupplier stop) {
       work.add(part);
+      listener.running(new io.hmmfuzz.core.exec.Target() {
+        @Override
+        public Capabilities capabilities() {
+          return CAPS;
+        }
+
+        @Override
+        public Session openSession() {
+          throw new UnsupportedOperationException("a scripted guest runs no program");
+        }
+
+        @Override
+        public String describe() {
+          return "fake guest";
+        }
+
+        @Override
+        public void close() {}
+      });
       if (script instanceof Finishes f) {
         List<CampaignSummary.Found> found = new ArrayList<>();
         for (String sig : f.findings()) {

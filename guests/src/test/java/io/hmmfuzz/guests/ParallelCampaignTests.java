@@ -102,5 +102,8 @@ class ParallelCampaignTests {
     assertEquals(end, SummaryFile.read(out), "out/summary.json is the merged summary");
     assertEquals(11, SummaryFile.read(ParallelCampaign.workerDir(out, 0)).programs(), "each worker's own summary");
     assertFalse(merged.isEmpty());
+    // Published while the first boots run (their findings join when they end), with their guest named.
+    assertTrue(merged.get(0).findings().isEmpty() && merged.get(0).programs() > 0, merged.get(0).toString());
+    assertEquals("6.1.192", merged.get(0).kernel());
   }
 }
