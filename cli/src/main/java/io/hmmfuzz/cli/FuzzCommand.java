@@ -378,7 +378,7 @@ final class FuzzCommand implements Callable<Integer> {
     }
     GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
         viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir, shard),
-        QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "", true), stop::get);
+        QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "", null), stop::get);
     CampaignSummary s = r.summary();
     printKnown(s.known(), out);
     out.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
@@ -390,16 +390,24 @@ final class FuzzCommand implements Callable<Integer> {
   }
 
   /**
-   * How a campaign across boots is printed: each boot's status lines ({@code statusLines}; a campaign of
-   * several guests prints its merged lines instead) and findings, each guest's death; {@code who}
-   * prefixes the lines of one worker among several.
+   * How a campaign across boots is printed: each boot's status lines and findings, each guest's death.
+   * A worker among several ({@code summaries} not null) prefixes its lines with {@code who}, prints no
+   * status line of its own (the merged ones are printed) and hands its summaries to {@code summaries}.
    */
-  private GuestCampaign.Listener guestListener(PrintWriter out, PrintWriter err, String who, boolean statusLines) {
+  private GuestCampaign.Listener guestListener(PrintWriter out, PrintWriter err, String who,
+      java.util.function.Consumer<CampaignSummary> summaries) {
     return new GuestCampaign.Listener() {
       @Override
       public void status(Campaign.Stats s) {
-        if (statusLines) {
+        if (summaries == null) {
           say(statusLine(s));
+        }
+      }
+
+      @Override
+      public void summary(CampaignSummary summary) {
+        if (summaries != null) {
+          summaries.accept(summary);
         }
       }
 
@@ -467,15 +475,10 @@ final class FuzzCommand implements Callable<Integer> {
     boolean[] infrastructure = new boolean[1];
     double[] printed = {-5};
     CampaignSummary s = ParallelCampaign.run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
-      GuestCampaign.Listener l = guestListener(out, err, "worker " + w + ": ", false);
       GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
           viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, dir, knownDir, mine),
-          QemuGuest.boots(targetOptions.kernel, hangTimeout), new ForwardingListener(l) {
-            @Override
-            public void summary(CampaignSummary summary) {
-              status.accept(summary);
-            }
-          }, stopWorker);
+          QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "worker " + w + ": ", status),
+          stopWorker);
       if (r.infrastructureFailure()) {
         infrastructure[0] = true;
       }
@@ -501,40 +504,6 @@ final class FuzzCommand implements Callable<Integer> {
         jobs, vm.boots(), vm.bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(),
         s.ops(), s.seconds(), s.opsPerSecond(), s.divergences(), vm.hangs(), vm.crashes(), s.repeats());
     return infrastructure[0] ? ExitCode.INFRASTRUCTURE : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
-  }
-
-  /** A listener that passes everything on to another; a worker's overrides its summaries. */
-  private static class ForwardingListener implements GuestCampaign.Listener {
-    private final GuestCampaign.Listener to;
-
-    ForwardingListener(GuestCampaign.Listener to) {
-      this.to = to;
-    }
-
-    @Override
-    public void status(Campaign.Stats s) {
-      to.status(s);
-    }
-
-    @Override
-    public void finding(Campaign.Finding f) {
-      to.finding(f);
-    }
-
-    @Override
-    public void progress(String line) {
-      to.progress(line);
-    }
-
-    @Override
-    public void died(GuestCampaign.Fatality f) {
-      to.died(f);
-    }
-
-    @Override
-    public void infrastructure(String why, List<String> consoleTail) {
-      to.infrastructure(why, consoleTail);
-    }
   }
 
   static String statusLine(Campaign.Stats s) {
