@@ -46,30 +46,39 @@ public record Progress(List<Sample> samples, double every) {
 
   /**
    * Courses of parts that ran side by side (shards, workers) as one: at each part's sample time, the sum
-   * of every part's latest totals by then.
+   * of every part's totals by then, each part's programs and ops read between its two samples around
+   * that time on the line that joins them (its latest sample alone would lag by up to a status interval
+   * and make the sum a sawtooth whose rate spikes), its findings as of its latest sample. A signature
+   * two parts both found counts once in the merge: the summed findings are at most {@code distinct}.
    */
-  public static Progress sum(List<Progress> parts) {
+  public static Progress sum(List<Progress> parts, int distinct) {
     java.util.TreeSet<Double> times = new java.util.TreeSet<>();
     parts.forEach(p -> p.samples().forEach(s -> times.add(s.seconds())));
     Progress out = NONE;
     for (double t : times) {
-      long programs = 0;
-      long ops = 0;
+      double programs = 0;
+      double ops = 0;
       int findings = 0;
       for (Progress p : parts) {
-        Sample last = null;
+        Sample before = null;
+        Sample after = null;
         for (Sample s : p.samples()) {
           if (s.seconds() <= t) {
-            last = s;
+            before = s;
+          } else if (after == null) {
+            after = s;
           }
         }
-        if (last != null) {
-          programs += last.programs();
-          ops += last.ops();
-          findings += last.findings();
+        if (before == null) {
+          continue; // the part had not started its course yet
         }
+        double f = after == null || after.seconds() == before.seconds() ? 0
+            : (t - before.seconds()) / (after.seconds() - before.seconds());
+        programs += before.programs() + f * ((after == null ? before : after).programs() - before.programs());
+        ops += before.ops() + f * ((after == null ? before : after).ops() - before.ops());
+        findings += before.findings();
       }
-      out = out.plus(new Sample(t, programs, ops, findings));
+      out = out.plus(new Sample(t, Math.round(programs), Math.round(ops), Math.min(findings, distinct)));
     }
     return out;
   }

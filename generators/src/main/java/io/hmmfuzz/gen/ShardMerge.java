@@ -125,7 +125,7 @@ public final class ShardMerge {
         finished, programs, ops, Math.round(seconds * 10) / 10.0,
         seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, findings.size(),
         CampaignSummary.repeatsOf(findings, knownRepeats), findings, knownRepeats, outcomes, countedAs, vm, shard,
-        Progress.sum(parts.stream().map(p -> p.summary().progress()).toList()), met);
+        Progress.sum(parts.stream().map(p -> p.summary().progress()).toList(), findings.size()), met);
     return new Result(merged, from);
   }
 
