@@ -333,18 +333,11 @@ final class FuzzCommand implements Callable<Integer> {
             target.capabilities(), askedSeconds, finished).withShard(mine);
       }
     }, this.out, new ParallelCampaign.Listener() {
-      /** The merged time last printed: every worker reports every 5 s, one line per 5 s is printed. */
-      private double printed = -5;
+      private final java.util.function.Consumer<CampaignSummary> status = mergedStatus(out);
 
       @Override
       public void status(CampaignSummary m) {
-        if (m.seconds() < printed + 4.5) {
-          return;
-        }
-        printed = m.seconds();
-        out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
-            m.divergences()));
-        out.flush();
+        status.accept(m);
       }
 
       @Override
@@ -379,14 +372,39 @@ final class FuzzCommand implements Callable<Integer> {
     GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
         viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, this.out, knownDir, shard),
         QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "", null), stop::get);
-    CampaignSummary s = r.summary();
+    return endedAcrossBoots("", r.summary(), r.infrastructureFailure(), out);
+  }
+
+  /**
+   * The last lines of a campaign across boots ({@code workers}: "N workers, " for several): the known
+   * findings met and the totals; its exit code.
+   */
+  private static int endedAcrossBoots(String workers, CampaignSummary s, boolean infrastructure, PrintWriter out) {
     printKnown(s.known(), out);
-    out.printf("hmmfuzz fuzz (vm): %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
-            + " %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n", s.vm().boots(),
-        s.vm().bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(), s.ops(),
-        s.seconds(), s.opsPerSecond(), s.divergences(), s.vm().hangs(), s.vm().crashes(), s.repeats());
-    return r.infrastructureFailure() ? ExitCode.INFRASTRUCTURE
-        : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+    CampaignSummary.Vm vm = s.vm() == null ? new CampaignSummary.Vm(0, List.of(), 0, 0) : s.vm();
+    out.printf("hmmfuzz fuzz (vm): %s%d boots (boot %.1f s on average), %d programs, %d ops in %.0f s (%.0f ops/s),"
+            + " %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n", workers,
+        vm.boots(), vm.bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(),
+        s.ops(), s.seconds(), s.opsPerSecond(), s.divergences(), vm.hangs(), vm.crashes(), s.repeats());
+    return infrastructure ? ExitCode.INFRASTRUCTURE : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+  }
+
+  /**
+   * Prints the merged status of several workers: each reports every 5 s, one line per 5 s of the
+   * campaign is printed.
+   */
+  private static java.util.function.Consumer<CampaignSummary> mergedStatus(PrintWriter out) {
+    double[] printed = {-5};
+    return m -> {
+      synchronized (out) {
+        if (m.seconds() >= printed[0] + 4.5) {
+          printed[0] = m.seconds();
+          out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
+              m.divergences()));
+          out.flush();
+        }
+      }
+    };
   }
 
   /**
@@ -473,7 +491,6 @@ final class FuzzCommand implements Callable<Integer> {
         shard.whole() ? "" : ", shard " + shard, duration, out(this.out));
     out.flush();
     boolean[] infrastructure = new boolean[1];
-    double[] printed = {-5};
     CampaignSummary s = ParallelCampaign.run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
       GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
           viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, dir, knownDir, mine),
@@ -483,27 +500,12 @@ final class FuzzCommand implements Callable<Integer> {
         infrastructure[0] = true;
       }
       return r.summary();
-    }, this.out, m -> {
-      synchronized (out) {
-        if (m.seconds() >= printed[0] + 4.5) {
-          printed[0] = m.seconds();
-          out.println(String.format(Locale.ROOT, STATUS_LINE, m.seconds(), m.programs(), m.ops(), m.opsPerSecond(),
-              m.divergences()));
-          out.flush();
-        }
-      }
-    }, stop::get);
+    }, this.out, mergedStatus(out), stop::get);
     if (s == null) {
       err.println("hmmfuzz: no worker's guest came up: nothing ran (an infrastructure failure, not a finding)");
       return ExitCode.INFRASTRUCTURE;
     }
-    printKnown(s.known(), out);
-    CampaignSummary.Vm vm = s.vm() == null ? new CampaignSummary.Vm(0, List.of(), 0, 0) : s.vm();
-    out.printf("hmmfuzz fuzz (vm): %d workers, %d boots (boot %.1f s on average), %d programs, %d ops in %.0f s"
-            + " (%.0f ops/s), %d findings (%d hangs, %d crashes among them; %d repeats of them or of known ones)%n",
-        jobs, vm.boots(), vm.bootSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(0), s.programs(),
-        s.ops(), s.seconds(), s.opsPerSecond(), s.divergences(), vm.hangs(), vm.crashes(), s.repeats());
-    return infrastructure[0] ? ExitCode.INFRASTRUCTURE : s.divergences() == 0 ? ExitCode.OK : ExitCode.DIVERGENCE;
+    return endedAcrossBoots(jobs + " workers, ", s, infrastructure[0], out);
   }
 
   static String statusLine(Campaign.Stats s) {

@@ -374,7 +374,7 @@ public final class CampaignReport {
           + " same pages of a file or anonymous mapping, both reaching them (ending OK or with a signal; the two"
           + " devices' ops count as one kind). "
           + "<span class=\"never\">&nbsp;&middot;&nbsp;</span> marks a pair that never met: ")
-          .append(mt.never()).append(" of ").append(mt.axis().size() * mt.columns().size()).append(".");
+          .append(mt.never()).append(" of ").append(mt.cells()).append(".");
       if (!mt.onlyFirst().isEmpty()) {
         h.append(" Never a later op, so not a column: ").append(esc(String.join(", ", mt.onlyFirst())))
             .append(" (an open makes its file).");
@@ -403,8 +403,9 @@ public final class CampaignReport {
   }
 
   /**
-   * The meetings of op kinds as a square: the axis is every kind that met another on some page, in the
-   * order of the summary's kinds; {@code apart} the kinds that ran (in the outcome counts) but met none.
+   * The meetings of op kinds as a table: the rows ({@code axis}) every kind that met another on some
+   * page, the columns those that ever came second, both in name order; {@code apart} the kinds that ran
+   * (in the outcome counts) but met none.
    */
   private record Meetings(List<String> axis, List<String> columns, List<String> apart,
       Map<String, Map<String, Long>> met) {
@@ -414,6 +415,11 @@ public final class CampaignReport {
 
     long never() {
       return axis.stream().mapToLong(r -> columns.stream().filter(c -> count(r, c) == 0).count()).sum();
+    }
+
+    /** The pairs the table shows. */
+    long cells() {
+      return (long) axis.size() * columns.size();
     }
 
     /** Kinds that met others only as the earlier op (open: it makes its file), left out of the columns. */
@@ -492,7 +498,7 @@ public final class CampaignReport {
       m.append("No op met another on the same pages.\n");
     } else {
       m.append("Programs in which an op of the row's kind was followed by one of the column's kind on the same pages;"
-          + " `.` never (").append(mt.never()).append(" of ").append(mt.axis().size() * mt.columns().size())
+          + " `.` never (").append(mt.never()).append(" of ").append(mt.cells())
           .append(" pairs).\n\n| first \\ then |");
       mt.columns().forEach(c -> m.append(' ').append(c).append(" |"));
       m.append("\n|---|").append("---|".repeat(mt.columns().size())).append('\n');

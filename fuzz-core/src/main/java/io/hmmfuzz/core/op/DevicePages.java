@@ -58,13 +58,13 @@ public sealed interface DevicePages extends Op
     return new Source(m.file(), m.offset() + offset());
   }
 
-  /** Device 0's ops count under the kind's name, another device's apart ("dread device=1"). */
   /** The pages the command spans, anonymous or of the mapping's file. */
   @Override
   default java.util.List<Pages> pages(Layout layout) {
-    return Pages.ofMapping(map(), layout.mmapOf(map()), offset(), pages() * 4096L);
+    return Pages.ofMapping(map(), layout.mmapOf(map()), offset(), pages() * Pages.SIZE);
   }
 
+  /** Device 0's ops count under the kind's name, another device's apart ("dread device=1"). */
   @Override
   default String tallyName() {
     return device() == 0 ? kind().id() : kind().id() + " device=" + device();

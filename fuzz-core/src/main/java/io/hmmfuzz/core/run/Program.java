@@ -60,10 +60,6 @@ public record Program(List<Op> ops) implements Layout {
     return shapes;
   }
 
-  /**
-   * The mappings' shapes as the ops so far leave them, and which of them an op may have left split
-   * into several VMAs ({@link Op#splits}).
-   */
   /** Each op's pages ({@link Op#pages}), given the mappings as they stand before it. */
   public List<List<Pages>> pages() {
     Shapes shapes = new Shapes();
@@ -75,6 +71,10 @@ public record Program(List<Op> ops) implements Layout {
     return out;
   }
 
+  /**
+   * The mappings' shapes as the ops so far leave them, and which of them an op may have left split
+   * into several VMAs ({@link Op#splits}).
+   */
   private static final class Shapes implements Layout {
     private final Map<MapId, Mmap> shapes = new HashMap<>();
     private final Set<MapId> split = new HashSet<>();
