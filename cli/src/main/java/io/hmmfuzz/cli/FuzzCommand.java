@@ -491,11 +491,11 @@ final class FuzzCommand implements Callable<Integer> {
         shard.whole() ? "" : ", shard " + shard, duration, out(this.out));
     out.flush();
     boolean[] infrastructure = new boolean[1];
-    CampaignSummary s = ParallelCampaign.run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
+    CampaignSummary s = ParallelCampaign.run(jobs, shard, (w, dir, mine, status, stopWorker, saved) -> {
       GuestCampaign.Result r = GuestCampaign.run(new GuestCampaign.Settings(fs, prof, without, baseSeed, duration,
           viewEvery, reliabilityRuns, programsPerBoot, hangTimeout, dir, knownDir, mine),
           QemuGuest.boots(targetOptions.kernel, hangTimeout), guestListener(out, err, "worker " + w + ": ", status),
-          stopWorker);
+          stopWorker, saved);
       if (r.infrastructureFailure()) {
         infrastructure[0] = true;
       }
@@ -528,7 +528,8 @@ final class FuzzCommand implements Callable<Integer> {
   /** What was counted as known, per known finding, so that a reader sees what the known findings covered. */
   static void printKnown(List<CampaignSummary.KnownRepeat> known, PrintWriter out) {
     for (CampaignSummary.KnownRepeat k : known) {
-      out.printf("  known %s: %d repeats (%s)%n", k.signature(), k.count(), k.file());
+      out.printf("  known %s: %d repeats (%s)%s%n", k.signature(), k.count(), k.file(),
+          k.seenAs().isEmpty() ? "" : "; also seen as " + k.seenAs());
     }
   }
 

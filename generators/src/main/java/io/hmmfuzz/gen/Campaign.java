@@ -376,12 +376,17 @@ public final class Campaign {
       ledger.countAs(found.signature(), sig);
       return null;
     }
-    int same = ledger.symptomOf(pinned, p);
-    if (same >= 0) {
-      ledger.symptom(sig, same, index);
+    Findings.Symptom same = ledger.symptomOf(pinned, p);
+    if (same != null && same.known() != null) {
+      ledger.knownSymptom(sig, same.known(), index);
+      ledger.countAs(found.signature(), sig);
+      return null; // another symptom of a finding saved elsewhere: counted for it, its reproducer kept there
+    }
+    if (same != null) {
+      ledger.symptom(sig, same.finding(), index);
       ledger.countAs(found.signature(), sig);
     }
-    return new Shrunk(Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0), same);
+    return new Shrunk(Reduction.shrink(pinned, p, settings.reliabilityRuns(), t0), same == null ? -1 : same.finding());
   }
 
   /**

@@ -127,8 +127,28 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
     }
   }
 
-  /** A known finding that this campaign met {@code count} times, and the reproducer it is known from. */
-  public record KnownRepeat(String signature, String file, long count) {}
+  /**
+   * A known finding that this campaign met {@code count} times, and the reproducer it is known from.
+   *
+   * @param seenAs other signatures among the {@code count}, with how often: divergences that were another
+   *               symptom of it (they went away without the ops of its culprit kind)
+   */
+  public record KnownRepeat(String signature, String file, long count, Map<String, Long> seenAs) {
+    public KnownRepeat {
+      seenAs = seenAs == null ? Map.of() : Map.copyOf(seenAs);
+    }
+
+    public KnownRepeat(String signature, String file, long count) {
+      this(signature, file, count, Map.of());
+    }
+
+    /** This repeat with another's counts added (the same known finding, met in another boot or worker). */
+    public KnownRepeat plus(KnownRepeat other) {
+      Map<String, Long> m = new java.util.TreeMap<>(seenAs);
+      other.seenAs.forEach((k, v) -> m.merge(k, v, Long::sum));
+      return new KnownRepeat(signature, file, count + other.count, m);
+    }
+  }
 
   /** A campaign across VM guest boots. */
   public record Vm(int boots, List<Double> bootSeconds, int hangs, int crashes) {}

@@ -30,6 +30,10 @@ final class Findings {
   final List<CampaignSummary.Found> findings = new ArrayList<>();
   final Map<Signature, Campaign.Known> known = new LinkedHashMap<>();
   final Map<Signature, Long> knownCounts = new LinkedHashMap<>();
+  /** Signatures pinned as another symptom of a known finding (one an earlier boot saved, say): counted for it. */
+  final Map<Signature, Signature> knownAs = new HashMap<>();
+  /** Per known finding, the other signatures counted for it, with how often. */
+  final Map<Signature, Map<String, Long>> knownSeenAs = new HashMap<>();
 
   Findings(List<Campaign.Known> known, CampaignSummary resume) {
     known.forEach(k -> this.known.putIfAbsent(k.signature(), k));
@@ -59,6 +63,13 @@ final class Findings {
         if (s != null) {
           this.known.putIfAbsent(s, new Campaign.Known(s, k.file()));
           knownCounts.put(s, k.count());
+          k.seenAs().forEach((as, n) -> {
+            Signature a = Signature.parse(as);
+            if (a != null) {
+              knownAs.putIfAbsent(a, s);
+              knownSeenAs.computeIfAbsent(s, x -> new java.util.TreeMap<>()).put(as, n);
+            }
+          });
         }
       }
     }
@@ -79,8 +90,12 @@ final class Findings {
       }
       return true;
     }
-    if (known.containsKey(s)) {
-      knownCounts.merge(s, 1L, Long::sum);
+    Signature k = knownAs.getOrDefault(s, s);
+    if (known.containsKey(k)) {
+      knownCounts.merge(k, 1L, Long::sum);
+      if (!k.equals(s)) {
+        knownSeenAs.computeIfAbsent(k, x -> new java.util.TreeMap<>()).merge(s.text(), 1L, Long::sum);
+      }
       return true;
     }
     return false;
@@ -99,6 +114,12 @@ final class Findings {
     count(s, program);
   }
 
+  /** Counts a divergence as another symptom of known finding {@code known}, under its own signature {@code s}, from now on. */
+  void knownSymptom(Signature s, Signature known, long program) {
+    knownAs.putIfAbsent(s, known);
+    count(s, program);
+  }
+
   /** A new finding, with its signature {@code s}. */
   void add(CampaignSummary.Found f, Signature s) {
     bySignature.putIfAbsent(s, findings.size());
@@ -107,39 +128,56 @@ final class Findings {
 
   List<CampaignSummary.KnownRepeat> knownRepeats() {
     List<CampaignSummary.KnownRepeat> out = new ArrayList<>();
-    knownCounts.forEach((s, n) -> out.add(new CampaignSummary.KnownRepeat(s.text(), known.get(s).file(), n)));
+    knownCounts.forEach((s, n) -> out.add(new CampaignSummary.KnownRepeat(s.text(), known.get(s).file(), n,
+        knownSeenAs.get(s))));
     return out;
   }
 
+  /** What a pinned divergence is another symptom of: saved finding {@code finding}, or known finding {@code known}. */
+  record Symptom(int finding, Signature known) {}
+
   /**
-   * The saved finding this pinned divergence is another symptom of, or -1: one seen in the same view whose
-   * culprit op kind (or a sibling finding's: same view and class) the program has before the divergence,
-   * and without whose ops of those kinds the program no longer diverges, or the same mismatch after an op
-   * of the same kernel path (a reflink that left a mapping stale shows again after a later pwrite, and
-   * after a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per
-   * candidate, before any shrink; the finding then lists the signature under {@code seenAs}, so nothing
-   * is hidden from the reader.
+   * The saved or known finding (one an earlier boot or another worker of this campaign saved, or one
+   * {@code --known} names) this pinned divergence is another symptom of, or null. A finding whose culprit
+   * op kind (or a sibling finding's: same view and class) the program has before the divergence, seen in
+   * the same view or as the same class of mismatch (a mirror that kept a truncated page shows as a device
+   * read's unexpected success in the device view, and as a dread's in the outcome), and without whose ops
+   * of those kinds the program no longer diverges; or the same mismatch in the same view after an op of
+   * the same kernel path (a reflink that left a mapping stale shows again after a later pwrite, and after
+   * a clone; a truncate that kept the EOF tail shows again when the file is mapped). One run per
+   * candidate, before any shrink; the finding then lists the signature under {@code seenAs}, so nothing is
+   * hidden from the reader.
    */
-  int symptomOf(Reduction.Pinned pinned, Program p) {
+  Symptom symptomOf(Reduction.Pinned pinned, Program p) {
     Divergence d = pinned.divergence();
     if (d.report() != null) {
-      return -1;
+      return null;
     }
-    for (int i = 0; i < findings.size(); i++) {
-      Signature f = Signature.parse(findings.get(i).signature());
-      if (f == null || f.view() != d.view() || f.op().equals("-") || f.op().equals(d.signature().op())) {
+    List<Signature> candidates = new ArrayList<>();
+    for (CampaignSummary.Found f : findings) {
+      candidates.add(Signature.parse(f.signature()));
+    }
+    int saved = candidates.size();
+    candidates.addAll(known.keySet());
+    for (int i = 0; i < candidates.size(); i++) {
+      Signature f = candidates.get(i);
+      if (f == null || f.op().equals("-") || f.op().equals(d.signature().op())) {
         continue;
       }
+      boolean sameView = f.view() == d.view();
+      boolean sameClass = f.mismatch().equals(d.signature().mismatch());
+      if (!sameView && !sameClass) {
+        continue;
+      }
+      Symptom found = i < saved ? new Symptom(i, null) : new Symptom(-1, f);
       OpKind fk = OpKind.byId(f.op());
-      if (fk != null && f.mismatch().equals(d.signature().mismatch())
-          && fk.kernelPath().equals(p.op(d.opIndex()).kind().kernelPath())) {
-        return i; // the same mismatch after another op of the same kernel path (a clone, then a reflink)
+      if (fk != null && sameView && sameClass && fk.kernelPath().equals(p.op(d.opIndex()).kind().kernelPath())) {
+        return found; // the same mismatch after another op of the same kernel path (a clone, then a reflink)
       }
       // The kernel paths of this finding's culprit and of its siblings' (same view and class): the same
       // bug entered through another op of the path (clone and reflink share remap_file_range).
       Set<String> culprits = new HashSet<>();
-      for (CampaignSummary.Found other : findings) {
-        Signature o = Signature.parse(other.signature());
+      for (Signature o : candidates) {
         if (o != null && o.view() == f.view() && (o.equals(f) || o.mismatch().equals(f.mismatch()))) {
           OpKind k = OpKind.byId(o.op());
           if (k != null) {
@@ -161,9 +199,9 @@ final class Findings {
       }
       Program q = p.withOps(kept);
       if (q.valid() && !pinned.runner().run(q).diverged()) {
-        return i;
+        return found;
       }
     }
-    return -1;
+    return null;
   }
 }

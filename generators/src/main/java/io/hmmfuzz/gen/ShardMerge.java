@@ -11,10 +11,12 @@ import java.util.TreeSet;
 /**
  * Campaign outputs joined by signature ({@code hmmfuzz corpus merge}): the shards of one campaign
  * ({@code --shard I/N} with one base seed), or campaigns of the same kernel, filesystem and profile run
- * apart. One finding per signature: for shards the one found in the lowest program (as one campaign over
+ * apart. One finding per signature, and per group of signatures where a part saw one as another symptom
+ * of its finding ({@code seenAs}): for shards the one found in the lowest program (as one campaign over
  * the same seeds would have kept: it shrinks the first and counts the rest), else the shortest; the
- * others' divergences are counted for it. Counts, outcomes and known repeats add up; the time is the
- * longest part's (the parts ran side by side).
+ * others' divergences are counted for it, and so are a part's known repeats of it (a worker counts the
+ * findings its campaign's other workers saved as known). Counts, outcomes and known repeats add up; the
+ * time is the longest part's (the parts ran side by side).
  */
 public final class ShardMerge {
   private ShardMerge() {}
@@ -64,11 +66,12 @@ public final class ShardMerge {
     Comparator<Pick> order = sharded
         ? Comparator.comparingLong((Pick k) -> k.found().program()).thenComparingInt(k -> k.found().ops())
         : Comparator.comparingInt((Pick k) -> k.found().ops()).thenComparingLong(k -> k.found().program());
-    Map<String, Pick> best = new LinkedHashMap<>();
-    Map<String, Long> divergencesOf = new LinkedHashMap<>();
-    Map<String, Map<String, Long>> seenAs = new LinkedHashMap<>();
-    Map<String, Long> known = new TreeMap<>();
-    Map<String, String> knownFile = new TreeMap<>();
+    // Findings by group: one signature's, and a finding whose signature another was also seen as (the
+    // same bug found first through another symptom by another part) joins that one's group.
+    Map<String, String> group = new LinkedHashMap<>();
+    Map<String, List<Pick>> members = new LinkedHashMap<>();
+    Map<String, List<CampaignSummary.KnownRepeat>> knownOf = new LinkedHashMap<>();
+    Map<String, CampaignSummary.KnownRepeat> known = new TreeMap<>();
     Map<String, Long> outcomes = new TreeMap<>();
     Map<String, Map<String, Long>> met = Map.of();
     Map<String, String> countedAs = new TreeMap<>();
@@ -79,17 +82,30 @@ public final class ShardMerge {
     boolean finished = true;
     CampaignSummary.Vm vm = null;
     for (Part p : parts) {
-      CampaignSummary s = p.summary();
-      for (CampaignSummary.Found f : s.findings()) {
-        Pick k = new Pick(p, f);
-        best.merge(f.signature(), k, (a, b) -> order.compare(a, b) <= 0 ? a : b);
-        divergencesOf.merge(f.signature(), 1 + f.others(), Long::sum);
-        Map<String, Long> as = seenAs.computeIfAbsent(f.signature(), x -> new TreeMap<>());
-        f.seenAs().forEach((sig, n) -> as.merge(sig, n, Long::sum));
+      for (CampaignSummary.Found f : p.summary().findings()) {
+        String key = group.get(f.signature());
+        for (String as : f.seenAs().keySet()) {
+          key = key != null ? key : group.get(as);
+        }
+        key = key != null ? key : f.signature();
+        group.putIfAbsent(f.signature(), key);
+        for (String as : f.seenAs().keySet()) {
+          group.putIfAbsent(as, key);
+        }
+        members.computeIfAbsent(key, x -> new ArrayList<>()).add(new Pick(p, f));
       }
+    }
+    for (Part p : parts) {
+      CampaignSummary s = p.summary();
       for (CampaignSummary.KnownRepeat r : s.known()) {
-        known.merge(r.signature(), r.count(), Long::sum);
-        knownFile.putIfAbsent(r.signature(), r.file());
+        // A finding another part saved, met here as known (a worker counts its campaign's earlier findings
+        // so), counts for that finding.
+        String key = group.get(r.signature());
+        if (key != null) {
+          knownOf.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
+        } else {
+          known.merge(r.signature(), r, CampaignSummary.KnownRepeat::plus);
+        }
       }
       s.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
       met = io.hmmfuzz.core.run.Tally.sum(met, s.met());
@@ -108,14 +124,14 @@ public final class ShardMerge {
     }
     List<CampaignSummary.Found> findings = new ArrayList<>();
     Map<String, Part> from = new LinkedHashMap<>();
-    best.values().stream().sorted(Comparator.comparingLong((Pick k) -> k.found().program())).forEach(k -> {
-      CampaignSummary.Found f = k.found();
-      findings.add(new CampaignSummary.Found(f.signature(), f.kind(), f.file(), f.ops(), f.reproduced(),
-          divergencesOf.get(f.signature()) - 1, f.program(), seenAs.get(f.signature())));
-      from.put(f.file(), k.part());
-    });
-    List<CampaignSummary.KnownRepeat> knownRepeats = new ArrayList<>();
-    known.forEach((sig, n) -> knownRepeats.add(new CampaignSummary.KnownRepeat(sig, knownFile.get(sig), n)));
+    members.entrySet().stream()
+        .map(e -> joined(e.getValue(), knownOf.getOrDefault(e.getKey(), List.of()), order))
+        .sorted(Comparator.comparingLong((Pick k) -> k.found().program()))
+        .forEach(k -> {
+          findings.add(k.found());
+          from.put(k.found().file(), k.part());
+        });
+    List<CampaignSummary.KnownRepeat> knownRepeats = List.copyOf(known.values());
     String shard = null;
     if (sharded && indices.size() < count) {
       shard = String.join(",", indices.stream().map(String::valueOf).toList()) + "/" + count;
@@ -130,6 +146,33 @@ public final class ShardMerge {
   }
 
   private record Pick(Part part, CampaignSummary.Found found) {}
+
+  /**
+   * One group's finding: the reproducer of the first in {@code order}, every member's divergences and
+   * the known repeats of it counted for it, the members' other signatures under {@code seenAs}.
+   */
+  private static Pick joined(List<Pick> picks, List<CampaignSummary.KnownRepeat> repeats, Comparator<Pick> order) {
+    Pick best = picks.stream().min(order).orElseThrow();
+    CampaignSummary.Found b = best.found();
+    long total = 0;
+    Map<String, Long> as = new TreeMap<>();
+    for (Pick k : picks) {
+      CampaignSummary.Found f = k.found();
+      total += 1 + f.others();
+      f.seenAs().forEach((sig, n) -> as.merge(sig, n, Long::sum));
+      as.merge(f.signature(), 1 + f.others() - f.seenAs().values().stream().mapToLong(Long::longValue).sum(),
+          Long::sum);
+    }
+    for (CampaignSummary.KnownRepeat r : repeats) {
+      total += r.count();
+      r.seenAs().forEach((sig, n) -> as.merge(sig, n, Long::sum));
+      as.merge(r.signature(), r.count() - r.seenAs().values().stream().mapToLong(Long::longValue).sum(), Long::sum);
+    }
+    as.remove(b.signature());
+    as.values().removeIf(n -> n <= 0);
+    return new Pick(best.part(), new CampaignSummary.Found(b.signature(), b.kind(), b.file(), b.ops(), b.reproduced(),
+        total - 1, b.program(), as));
+  }
 
   private static void same(Part p, String what, String want, String got) {
     if (!java.util.Objects.equals(want, got)) {

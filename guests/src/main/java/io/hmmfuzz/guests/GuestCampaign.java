@@ -1,5 +1,6 @@
 package io.hmmfuzz.guests;
 
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.core.FsKind;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.core.repro.ProgramText;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * {@code fuzz --target vm}: a campaign across guest boots (syzkaller's vm loop). Each boot runs a part
@@ -98,6 +100,16 @@ public final class GuestCampaign {
   public record Result(CampaignSummary summary, boolean infrastructureFailure) {}
 
   public static Result run(Settings s, Boot boot, Listener listener, BooleanSupplier stop) throws IOException {
+    return run(s, boot, listener, stop, List::of);
+  }
+
+  /**
+   * A campaign across boots, one of several workers of one campaign: {@code elsewhere} says what the
+   * others have saved so far, so that each boot counts those findings (and their other symptoms) as
+   * this boot's earlier ones, without shrinking them again.
+   */
+  public static Result run(Settings s, Boot boot, Listener listener, BooleanSupplier stop,
+      Supplier<List<Signature>> elsewhere) throws IOException {
     Files.createDirectories(s.out());
     SplittableRandom seeds = new SplittableRandom(s.seed());
     long start = System.nanoTime();
@@ -126,7 +138,7 @@ public final class GuestCampaign {
               guest.bootSeconds()));
           Guest.CampaignPart part = new Guest.CampaignPart(s.fs(), s.profile(), s.without(), seed,
               Duration.ofSeconds(left), s.viewEvery(), s.reliabilityRuns(), s.programsPerBoot(), s.out(), s.known(),
-              ledger.saved(), s.shard());
+              union(ledger.saved(), elsewhere.get()), s.shard());
           Guest.CampaignRun run = guest.campaign(part, boot(s, ledger, listener, start), listener::progress, stop);
           ledger.merge(run.summary());
           if (stop.getAsBoolean()) {
@@ -149,6 +161,12 @@ public final class GuestCampaign {
     CampaignSummary summary = ledger.summary(seconds(start), !failed).withShard(s.shard());
     listener.summary(SummaryFile.write(s.out(), summary));
     return new Result(summary, failed);
+  }
+
+  private static List<Signature> union(List<Signature> a, List<Signature> b) {
+    java.util.LinkedHashSet<Signature> all = new java.util.LinkedHashSet<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
   }
 
   /**

@@ -69,14 +69,24 @@ public final class Ledger {
     return true;
   }
 
-  /** A known repeat: one of an earlier boot's finding counts for it, the rest per known finding. */
+  /**
+   * A known repeat: one of an earlier boot's finding (or of another worker's, seen after a merge) counts
+   * for it, with the other signatures it was seen as; the rest per known finding.
+   */
   public void addKnown(CampaignSummary.KnownRepeat k) {
     int i = indexOf(k.signature());
     if (i >= 0) {
-      found.set(i, found.get(i).counted(k.signature(), k.count()));
+      CampaignSummary.Found f = found.get(i);
+      long own = k.count() - k.seenAs().values().stream().mapToLong(Long::longValue).sum();
+      if (own > 0) {
+        f = f.counted(k.signature(), own);
+      }
+      for (Map.Entry<String, Long> as : k.seenAs().entrySet()) {
+        f = f.counted(as.getKey(), as.getValue());
+      }
+      found.set(i, f);
     } else {
-      known.merge(k.signature(), k,
-          (a, b) -> new CampaignSummary.KnownRepeat(a.signature(), a.file(), a.count() + b.count()));
+      known.merge(k.signature(), k, CampaignSummary.KnownRepeat::plus);
     }
   }
 
@@ -127,8 +137,13 @@ public final class Ledger {
 
   /** Every saved finding's signature and the others it was seen as: counted in later boots, not shrunk again. */
   public List<Signature> saved() {
+    return saved(found);
+  }
+
+  /** The signatures of {@code findings} and the others each was seen as. */
+  static List<Signature> saved(List<CampaignSummary.Found> findings) {
     List<Signature> out = new ArrayList<>();
-    for (CampaignSummary.Found f : found) {
+    for (CampaignSummary.Found f : findings) {
       for (String s : f.seenAs().keySet()) {
         Signature p = Signature.parse(s);
         if (p != null) {

@@ -1,6 +1,7 @@
 package io.hmmfuzz.guests;
 
 import io.hmmfuzz.core.exec.Target;
+import io.hmmfuzz.core.run.Signature;
 import io.hmmfuzz.core.repro.Corpus;
 import io.hmmfuzz.gen.Campaign;
 import io.hmmfuzz.gen.CampaignSummary;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code fuzz --jobs N} on one machine: N workers, each a campaign on its own target (its own scratch
@@ -56,12 +58,14 @@ public final class ParallelCampaign {
   /**
    * One worker's campaign of any kind (on a local scratch filesystem, or across guest boots): it runs
    * over {@code shard}, writes its own output in {@code dir}, hands each summary it writes to
-   * {@code status}, stops when {@code stop} says so, and returns its last summary.
+   * {@code status}, stops when {@code stop} says so, and returns its last summary. {@code saved} says
+   * which signatures the campaign's workers have saved so far (each finding's own and those it was seen
+   * as), for a worker that can take them between its parts (a guest worker's next boot does).
    */
   @FunctionalInterface
   public interface Worker {
-    CampaignSummary run(int i, Path dir, Shard shard, Consumer<CampaignSummary> status, BooleanSupplier stop)
-        throws IOException;
+    CampaignSummary run(int i, Path dir, Shard shard, Consumer<CampaignSummary> status, BooleanSupplier stop,
+        Supplier<List<Signature>> saved) throws IOException;
   }
 
   /**
@@ -70,7 +74,7 @@ public final class ParallelCampaign {
   public static CampaignSummary run(int jobs, Shard shard, Workers workers, Path out, Listener listener,
       BooleanSupplier stop) throws IOException {
     Object lock = new Object();
-    return run(jobs, shard, (w, dir, mine, status, stopWorker) -> {
+    return run(jobs, shard, (w, dir, mine, status, stopWorker, saved) -> {
       try (Target target = workers.target(w)) {
         Campaign.Stats end = new Campaign(target, workers.settings(w, target, dir, mine)).run(new Campaign.Listener() {
           @Override
@@ -106,6 +110,16 @@ public final class ParallelCampaign {
     Throwable[] failure = new Throwable[1];
     List<Thread> threads = new ArrayList<>();
     Object lock = new Object();
+    CampaignSummary[] now = new CampaignSummary[1];
+    Consumer<CampaignSummary> mergedNow = m -> {
+      now[0] = m;
+      merged.accept(m);
+    };
+    Supplier<List<Signature>> saved = () -> {
+      synchronized (lock) {
+        return now[0] == null ? List.of() : Ledger.saved(now[0].findings());
+      }
+    };
     for (int i = 0; i < jobs; i++) {
       int w = i;
       Shard mine = new Shard(shard.index() + w * shard.count(), shard.count() * jobs);
@@ -116,12 +130,12 @@ public final class ParallelCampaign {
           CampaignSummary end = worker.run(w, dir, mine, s -> {
             synchronized (lock) {
               latest[w] = s;
-              publish(out, dir, w, latest, shard, merged);
+              publish(out, dir, w, latest, shard, mergedNow);
             }
-          }, () -> stop.getAsBoolean() || failed.get());
+          }, () -> stop.getAsBoolean() || failed.get(), saved);
           synchronized (lock) {
             latest[w] = end;
-            publish(out, dir, w, latest, shard, merged);
+            publish(out, dir, w, latest, shard, mergedNow);
           }
         } catch (Throwable e) {
           synchronized (lock) {

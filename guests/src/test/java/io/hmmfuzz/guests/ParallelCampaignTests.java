@@ -80,7 +80,7 @@ class ParallelCampaignTests {
         new FakeBoots(new FakeBoots.Finishes(10, 100, List.of(x)), new FakeBoots.Finishes(1, 10, List.of())),
         new FakeBoots(new FakeBoots.Finishes(6, 60, List.of(x, y)), new FakeBoots.Finishes(1, 10, List.of()))};
     List<CampaignSummary> merged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    CampaignSummary end = ParallelCampaign.run(2, Shard.WHOLE, (w, dir, mine, status, stop) -> GuestCampaign.run(
+    CampaignSummary end = ParallelCampaign.run(2, Shard.WHOLE, (w, dir, mine, status, stop, saved) -> GuestCampaign.run(
         new GuestCampaign.Settings(FsKind.TMPFS, Profile.standard(), List.of(), 42, Duration.ofHours(1), 8, 3, 5000,
             Duration.ofMinutes(3), dir, null, mine),
         boots[w], new GuestCampaignTests.Told() {
@@ -88,7 +88,7 @@ class ParallelCampaignTests {
           public void summary(CampaignSummary s) {
             status.accept(s);
           }
-        }, () -> stop.getAsBoolean() || boots[w].left() == 0).summary(), out, merged::add, () -> false);
+        }, () -> stop.getAsBoolean() || boots[w].left() == 0, saved).summary(), out, merged::add, () -> false);
 
     assertEquals(new Shard(0, 2), ((Guest.CampaignPart) boots[0].work.get(0)).shard());
     assertEquals(new Shard(1, 2), ((Guest.CampaignPart) boots[1].work.get(1)).shard(), "every boot of worker 1");
@@ -105,5 +105,47 @@ class ParallelCampaignTests {
     // Published while the first boots run (their findings join when they end), with their guest named.
     assertTrue(merged.get(0).findings().isEmpty() && merged.get(0).programs() > 0, merged.get(0).toString());
     assertEquals("6.1.192", merged.get(0).kernel());
+  }
+
+  /**
+   * A worker's next boot is given what the other workers saved (to count it and its other symptoms as
+   * known, not save it again): worker 1 waits for worker 0's finding to be merged, then its boots get it.
+   */
+  @Test
+  void aWorkersNextBootKnowsWhatTheOtherWorkersSaved(@TempDir Path out) throws Exception {
+    String x = "ftruncate/device-view/unexpected-success/R17";
+    java.util.concurrent.CountDownLatch published = new java.util.concurrent.CountDownLatch(1);
+    FakeBoots second = new FakeBoots(new FakeBoots.Finishes(2, 20, List.of()), new FakeBoots.Finishes(1, 10, List.of()));
+    ParallelCampaign.run(2, Shard.WHOLE, (w, dir, mine, status, stop, saved) -> {
+      GuestCampaign.Settings settings = new GuestCampaign.Settings(FsKind.TMPFS, Profile.standard(), List.of(), 42,
+          Duration.ofHours(1), 8, 3, 5000, Duration.ofMinutes(3), dir, null, mine);
+      if (w == 0) {
+        FakeBoots first = new FakeBoots(new FakeBoots.Finishes(10, 100, List.of(x)));
+        CampaignSummary s = GuestCampaign.run(settings, first, new GuestCampaignTests.Told() {
+          @Override
+          public void summary(CampaignSummary s) {
+            status.accept(s);
+          }
+        }, () -> first.left() == 0, saved).summary();
+        published.countDown();
+        return s;
+      }
+      try {
+        published.await();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      return GuestCampaign.run(settings, second, new GuestCampaignTests.Told() {
+        @Override
+        public void summary(CampaignSummary s) {
+          status.accept(s);
+        }
+      }, () -> second.left() == 0, saved).summary();
+    }, out, m -> { }, () -> false);
+    for (Object part : second.work) {
+      assertEquals(List.of(io.hmmfuzz.core.run.Signature.parse(x)), ((Guest.CampaignPart) part).earlier(),
+          "worker 1's boot was not told worker 0's finding");
+    }
+    assertEquals(2, second.work.size());
   }
 }

@@ -150,6 +150,9 @@ public final class CampaignReport {
     for (CampaignSummary.KnownRepeat k : summary.known()) {
       t.append("ok ").append(i++).append(" known ").append(k.signature()).append(" # SKIP known finding, met ")
           .append(k.count()).append(" times (").append(k.file()).append(")\n");
+      if (!k.seenAs().isEmpty()) {
+        t.append("# also seen as ").append(k.seenAs()).append('\n');
+      }
     }
     return t.toString();
   }
@@ -344,8 +347,10 @@ public final class CampaignReport {
     if (!summary.known().isEmpty()) {
       h.append("<h2>Known findings met</h2>\n<table><tr><th>signature</th><th>times</th><th>known from</th></tr>\n");
       for (CampaignSummary.KnownRepeat k : summary.known()) {
-        h.append("<tr><td>").append(esc(k.signature())).append("</td><td class=\"n\">").append(k.count())
-            .append("</td><td>").append(esc(k.file())).append("</td></tr>\n");
+        h.append("<tr><td>").append(esc(k.signature()))
+            .append(k.seenAs().isEmpty() ? "" : " (also seen as " + esc(k.seenAs().toString()) + ")")
+            .append("</td><td class=\"n\">").append(k.count()).append("</td><td>").append(esc(k.file()))
+            .append("</td></tr>\n");
       }
       h.append("</table>\n");
     }

@@ -211,7 +211,12 @@ class PlantedBugTests {
   /** A campaign of {@code programs} programs on a planted bug, its findings collected. */
   private static Campaign.Stats campaign(PlantedBugTarget t, Profile profile, long programs, Path out,
       List<Campaign.Known> known, List<Campaign.Finding> found) {
-    return new Campaign(t, new Campaign.Settings(profile, 20261202, Duration.ofMinutes(5), 8, out, 3,
+    return campaign(t, profile, 20261202, programs, out, known, found);
+  }
+
+  private static Campaign.Stats campaign(PlantedBugTarget t, Profile profile, long seed, long programs, Path out,
+      List<Campaign.Known> known, List<Campaign.Finding> found) {
+    return new Campaign(t, new Campaign.Settings(profile, seed, Duration.ofMinutes(5), 8, out, 3,
         Duration.ofHours(1), programs, false, null, known, null)).run(new Campaign.Listener() {
           @Override
           public void status(Campaign.Stats s) {}
@@ -282,6 +287,43 @@ class PlantedBugTests {
       System.out.println("planted REFLINK_LEAVES_CACHE_STALE: " + stats.findings());
       assertTrue(stats.repeats() > 0, "the bug's other divergences are counted, not shrunk: " + stats);
       assertEquals(List.of(), stats.known());
+    }
+  }
+
+  /**
+   * A later boot of a campaign (or another worker of it) is given the signatures saved so far, as known:
+   * it saves no new finding for the same bug, also where the bug shows through another op or view first
+   * (another symptom: it went away without the finding's culprit ops), and counts those for the finding.
+   */
+  @Test
+  void aLaterBootCountsTheOtherSymptomsOfAnEarlierBootsFindingForIt(@TempDir Path a, @TempDir Path b) {
+    try (LinuxTarget real = LinuxTarget.create(FsKind.TMPFS)) {
+      PlantedBugTarget t = new PlantedBugTarget(real, PlantedBugKernel.Bug.TRUNCATE_KEEPS_TAIL);
+      Campaign.Stats first = campaign(t, Profile.eof(), 20261202, 100, a, List.of(), new ArrayList<>());
+      assertTrue(first.divergences() >= 1, first.findings().toString());
+      List<Campaign.Known> earlier = new ArrayList<>();
+      for (CampaignSummary.Found f : first.findings()) { // what a guest's next boot gets (Ledger.saved)
+        earlier.add(new Campaign.Known(io.hmmfuzz.core.run.Signature.parse(f.signature()), "an earlier boot"));
+        f.seenAs().keySet().forEach(as -> earlier.add(new Campaign.Known(io.hmmfuzz.core.run.Signature.parse(as),
+            "an earlier boot")));
+      }
+      List<Campaign.Finding> again = new ArrayList<>();
+      Campaign.Stats later = campaign(t, Profile.eof(), 7, 400, b, earlier, again);
+      System.out.println("first boot: " + first.findings() + "\nlater boot: " + later.known());
+      assertEquals(List.of(), again.stream().map(x -> x.reduction().divergence().signature().text()).toList(),
+          "saved again in a later boot");
+      long symptoms = 0;
+      for (CampaignSummary.KnownRepeat k : later.known()) {
+        assertTrue(first.findings().stream().anyMatch(f -> f.signature().equals(k.signature())
+            || f.seenAs().containsKey(k.signature())), k.toString());
+        io.hmmfuzz.core.run.Signature s = io.hmmfuzz.core.run.Signature.parse(k.signature());
+        for (String as : k.seenAs().keySet()) {
+          io.hmmfuzz.core.run.Signature o = io.hmmfuzz.core.run.Signature.parse(as);
+          assertTrue(o.view() == s.view() || o.mismatch().equals(s.mismatch()), as + " counted for " + s);
+          symptoms += k.seenAs().get(as);
+        }
+      }
+      assertTrue(symptoms > 0, "no other symptom met: the test shows nothing; " + later.known());
     }
   }
 
