@@ -1,6 +1,5 @@
 package io.hmmfuzz.core.op;
 
-import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.exec.CacheDrop;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.model.Expected;
@@ -17,15 +16,14 @@ import io.hmmfuzz.core.model.Outcome;
  *
  * <p>System-wide: it drops the caches of the whole kernel, not the program's alone, so it is generated,
  * and run, only where the tool owns the kernel ({@link OpKind#systemWide}; a guest it booted). Programs
- * run as root, where the sysctl, mode 0200, can be written; it is generated only there.
+ * run as root, where the sysctl, mode 0200, can be written: it is generated only there, and the rule is
+ * root's (as mlock's, R79).
  */
 public record DropCaches(CacheDrop what) implements Op {
   @Override
   public Expected model(Model model, int index) {
-    if (!model.caps().root()) {
-      return Expected.error(Errno.EACCES, "R120 /proc/sys/vm/drop_caches is mode 0200: sysctl_perm lets root"
-          + " alone write it (EACCES at the open)");
-    }
+    // As root (the op is generated only there; a reproducer's header does not record it): without root
+    // the open of the mode-0200 sysctl is EACCES.
     return Expected.ok(0, "R120 drop_caches " + switch (what) {
       case PAGECACHE -> "1: invalidate_mapping_pages of every inode evicts clean, unmapped folios only (mapped,"
           + " mirrored and dirty ones stay; tmpfs's hold data only dirty, DAX has none); the files read back the same";
