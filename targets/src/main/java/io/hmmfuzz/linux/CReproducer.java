@@ -111,7 +111,8 @@ public final class CReproducer {
     return m.find() ? io.hmmfuzz.core.FsKind.parse(m.group(1)) : null;
   }
 
-  private static final Pattern OP_KINDS = Pattern.compile("(?m)^static const char \\*const op_kind\\[\\] = \\{ (.*) \\};$");
+  private static final Pattern OP_KINDS =
+      Pattern.compile("(?m)^static const char \\*const op_kind\\[\\] = \\{ (.*) \\};$");
 
   /**
    * The system-wide ops ({@link OpKind#systemWide}, e.g. drop-caches) a C program written by {@link #export}
@@ -266,7 +267,8 @@ public final class CReproducer {
     /** What a program with system-wide ops changes beyond its own files, said in its header; empty for others. */
     private String systemWideNote() {
       boolean drops = program.ops().stream().anyMatch(op -> op.kind() == OpKind.DROP_CACHES);
-      return !drops ? "" : " * It writes /proc/sys/vm/drop_caches (drop-caches, as root): the clean caches of the whole\n"
+      return !drops ? ""
+          : " * It writes /proc/sys/vm/drop_caches (drop-caches, as root): the clean caches of the whole\n"
           + " * machine are dropped, not only this program's. Run it on a test machine or in a guest.\n";
     }
 

@@ -340,7 +340,8 @@ public final class PlantedBugKernel implements Kernel {
             : "no O_DIRECT on " + caps.fs().id() + " before 6.6 (R100)";
         case MLOCK_FORGETS_LOCK, MUNLOCK_KEEPS_LOCK -> caps.root() ? null : "mlock is generated only as root (R79)";
         case DROP_CACHES_ORPHANS_MAPPED_PAGES -> !caps.root() ? "drop-caches is generated only as root (R120)"
-            : caps.dax() ? "files on " + caps.fs().id() + " are DAX: no page cache for drop_caches to evict (R120)" : null;
+            : caps.dax() ? "files on " + caps.fs().id() + " are DAX: no page cache for drop_caches to evict (R120)"
+            : null;
         case DONTNEED_KEEPS_PRIVATE_COPY -> caps.madvise() ? null
             : "no madvise(2) in this kernel (CONFIG_ADVISE_SYSCALLS is not set, R60)";
         case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null

@@ -115,7 +115,8 @@ class CReproducerTests {
     String main = c.substring(c.indexOf("int main(int argc, char **argv)"));
     assertTrue(main.contains("\t/* 2: drop-caches what=both */\n"
         + "\t/* Kernel-wide: every filesystem's clean caches, not this program's alone (R120). */\n"
-        + "\toutcome_of(o, op_drop_caches(drop_caches_value(EXEC_DROP_BOTH)), 1);\n\tcheck_op(p, 2, o, &op_2);\n"), main);
+        + "\toutcome_of(o, op_drop_caches(drop_caches_value(EXEC_DROP_BOTH)), 1);\n"
+        + "\tcheck_op(p, 2, o, &op_2);\n"), main);
     assertTrue(c.contains("static long op_drop_caches(int what)"), "hmm_ops.h inlined");
     assertTrue(c.contains(" * It writes /proc/sys/vm/drop_caches (drop-caches, as root)"), "the header says so");
     assertEquals(List.of("drop-caches"), CReproducer.systemWideOps(c));
