@@ -808,6 +808,9 @@ static void serve(const struct executor_request *q, char *in)
 	case EXEC_CALL_MUNLOCK:
 		answer(op_munlock(a[0], a[1]), 0, NULL, 0);
 		return;
+	case EXEC_CALL_DROP_CACHES: /* kernel-wide: the host asks only a guest's executor (R120) */
+		answer(op_drop_caches(drop_caches_value(a[0])), 0, NULL, 0);
+		return;
 	case EXEC_CALL_LOAD:
 		out = scratch(a[1]);
 		memset(out, 0, a[1]);

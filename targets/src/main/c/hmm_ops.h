@@ -224,6 +224,26 @@ static long op_munlock(uintptr_t addr, size_t len)
 }
 
 /*
+ * Writes what ("1" the page cache, "2" reclaimable slab objects, "3" both) to /proc/sys/vm/drop_caches:
+ * 0 when the whole write went through, or -errno. It drops the clean caches of the whole kernel, not
+ * only this program's: hmmfuzz runs it only in a guest it booted.
+ */
+static long op_drop_caches(int what)
+{
+	char value = '0' + what;
+	long r;
+	int fd;
+
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, &value, 1);
+	r = r < 0 ? -errno : r == 1 ? 0 : -EIO;
+	close(fd);
+	return r;
+}
+
+/*
  * mremap(2) of [addr, addr+old_len) to new_len bytes with flags; the new address, or -errno. With
  * MREMAP_FIXED the destination is our own: a PROT_NONE anonymous reservation of new_len (a page at
  * least), which the call unmaps and takes the place of, and which is unmapped again where it fails.

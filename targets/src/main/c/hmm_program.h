@@ -209,6 +209,17 @@ static int madvise_advice(int64_t code)
 	return -1;
 }
 
+/* The value written to /proc/sys/vm/drop_caches for what is dropped (io.hmmfuzz.core.exec.CacheDrop). */
+static int drop_caches_value(int64_t code)
+{
+	switch (code) {
+	case EXEC_DROP_PAGECACHE: return 1;
+	case EXEC_DROP_SLAB: return 2;
+	case EXEC_DROP_BOTH: return 3;
+	}
+	return -1;
+}
+
 /* The flags of each way of calling mremap (io.hmmfuzz.core.exec.Remap). */
 static int remap_flags(int64_t code)
 {
@@ -800,6 +811,10 @@ static int program_op(struct program *p, int index, uint32_t kind, const int64_t
 	case EXEC_OP_FORK:
 		program_fork(p, index, a[EXEC_OP_FORK_MAP], a[EXEC_OP_FORK_OFFSET], a[EXEC_OP_FORK_LENGTH],
 			     a[EXEC_OP_FORK_STORE], o);
+		return 0;
+	case EXEC_OP_DROP_CACHES:
+		/* Kernel-wide: every filesystem's clean caches, not this program's alone (R120). */
+		outcome_of(o, op_drop_caches(drop_caches_value(a[EXEC_OP_DROP_CACHES_WHAT])), 1);
 		return 0;
 	case EXEC_OP_CHECK_EXCLUSIVE:
 		program_device(p, index, a[EXEC_OP_CHECK_EXCLUSIVE_DEVICE], a[EXEC_OP_CHECK_EXCLUSIVE_MAP],

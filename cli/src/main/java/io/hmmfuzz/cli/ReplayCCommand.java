@@ -122,7 +122,16 @@ final class ReplayCCommand implements Callable<Integer> {
           out.println("replay-c: " + sources.get(i).name() + " not run: the guest ended before it");
         }
       } else {
-        for (CReplay.Job job : jobs) {
+        for (int i = 0; i < jobs.size(); i++) {
+          CReplay.Job job = jobs.get(i);
+          List<String> wide = CReproducer.systemWideOps(sources.get(i).c());
+          if (!wide.isEmpty()) {
+            // The tool changes only what it made on the local kernel: never its caches as a whole.
+            out.println("SKIP: " + sources.get(i).name() + " uses " + String.join(", ", wide) + ", which changes the"
+                + " whole kernel, not only the program's files: run it with --target vm --kernel BZIMAGE");
+            exits.add(ExitCode.SKIPPED);
+            continue;
+          }
           List<String> cmd = new ArrayList<>(List.of(job.binary().toString()));
           if (dir != null) {
             cmd.add(dir.toString());

@@ -147,7 +147,11 @@ public final class Campaign {
     this.settings = settings;
   }
 
-  /** The first {@code count} programs a campaign of {@code profile} with base seed {@code seed} runs. */
+  /**
+   * The first {@code count} programs a campaign of {@code profile} with base seed {@code seed} runs on a
+   * kernel the tool does not own: without system-wide ops (drop-caches, R120), which a guest's campaign
+   * also makes. {@code bench throughput}'s floor runs these, on the local kernel too.
+   */
   public static List<Program> programs(Profile profile, Capabilities caps, long seed, int count) {
     ProgramGenerator gen = new ProgramGenerator(profile, caps);
     SplittableRandom seeds = new SplittableRandom(seed);
@@ -194,7 +198,7 @@ public final class Campaign {
     // the guest's run overlap): the following program is ready when the current one starts, so that a
     // target that queues programs runs it while the current one is checked, and the one after it is
     // generated meanwhile. Program i is still the i-th seed's.
-    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps, target.forks());
+    ProgramGenerator gen = new ProgramGenerator(settings.profile(), caps, target.forks(), target.ownsKernel());
     java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "hmmfuzz-generator");
       t.setDaemon(true);
@@ -394,7 +398,7 @@ public final class Campaign {
    * looked for. Null if none of {@code maxPrograms} programs diverged.
    */
   public static Reduction findFirst(Target target, Profile profile, int maxPrograms, int reliabilityRuns) {
-    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities(), target.forks());
+    ProgramGenerator gen = new ProgramGenerator(profile, target.capabilities(), target.forks(), target.ownsKernel());
     Runner runner = new Runner(target, 8);
     for (long seed = 1; seed <= maxPrograms; seed++) {
       Program p = gen.generate(seed);

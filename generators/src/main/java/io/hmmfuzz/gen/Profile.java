@@ -62,7 +62,8 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
    * The device mirrors against the CPU page table: device reads, writes, snapshots, migration, exclusive
    * access and the release of a device's memory, through two devices that compete for the same pages,
    * with the mprotect, forks and private copies that change what a device may hold (anonymous mappings,
-   * which migrate, are generated often wherever test_hmm is: {@code Mmap.generate}).
+   * which migrate, are generated often wherever test_hmm is: {@code Mmap.generate}), and drop_caches,
+   * which must leave every mirrored page in place (R120; only in a guest, {@link ProgramGenerator}).
    * Without test_hmm these weights are not used (see {@link ProgramGenerator}).
    */
   public static Profile device() {
@@ -77,6 +78,7 @@ public record Profile(String name, Map<OpKind, Integer> weights, int invalidPerc
     w.put(OpKind.RELEASE, 3);
     w.put(OpKind.MPROTECT, 5);
     w.put(OpKind.FORK, 4);
+    w.put(OpKind.DROP_CACHES, 2);
     return new Profile("device", w, 5, 40);
   }
 

@@ -24,16 +24,33 @@ public final class ProgramGenerator {
   private final Profile profile;
   private final Capabilities caps;
   private final boolean forks;
+  private final boolean ownsKernel;
 
+  /** Programs with fork and without system-wide ops (the local kernel's: {@code bench throughput}'s floor). */
   public ProgramGenerator(Profile profile, Capabilities caps) {
     this(profile, caps, true);
   }
 
-  /** @param forks whether the target's executor can fork (ops of a child process are generated only there) */
+  /**
+   * Programs without system-wide ops ({@link OpKind#systemWide}), which only a kernel the tool owns may
+   * run.
+   *
+   * @param forks whether the target's executor can fork (ops of a child process are generated only there)
+   */
   public ProgramGenerator(Profile profile, Capabilities caps, boolean forks) {
+    this(profile, caps, forks, false);
+  }
+
+  /**
+   * @param forks      whether the target's executor can fork (ops of a child process are generated only there)
+   * @param ownsKernel whether the kernel is the tool's own, a guest it booted ({@code Target.ownsKernel}):
+   *                   system-wide ops (drop-caches) are generated only there
+   */
+  public ProgramGenerator(Profile profile, Capabilities caps, boolean forks, boolean ownsKernel) {
     this.profile = profile;
     this.caps = caps;
     this.forks = forks;
+    this.ownsKernel = ownsKernel;
   }
 
   public Program generate(long seed) {
@@ -63,7 +80,8 @@ public final class ProgramGenerator {
   }
 
   private int weight(OpKind k) {
-    return k.device() && !caps.testHmm() || k.childProcess() && !forks ? 0 : profile.weight(k);
+    return k.device() && !caps.testHmm() || k.childProcess() && !forks || k.systemWide() && !ownsKernel ? 0
+        : profile.weight(k);
   }
 
   private OpKind pick(SplittableRandom rng) {

@@ -11,6 +11,7 @@ import io.hmmfuzz.core.op.OpKind;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.run.Program;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,8 @@ class GeneratorProperties {
   void generatedProgramsAreValidAndPrintParseIsTheIdentity() throws Exception {
     Map<OpKind, Integer> seen = new EnumMap<>(OpKind.class);
     for (Profile profile : Profile.all()) {
-      ProgramGenerator g = new ProgramGenerator(profile, XFS_DAX_HMM);
+      // A guest's: every kind, system-wide ones (drop-caches) included.
+      ProgramGenerator g = new ProgramGenerator(profile, XFS_DAX_HMM, true, true);
       for (long seed = 0; seed < 300; seed++) {
         Program p = g.generate(seed);
         assertEquals(java.util.List.of(), p.problems(), ProgramText.print(p));
@@ -44,6 +46,31 @@ class GeneratorProperties {
     for (OpKind k : OpKind.values()) {
       assertTrue(seen.getOrDefault(k, 0) > 20, "the generator rarely makes " + k.id() + ": " + seen);
     }
+  }
+
+  /**
+   * System-wide ops (drop-caches, R120) only where the tool owns the kernel (a guest): never from the
+   * two- and three-argument generators, which the local kernel's campaigns and bench throughput's floor
+   * use, and whose programs stay what they were before drop-caches joined (its weight is 0 there, so no
+   * draw changes).
+   */
+  @Test
+  void systemWideOpsOnlyWhereTheToolOwnsTheKernel() {
+    int guest = 0;
+    for (Profile profile : List.of(Profile.standard(), Profile.device(), Profile.eof())) {
+      ProgramGenerator local2 = new ProgramGenerator(profile, XFS_HMM);
+      ProgramGenerator local3 = new ProgramGenerator(profile, XFS_HMM, true);
+      ProgramGenerator local4 = new ProgramGenerator(profile, XFS_HMM, true, false);
+      ProgramGenerator owned = new ProgramGenerator(profile, XFS_HMM, true, true);
+      for (long seed = 0; seed < 200; seed++) {
+        Program p = local2.generate(seed);
+        assertTrue(p.ops().stream().noneMatch(op -> op.kind().systemWide()), ProgramText.print(p));
+        assertEquals(p, local3.generate(seed));
+        assertEquals(p, local4.generate(seed));
+        guest += (int) owned.generate(seed).ops().stream().filter(op -> op.kind() == OpKind.DROP_CACHES).count();
+      }
+    }
+    assertTrue(guest > 50, "a guest's programs rarely drop caches: " + guest);
   }
 
   @Test

@@ -111,6 +111,28 @@ public final class CReproducer {
     return m.find() ? io.hmmfuzz.core.FsKind.parse(m.group(1)) : null;
   }
 
+  private static final Pattern OP_KINDS =
+      Pattern.compile("(?m)^static const char \\*const op_kind\\[\\] = \\{ (.*) \\};$");
+
+  /**
+   * The system-wide ops ({@link OpKind#systemWide}, e.g. drop-caches) a C program written by {@link #export}
+   * makes, by name, each once: such a program changes the whole kernel it runs on, so hmmfuzz runs it only
+   * in a guest it booted.
+   */
+  public static List<String> systemWideOps(String cProgram) {
+    Matcher m = OP_KINDS.matcher(cProgram);
+    List<String> out = new ArrayList<>();
+    if (m.find()) {
+      for (String quoted : m.group(1).split(", ")) {
+        OpKind k = OpKind.byId(quoted.replace("\"", ""));
+        if (k != null && k.systemWide() && !out.contains(k.id())) {
+          out.add(k.id());
+        }
+      }
+    }
+    return out;
+  }
+
   /** A source of the C executor from the jar. */
   static String source(String file) {
     try (InputStream in = CReproducer.class.getResourceAsStream("/io/hmmfuzz/executor/" + file)) {
@@ -233,12 +255,21 @@ public final class CReproducer {
           .append("\n")
           .append(" * Exit:  0 every op and view as hmmfuzz's model allows, 1 divergence (printed as hmmfuzz\n")
           .append(" *        prints it), 3 could not run, 4 a capability is missing (the message names the fix).\n")
+          .append(systemWideNote())
           .append(" * Kernel reports (WARNING, BUG, Oops) are read from /dev/kmsg (root); a WARN_ON_ONCE that fired\n")
           .append(" * before this run stays silent until re-armed (echo 1 > /sys/kernel/debug/clear_warn_once).\n")
           .append(" * The model's predictions (the tables above main) were computed for the header's capabilities\n")
           .append(" * (kernel ").append(caps.kernel()).append(", ").append(caps.summary())
           .append("); they hold whichever allowed outcome the kernel takes.\n */\n");
       return h.toString();
+    }
+
+    /** What a program with system-wide ops changes beyond its own files, said in its header; empty for others. */
+    private String systemWideNote() {
+      boolean drops = program.ops().stream().anyMatch(op -> op.kind() == OpKind.DROP_CACHES);
+      return !drops ? ""
+          : " * It writes /proc/sys/vm/drop_caches (drop-caches, as root): the clean caches of the whole\n"
+          + " * machine are dropped, not only this program's. Run it on a test machine or in a guest.\n";
     }
 
     /** errno_name and signal_name from hmmfuzz's own enums (the C library names the numbers). */

@@ -2,6 +2,7 @@ package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.Advice;
+import io.hmmfuzz.core.exec.CacheDrop;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
@@ -183,6 +184,15 @@ public final class ExecutorKernel implements Kernel, AutoCloseable {
   @Override
   public SysResult munlock(long address, long length) {
     return result(executor.call(Call.MUNLOCK, address, length));
+  }
+
+  /**
+   * The executor's write to /proc/sys/vm/drop_caches. Reached only where the target owns the kernel (a
+   * guest): the runner refuses programs with it elsewhere, and the local kernel's campaigns never make it.
+   */
+  @Override
+  public SysResult dropCaches(CacheDrop what) {
+    return result(executor.call(Call.DROP_CACHES, ExecutorProtocol.code(what)));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.hmmfuzz.linux;
 
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.Advice;
+import io.hmmfuzz.core.exec.CacheDrop;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.MsyncMode;
@@ -93,6 +94,11 @@ public final class ExecutorProtocol {
     MLOCK,
     /** address, length. */
     MUNLOCK,
+    /**
+     * cache drop code: "1", "2" or "3" written to /proc/sys/vm/drop_caches (R120). Kernel-wide: the host
+     * asks only a guest's executor (Target.ownsKernel).
+     */
+    DROP_CACHES,
     /** address, length; the answer's signal code, and its payload the bytes loaded. */
     LOAD,
     /** address; payload: the bytes; the answer's signal code. */
@@ -335,6 +341,10 @@ public final class ExecutorProtocol {
     return r.ordinal();
   }
 
+  static int code(CacheDrop d) {
+    return d.ordinal();
+  }
+
   static int code(FallocMode m) {
     return m.ordinal();
   }
@@ -386,6 +396,7 @@ public final class ExecutorProtocol {
     enumCodes(h, "FALLOC", FallocMode.values());
     enumCodes(h, "ADVICE", Advice.values());
     enumCodes(h, "REMAP", Remap.values());
+    enumCodes(h, "DROP", CacheDrop.values());
     enumCodes(h, "DEVICE", DeviceCommand.values());
     enumCodes(h, "SIGNAL", Signal.values());
     enumCodes(h, "STATUS", Outcome.Status.values());

@@ -3,6 +3,7 @@ package io.hmmfuzz.linux;
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.Advice;
+import io.hmmfuzz.core.exec.CacheDrop;
 import io.hmmfuzz.core.exec.DeviceCommand;
 import io.hmmfuzz.core.exec.FallocMode;
 import io.hmmfuzz.core.exec.Kernel;
@@ -252,7 +253,29 @@ public final class PlantedBugKernel implements Kernel {
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
         store m0 offset=0x0 length=0x1
         mremap m0 newLength=0x1 mode=dontunmap second=m1
-        """, "mremap", 0);
+        """, "mremap", 0),
+    /**
+     * drop_caches evicts a file's mapped pages without unmapping them (mapping_evict_folio's test of the
+     * extra reference a mapping holds lost, R120): the mappings keep the old pages (orphans) while the page
+     * cache reads a new copy of the file, so a later pwrite does not show through the mapping and a later
+     * store through the mapping does not reach the file, until a correct unmap (munmap, truncate). The
+     * decorator emulates drop_caches itself and never passes it to the real kernel (so its hunts run on
+     * the local kernel too, {@link PlantedBugTarget#ownsKernel}): every page of each file mapping becomes
+     * an orphan holding what it shows, with its dirty bytes written back first (the file keeps them), as
+     * the other orphan bugs keep every page of a mapping, faulted or not.
+     *
+     * <p>Known minimum, 4 ops: a file with a byte (an empty file's only page is past EOF: SIGBUS, nothing
+     * mapped), a mapping of it, the drop that orphans the mapped page, and a change after it that the
+     * orphan does not follow: a pwrite the mapping misses (here; the view after it shows the old bytes) or
+     * a store the file misses. Three cannot show it: right after the drop the orphan holds the bytes the
+     * page cache holds. Any later change of the file or the mapping may be the culprit the finding names.
+     */
+    DROP_CACHES_ORPHANS_MAPPED_PAGES("""
+        open f0 size=0x1
+        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        drop-caches what=pagecache
+        pwrite f0 offset=0x0 length=0x1
+        """, "drop-caches *", 0);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -316,6 +339,9 @@ public final class PlantedBugKernel implements Kernel {
         case DIRECT_WRITE_LEAVES_MAPPING_STALE -> caps.directIo() ? null
             : "no O_DIRECT on " + caps.fs().id() + " before 6.6 (R100)";
         case MLOCK_FORGETS_LOCK, MUNLOCK_KEEPS_LOCK -> caps.root() ? null : "mlock is generated only as root (R79)";
+        case DROP_CACHES_ORPHANS_MAPPED_PAGES -> !caps.root() ? "drop-caches is generated only as root (R120)"
+            : caps.dax() ? "files on " + caps.fs().id() + " are DAX: no page cache for drop_caches to evict (R120)"
+            : null;
         case DONTNEED_KEEPS_PRIVATE_COPY -> caps.madvise() ? null
             : "no madvise(2) in this kernel (CONFIG_ADVISE_SYSCALLS is not set, R60)";
         case DEDUPE_SHARES_DIFFERING_RANGES -> caps.reflink() ? null
@@ -330,7 +356,11 @@ public final class PlantedBugKernel implements Kernel {
     }
   }
 
-  private record Mapping(int fd, long address, long length, long offset, boolean shared) {}
+  /**
+   * A file mapping the program made: the fd it was made through, and its file (the name the fd had then;
+   * an fd number may name another file after a close), where it is, and what of the file it maps.
+   */
+  private record Mapping(int fd, String file, long address, long length, long offset, boolean shared) {}
 
   private final Kernel real;
   private final Bug bug;
@@ -473,11 +503,16 @@ public final class PlantedBugKernel implements Kernel {
 
   /** The pages of the file's mappings over file bytes [from, to) keep what they show now. */
   private void snapshotMappingsOf(int dstFd, long from, long to) {
+    snapshotMappings(m -> m.fd == dstFd, from, to);
+  }
+
+  /** The pages of the mappings {@code which} over file bytes [from, to) keep what they show now. */
+  private void snapshotMappings(java.util.function.Predicate<Mapping> which, long from, long to) {
     // The shared mappings of one file page keep one old page between them (orphans, where the bug
     // keeps old pages the way a lost unmap does): a store through one shows through the others.
-    Map<Long, byte[]> orphans = new HashMap<>();
+    Map<String, byte[]> orphans = new HashMap<>();
     for (Mapping m : mappings) {
-      if (m.fd != dstFd) {
+      if (!which.test(m)) {
         continue;
       }
       if (!real.protectionAt(m.address).readable()) {
@@ -487,14 +522,15 @@ public final class PlantedBugKernel implements Kernel {
         if (stale.containsKey(m.address + p) || m.offset + p + 4096 <= from || m.offset + p >= to) {
           continue;
         }
-        byte[] page = m.shared && orphanBug() ? orphans.get(m.offset + p) : null;
+        String filePage = m.file + "@" + (m.offset + p);
+        byte[] page = m.shared && orphanBug() ? orphans.get(filePage) : null;
         if (page == null) {
           page = new byte[4096];
           if (real.load(m.address + p, page, 0, 4096) != Signal.NONE) {
             continue;
           }
           if (m.shared && orphanBug()) {
-            orphans.put(m.offset + p, page);
+            orphans.put(filePage, page);
           }
         }
         stale.put(m.address + p, page);
@@ -511,7 +547,7 @@ public final class PlantedBugKernel implements Kernel {
     return switch (bug) {
       case PUNCH_HOLE_LEAVES_MAPPING_STALE, PWRITE_LEAVES_MAPPING_STALE, COLLAPSE_LEAVES_MAPPING_STALE,
           INSERT_LEAVES_MAPPING_STALE, DONTNEED_KEEPS_PRIVATE_COPY, COPY_FILE_RANGE_LEAVES_MAPPING_STALE,
-          DIRECT_WRITE_LEAVES_MAPPING_STALE, MREMAP_KEEPS_OLD_PAGES -> true;
+          DIRECT_WRITE_LEAVES_MAPPING_STALE, MREMAP_KEEPS_OLD_PAGES, DROP_CACHES_ORPHANS_MAPPED_PAGES -> true;
       default -> false;
     };
   }
@@ -625,7 +661,9 @@ public final class PlantedBugKernel implements Kernel {
     changed();
     SysResult r = real.mmap(length, prot, sharing, sync && bug != Bug.MAP_SYNC_OFF_DAX, fd, offset);
     if (!r.failed()) {
-      mappings.add(new Mapping(fd, r.value(), (length + 4095) / 4096 * 4096, offset, sharing == Sharing.SHARED));
+      String file = fdOfName.entrySet().stream().filter(e -> e.getValue() == fd).map(Map.Entry::getKey).findFirst()
+          .orElse("fd " + fd);
+      mappings.add(new Mapping(fd, file, r.value(), (length + 4095) / 4096 * 4096, offset, sharing == Sharing.SHARED));
     }
     return r;
   }
@@ -806,6 +844,24 @@ public final class PlantedBugKernel implements Kernel {
     return real.fileSize(fd);
   }
 
+  /**
+   * drop_caches. With {@link Bug#DROP_CACHES_ORPHANS_MAPPED_PAGES} it is emulated here and never reaches
+   * the real kernel: a drop of the page cache ("1" or "3") leaves every page of each file mapping an
+   * orphan holding what it shows; a drop of slab objects alone changes nothing. With the other bugs the
+   * real kernel's (a guest's: elsewhere the runner refuses the op); a correct drop changes nothing the
+   * other bugs' emulations keep (it fires no notifier: what it evicts is mapped nowhere).
+   */
+  @Override
+  public SysResult dropCaches(CacheDrop what) {
+    if (bug != Bug.DROP_CACHES_ORPHANS_MAPPED_PAGES) {
+      return real.dropCaches(what);
+    }
+    if (what != CacheDrop.SLAB) {
+      snapshotMappings(m -> true, 0, Long.MAX_VALUE);
+    }
+    return SysResult.ok(0);
+  }
+
   @Override
   public SysResult mprotect(long address, long length, Prot prot) {
     invalidates();
@@ -906,7 +962,7 @@ public final class PlantedBugKernel implements Kernel {
       return true;
     });
     stale.putAll(moved);
-    Mapping there = new Mapping(m.fd, to, length, m.offset, m.shared);
+    Mapping there = new Mapping(m.fd, m.file, to, length, m.offset, m.shared);
     if (mode != Remap.DONTUNMAP && mode != Remap.DUPLICATE) {
       mappings.remove(m);
     }

@@ -29,6 +29,18 @@ public final class PlantedBugTarget implements Target {
     return real.forks();
   }
 
+  /**
+   * The real target's, or true for {@link PlantedBugKernel.Bug#DROP_CACHES_ORPHANS_MAPPED_PAGES}: its
+   * sessions emulate drop-caches in the decorator ({@link PlantedBugKernel#dropCaches}), which never
+   * passes the op to the real kernel, so its hunts run on the local kernel too and change nothing there
+   * but the program's own mappings. With every other bug drop-caches reaches the real kernel, so only a
+   * guest's may get it.
+   */
+  @Override
+  public boolean ownsKernel() {
+    return real.ownsKernel() || bug == PlantedBugKernel.Bug.DROP_CACHES_ORPHANS_MAPPED_PAGES;
+  }
+
   @Override
   public boolean rearmsOneShotReports() {
     return real.rearmsOneShotReports();

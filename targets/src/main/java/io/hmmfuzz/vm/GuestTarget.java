@@ -317,6 +317,15 @@ public final class GuestTarget implements KernelTarget {
     return true;
   }
 
+  /**
+   * The guest's kernel is the tool's own, booted for the campaign and thrown away after it: programs may
+   * change it as a whole (drop-caches, R120), as the re-arming of its WARN_ON_ONCE does.
+   */
+  @Override
+  public boolean ownsKernel() {
+    return true;
+  }
+
   @Override
   public String describe() {
     return "guest linux " + caps.kernel() + " (C executor, booted in " + String.format("%.1f s", guest.bootSeconds())

@@ -96,6 +96,38 @@ class CReproducerTests {
     assertTrue(!c.contains("#include \""), "no local includes left");
   }
 
+  /**
+   * A guest's program with drop-caches exports as any other (its statement from program_op's case, the
+   * sysctl's value by name), says in its header what it changes beyond its files, and builds with
+   * -Wall -Werror. It is not run here: it would drop this machine's caches (replay-c runs it only in a
+   * guest, CReproducer.systemWideOps).
+   */
+  @Test
+  void aProgramWithDropCachesExportsAndBuildsButRunsOnlyInAGuest() throws Exception {
+    String text = "# hmmfuzz-reproducer tool=0.1.0 kernel=6.1.192 fs=xfs page=4096 block=4096"
+        + " caps=reflink,nomapsync,nodax,zerorange,hmm expect=pass\n"
+        + "open f0 size=0x1\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false\n"
+        + "drop-caches what=both\n"
+        + "pwrite f0 offset=0x0 length=0x1\n";
+    Reproducer r = Reproducer.parse(text, "drop-caches.repro");
+    String c = CReproducer.export(r, "drop-caches.repro");
+    String main = c.substring(c.indexOf("int main(int argc, char **argv)"));
+    assertTrue(main.contains("\t/* 2: drop-caches what=both */\n"
+        + "\t/* Kernel-wide: every filesystem's clean caches, not this program's alone (R120). */\n"
+        + "\toutcome_of(o, op_drop_caches(drop_caches_value(EXEC_DROP_BOTH)), 1);\n"
+        + "\tcheck_op(p, 2, o, &op_2);\n"), main);
+    assertTrue(c.contains("static long op_drop_caches(int what)"), "hmm_ops.h inlined");
+    assertTrue(c.contains(" * It writes /proc/sys/vm/drop_caches (drop-caches, as root)"), "the header says so");
+    assertEquals(List.of("drop-caches"), CReproducer.systemWideOps(c));
+    Reproducer plain = Corpus.load(CORPUS.resolve("tmpfs-truncate-zeroes-eof-tail.repro"));
+    assertEquals(List.of(), CReproducer.systemWideOps(CReproducer.export(plain, "plain.repro")));
+    Path source = work.resolve("drop-caches.c");
+    Files.writeString(source, c);
+    CReproducer.compile(source, work.resolve("drop-caches"));
+    assertTrue(Files.isExecutable(work.resolve("drop-caches")));
+  }
+
   @Test
   void ext4RegressionTestPassesOnVarTmp() throws Exception {
     Path dir = Path.of("/var/tmp");

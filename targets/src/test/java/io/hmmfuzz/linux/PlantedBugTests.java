@@ -92,6 +92,11 @@ class PlantedBugTests {
         true));
     assertEquals(null, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES.unavailable(caps("6.1.192", FsKind.TMPFS, false),
         true));
+    // drop-caches is emulated, so any kernel shows it, but DAX files have no page cache to drop (R120).
+    PlantedBugKernel.Bug drop = PlantedBugKernel.Bug.DROP_CACHES_ORPHANS_MAPPED_PAGES;
+    assertEquals(null, drop.unavailable(caps("6.18.44", FsKind.TMPFS, true), true));
+    assertEquals(null, drop.unavailable(host, true));
+    assertTrue(drop.unavailable(dax, true).contains("DAX"), drop.unavailable(dax, true));
   }
 
   @Test
@@ -109,6 +114,28 @@ class PlantedBugTests {
       Reduction red = findAndShrink(t, PlantedBugKernel.Bug.MREMAP_KEEPS_OLD_PAGES, Profile.named("default"));
       assertEquals(io.hmmfuzz.core.run.Signature.View.CPU, red.divergence().signature().view(),
           red.divergence().signature().text());
+    }
+  }
+
+  /**
+   * drop-caches that orphans mapped pages, emulated in the decorator (the local kernel's caches are never
+   * dropped): found by a default campaign of the planted target, which owns its drop-caches, and shrunk
+   * to the known 4 ops (a file with a byte, a mapping, the drop, a change the orphan does not follow).
+   */
+  @Test
+  void dropCachesThatOrphansMappedPagesIsFoundAndShrunkToFourOps() throws Exception {
+    try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
+      assumeTrue(t.capabilities().root(), "drop-caches is generated only as root (R120)");
+      PlantedBugKernel.Bug bug = PlantedBugKernel.Bug.DROP_CACHES_ORPHANS_MAPPED_PAGES;
+      Reduction red = findAndShrink(t, bug, Profile.named("default"));
+      assertTrue(red.program().ops().stream().anyMatch(op -> op.kind() == io.hmmfuzz.core.op.OpKind.DROP_CACHES),
+          ProgramText.print(red.program()));
+      // The known minimum diverges with the bug and passes without it (the model's R120: nothing changes).
+      io.hmmfuzz.core.run.Program known = ProgramText.parse(bug.minimalProgram(), bug.name());
+      assertTrue(new io.hmmfuzz.core.run.Runner(new PlantedBugTarget(t, bug), 1).run(known).diverged());
+      String without = bug.minimalProgram().replace("drop-caches what=pagecache\n", "");
+      assertFalse(new io.hmmfuzz.core.run.Runner(new PlantedBugTarget(t, bug), 1)
+          .run(ProgramText.parse(without, bug.name())).diverged(), "without the drop, nothing is orphaned");
     }
   }
 

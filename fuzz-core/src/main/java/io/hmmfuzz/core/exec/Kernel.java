@@ -140,6 +140,17 @@ public interface Kernel {
         + " (no Java runs in a forked child): run it with --executor c");
   }
 
+  /**
+   * A write of "1", "2" or "3" ({@code what}) to /proc/sys/vm/drop_caches (R120): the clean, unmapped page
+   * cache of every filesystem, the reclaimable slab objects, or both, dropped from the whole kernel, not
+   * only the program's. So only a kernel the tool owns may be asked ({@link Target#ownsKernel}: a guest it
+   * booted); the local kernel's executors leave this default, which refuses, naming the target that can.
+   */
+  default SysResult dropCaches(CacheDrop what) {
+    throw new TargetUnavailableException("drop-caches drops the caches of the whole kernel, which the tool changes"
+        + " only in a guest it booted: run it with --target vm --kernel BZIMAGE");
+  }
+
   /** A file's size and bytes, or the failure that stopped reading them. */
   record WholeFile(SysResult failure, long size, byte[] data) {}
 

@@ -67,6 +67,17 @@ public interface Target extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether the kernel under test is the tool's own (a guest it booted), so that a program may change
+   * state of the whole kernel beyond its own files and mappings (ops with {@code OpKind.systemWide}, e.g.
+   * drop-caches, R120). The local kernel is the machine's: the tool changes only what it made there, so
+   * such programs are never generated for it and are refused there, naming {@code --target vm}. False
+   * unless a target says so, so that a wrapper that does not ask its inner target never gets them.
+   */
+  default boolean ownsKernel() {
+    return false;
+  }
+
   /** A short description for reports, e.g. "linux 6.18.44 xfs on loop". */
   String describe();
 

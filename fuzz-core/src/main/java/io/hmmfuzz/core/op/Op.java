@@ -18,7 +18,7 @@ import java.util.List;
 public sealed interface Op
     permits Open, Close, Mmap, Munmap, Mprotect, Load, Store, Pwrite, Pread, Ftruncate, Fsync, Msync, Reflink,
     Clone, CopyFileRange, Dedupe, PunchHole, ZeroRange, Fallocate, CollapseRange, InsertRange, Madvise, Mremap,
-    Mlock, Munlock, Fork, DevicePages {
+    Mlock, Munlock, Fork, DropCaches, DevicePages {
 
   /** The model rule: the allowed outcomes, and the model state advanced as the op dictates. */
   Expected model(Model model, int index);

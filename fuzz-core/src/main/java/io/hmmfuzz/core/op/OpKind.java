@@ -57,7 +57,12 @@ public enum OpKind {
   CHECK_EXCLUSIVE(CheckExclusive.class, CheckExclusive::generate, 2, Trait.DEVICE),
   RELEASE(Release.class, Release::generate, 1, Trait.DEVICE),
   /** fork(2) with a child that touches one mapping and exits (R110-R116): a child process, a capability. */
-  FORK(Fork.class, Fork::generate, 2, Trait.CHILD_PROCESS);
+  FORK(Fork.class, Fork::generate, 2, Trait.CHILD_PROCESS),
+  /**
+   * A write to /proc/sys/vm/drop_caches (R120): it drops the caches of the whole kernel, so it runs only
+   * on a kernel the tool owns (a guest it booted), never on the local one.
+   */
+  DROP_CACHES(DropCaches.class, DropCaches::generate, 1, Trait.SYSTEM_WIDE);
 
   /** What sets a kind apart where it matters beyond its record. */
   enum Trait {
@@ -69,7 +74,13 @@ public enum OpKind {
      * The op runs code in a child process of the program's: an executor capability
      * ({@code Target.forks}), which a JVM executor lacks (no Java runs in a forked child).
      */
-    CHILD_PROCESS
+    CHILD_PROCESS,
+    /**
+     * The op changes state of the whole kernel beyond the program's files and mappings (drop_caches
+     * drops every filesystem's caches): a target capability ({@code Target.ownsKernel}), which only a
+     * kernel the tool booted has; the tool changes only what it made on the local kernel.
+     */
+    SYSTEM_WIDE
   }
 
   private final Class<? extends Op> type;
@@ -81,6 +92,7 @@ public enum OpKind {
   private final int weight;
   private final boolean device;
   private final boolean childProcess;
+  private final boolean systemWide;
   private final String kernelPath;
 
   OpKind(Class<? extends Op> type, Function<Generation, Op> generator, int weight, Trait... traits) {
@@ -90,6 +102,7 @@ public enum OpKind {
     List<Trait> t = List.of(traits);
     this.device = t.contains(Trait.DEVICE);
     this.childProcess = t.contains(Trait.CHILD_PROCESS);
+    this.systemWide = t.contains(Trait.SYSTEM_WIDE);
     this.kernelPath = t.contains(Trait.ENTERS_REMAP) ? "remap_file_range" : null;
     this.components = type.getRecordComponents();
     this.accessors = new MethodHandle[components.length];
@@ -130,6 +143,14 @@ public enum OpKind {
   /** Whether the op runs code in a child process (an executor that can fork, {@code Target.forks}). */
   public boolean childProcess() {
     return childProcess;
+  }
+
+  /**
+   * Whether the op changes state of the whole kernel beyond the program's files and mappings (a kernel
+   * the tool owns, {@code Target.ownsKernel}: never the local one).
+   */
+  public boolean systemWide() {
+    return systemWide;
   }
 
   /** Whether the op needs the test_hmm device mirror. */

@@ -150,10 +150,25 @@ public final class Runner implements AutoCloseable {
 
   private boolean runnable(Program program, Capabilities caps) {
     return (caps.testHmm() || program.ops().stream().noneMatch(op -> op.kind().device()))
-        && (target.forks() || program.ops().stream().noneMatch(op -> op.kind().childProcess()));
+        && (target.forks() || program.ops().stream().noneMatch(op -> op.kind().childProcess()))
+        && (target.ownsKernel() || program.ops().stream().noneMatch(op -> op.kind().systemWide()));
   }
 
+  /**
+   * Refuses, before anything runs, a program the target cannot run: one with a child process where the
+   * executor cannot fork, one that changes the whole kernel (drop-caches) where the kernel is not the
+   * tool's own (the local one: the tool changes only what it made there), one with device ops where
+   * there is no test_hmm. The exception names the fix.
+   */
   private void requireDevice(Program program, Capabilities caps) {
+    if (!target.ownsKernel()) {
+      Op wide = program.ops().stream().filter(o -> o.kind().systemWide()).findFirst().orElse(null);
+      if (wide != null) {
+        throw new TargetUnavailableException("the program uses " + wide.kind().id() + ", which changes the whole"
+            + " kernel, and " + target.describe() + " is not a kernel the tool booted (it changes only what it made"
+            + " on the local kernel): run it with --target vm --kernel BZIMAGE");
+      }
+    }
     if (!target.forks()) {
       Op fork = program.ops().stream().filter(o -> o.kind().childProcess()).findFirst().orElse(null);
       if (fork != null) {
