@@ -385,7 +385,7 @@ final class BenchCommand implements Runnable {
       KernelTarget floorOn = c.floor();
       List<List<Op>> same = new ArrayList<>();
       long floorOps = 0;
-      for (Program p : Campaign.programs(prof, floorOn.capabilities(), seed, (int) Math.max(50, programs))) {
+      for (Program p : Campaign.programs(prof, floorOn, seed, (int) Math.max(50, programs))) {
         same.add(p.ops());
         floorOps += p.size();
       }

@@ -148,12 +148,17 @@ public final class Campaign {
   }
 
   /**
-   * The first {@code count} programs a campaign of {@code profile} with base seed {@code seed} runs on a
-   * kernel the tool does not own: without system-wide ops (drop-caches, R120), which a guest's campaign
-   * also makes. {@code bench throughput}'s floor runs these, on the local kernel too.
+   * The first {@code count} programs a campaign of {@code profile} with base seed {@code seed} runs on
+   * {@code target}: with the ops only its executor can run (fork) or only a kernel the tool owns may
+   * (drop-caches) where it can, as its campaign makes them ({@code bench throughput}'s floor runs the
+   * campaign's own programs so).
    */
-  public static List<Program> programs(Profile profile, Capabilities caps, long seed, int count) {
-    ProgramGenerator gen = new ProgramGenerator(profile, caps);
+  public static List<Program> programs(Profile profile, Target target, long seed, int count) {
+    return programs(new ProgramGenerator(profile, target.capabilities(), target.forks(), target.ownsKernel()), seed,
+        count);
+  }
+
+  private static List<Program> programs(ProgramGenerator gen, long seed, int count) {
     SplittableRandom seeds = new SplittableRandom(seed);
     List<Program> out = new java.util.ArrayList<>(count);
     for (int i = 0; i < count; i++) {
