@@ -171,15 +171,15 @@ public final class GuestCampaign {
 
   /**
    * A boot's listener: its status and findings go on to {@code listener}, and each status rewrites
-   * summary.json with the boot's programs and ops so far (its findings join when the boot ends; a host
-   * killed meanwhile leaves its reproducers in {@code out} already).
+   * summary.json with the boot merged in as far as it got (its findings too; a host killed meanwhile
+   * leaves their reproducers in {@code out} already).
    */
   private static Campaign.Listener boot(Settings s, Ledger ledger, Listener listener, long start) {
     return new Campaign.Listener() {
       @Override
       public void status(Campaign.Stats stats) {
         try {
-          listener.summary(SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats.programs(), stats.ops())
+          listener.summary(SummaryFile.write(s.out(), ledger.summary(seconds(start), false, stats)
               .withShard(s.shard())));
         } catch (IOException e) {
           listener.progress("hmmfuzz: cannot write " + s.out().resolve(SummaryFile.NAME) + ": " + e.getMessage());

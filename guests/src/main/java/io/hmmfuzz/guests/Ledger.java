@@ -168,10 +168,44 @@ public final class Ledger {
   }
 
   /**
+   * The campaign so far, with the boot that runs now merged in as far as it got ({@code running}: its
+   * programs, ops, outcomes and the findings it saved so far; null for none), so that summary.json and
+   * the course of findings show a finding when it is saved, not when its boot ends. The boot joins for
+   * good when it ends ({@link #merge}).
+   */
+  public CampaignSummary summary(double seconds, boolean finished, Campaign.Stats running) {
+    if (running == null) {
+      return summary(seconds, finished, 0, 0);
+    }
+    Ledger now = new Ledger(seed, profile, without, viewEvery, fs, durationSeconds);
+    now.found.addAll(found);
+    now.known.putAll(known);
+    now.outcomes.putAll(outcomes);
+    now.met = met;
+    now.bootSeconds.addAll(bootSeconds);
+    now.programs = programs;
+    now.ops = ops;
+    now.boots = boots;
+    now.hangs = hangs;
+    now.crashes = crashes;
+    now.kernel = kernel;
+    now.caps = caps;
+    now.target = target;
+    now.progress = progress;
+    running.findings().forEach(now::add);
+    running.known().forEach(now::addKnown);
+    running.outcomes().forEach((k, v) -> now.outcomes.merge(k, v, Long::sum));
+    now.met = Tally.sum(now.met, running.met());
+    CampaignSummary s = now.summary(seconds, finished, running.programs(), running.ops());
+    progress = now.progress;
+    return s;
+  }
+
+  /**
    * The campaign so far, with the programs and ops of the boot that runs now counted already (its
    * findings come when it ends).
    */
-  public CampaignSummary summary(double seconds, boolean finished, long runningPrograms, long runningOps) {
+  private CampaignSummary summary(double seconds, boolean finished, long runningPrograms, long runningOps) {
     long p = programs + runningPrograms;
     long o = ops + runningOps;
     List<CampaignSummary.KnownRepeat> k = List.copyOf(known.values());

@@ -102,8 +102,10 @@ class ParallelCampaignTests {
     assertEquals(end, SummaryFile.read(out), "out/summary.json is the merged summary");
     assertEquals(11, SummaryFile.read(ParallelCampaign.workerDir(out, 0)).programs(), "each worker's own summary");
     assertFalse(merged.isEmpty());
-    // Published while the first boots run (their findings join when they end), with their guest named.
-    assertTrue(merged.get(0).findings().isEmpty() && merged.get(0).programs() > 0, merged.get(0).toString());
+    // Published while the first boots run, with what they found so far (a finding shows when it is saved,
+    // not when its boot ends) and their guest named.
+    assertTrue(!merged.get(0).findings().isEmpty() && merged.get(0).programs() > 0, merged.get(0).toString());
+    assertEquals(1, merged.get(0).progress().samples().get(0).findings(), "the course of findings has it too");
     assertEquals("6.1.192", merged.get(0).kernel());
   }
 
