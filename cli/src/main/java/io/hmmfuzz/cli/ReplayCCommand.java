@@ -113,13 +113,11 @@ final class ReplayCCommand implements Callable<Integer> {
           CReplay.Result r = results.get(i);
           out.print(r.output());
           r.consoleReports().forEach(rep -> out.println("console: KERNEL REPORT: " + rep.title()));
-          out.println("replay-c: " + sources.get(i).name() + " exited " + r.exit() + " in the guest ("
-              + r.job().kind().id() + ")");
+          out.println("replay-c: " + sources.get(i).name() + (r.exit() < 0 ? " ended the guest (" + r.job().kind().id()
+              + "; the next ones ran in a fresh one)" : " exited " + r.exit() + " in the guest (" + r.job().kind().id()
+              + ")"));
           out.flush();
           exits.add(r.exit());
-        }
-        for (int i = results.size(); i < sources.size(); i++) {
-          out.println("replay-c: " + sources.get(i).name() + " not run: the guest ended before it");
         }
       } else {
         for (int i = 0; i < jobs.size(); i++) {

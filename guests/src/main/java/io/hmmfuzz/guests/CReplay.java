@@ -34,11 +34,20 @@ public final class CReplay {
 
   /**
    * Boots {@code kernel} and runs each job in turn, each on a scratch filesystem of its kind (one at a
-   * time: the -dax kinds share the guest's pmem; jobs of one kind in a row share theirs). After a job
-   * that ends the guest, the rest are not run.
+   * time: the -dax kinds share the guest's pmem; jobs of one kind in a row share theirs). A job that
+   * ends the guest (a kernel oops, a hang) has its result, and a fresh guest runs the rest.
    */
   public static List<Result> inGuest(Path kernel, List<Job> jobs, Duration hangTimeout) throws IOException {
     List<Result> out = new ArrayList<>();
+    while (out.size() < jobs.size()) {
+      inOneGuest(kernel, jobs.subList(out.size(), jobs.size()), hangTimeout, out);
+    }
+    return out;
+  }
+
+  /** Runs {@code jobs} in one guest of {@code kernel} until they end or one ends the guest; results to {@code out}. */
+  private static void inOneGuest(Path kernel, List<Job> jobs, Duration hangTimeout, List<Result> out)
+      throws IOException {
     try (QemuGuest guest = QemuGuest.boot(kernel, hangTimeout)) {
       GuestTarget target = null;
       try {
@@ -78,7 +87,7 @@ public final class CReplay {
             out.add(new Result(job, -1, "the guest " + (end instanceof Ending.Hung ? "stopped answering" : "died")
                 + " during the program\n", reports));
             target = null;
-            return out;
+            return;
           } finally {
             Files.deleteIfExists(copy);
           }
@@ -89,6 +98,5 @@ public final class CReplay {
         }
       }
     }
-    return out;
   }
 }
