@@ -177,21 +177,7 @@ public final class Ledger {
     if (running == null) {
       return summary(seconds, finished, 0, 0);
     }
-    Ledger now = new Ledger(seed, profile, without, viewEvery, fs, durationSeconds);
-    now.found.addAll(found);
-    now.known.putAll(known);
-    now.outcomes.putAll(outcomes);
-    now.met = met;
-    now.bootSeconds.addAll(bootSeconds);
-    now.programs = programs;
-    now.ops = ops;
-    now.boots = boots;
-    now.hangs = hangs;
-    now.crashes = crashes;
-    now.kernel = kernel;
-    now.caps = caps;
-    now.target = target;
-    now.progress = progress;
+    Ledger now = copy();
     running.findings().forEach(now::add);
     running.known().forEach(now::addKnown);
     running.outcomes().forEach((k, v) -> now.outcomes.merge(k, v, Long::sum));
@@ -199,6 +185,25 @@ public final class Ledger {
     CampaignSummary s = now.summary(seconds, finished, running.programs(), running.ops());
     progress = now.progress;
     return s;
+  }
+
+  private Ledger copy() {
+    Ledger c = new Ledger(seed, profile, without, viewEvery, fs, durationSeconds);
+    c.found.addAll(found);
+    c.known.putAll(known);
+    c.outcomes.putAll(outcomes);
+    c.met = met;
+    c.bootSeconds.addAll(bootSeconds);
+    c.programs = programs;
+    c.ops = ops;
+    c.boots = boots;
+    c.hangs = hangs;
+    c.crashes = crashes;
+    c.kernel = kernel;
+    c.caps = caps;
+    c.target = target;
+    c.progress = progress;
+    return c;
   }
 
   /**

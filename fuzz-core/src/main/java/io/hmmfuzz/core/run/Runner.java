@@ -18,6 +18,7 @@ import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
 import io.hmmfuzz.core.op.Mmap;
 import io.hmmfuzz.core.op.Op;
+import io.hmmfuzz.core.op.OpKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -149,38 +150,39 @@ public final class Runner implements AutoCloseable {
   }
 
   private boolean runnable(Program program, Capabilities caps) {
-    return (caps.testHmm() || program.ops().stream().noneMatch(op -> op.kind().device()))
-        && (target.forks() || program.ops().stream().noneMatch(op -> op.kind().childProcess()))
-        && (target.ownsKernel() || program.ops().stream().noneMatch(op -> op.kind().systemWide()));
+    return (caps.testHmm() || firstOf(program, OpKind::device) == null)
+        && (target.forks() || firstOf(program, OpKind::childProcess) == null)
+        && (target.ownsKernel() || firstOf(program, OpKind::systemWide) == null);
+  }
+
+  /** The program's first op of a kind that {@code kind} holds for, or null. */
+  private static Op firstOf(Program program, java.util.function.Predicate<OpKind> kind) {
+    return program.ops().stream().filter(o -> kind.test(o.kind())).findFirst().orElse(null);
   }
 
   /**
-   * Refuses, before anything runs, a program the target cannot run: one with a child process where the
-   * executor cannot fork, one that changes the whole kernel (drop-caches) where the kernel is not the
-   * tool's own (the local one: the tool changes only what it made there), one with device ops where
+   * Refuses, before anything runs, a program the target cannot run: one that changes the whole kernel
+   * (drop-caches) where the kernel is not the tool's own (the local one: the tool changes only what it
+   * made there), one with a child process where the executor cannot fork, one with device ops where
    * there is no test_hmm. The exception names the fix.
    */
   private void requireDevice(Program program, Capabilities caps) {
-    if (!target.ownsKernel()) {
-      Op wide = program.ops().stream().filter(o -> o.kind().systemWide()).findFirst().orElse(null);
-      if (wide != null) {
-        throw new TargetUnavailableException("the program uses " + wide.kind().id() + ", which changes the whole"
-            + " kernel, and " + target.describe() + " is not a kernel the tool booted (it changes only what it made"
-            + " on the local kernel): run it with --target vm --kernel BZIMAGE");
-      }
+    Op wide = target.ownsKernel() ? null : firstOf(program, OpKind::systemWide);
+    if (wide != null) {
+      throw new TargetUnavailableException("the program uses " + wide.kind().id() + ", which changes the whole"
+          + " kernel, and " + target.describe() + " is not a kernel the tool booted (it changes only what it made"
+          + " on the local kernel): run it with --target vm --kernel BZIMAGE");
     }
-    if (!target.forks()) {
-      Op fork = program.ops().stream().filter(o -> o.kind().childProcess()).findFirst().orElse(null);
-      if (fork != null) {
-        throw new TargetUnavailableException("the program uses " + fork.kind().id() + ", which runs a child process,"
-            + " and " + target.describe() + " runs it in this JVM, which cannot fork a child that runs Java:"
-            + " run it with --executor c");
-      }
+    Op fork = target.forks() ? null : firstOf(program, OpKind::childProcess);
+    if (fork != null) {
+      throw new TargetUnavailableException("the program uses " + fork.kind().id() + ", which runs a child process,"
+          + " and " + target.describe() + " runs it in this JVM, which cannot fork a child that runs Java:"
+          + " run it with --executor c");
     }
     if (!runnable(program, caps)) {
-      Op op = program.ops().stream().filter(o -> o.kind().device()).findFirst().orElseThrow();
-      throw new TargetUnavailableException("the program uses device ops (" + op.kind().id() + ") and "
-          + target.describe() + " has no test_hmm (/dev/hmm_dmirror0): run it with --target vm --kernel BZIMAGE");
+      throw new TargetUnavailableException("the program uses device ops (" + firstOf(program, OpKind::device).kind()
+          .id() + ") and " + target.describe() + " has no test_hmm (/dev/hmm_dmirror0): run it with --target vm"
+          + " --kernel BZIMAGE");
     }
   }
 
