@@ -111,6 +111,7 @@ public final class ParallelCampaign {
     List<Thread> threads = new ArrayList<>();
     Object lock = new Object();
     CampaignSummary[] now = new CampaignSummary[1];
+    java.util.Set<String> copied = new java.util.HashSet<>();
     Consumer<CampaignSummary> mergedNow = m -> {
       now[0] = m;
       merged.accept(m);
@@ -130,12 +131,12 @@ public final class ParallelCampaign {
           CampaignSummary end = worker.run(w, dir, mine, s -> {
             synchronized (lock) {
               latest[w] = s;
-              publish(out, dir, w, latest, shard, mergedNow);
+              publish(out, dir, w, latest, shard, mergedNow, copied);
             }
           }, () -> stop.getAsBoolean() || failed.get(), saved);
           synchronized (lock) {
             latest[w] = end;
-            publish(out, dir, w, latest, shard, mergedNow);
+            publish(out, dir, w, latest, shard, mergedNow, copied);
           }
         } catch (Throwable e) {
           synchronized (lock) {
@@ -166,15 +167,15 @@ public final class ParallelCampaign {
     if (failure[0] instanceof Error e) {
       throw e;
     }
-    return merged(out, latest, shard);
+    return merged(out, latest, shard, copied);
   }
 
   /** Worker {@code w}'s summary in its directory, and the merge of every worker's so far in {@code out}. */
   private static void publish(Path out, Path dir, int w, CampaignSummary[] latest, Shard shard,
-      Consumer<CampaignSummary> listener) {
+      Consumer<CampaignSummary> listener, java.util.Set<String> copied) {
     try {
       SummaryFile.write(dir, latest[w]);
-      CampaignSummary m = merged(out, latest, shard);
+      CampaignSummary m = merged(out, latest, shard, copied);
       if (m != null) {
         listener.accept(m);
       }
@@ -183,8 +184,14 @@ public final class ParallelCampaign {
     }
   }
 
-  /** The workers' summaries merged (as the campaign's: of {@code shard}), their findings copied to {@code out}. */
-  private static CampaignSummary merged(Path out, CampaignSummary[] latest, Shard shard) throws IOException {
+  /**
+   * The workers' summaries merged (as the campaign's: of {@code shard}), their findings copied to
+   * {@code out}; a copy this run made ({@code copied}) of a reproducer the merge no longer keeps (another
+   * worker's of the same finding won) goes, so that {@code out} holds the summary's reproducers (each
+   * worker's own stay in its directory).
+   */
+  private static CampaignSummary merged(Path out, CampaignSummary[] latest, Shard shard, java.util.Set<String> copied)
+      throws IOException {
     List<ShardMerge.Part> parts = new ArrayList<>();
     for (int i = 0; i < latest.length; i++) {
       // A worker across guest boots writes its summary before its first guest is up: no kernel yet, and
@@ -206,6 +213,15 @@ public final class ParallelCampaign {
           Corpus.replace(io.hmmfuzz.linux.CReproducer.besidePath(to), Files.readAllBytes(c));
         }
         Corpus.replace(to, Files.readAllBytes(from));
+        copied.add(e.getKey());
+      }
+    }
+    for (java.util.Iterator<String> i = copied.iterator(); i.hasNext(); ) {
+      String name = i.next();
+      if (!r.from().containsKey(name)) {
+        Files.deleteIfExists(out.resolve(name));
+        Files.deleteIfExists(io.hmmfuzz.linux.CReproducer.besidePath(out.resolve(name)));
+        i.remove();
       }
     }
     CampaignSummary whole = r.summary().withShard(shard);

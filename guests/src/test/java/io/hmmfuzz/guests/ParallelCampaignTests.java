@@ -105,7 +105,9 @@ class ParallelCampaignTests {
     // Published while the first boots run, with what they found so far (a finding shows when it is saved,
     // not when its boot ends) and their guest named.
     assertTrue(!merged.get(0).findings().isEmpty() && merged.get(0).programs() > 0, merged.get(0).toString());
-    assertEquals(1, merged.get(0).progress().samples().get(0).findings(), "the course of findings has it too");
+    List<io.hmmfuzz.gen.Progress.Sample> course = merged.get(0).progress().samples();
+    assertEquals(merged.get(0).divergences(), course.get(course.size() - 1).findings(),
+        "the course of findings has them too: " + course);
     assertEquals("6.1.192", merged.get(0).kernel());
   }
 
@@ -149,5 +151,39 @@ class ParallelCampaignTests {
           "worker 1's boot was not told worker 0's finding");
     }
     assertEquals(2, second.work.size());
+  }
+
+  /**
+   * Two workers save the same finding: out/ holds the reproducer the merge keeps (the one found in the
+   * lower program), not also the copy of the other that an earlier merge had kept.
+   */
+  @Test
+  void theCampaignsDirectoryKeepsOnlyTheMergedFindingsReproducers(@TempDir Path out) throws Exception {
+    String x = "ftruncate/device-view/unexpected-success/R17";
+    java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+    ParallelCampaign.run(2, Shard.WHOLE, (w, dir, mine, status, stop, saved) -> {
+      if (w == 1) {
+        try {
+          first.await();
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }
+      String file = "xfs-r17-" + w + ".repro";
+      Files.writeString(dir.resolve(file), "# hmmfuzz-reproducer of worker " + w + "\n");
+      CampaignSummary.Found f = new CampaignSummary.Found(x, "divergence", file, 3, "5/5", 0, w == 0 ? 50 : 7);
+      CampaignSummary s = new CampaignSummary(Campaign.TOOL_VERSION, 1, "device", List.of(), 8, "xfs", "vm",
+          "6.1.192", "caps", 60, true, 100, 1000, 60, 16.7, 1, 0, List.of(f), List.of(), java.util.Map.of(),
+          java.util.Map.of(), null).withShard(mine);
+      status.accept(s);
+      if (w == 0) {
+        assertTrue(Files.exists(out.resolve(file)), "worker 0's finding is the campaign's for now");
+        first.countDown();
+      }
+      return s;
+    }, out, m -> { }, () -> false);
+    assertTrue(Files.exists(out.resolve("xfs-r17-1.repro")), "the finding of the lower program is kept");
+    assertFalse(Files.exists(out.resolve("xfs-r17-0.repro")), "the copy the merge no longer keeps went");
+    assertTrue(Files.exists(ParallelCampaign.workerDir(out, 0).resolve("xfs-r17-0.repro")), "the worker's own stays");
   }
 }
