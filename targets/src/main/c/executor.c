@@ -10,6 +10,14 @@
  * line on stderr (see stuck_watch_start). Given an argument (a channel, or "-" for fd 0 and 1), the executor first says hello: an
  * answer whose value is EXEC_MAGIC. Built statically with the machine's gcc by the tool itself.
  */
+/*
+ * The executor drops the kernel's caches (the drop-caches op, R120) only where it serves a guest's
+ * channel: a kernel hmmfuzz booted. On the host (requests on stdin) the op answers EPERM, whatever the
+ * host side asks: the tool changes only what it made there.
+ */
+static int serves_a_guest;
+#define drop_caches_permitted() serves_a_guest
+
 #include "hmm_program.h"
 
 #include <stdlib.h>
@@ -865,6 +873,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "-") != 0) {
 		/* A channel (a virtio-serial port in a guest): requests and answers both go through it. */
+		serves_a_guest = 1;
 		in_fd = out_fd = open(argv[1], O_RDWR | O_CLOEXEC);
 		if (in_fd < 0) {
 			fprintf(stderr, "hmmfuzz-executor: cannot open %s: %s\n", argv[1], strerror(errno));

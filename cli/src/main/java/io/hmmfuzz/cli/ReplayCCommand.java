@@ -114,8 +114,9 @@ final class ReplayCCommand implements Callable<Integer> {
           out.print(r.output());
           r.consoleReports().forEach(rep -> out.println("console: KERNEL REPORT: " + rep.title()));
           out.println("replay-c: " + sources.get(i).name() + (r.exit() < 0 ? " ended the guest (" + r.job().kind().id()
-              + "; the next ones ran in a fresh one)" : " exited " + r.exit() + " in the guest (" + r.job().kind().id()
-              + ")"));
+              + (i + 1 < results.size() ? "; the next ones ran in a fresh one)" : ")")
+              : r.output().startsWith("not run:") ? " not run" : " exited " + r.exit() + " in the guest ("
+              + r.job().kind().id() + ")"));
           out.flush();
           exits.add(r.exit());
         }

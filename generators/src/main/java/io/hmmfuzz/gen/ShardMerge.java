@@ -81,18 +81,32 @@ public final class ShardMerge {
     double asked = 0;
     boolean finished = true;
     CampaignSummary.Vm vm = null;
+    // One group per bug: a finding's signature and those it was seen as, joined wherever two share one;
+    // then a known repeat of a signature in a group (a worker counts another's finding, and its other
+    // symptoms, as known) brings in those it was seen as, until no group grows. A known repeat of a
+    // finding from elsewhere (--known) joins nothing.
     for (Part p : parts) {
       for (CampaignSummary.Found f : p.summary().findings()) {
-        String key = group.get(f.signature());
-        for (String as : f.seenAs().keySet()) {
-          key = key != null ? key : group.get(as);
+        f.seenAs().keySet().forEach(as -> union(group, f.signature(), as));
+        root(group, f.signature());
+      }
+    }
+    for (boolean grew = true; grew; ) {
+      grew = false;
+      for (Part p : parts) {
+        for (CampaignSummary.KnownRepeat r : p.summary().known()) {
+          if (group.containsKey(r.signature())) {
+            for (String as : r.seenAs().keySet()) {
+              grew |= !group.containsKey(as) || !root(group, as).equals(root(group, r.signature()));
+              union(group, r.signature(), as);
+            }
+          }
         }
-        key = key != null ? key : f.signature();
-        group.putIfAbsent(f.signature(), key);
-        for (String as : f.seenAs().keySet()) {
-          group.putIfAbsent(as, key);
-        }
-        members.computeIfAbsent(key, x -> new ArrayList<>()).add(new Pick(p, f));
+      }
+    }
+    for (Part p : parts) {
+      for (CampaignSummary.Found f : p.summary().findings()) {
+        members.computeIfAbsent(root(group, f.signature()), x -> new ArrayList<>()).add(new Pick(p, f));
       }
     }
     for (Part p : parts) {
@@ -100,8 +114,8 @@ public final class ShardMerge {
       for (CampaignSummary.KnownRepeat r : s.known()) {
         // A finding another part saved, met here as known (a worker counts its campaign's earlier findings
         // so), counts for that finding.
-        String key = group.get(r.signature());
-        if (key != null) {
+        String key = group.containsKey(r.signature()) ? root(group, r.signature()) : null;
+        if (key != null && members.containsKey(key)) {
           knownOf.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
         } else {
           known.merge(r.signature(), r, CampaignSummary.KnownRepeat::plus);
@@ -146,6 +160,29 @@ public final class ShardMerge {
   }
 
   private record Pick(Part part, CampaignSummary.Found found) {}
+
+  /** The group of signature {@code s} (union-find over {@code parent}; a new signature is its own). */
+  private static String root(Map<String, String> parent, String s) {
+    String r = s;
+    while (!parent.getOrDefault(r, r).equals(r)) {
+      r = parent.get(r);
+    }
+    parent.putIfAbsent(s, r);
+    for (String x = s; !x.equals(r); ) { // path compression
+      String next = parent.get(x);
+      parent.put(x, r);
+      x = next;
+    }
+    return r;
+  }
+
+  private static void union(Map<String, String> parent, String a, String b) {
+    String ra = root(parent, a);
+    String rb = root(parent, b);
+    if (!ra.equals(rb)) {
+      parent.put(rb, ra);
+    }
+  }
 
   /**
    * One group's finding: the reproducer of the first in {@code order}, every member's divergences and

@@ -74,4 +74,41 @@ class ShardMergeSymptomTests {
     assertEquals(List.of(new CampaignSummary.KnownRepeat("madvise/cpu-view/data/R66", "corpus/x.repro", 3)),
         m.known());
   }
+
+  /**
+   * Worker 2 counted worker 0's finding as known and saw it as a migrate's symptom; worker 1, told so,
+   * then counted migrate's divergences as known on their own: they all count for the one finding.
+   */
+  @Test
+  void aSymptomLearnedFromAnotherWorkersKnownRepeatCountsForTheFinding() {
+    CampaignSummary a = part(List.of(new CampaignSummary.Found(TRUNCATE, "divergence", "t.repro", 3, "5/5", 1, 7)),
+        List.of());
+    CampaignSummary b = part(List.of(), List.of(new CampaignSummary.KnownRepeat(MIGRATE,
+        "an earlier boot of this campaign", 4)));
+    CampaignSummary c = part(List.of(), List.of(new CampaignSummary.KnownRepeat(TRUNCATE,
+        "an earlier boot of this campaign", 3, Map.of(MIGRATE, 2L))));
+    CampaignSummary m = ShardMerge.merge(List.of(named("0", a), named("1", b), named("2", c))).summary();
+    assertEquals(List.of(), m.known());
+    assertEquals(1, m.findings().size());
+    assertEquals(1 + 4 + 3, m.findings().get(0).others());
+    assertEquals(Map.of(MIGRATE, 4L + 2), m.findings().get(0).seenAs());
+  }
+
+  /** Three parts whose findings chain by what they were seen as end as one finding, in any order. */
+  @Test
+  void findingsChainedBySymptomsAreOne() {
+    CampaignSummary a = part(List.of(new CampaignSummary.Found(TRUNCATE, "divergence", "t.repro", 3, "5/5", 0, 7)),
+        List.of());
+    CampaignSummary b = part(List.of(new CampaignSummary.Found(MIGRATE, "divergence", "m.repro", 6, "5/5", 0, 9)),
+        List.of());
+    CampaignSummary c = part(List.of(new CampaignSummary.Found(DREAD, "divergence", "d.repro", 5, "5/5", 2, 8,
+        Map.of(TRUNCATE, 1L, MIGRATE, 1L))), List.of());
+    for (List<ShardMerge.Part> order : List.of(List.of(named("0", a), named("1", b), named("2", c)),
+        List.of(named("2", c), named("1", b), named("0", a)), List.of(named("1", b), named("0", a), named("2", c)))) {
+      CampaignSummary m = ShardMerge.merge(order).summary();
+      assertEquals(1, m.findings().size(), m.findings().toString());
+      assertEquals(TRUNCATE, m.findings().get(0).signature());
+      assertEquals(1 + 1 + 3 - 1, m.findings().get(0).others());
+    }
+  }
 }

@@ -40,7 +40,23 @@ public final class CReplay {
   public static List<Result> inGuest(Path kernel, List<Job> jobs, Duration hangTimeout) throws IOException {
     List<Result> out = new ArrayList<>();
     while (out.size() < jobs.size()) {
-      inOneGuest(kernel, jobs.subList(out.size(), jobs.size()), hangTimeout, out);
+      int before = out.size();
+      try {
+        inOneGuest(kernel, jobs.subList(before, jobs.size()), hangTimeout, out);
+      } catch (InfrastructureException | TargetUnavailableException e) {
+        if (before == 0) {
+          throw e; // the first guest: nothing ran, the caller says why
+        }
+        // The results so far stand; the rest are not run, saying why (the infrastructure's failure).
+        for (Job job : jobs.subList(out.size(), jobs.size())) {
+          out.add(new Result(job, 3, "not run: a fresh guest for it failed: " + e.getMessage() + "\n", List.of()));
+        }
+      }
+      if (out.size() == before) {
+        Job job = jobs.get(before);
+        out.add(new Result(job, 3, "not run: the guest ended while it made its " + job.kind().id() + " filesystem\n",
+            List.of()));
+      }
     }
     return out;
   }
@@ -61,14 +77,19 @@ public final class CReplay {
               }
               target = (GuestTarget) guest.target(job.kind());
             }
+            if (target.rearmsOneShotReports()) {
+              // As before every program hmmfuzz runs in a guest (the kernel is the tool's own): a
+              // WARN_ON_ONCE an earlier job fired fires again.
+              target.guest().link().rearmWarnOnce();
+            }
           } catch (TargetUnavailableException e) {
             out.add(new Result(job, 4, "SKIP: " + e.getMessage() + "\n", List.of()));
             continue;
-          }
-          if (target.rearmsOneShotReports()) {
-            // As before every program hmmfuzz runs in a guest (the kernel is the tool's own): a
-            // WARN_ON_ONCE an earlier job fired fires again.
-            target.guest().link().rearmWarnOnce();
+          } catch (InfrastructureException e) {
+            // The guest ended while it made the job's filesystem: the job runs in the next guest.
+            guest.ending(e);
+            target = null;
+            return;
           }
           int before = target.guest().consoleReports().size();
           Path copy = target.guest().share().resolve("repro-" + n++);

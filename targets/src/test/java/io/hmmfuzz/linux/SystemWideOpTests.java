@@ -55,6 +55,15 @@ class SystemWideOpTests {
         assertFalse(planted.ownsKernel());
         assertThrows(TargetUnavailableException.class, () -> new Runner(planted, 1).run(p));
         assertEquals(before, drops(), "the kernel's caches were dropped");
+        if (kind == ExecutorKind.C) {
+          // Asked past the runner, the host's C executor (requests on its stdin, not a guest's channel)
+          // still refuses: EPERM.
+          try (io.hmmfuzz.core.exec.Target.Session s = t.openSession()) {
+            io.hmmfuzz.core.exec.SysResult r = s.kernel().dropCaches(CacheDrop.BOTH);
+            assertTrue(r.failed() && r.errno() == io.hmmfuzz.core.Errno.EPERM, r.toString());
+          }
+          assertEquals(before, drops(), "the kernel's caches were dropped");
+        }
       }
     }
     // The JVM's executor has no drop-caches at all: the Kernel interface's default refuses.
