@@ -151,7 +151,7 @@ public final class GuestCampaign {
           }
           Death death = Death.of(run.ending(), s.hangTimeout());
           if (death != null) {
-            listener.died(judge(s, ledger, death, run.inFlight()));
+            listener.died(judge(s, ledger, death, run.inFlight(), elsewhere.get()));
           }
         }
       } finally {
@@ -212,6 +212,16 @@ public final class GuestCampaign {
    * or a new finding, saved with the program.
    */
   static Fatality judge(Settings s, Ledger ledger, Death death, Reproducer last) throws IOException {
+    return judge(s, ledger, death, last, List.of());
+  }
+
+  /**
+   * As {@link #judge(Settings, Ledger, Death, Reproducer)}, where the campaign's other workers saved
+   * {@code elsewhere}: a death one of them saved is a repeat of theirs (counted for it when the workers'
+   * summaries merge), not a new finding here.
+   */
+  static Fatality judge(Settings s, Ledger ledger, Death death, Reproducer last, List<Signature> elsewhere)
+      throws IOException {
     String sig = death.signature().text();
     String knownFrom = s.known() == null || last == null ? null
         : s.known().fileOf(death.signature(), last.capabilities());
@@ -221,6 +231,10 @@ public final class GuestCampaign {
     }
     if (ledger.indexOf(sig) >= 0) {
       ledger.add(new CampaignSummary.Found(sig, death.kind(), "", 0, "0/0", 0, -1));
+      return new Fatality(death, null, true, null, keep(s, death, last));
+    }
+    if (elsewhere.contains(death.signature())) {
+      ledger.addKnown(new CampaignSummary.KnownRepeat(sig, "another worker of this campaign", 1));
       return new Fatality(death, null, true, null, keep(s, death, last));
     }
     ledger.died(death.kind());

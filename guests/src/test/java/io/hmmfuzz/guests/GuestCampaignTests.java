@@ -222,4 +222,20 @@ class GuestCampaignTests {
     assertEquals(oops.text(), Corpus.load(kept).get("signature"));
     assertNull(told.deaths.get(1).kept(), "a new finding is saved, not kept");
   }
+
+  /** A crash another worker of the campaign saved is a repeat of its finding here, not a new one. */
+  @Test
+  void aCrashAnotherWorkerSavedIsItsRepeat(@TempDir Path out) throws Exception {
+    String title = "BUG: unable to handle page fault for address: ffff888000000000";
+    Death died = Death.of(new Ending.Died(List.of(FakeBoots.report(title)), -1, FakeBoots.CONSOLE), DeathTests.HANG);
+    Ledger ledger = new Ledger(42, "default", List.of(), 8, "tmpfs", 60);
+    GuestCampaign.Fatality f = GuestCampaign.judge(settings(out, null), ledger, died, null,
+        List.of(died.signature()));
+    assertTrue(f.repeat(), f.toString());
+    CampaignSummary s = ledger.summary(1, false);
+    assertEquals(List.of(), s.findings());
+    assertEquals(0, s.vm().crashes(), "no new crash finding");
+    assertEquals(List.of(new CampaignSummary.KnownRepeat(died.signature().text(), "another worker of this campaign", 1)),
+        s.known());
+  }
 }
