@@ -238,4 +238,17 @@ class GuestCampaignTests {
     assertEquals(List.of(new CampaignSummary.KnownRepeat(died.signature().text(), "another worker of this campaign", 1)),
         s.known());
   }
+
+  /** A summary.json written before known repeats had seenAs still reads (and resumes): none seen. */
+  @Test
+  void aSummaryWrittenBeforeKnownRepeatsHadSeenAsStillReads(@TempDir Path out) throws Exception {
+    CampaignSummary now = new Ledger(42, "default", List.of(), 8, "tmpfs", 60).summary(1, false);
+    String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(now)
+        .replace("\"known\":[]", "\"known\":[{\"signature\":\"madvise/cpu-view/data/R66\",\"file\":\"x.repro\","
+            + "\"count\":3}]");
+    java.nio.file.Files.writeString(out.resolve(SummaryFile.NAME), json);
+    CampaignSummary read = SummaryFile.read(out);
+    assertEquals(List.of(new CampaignSummary.KnownRepeat("madvise/cpu-view/data/R66", "x.repro", 3)), read.known());
+    assertEquals(java.util.Map.of(), read.known().get(0).seenAs());
+  }
 }
