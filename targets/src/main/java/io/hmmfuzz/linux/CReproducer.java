@@ -251,7 +251,7 @@ public final class CReproducer {
           .append(caps.fs().id().equals("tmpfs") ? "/dev/shm" : "the current directory").append("),\n")
           .append(" *                          which must be on ").append(caps.fs().id())
           .append(" (").append(caps.fs().type()).append(caps.fs().dax() ? ", mounted -o dax" : "")
-          .append(", block ").append(caps.blockSize()).append(")").append(caps.testHmm() ? "; needs test_hmm" : "")
+          .append(", block ").append(caps.blockSize()).append(")").append(needsHmm() ? "; needs test_hmm" : "")
           .append("\n")
           .append(" * Exit:  0 every op and view as hmmfuzz's model allows, 1 divergence (printed as hmmfuzz\n")
           .append(" *        prints it), 3 could not run, 4 a capability is missing (the message names the fix).\n")
@@ -349,7 +349,7 @@ public final class CReproducer {
           .append("\t.page = ").append(caps.pageSize()).append(",\n")
           .append("\t.block = ").append(caps.blockSize()).append(",\n")
           .append("\t.dax = ").append(caps.dax() ? 1 : 0).append(",\n")
-          .append("\t.hmm = ").append(caps.testHmm() ? 1 : 0).append(",\n")
+          .append("\t.hmm = ").append(needsHmm() ? 1 : 0).append(",\n")
           .append("\t.ops = ").append(n).append(",\n")
           .append("\t.nfiles = ").append(ExecutorProgram.fileSlots(program.ops())).append(",\n")
           .append("\t.nmaps = ").append(ExecutorProgram.mapSlots(program.ops())).append(",\n")
@@ -357,6 +357,15 @@ public final class CReproducer {
           .append("\t.tagged = tagged,\n\t.carried = carried,\n")
           .append("\t.footprints = footprints,\n\t.nfootprints = ").append(fps).append(",\n};\n");
       return sb.toString();
+    }
+
+    /**
+     * Whether the program needs test_hmm: it has device ops, or mappings whose pages the device view reads
+     * after each op (where the campaign ran with test_hmm). A program of files alone (a reflink finding)
+     * runs without it.
+     */
+    private boolean needsHmm() {
+      return caps.testHmm() && program.ops().stream().anyMatch(op -> op.kind().device() || op.kind() == OpKind.MMAP);
     }
 
     /** The views after op i, as the runner checks them: every file, each readable mapping's pages, the device's. */

@@ -97,6 +97,24 @@ class CReproducerTests {
   }
 
   /**
+   * A finding of files alone, found in a guest with test_hmm (its header's caps say hmm), runs without
+   * test_hmm: no device op, no mapping for the device view to read. One with a mapping needs it.
+   */
+  @Test
+  void aProgramOfFilesAloneNeedsNoTestHmm() throws Exception {
+    String head = "# hmmfuzz-reproducer tool=0.1.0 kernel=6.1.192 fs=xfs page=4096 block=4096"
+        + " caps=reflink,nomapsync,nodax,zerorange,hmm signature=reflink/file-view/stale/R22 expect=divergence\n";
+    Reproducer files = io.hmmfuzz.core.repro.Reproducer.parse(head + "open f0 size=0x1001\n"
+        + "reflink f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1000\n", "files.repro");
+    String c = CReproducer.export(files, "files.repro");
+    assertTrue(c.contains("\t.hmm = 0,\n") && !c.contains("needs test_hmm"), c.substring(0, 3000));
+    Reproducer mapped = io.hmmfuzz.core.repro.Reproducer.parse(head + "open f0 size=0x1001\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false\n", "mapped.repro");
+    String m = CReproducer.export(mapped, "mapped.repro");
+    assertTrue(m.contains("\t.hmm = 1,\n") && m.contains("needs test_hmm"), "a mapping's device view needs it");
+  }
+
+  /**
    * A guest's program with drop-caches exports as any other (its statement from program_op's case, the
    * sysctl's value by name), says in its header what it changes beyond its files, and builds with
    * -Wall -Werror. It is not run here: it would drop this machine's caches (replay-c runs it only in a
