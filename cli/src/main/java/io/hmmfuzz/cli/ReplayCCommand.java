@@ -113,10 +113,16 @@ final class ReplayCCommand implements Callable<Integer> {
           CReplay.Result r = results.get(i);
           out.print(r.output());
           r.consoleReports().forEach(rep -> out.println("console: KERNEL REPORT: " + rep.title()));
-          out.println("replay-c: " + sources.get(i).name() + (r.exit() < 0 ? " ended the guest (" + r.job().kind().id()
-              + (i + 1 < results.size() ? "; the next ones ran in a fresh one)" : ")")
-              : r.output().startsWith("not run:") ? " not run" : " exited " + r.exit() + " in the guest ("
-              + r.job().kind().id() + ")"));
+          String fs = r.job().kind().id();
+          String how;
+          if (!r.ran()) {
+            how = "not run";
+          } else if (r.exit() < 0) {
+            how = "ended the guest (" + fs + (i + 1 < results.size() ? "; the next ones ran in a fresh one)" : ")");
+          } else {
+            how = "exited " + r.exit() + " in the guest (" + fs + ")";
+          }
+          out.println("replay-c: " + sources.get(i).name() + " " + how);
           out.flush();
           exits.add(r.exit());
         }

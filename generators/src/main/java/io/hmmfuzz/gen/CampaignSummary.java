@@ -93,6 +93,11 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
       return new Found(signature, kind, file, ops, reproduced, n, program, seenAs);
     }
 
+    /** The divergences counted under the finding's own signature, itself included (the rest are under {@code seenAs}). */
+    public long ownCount() {
+      return 1 + others - seenAs.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** One more divergence counted as this finding, with signature {@code as}. */
     public Found counted(String as) {
       return counted(as, 1);
@@ -113,9 +118,8 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
      */
     public Found withReproducer(String sig, String newFile, int newOps, String newReproduced, long newProgram) {
       Map<String, Long> m = new java.util.TreeMap<>(seenAs);
-      long mine = 1 + others - seenAs.values().stream().mapToLong(Long::longValue).sum();
       m.remove(sig);
-      m.put(signature, mine);
+      m.put(signature, ownCount());
       return new Found(sig, kind, newFile, newOps, newReproduced, others, newProgram, m);
     }
 
@@ -140,6 +144,11 @@ public record CampaignSummary(String tool, long seed, String profile, List<Strin
 
     public KnownRepeat(String signature, String file, long count) {
       this(signature, file, count, Map.of());
+    }
+
+    /** The repeats under the known finding's own signature (the rest are under {@code seenAs}). */
+    public long ownCount() {
+      return count - seenAs.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** This repeat with another's counts added (the same known finding, met in another boot or worker). */

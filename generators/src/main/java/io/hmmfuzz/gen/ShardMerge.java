@@ -66,8 +66,6 @@ public final class ShardMerge {
     Comparator<Pick> order = sharded
         ? Comparator.comparingLong((Pick k) -> k.found().program()).thenComparingInt(k -> k.found().ops())
         : Comparator.comparingInt((Pick k) -> k.found().ops()).thenComparingLong(k -> k.found().program());
-    // Findings by group: one signature's, and a finding whose signature another was also seen as (the
-    // same bug found first through another symptom by another part) joins that one's group.
     Map<String, String> group = new LinkedHashMap<>();
     Map<String, List<Pick>> members = new LinkedHashMap<>();
     Map<String, List<CampaignSummary.KnownRepeat>> knownOf = new LinkedHashMap<>();
@@ -97,8 +95,7 @@ public final class ShardMerge {
         for (CampaignSummary.KnownRepeat r : p.summary().known()) {
           if (group.containsKey(r.signature())) {
             for (String as : r.seenAs().keySet()) {
-              grew |= !group.containsKey(as) || !root(group, as).equals(root(group, r.signature()));
-              union(group, r.signature(), as);
+              grew |= union(group, r.signature(), as);
             }
           }
         }
@@ -176,12 +173,15 @@ public final class ShardMerge {
     return r;
   }
 
-  private static void union(Map<String, String> parent, String a, String b) {
+  /** Joins the groups of {@code a} and {@code b}; whether they were apart (a new signature is apart from all). */
+  private static boolean union(Map<String, String> parent, String a, String b) {
     String ra = root(parent, a);
     String rb = root(parent, b);
-    if (!ra.equals(rb)) {
-      parent.put(rb, ra);
+    if (ra.equals(rb)) {
+      return false;
     }
+    parent.put(rb, ra);
+    return true;
   }
 
   /**
@@ -197,13 +197,12 @@ public final class ShardMerge {
       CampaignSummary.Found f = k.found();
       total += 1 + f.others();
       f.seenAs().forEach((sig, n) -> as.merge(sig, n, Long::sum));
-      as.merge(f.signature(), 1 + f.others() - f.seenAs().values().stream().mapToLong(Long::longValue).sum(),
-          Long::sum);
+      as.merge(f.signature(), f.ownCount(), Long::sum);
     }
     for (CampaignSummary.KnownRepeat r : repeats) {
       total += r.count();
       r.seenAs().forEach((sig, n) -> as.merge(sig, n, Long::sum));
-      as.merge(r.signature(), r.count() - r.seenAs().values().stream().mapToLong(Long::longValue).sum(), Long::sum);
+      as.merge(r.signature(), r.ownCount(), Long::sum);
     }
     as.remove(b.signature());
     as.values().removeIf(n -> n <= 0);

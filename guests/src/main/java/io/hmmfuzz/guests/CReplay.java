@@ -28,9 +28,19 @@ public final class CReplay {
 
   /**
    * What a binary did: its exit status and output (or, where the guest died or stopped answering
-   * during it, exit -1 and why), and the kernel reports the guest's console showed meanwhile.
+   * during it, exit -1 and why), and the kernel reports the guest's console showed meanwhile; or, where
+   * {@code ran} is false, that it was not run (exit 3, the infrastructure's failure) and why.
    */
-  public record Result(Job job, int exit, String output, List<KernelReport> consoleReports) {}
+  public record Result(Job job, int exit, String output, List<KernelReport> consoleReports, boolean ran) {
+    public Result(Job job, int exit, String output, List<KernelReport> consoleReports) {
+      this(job, exit, output, consoleReports, true);
+    }
+
+    /** A job not run because no guest could run it: {@code why}. */
+    static Result notRun(Job job, String why) {
+      return new Result(job, 3, "not run: " + why + "\n", List.of(), false);
+    }
+  }
 
   /**
    * Boots {@code kernel} and runs each job in turn, each on a scratch filesystem of its kind (one at a
@@ -49,13 +59,12 @@ public final class CReplay {
         }
         // The results so far stand; the rest are not run, saying why (the infrastructure's failure).
         for (Job job : jobs.subList(out.size(), jobs.size())) {
-          out.add(new Result(job, 3, "not run: a fresh guest for it failed: " + e.getMessage() + "\n", List.of()));
+          out.add(Result.notRun(job, "a fresh guest for it failed: " + e.getMessage()));
         }
       }
       if (out.size() == before) {
         Job job = jobs.get(before);
-        out.add(new Result(job, 3, "not run: the guest ended while it made its " + job.kind().id() + " filesystem\n",
-            List.of()));
+        out.add(Result.notRun(job, "the guest ended while it made its " + job.kind().id() + " filesystem"));
       }
     }
     return out;

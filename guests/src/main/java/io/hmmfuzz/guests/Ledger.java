@@ -77,9 +77,8 @@ public final class Ledger {
     int i = indexOf(k.signature());
     if (i >= 0) {
       CampaignSummary.Found f = found.get(i);
-      long own = k.count() - k.seenAs().values().stream().mapToLong(Long::longValue).sum();
-      if (own > 0) {
-        f = f.counted(k.signature(), own);
+      if (k.ownCount() > 0) {
+        f = f.counted(k.signature(), k.ownCount());
       }
       for (Map.Entry<String, Long> as : k.seenAs().entrySet()) {
         f = f.counted(as.getKey(), as.getValue());
@@ -162,27 +161,22 @@ public final class Ledger {
     return boots;
   }
 
-  /** The campaign so far, {@code seconds} into it. */
-  public CampaignSummary summary(double seconds, boolean finished) {
-    return summary(seconds, finished, 0, 0);
-  }
 
   /**
    * The campaign so far, with the boot that runs now merged in as far as it got ({@code running}: its
-   * programs, ops, outcomes and the findings it saved so far; null for none), so that summary.json and
+   * programs, ops, outcomes and the findings it saved so far), so that summary.json and
    * the course of findings show a finding when it is saved, not when its boot ends. The boot joins for
    * good when it ends ({@link #merge}).
    */
   public CampaignSummary summary(double seconds, boolean finished, Campaign.Stats running) {
-    if (running == null) {
-      return summary(seconds, finished, 0, 0);
-    }
     Ledger now = copy();
+    now.programs += running.programs();
+    now.ops += running.ops();
     running.findings().forEach(now::add);
     running.known().forEach(now::addKnown);
     running.outcomes().forEach((k, v) -> now.outcomes.merge(k, v, Long::sum));
     now.met = Tally.sum(now.met, running.met());
-    CampaignSummary s = now.summary(seconds, finished, running.programs(), running.ops());
+    CampaignSummary s = now.summary(seconds, finished);
     progress = now.progress;
     return s;
   }
@@ -206,18 +200,14 @@ public final class Ledger {
     return c;
   }
 
-  /**
-   * The campaign so far, with the programs and ops of the boot that runs now counted already (its
-   * findings come when it ends).
-   */
-  private CampaignSummary summary(double seconds, boolean finished, long runningPrograms, long runningOps) {
-    long p = programs + runningPrograms;
-    long o = ops + runningOps;
+  /** The campaign so far, {@code seconds} into it. */
+  public CampaignSummary summary(double seconds, boolean finished) {
     List<CampaignSummary.KnownRepeat> k = List.copyOf(known.values());
-    progress = progress.plus(new io.hmmfuzz.gen.Progress.Sample(Math.round(seconds * 10) / 10.0, p, o, found.size()));
+    progress = progress.plus(new io.hmmfuzz.gen.Progress.Sample(Math.round(seconds * 10) / 10.0, programs, ops,
+        found.size()));
     return new CampaignSummary(Campaign.TOOL_VERSION, seed, profile, without, viewEvery, fs, "vm: " + target, kernel,
-        caps, durationSeconds, finished, p, o, Math.round(seconds * 10) / 10.0,
-        seconds > 0 ? Math.round(o / seconds * 10) / 10.0 : 0, found.size(), CampaignSummary.repeatsOf(found, k),
+        caps, durationSeconds, finished, programs, ops, Math.round(seconds * 10) / 10.0,
+        seconds > 0 ? Math.round(ops / seconds * 10) / 10.0 : 0, found.size(), CampaignSummary.repeatsOf(found, k),
         found, k, outcomes, Map.of(), new CampaignSummary.Vm(boots, List.copyOf(bootSeconds), hangs, crashes), null,
         progress, met);
   }
