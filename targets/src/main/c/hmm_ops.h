@@ -65,8 +65,12 @@ struct hmm_dmirror_cmd {
 #define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_RELEASE		_IOWR('H', 0x07, struct hmm_dmirror_cmd)
-/* The mirrors programs use: /dev/hmm_dmirror0 and /dev/hmm_dmirror1, both device-private memory. */
-#define HMM_DMIRROR_DEVICES		2
+/*
+ * The mirrors programs may use: /dev/hmm_dmirror0 and /dev/hmm_dmirror1, device-private memory, and
+ * /dev/hmm_dmirror2 and /dev/hmm_dmirror3, device-coherent memory, which test_hmm makes only when its
+ * spm_addr_dev0 and spm_addr_dev1 parameters are set.
+ */
+#define HMM_DMIRROR_DEVICES		4
 
 static long sys_result(long r)
 {
@@ -413,7 +417,7 @@ static long cpu_fork_access(int write, uintptr_t addr, char *buf, size_t len, si
 }
 
 /* This process's mirror of each device, opened on first use (a mirror mirrors the opening process). */
-static int hmm_fd[HMM_DMIRROR_DEVICES] = { -1, -1 };
+static int hmm_fd[HMM_DMIRROR_DEVICES] = { -1, -1, -1, -1 };
 
 /*
  * One test_hmm command over npages pages at addr through the mirror of device `device`; buf holds the

@@ -80,7 +80,7 @@ struct carry { int dst; uint64_t dst_from; int src; uint64_t src_from, length; }
 struct reproducer {
 	const char *name, *expect, *fs, *fs_type, *kernel, *caps;
 	long fs_magic;
-	int page, block, dax, hmm, kernel_major, kernel_minor;
+	int page, block, dax, hmm, coherent, kernel_major, kernel_minor;
 	int ops, nfiles, nmaps;
 	const char *const *op_text, *const *op_kind, *const *op_source;
 	const struct tagged *tagged;
@@ -766,6 +766,10 @@ static void repro_start(struct program *p, const struct reproducer *r, int argc,
 	if (r->hmm && (access("/dev/hmm_dmirror0", R_OK | W_OK) < 0 || access("/dev/hmm_dmirror1", R_OK | W_OK) < 0))
 		skip("no test_hmm (%s)", "/dev/hmm_dmirror0 and /dev/hmm_dmirror1",
 		     "modprobe test_hmm as root on a kernel with CONFIG_TEST_HMM, or run it in hmmfuzz's guest");
+	if (r->coherent && (access("/dev/hmm_dmirror2", R_OK | W_OK) < 0 || access("/dev/hmm_dmirror3", R_OK | W_OK) < 0))
+		skip("no test_hmm device with device-coherent memory (%s)", "/dev/hmm_dmirror2 and /dev/hmm_dmirror3",
+		     "boot with two reserved 256 MiB ranges and test_hmm's spm_addr_dev0 and spm_addr_dev1 naming them"
+		     " (this file's header says how hmmfuzz's guest does), or run it in hmmfuzz's guest");
 	if (r->kernel_major != 0 && (strtol(u.release, NULL, 10) != r->kernel_major ||
 				     strtol(strchr(u.release, '.') ? strchr(u.release, '.') + 1 : "", NULL, 10) != r->kernel_minor))
 		printf("note: made on linux %s, running on %s: the model's version-dependent rules are %d.%d's\n",

@@ -15,9 +15,20 @@ package io.hmmfuzz.core;
  * @param root       the tool runs as root
  * @param testHmm    /dev/hmm_dmirror0 and /dev/hmm_dmirror1 exist (the test_hmm mirrors, R91)
  * @param madvise    the kernel has madvise(2) (CONFIG_ADVISE_SYSCALLS, from its config; tinyconfig lacks it)
+ * @param coherentDevices test_hmm also has /dev/hmm_dmirror2 and /dev/hmm_dmirror3, whose memory is
+ *                   DEVICE_COHERENT (R121): known from the spm_addr_dev0/1 module parameters the tool's
+ *                   guest boots with (lib/test_hmm.c hmm_dmirror_init makes them exactly when both are
+ *                   set), not from what the devices do
  */
 public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink,
-    boolean mapSync, boolean dax, boolean zeroRange, boolean root, boolean testHmm, boolean madvise) {
+    boolean mapSync, boolean dax, boolean zeroRange, boolean root, boolean testHmm, boolean madvise,
+    boolean coherentDevices) {
+
+  /** Capabilities without test_hmm's coherent devices. */
+  public Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink, boolean mapSync,
+      boolean dax, boolean zeroRange, boolean root, boolean testHmm, boolean madvise) {
+    this(kernel, fs, pageSize, blockSize, reflink, mapSync, dax, zeroRange, root, testHmm, madvise, false);
+  }
 
   /** Capabilities of a kernel with madvise(2), as every distribution kernel has. */
   public Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int blockSize, boolean reflink, boolean mapSync,
@@ -88,6 +99,20 @@ public record Capabilities(KernelVersion kernel, FsKind fs, int pageSize, int bl
     if (!madvise) {
       sb.append(",nomadvise"); // only where missing: older headers, without the word, had madvise
     }
+    if (coherentDevices) {
+      sb.append(",coherent"); // only where present: older headers, without the word, had none
+    }
     return sb.toString();
+  }
+
+  /** The test_hmm mirrors programs may use: 0 and 1 (DEVICE_PRIVATE), and 2 and 3 (DEVICE_COHERENT) where there. */
+  public int devices() {
+    return !testHmm ? 0 : coherentDevices ? 4 : 2;
+  }
+
+  /** These capabilities without the coherent devices: what matters to a program that uses none. */
+  public Capabilities withoutCoherentDevices() {
+    return new Capabilities(kernel, fs, pageSize, blockSize, reflink, mapSync, dax, zeroRange, root, testHmm, madvise,
+        false);
   }
 }

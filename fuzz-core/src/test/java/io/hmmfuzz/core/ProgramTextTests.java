@@ -56,9 +56,9 @@ class ProgramTextTests {
     assertEquals(two.replace("device=1", "device=0x1"), ProgramText.print(q));
     assertEquals(q, ProgramText.parse(ProgramText.print(q), "t"));
     assertEquals("dread m0 offset=0x0 pages=0x1", ProgramText.print(ProgramText.parse(old.replace("pages=0x1", "pages=0x1 device=0x0"), "t").op(2)));
-    ReproducerSyntaxException e = error(old + "snapshot m0 offset=0x0 pages=0x1 device=0x2\n");
+    ReproducerSyntaxException e = error(old + "snapshot m0 offset=0x0 pages=0x1 device=0x4\n");
     assertEquals(5, e.line());
-    assertTrue(e.getMessage().contains("device 0x2 outside [0, 0x1]"), e.getMessage());
+    assertTrue(e.getMessage().contains("device 0x4 outside [0, 0x3]"), e.getMessage());
   }
 
   private static ReproducerSyntaxException error(String text) {

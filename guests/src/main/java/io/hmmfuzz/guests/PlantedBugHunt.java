@@ -128,6 +128,14 @@ public final class PlantedBugHunt {
 
   /** The profile whose campaign looks for the bug: ops other than the device's unless it is a device bug. */
   public static Profile profile(Bug bug) {
+    if (bug == Bug.COHERENT_MIGRATE_BACK_TAKES_OTHERS) {
+      // The coherent bug needs a page migrated to one coherent device and the other one's migration back
+      // over it: migrations weighted up (the device profile aims half its device ops at a page some
+      // device holds, through another device two times in three). Device reads and writes left out as
+      // for the two bugs below.
+      return reweighted(Profile.device().without(List.of(OpKind.DREAD, OpKind.DWRITE)), "coherent",
+          java.util.Map.of(OpKind.MIGRATE, 24, OpKind.MIGRATE_BACK, 24));
+    }
     if (bug == Bug.RELEASE_KEEPS_MIRROR || bug == Bug.SECOND_EXCLUSIVE_KEEPS_FIRST) {
       // Device reads and writes are left out: a campaign runs these bugs' programs call by call, where a
       // guest that dies ends the hunt, and with them the device profile soon meets test_hmm's own Oops

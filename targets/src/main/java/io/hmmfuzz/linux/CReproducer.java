@@ -252,6 +252,8 @@ public final class CReproducer {
           .append(" *                          which must be on ").append(caps.fs().id())
           .append(" (").append(caps.fs().type()).append(caps.fs().dax() ? ", mounted -o dax" : "")
           .append(", block ").append(caps.blockSize()).append(")").append(needsHmm() ? "; needs test_hmm" : "")
+          .append(needsCoherent() ? ",\n *                          with its device-coherent devices 2 and 3 (boot with "
+              + HmmUapi.COHERENT_BOOT_ARGS + ")" : "")
           .append("\n")
           .append(" * Exit:  0 every op and view as hmmfuzz's model allows, 1 divergence (printed as hmmfuzz\n")
           .append(" *        prints it), 3 could not run, 4 a capability is missing (the message names the fix).\n")
@@ -350,6 +352,7 @@ public final class CReproducer {
           .append("\t.block = ").append(caps.blockSize()).append(",\n")
           .append("\t.dax = ").append(caps.dax() ? 1 : 0).append(",\n")
           .append("\t.hmm = ").append(needsHmm() ? 1 : 0).append(",\n")
+          .append("\t.coherent = ").append(needsCoherent() ? 1 : 0).append(",\n")
           .append("\t.ops = ").append(n).append(",\n")
           .append("\t.nfiles = ").append(ExecutorProgram.fileSlots(program.ops())).append(",\n")
           .append("\t.nmaps = ").append(ExecutorProgram.mapSlots(program.ops())).append(",\n")
@@ -366,6 +369,12 @@ public final class CReproducer {
      */
     private boolean needsHmm() {
       return caps.testHmm() && program.ops().stream().anyMatch(op -> op.kind().device() || op.kind() == OpKind.MMAP);
+    }
+
+    /** Whether the program goes through a test_hmm device with device-coherent memory (R121). */
+    private boolean needsCoherent() {
+      return program.ops().stream().anyMatch(op -> op instanceof io.hmmfuzz.core.op.DevicePages d
+          && io.hmmfuzz.core.exec.DeviceMemory.of(d.device()) == io.hmmfuzz.core.exec.DeviceMemory.COHERENT);
     }
 
     /** The views after op i, as the runner checks them: every file, each readable mapping's pages, the device's. */

@@ -49,6 +49,11 @@ public final class CapabilityProbe {
 
     boolean testHmm();
 
+    /** The value of test_hmm's module parameter {@code name} ({@link HmmUapi#PARAMETERS}), or null where unreadable. */
+    default String testHmmParameter(String name) {
+      return null;
+    }
+
     /** The running kernel's .config, or null where it cannot be found. */
     String kernelConfig();
   }
@@ -89,8 +94,15 @@ public final class CapabilityProbe {
     evidence.add("madvise " + (advise == null ? "yes: the kernel's config is not at hand, and every distribution kernel"
         + " has it" : advise ? "yes: CONFIG_ADVISE_SYSCALLS=y in the kernel's config"
         : "no: CONFIG_ADVISE_SYSCALLS is not set in the kernel's config (madvise(2) is ENOSYS, R60)"));
+    boolean testHmm = m.testHmm();
+    boolean coherent = testHmm
+        && HmmUapi.coherentDevices(m.testHmmParameter("spm_addr_dev0"), m.testHmmParameter("spm_addr_dev1"));
+    if (testHmm) {
+      evidence.add("test_hmm device-coherent devices 2 and 3 " + (coherent ? "yes" : "no") + ": spm_addr_dev0 and"
+          + " spm_addr_dev1 are " + (coherent ? "both set" : "not both set") + " (R121, " + HmmUapi.PARAMETERS + ")");
+    }
     return new Capabilities(m.kernel(), kind, m.pageSize(), m.blockSize(root), reflink, dax, dax, zeroRange,
-        m.root(), m.testHmm(), advise == null || advise);
+        m.root(), testHmm, advise == null || advise, coherent);
   }
 
   /** Whether the xfs at {@code mnt} has the reflink feature, from its superblock geometry (xfs_info). */

@@ -196,6 +196,15 @@ public final class LinuxTarget implements KernelTarget {
       return TestHmm.present();
     }
 
+    @Override
+    public String testHmmParameter(String name) {
+      try {
+        return java.nio.file.Files.readString(java.nio.file.Path.of(HmmUapi.PARAMETERS + name));
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }
+
     /** /proc/config.gz (CONFIG_IKCONFIG_PROC), else /boot/config-RELEASE, else null. */
     @Override
     public String kernelConfig() {

@@ -275,7 +275,21 @@ public final class PlantedBugKernel implements Kernel {
         mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
         drop-caches what=pagecache
         pwrite f0 offset=0x0 length=0x1
-        """, "drop-caches *", 0);
+        """, "drop-caches *", 0),
+    /**
+     * HMM_DMIRROR_MIGRATE_TO_SYS through a device with device-coherent memory also takes the other
+     * coherent device's pages: the pgmap owner check in migrate_vma_collect_pmd lost for device-coherent
+     * pages (R121, R39: {@code page->pgmap->owner != migrate->pgmap_owner}), so a driver migrates memory
+     * it does not own, and cpages counts those pages too. Emulated by a second migration through the
+     * other coherent device. Known minimum, 3 ops: a private anonymous page (migration fills a hole with
+     * a page of its own, so no store is needed), its migration to one coherent device, and the other
+     * coherent device's migration back, which must count 0.
+     */
+    COHERENT_MIGRATE_BACK_TAKES_OTHERS("""
+        mmap m0 anon length=0x1000 prot=rw sharing=private
+        migrate m0 offset=0x0 pages=0x1 device=0x2
+        migrate-back m0 offset=0x0 pages=0x1 device=0x3
+        """, "migrate-back", 1);
 
     private final String minimal;
     private final java.util.Set<String> culprits;
@@ -330,6 +344,9 @@ public final class PlantedBugKernel implements Kernel {
         case DEVICE_KEEPS_PAGE_AFTER_TRUNCATE, SECOND_EXCLUSIVE_KEEPS_FIRST, FORK_KEEPS_MIRROR_WRITABLE,
             MREMAP_LEAVES_MIRROR_STALE ->
             caps.testHmm() ? null : "no test_hmm";
+        case COHERENT_MIGRATE_BACK_TAKES_OTHERS -> !caps.testHmm() ? "no test_hmm"
+            : !caps.coherentDevices() ? "no test_hmm devices with device-coherent memory (R121: the tool's guests have them)"
+            : null;
         case RELEASE_KEEPS_MIRROR -> !caps.testHmm() ? "no test_hmm"
             : !caps.kernel().atLeast(6, 1) ? "test_hmm before 6.1 has no HMM_DMIRROR_RELEASE (R90)"
             : caps.dax() ? "files on " + caps.fs().id() + " are DAX: nothing migrates to device memory (R38)" : null;
@@ -994,6 +1011,16 @@ public final class PlantedBugKernel implements Kernel {
     if (bug == Bug.RELEASE_KEEPS_MIRROR) {
       return releaseKeepingMirror(device, command, address, pages, buffer);
     }
+    if (bug == Bug.COHERENT_MIGRATE_BACK_TAKES_OTHERS && command == DeviceCommand.MIGRATE_TO_SYS
+        && io.hmmfuzz.core.exec.DeviceMemory.of(device) == io.hmmfuzz.core.exec.DeviceMemory.COHERENT) {
+      SysResult own = real.device(device, command, address, pages, buffer);
+      if (own.failed()) {
+        return own;
+      }
+      int other = io.hmmfuzz.core.exec.DeviceMemory.partner(device);
+      SysResult taken = real.device(other, command, address, pages, buffer);
+      return taken.failed() ? own : SysResult.ok(own.value() + taken.value());
+    }
     if (bug == Bug.FORK_KEEPS_MIRROR_WRITABLE) {
       SysResult r = real.device(device, command, address, pages, buffer);
       if (device != 0) {
@@ -1097,7 +1124,7 @@ public final class PlantedBugKernel implements Kernel {
    * over it, or a change of the mapping or the file drops them.
    */
   private SysResult exclusiveKeepingFirst(int device, DeviceCommand command, long address, long pages, byte[] buffer) {
-    int other = 1 - device;
+    int other = io.hmmfuzz.core.exec.DeviceMemory.partner(device);
     if (command == DeviceCommand.EXCLUSIVE) {
       List<Long> held = new ArrayList<>();
       for (long p = 0; p < pages; p++) {

@@ -205,6 +205,11 @@ public final class GuestTarget implements KernelTarget {
       // Both mirrors programs use (R91: test_hmm creates them together).
       return link.run(List.of("test", "-c", "/dev/hmm_dmirror0", "-a", "-c", "/dev/hmm_dmirror1")).exit() == 0;
     }
+
+    @Override
+    public String testHmmParameter(String name) {
+      return link.readText(io.hmmfuzz.linux.HmmUapi.PARAMETERS + name);
+    }
   }
 
   @Override

@@ -79,7 +79,8 @@ public final class GuestVm {
 
   /**
    * The QEMU command line of a guest: the host's root read-only over 9p, {@code share} writable, the
-   * pmem of {@link #MEMMAP}, {@code init} as init, the console on stdio.
+   * pmem of {@link #MEMMAP}, test_hmm's device-coherent memory ({@link io.hmmfuzz.linux.HmmUapi#COHERENT_BOOT_ARGS}),
+   * {@code init} as init, the console on stdio.
    */
   static List<String> qemuCommand(Path qemu, Path bzImage, Path init, Path share) {
     boolean kvm = kvmUsable();
@@ -90,7 +91,7 @@ public final class GuestVm {
     return new ArrayList<>(List.of(qemu.toString(), "-m", MEMORY, "-smp", "2", "-nographic", "-no-reboot",
         "-accel", kvm ? "kvm" : "tcg,thread=single", "-kernel", bzImage.toString(), "-append",
         "console=ttyS0 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init="
-            + init + " " + MEMMAP + " panic=-1 loglevel=5",
+            + init + " " + MEMMAP + " " + io.hmmfuzz.linux.HmmUapi.COHERENT_BOOT_ARGS + " panic=-1 loglevel=5",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
         "-fsdev", "local,id=share,path=" + share + ",security_model=none,multidevs=remap",

@@ -146,6 +146,29 @@ class CReproducerTests {
     assertTrue(Files.isExecutable(work.resolve("drop-caches")));
   }
 
+  /**
+   * A program through test_hmm's device-coherent devices (R121) says in its header how to boot for them,
+   * checks for them before it runs (skip, exit 4, naming the fix), and builds; one through devices 0 and
+   * 1 alone does not ask for them.
+   */
+  @Test
+  void aProgramThroughCoherentDevicesSaysHowToBootForThem() throws Exception {
+    Path f = CORPUS.resolve("tmpfs-test-hmm-coherent-page-stays-on-its-device.repro");
+    String c = CReproducer.export(Corpus.load(f), f.getFileName().toString());
+    assertTrue(c.contains("\t.coherent = 1,\n"), c.substring(0, 3000));
+    assertTrue(c.contains("with its device-coherent devices 2 and 3 (boot with " + HmmUapi.COHERENT_BOOT_ARGS + ")"),
+        c.substring(0, 3000));
+    assertTrue(c.contains("no test_hmm device with device-coherent memory"), "repro_start checks for them");
+    Reproducer privateOnly = Reproducer.parse("# hmmfuzz-reproducer tool=0.1.0 kernel=6.1.192 fs=tmpfs page=4096"
+        + " block=4096 caps=noreflink,nomapsync,nodax,nozerorange,hmm,coherent expect=pass\n"
+        + "mmap m0 anon length=0x1000 prot=rw sharing=private\nmigrate m0 offset=0x0 pages=0x1 device=0x1\n", "p.repro");
+    assertTrue(CReproducer.export(privateOnly, "p.repro").contains("\t.coherent = 0,\n"));
+    Path source = work.resolve("coherent.c");
+    Files.writeString(source, c);
+    CReproducer.compile(source, work.resolve("coherent"));
+    assertTrue(Files.isExecutable(work.resolve("coherent")));
+  }
+
   @Test
   void ext4RegressionTestPassesOnVarTmp() throws Exception {
     Path dir = Path.of("/var/tmp");

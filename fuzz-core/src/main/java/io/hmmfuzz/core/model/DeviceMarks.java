@@ -45,6 +45,11 @@ final class DeviceMarks {
     keep(page, ~(1 << device));
   }
 
+  /** The marks of the devices {@code devices} (bits) of the page. */
+  void clearDevices(long page, int devices) {
+    keep(page, ~devices);
+  }
+
   /** The device's marks of every page. */
   void clearDevice(int device) {
     for (Iterator<Map.Entry<Long, Integer>> it = bits.entrySet().iterator(); it.hasNext(); ) {

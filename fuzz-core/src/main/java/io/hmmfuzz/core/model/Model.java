@@ -2,6 +2,7 @@ package io.hmmfuzz.core.model;
 
 import io.hmmfuzz.core.Capabilities;
 import io.hmmfuzz.core.Signal;
+import io.hmmfuzz.core.exec.DeviceMemory;
 import io.hmmfuzz.core.exec.ModelBugException;
 import io.hmmfuzz.core.exec.Prot;
 import io.hmmfuzz.core.exec.Sharing;
@@ -555,14 +556,15 @@ public final class Model {
   /**
    * A CPU access to the pages of [off, off+len) of m: a device-private page migrates back to system
    * memory, whichever device holds it (R38: the page's dev_pagemap_ops.migrate_to_ram, lib/test_hmm.c
-   * dmirror_devmem_fault), and a device-exclusive entry is restored, which erases every mirror's atomic
+   * dmirror_devmem_fault), a device-coherent page stays where it is (R121: its PTE is present, the CPU
+   * reaches it), and a device-exclusive entry is restored, which erases every mirror's atomic
    * entry for the page (mm/memory.c remove_device_exclusive_entry: MMU_NOTIFY_EXCLUSIVE with no owner,
    * which no mirror ignores).
    */
   public void faulted(ModelMapping m, long off, long len) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clear(p);
-      m.onDevice.clear(p);
+      m.onDevice.clearDevices(p, DeviceMemory.PRIVATE_DEVICES);
     }
     notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
@@ -573,12 +575,13 @@ public final class Model {
    * atomic entry goes; dmirror_do_write writes only pages tagged DPT_XA_TAG_WRITE, so the device's own
    * atomic entry is faulted too), and a page on another device's private memory migrates back (R93:
    * hmm_vma_handle_pte faults a device-private page whose pgmap owner is not the caller), but this
-   * device's own private pages are reported as they are (dev_private_owner).
+   * device's own private pages are reported as they are (dev_private_owner), and so is every
+   * device-coherent page (R121: a present PTE of an ordinary struct page).
    */
   public void deviceFaulted(ModelMapping m, long off, long len, int device) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clear(p);
-      m.onDevice.clearOthers(p, device);
+      m.onDevice.clearDevices(p, DeviceMemory.PRIVATE_DEVICES & ~(1 << device));
     }
     notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
@@ -591,12 +594,12 @@ public final class Model {
    * hmm_range_fault faults every page of the rest of the range that needs it: the other devices' pages
    * come back to system memory and their atomic entries go. The device's own atomic entries may stay
    * (a page it holds is read without a fault; whether a fault from an earlier page restored it is
-   * hidden), and so do its own private pages.
+   * hidden), and so do its own private pages and every device-coherent page (R121).
    */
   public void deviceRead(ModelMapping m, long off, long len, int device) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clearOthers(p, device);
-      m.onDevice.clearOthers(p, device);
+      m.onDevice.clearDevices(p, DeviceMemory.PRIVATE_DEVICES & ~(1 << device));
     }
     notifiedUpTo(m, (off + len + page - 1) / page, -1);
   }
@@ -639,9 +642,12 @@ public final class Model {
    * dmirror_do_read/dmirror_do_write kmap(): an Oops (6.1.192 and 6.12, lib/test_hmm.c unchanged; corpus
    * kernel-6.1-*-test-hmm-*-oops.repro). The model predicts nothing there; the generator steers clear
    * ({@link #mayHaveLostEntry}). Other notifiers that leave a private copy in device memory (a hole punch
-   * or a clone over the file range: unmap_mapping_range without even_cows) are not tracked.
+   * or a clone over the file range: unmap_mapping_range without even_cows) are not tracked. A
+   * device-coherent page has no such hazard (R121: hmm_range_fault reports it as the ordinary page it
+   * is, which kmap reaches), so only device-private memory is marked.
    */
   private void orphan(ModelMapping m, long pageIdx, int devices) {
+    devices &= DeviceMemory.PRIVATE_DEVICES;
     for (int d = 0; devices >> d != 0; d++) {
       if ((devices & (1 << d)) != 0) {
         m.orphaned.mark(pageIdx, d);
@@ -695,7 +701,8 @@ public final class Model {
    * kernel-6.1-xfs-dax-test-hmm-device-read-after-munmap-of-the-mapping-below-oops.repro).
    */
   public boolean deviceAccessHazard(ModelMapping m, long pageIdx, int device) {
-    return mayHaveLostEntry(m, pageIdx, device) || pageIdx == 0 && m.onDevice.may(0, device);
+    return mayHaveLostEntry(m, pageIdx, device)
+        || pageIdx == 0 && m.onDevice.may(0, device) && DeviceMemory.of(device) == DeviceMemory.PRIVATE;
   }
 
   /**
@@ -710,7 +717,8 @@ public final class Model {
    */
   public boolean deviceRangeHazard(ModelMapping m, long firstPage, int pages, int device) {
     for (int k = 0; k < pages; k++) {
-      if (deviceAccessHazard(m, firstPage + k, device) || k > 0 && m.onDevice.may(firstPage + k, device)) {
+      if (deviceAccessHazard(m, firstPage + k, device)
+          || k > 0 && m.onDevice.may(firstPage + k, device) && DeviceMemory.of(device) == DeviceMemory.PRIVATE) {
         return true;
       }
     }
@@ -758,7 +766,12 @@ public final class Model {
     return m.cowPages.computeIfAbsent(pageIdx, i -> visible(m, i * page, page));
   }
 
-  /** Whether page {@code pageIdx} of m may be in the private memory of {@code device} (R38). */
+  /** The devices (bits) whose memory may hold page {@code pageIdx} of m (R38, R121). */
+  public int devicesMaybeHolding(ModelMapping m, long pageIdx) {
+    return m.onDevice.devices(pageIdx);
+  }
+
+  /** Whether page {@code pageIdx} of m may be in the memory of {@code device} (R38, R121). */
   public boolean maybeOnDevice(ModelMapping m, long pageIdx, int device) {
     return m.onDevice.may(pageIdx, device);
   }

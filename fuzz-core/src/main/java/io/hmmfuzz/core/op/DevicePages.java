@@ -15,12 +15,13 @@ import io.hmmfuzz.core.model.Outcome;
 public sealed interface DevicePages extends Op
     permits DeviceRead, DeviceWrite, Snapshot, Migrate, MigrateBack, Exclusive, CheckExclusive, Release {
   /**
-   * The device mirrors programs use: /dev/hmm_dmirror0 and /dev/hmm_dmirror1, the two DEVICE_PRIVATE
-   * devices test_hmm always creates (R91, lib/test_hmm.c hmm_dmirror_init; 2 and 3 are DEVICE_COHERENT
-   * and exist only with the spm_addr_dev* module parameters). Two devices compete for the same pages:
-   * each has its own memory, and each mirror fd its own table and notifier.
+   * The device mirrors programs may use: /dev/hmm_dmirror0 and /dev/hmm_dmirror1, the two DEVICE_PRIVATE
+   * devices test_hmm always creates (R91, lib/test_hmm.c hmm_dmirror_init), and /dev/hmm_dmirror2 and
+   * /dev/hmm_dmirror3, DEVICE_COHERENT, where the spm_addr_dev* module parameters made them (R121,
+   * {@link io.hmmfuzz.core.exec.DeviceMemory}). Devices compete for the same pages: each has its own
+   * memory, and each mirror fd its own table and notifier.
    */
-  int DEVICES = 2;
+  int DEVICES = io.hmmfuzz.core.exec.DeviceMemory.DEVICES;
 
   MapId map();
 

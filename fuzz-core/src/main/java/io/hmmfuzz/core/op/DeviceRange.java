@@ -1,6 +1,7 @@
 package io.hmmfuzz.core.op;
 
 import io.hmmfuzz.core.Errno;
+import io.hmmfuzz.core.exec.DeviceMemory;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelMapping;
@@ -49,9 +50,9 @@ final class DeviceRange {
 
   /**
    * Pages of a live mapping from a random page on; a share deliberately unaligned, a share of zero
-   * pages (R33's EINVAL paths); through device 1's mirror a third of the time. Half the time, where
-   * some device may hold a page (in its memory or exclusively), that page, mostly through the other
-   * device: two devices compete for the same pages (R91-R93).
+   * pages (R33's EINVAL paths); through a device of {@link #device}. Half the time, where
+   * some device may hold a page (in its memory or exclusively), that page, mostly through another
+   * device: devices compete for the same pages (R91-R93, R121).
    */
   static Pages generate(Generation g) {
     Pages contended = g.nextInt(2) == 0 ? contended(g) : null;
@@ -70,11 +71,19 @@ final class DeviceRange {
     if (g.invalid() && g.nextInt(3) == 0) {
       n = 0;
     }
-    int device = g.nextInt(3) == 0 ? 1 : 0;
-    return new Pages(m.id(), pg, off, n, device);
+    return new Pages(m.id(), pg, off, n, device(g));
   }
 
-  /** One page some device may hold, through the other device two times in three; null if none is held. */
+  /**
+   * A device to go through: of a pair (0 and 1, device-private; 2 and 3, device-coherent where the
+   * target has them, R121, each pair half the time), its first two times in three.
+   */
+  static int device(Generation g) {
+    int first = g.caps().coherentDevices() && g.nextBoolean() ? 2 : 0;
+    return g.nextInt(3) == 0 ? DeviceMemory.partner(first) : first;
+  }
+
+  /** One page some device may hold, through another device two times in three; null if none is held. */
   private static Pages contended(Generation g) {
     Model model = g.model();
     List<ModelMapping> maps = new ArrayList<>();
@@ -92,9 +101,22 @@ final class DeviceRange {
     ModelMapping m = maps.get(k);
     long pg = pages.get(k);
     int holders = model.holders(m, pg);
-    int holder = holders == 3 ? g.nextInt(2) : Integer.numberOfTrailingZeros(holders);
-    int device = g.nextInt(3) == 0 ? holder : 1 - holder;
+    int holder = nthBit(holders, g.nextInt(Integer.bitCount(holders)));
+    int device = holder;
+    if (g.nextInt(3) != 0) {
+      // Another device: the holder's partner, or one with the other kind of memory where there is one.
+      int others = ((1 << g.caps().devices()) - 1) & ~(1 << holder);
+      device = nthBit(others, g.nextInt(Integer.bitCount(others)));
+    }
     return new Pages(m.id(), pg, pg * g.page(), 1, device);
+  }
+
+  /** The index of the {@code n}th set bit of {@code bits}, from the lowest. */
+  private static int nthBit(int bits, int n) {
+    for (int i = 0; i < n; i++) {
+      bits &= bits - 1;
+    }
+    return Integer.numberOfTrailingZeros(bits);
   }
 
   /**
@@ -116,11 +138,13 @@ final class DeviceRange {
    * kernel-6.1-tmpfs-test-hmm-device-write-to-readonly-device-page-warns.repro).
    */
   static int safeDevice(Model model, ModelMapping m, long offset, int pages, int device, boolean write) {
-    for (int d : new int[] {device, 1 - device}) {
+    for (int d : new int[] {device, DeviceMemory.partner(device)}) {
       boolean hazard = model.deviceRangeHazard(m, offset / model.page(), pages, d);
       for (int p = 0; p < pages && !hazard; p++) {
         long pg = offset / model.page() + p;
-        hazard = write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d);
+        // Device-private only: a device-coherent page is write-faulted as the CPU would (R121).
+        hazard = write && (!m.prot().writable() || model.forkProtected(m, pg)) && model.maybeOnDevice(m, pg, d)
+            && DeviceMemory.of(d) == DeviceMemory.PRIVATE;
       }
       if (!hazard) {
         return d;

@@ -80,7 +80,7 @@ public record Migrate(MapId map, long offset, int pages, @Defaulted int device) 
       }
       if (!copies.isEmpty()) {
         long[] c = copies.get(g.nextInt(copies.size()));
-        return new Migrate(maps.get((int) c[0]).id(), c[1] * g.page(), 1, g.nextInt(3) == 0 ? 1 : 0);
+        return new Migrate(maps.get((int) c[0]).id(), c[1] * g.page(), 1, DeviceRange.device(g));
       }
     }
     return DevicePages.generate(g, Migrate::new);

@@ -3,6 +3,7 @@ package io.hmmfuzz.core.op;
 import io.hmmfuzz.core.Errno;
 import io.hmmfuzz.core.Signal;
 import io.hmmfuzz.core.exec.DeviceCommand;
+import io.hmmfuzz.core.exec.DeviceMemory;
 import io.hmmfuzz.core.exec.Sharing;
 import io.hmmfuzz.core.model.Expected;
 import io.hmmfuzz.core.model.Model;
@@ -26,6 +27,8 @@ public record Snapshot(MapId map, long offset, int pages, @Defaulted int device)
   static final byte WRITE = 0x02;
   static final byte ZERO_READ = 0x11;
   static final byte DEV_PRIVATE_LOCAL = 0x20;
+  static final byte DEV_COHERENT_LOCAL = 0x40;
+  static final byte DEV_COHERENT_REMOTE = 0x50;
 
   @Override
   public Expected model(Model model, int index) {
@@ -64,14 +67,29 @@ public record Snapshot(MapId map, long offset, int pages, @Defaulted int device)
         if (model.maybeZeroPage(m, idx)) {
           allowed.add(ZERO_READ); // R38: the migration that would have filled it may have failed
         }
-        if (model.maybeOnDevice(m, idx, device)) {
-          // R37/R38: a page on this device's private memory; any mprotect since makes its entry
-          // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry). A page on
-          // the other device's memory reads 0x00 (R93: hmm_vma_handle_pte reports a device-private page
-          // it need not fault only to its owner), which the set allows anyway.
-          allowed.add((byte) (DEV_PRIVATE_LOCAL | READ));
+        int holders = model.devicesMaybeHolding(m, idx);
+        for (int d = 0; holders >> d != 0; d++) {
+          if ((holders & (1 << d)) == 0) {
+            continue;
+          }
+          byte kind;
+          if (DeviceMemory.of(d) == DeviceMemory.COHERENT) {
+            // R121: a device-coherent page is a present PTE whoever asks (hmm_vma_handle_pte), named
+            // local through its own device's mirror and remote through the others (dmirror_mkentry);
+            // mprotect and fork make it read-only like any anonymous PTE.
+            kind = d == device ? DEV_COHERENT_LOCAL : DEV_COHERENT_REMOTE;
+          } else if (d == device) {
+            // R37/R38: a page on this device's private memory; any mprotect since makes its entry
+            // read-only (mm/mprotect.c change_pte_range, make_readable_device_private_entry).
+            kind = DEV_PRIVATE_LOCAL;
+          } else {
+            // A page on another device's private memory reads 0x00 (R93: hmm_vma_handle_pte reports
+            // a device-private page it need not fault only to its owner), which the set allows anyway.
+            continue;
+          }
+          allowed.add((byte) (kind | READ));
           if (m.prot().writable() && !forkProtected) {
-            allowed.add((byte) (DEV_PRIVATE_LOCAL | WRITE));
+            allowed.add((byte) (kind | WRITE));
           }
         }
         choices.add(Set.copyOf(allowed));

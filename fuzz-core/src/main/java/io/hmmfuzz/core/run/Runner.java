@@ -1,6 +1,7 @@
 package io.hmmfuzz.core.run;
 
 import io.hmmfuzz.core.Capabilities;
+import io.hmmfuzz.core.exec.DeviceMemory;
 import io.hmmfuzz.core.exec.Execution;
 import io.hmmfuzz.core.exec.ProgramRun;
 import io.hmmfuzz.core.exec.Views;
@@ -13,6 +14,7 @@ import io.hmmfuzz.core.model.Model;
 import io.hmmfuzz.core.model.ModelFile;
 import io.hmmfuzz.core.model.ModelMapping;
 import io.hmmfuzz.core.model.Outcome;
+import io.hmmfuzz.core.op.DevicePages;
 import io.hmmfuzz.core.op.DeviceRead;
 import io.hmmfuzz.core.op.FileId;
 import io.hmmfuzz.core.op.MapId;
@@ -151,8 +153,15 @@ public final class Runner implements AutoCloseable {
 
   private boolean runnable(Program program, Capabilities caps) {
     return (caps.testHmm() || firstOf(program, OpKind::device) == null)
+        && (caps.coherentDevices() || coherentDeviceOp(program) == null)
         && (target.forks() || firstOf(program, OpKind::childProcess) == null)
         && (target.ownsKernel() || firstOf(program, OpKind::systemWide) == null);
+  }
+
+  /** The program's first device op through a device with device-coherent memory (R121), or null. */
+  private static Op coherentDeviceOp(Program program) {
+    return program.ops().stream().filter(o -> o instanceof DevicePages d
+        && DeviceMemory.of(d.device()) == DeviceMemory.COHERENT).findFirst().orElse(null);
   }
 
   /** The program's first op of a kind that {@code kind} holds for, or null. */
@@ -178,6 +187,13 @@ public final class Runner implements AutoCloseable {
       throw new TargetUnavailableException("the program uses " + fork.kind().id() + ", which runs a child process,"
           + " and " + target.describe() + " runs it in this JVM, which cannot fork a child that runs Java:"
           + " run it with --executor c");
+    }
+    Op coherent = coherentDeviceOp(program);
+    if (caps.testHmm() && coherent != null && !caps.coherentDevices()) {
+      throw new TargetUnavailableException("the program uses " + coherent.kind().id() + " through device "
+          + ((DevicePages) coherent).device() + ", a test_hmm device with device-coherent memory (R121), and "
+          + target.describe() + " has none (test_hmm makes /dev/hmm_dmirror2 and 3 only with its spm_addr_dev0"
+          + " and spm_addr_dev1 parameters): run it with --target vm --kernel BZIMAGE, whose guests have them");
     }
     if (!runnable(program, caps)) {
       throw new TargetUnavailableException("the program uses device ops (" + firstOf(program, OpKind::device).kind()
