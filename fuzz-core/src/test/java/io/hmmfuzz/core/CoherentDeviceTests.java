@@ -97,6 +97,59 @@ class CoherentDeviceTests {
         "R93 is a device-private hazard: hmm_range_fault reports a coherent page as an ordinary page");
   }
 
+  /**
+   * R121's hang: a coherent device's release while a page of its memory is held exclusive never returns
+   * (6.1.192 and 6.12.118); the generator makes no release of a coherent device while a page may be in
+   * its memory, and makes them again once the page is back.
+   */
+  @Test
+  void noReleaseOfACoherentDeviceWhileAPageOfItMayBeHeldExclusive() throws Exception {
+    Capabilities c = coherent();
+    Model model = new Model(c);
+    for (Op op : ProgramText.parse(ANON + "migrate m0 offset=0x0 pages=0x1 device=0x2\n"
+        + "exclusive m0 offset=0x0 pages=0x1\n", "t").ops()) {
+      op.model(model, 0);
+    }
+    assertTrue(model.releaseMayHang(2));
+    assertFalse(model.releaseMayHang(3), "device 3's memory holds nothing");
+    assertFalse(model.releaseMayHang(0), "device-private memory is never held exclusive");
+    SplittableRandom rng = new SplittableRandom(11);
+    for (int i = 0; i < 300; i++) {
+      Op op = io.hmmfuzz.core.op.Release.generate(new Generation(rng, model, c, 0, 0, 0));
+      assertTrue(op == null || ((DevicePages) op).device() != 2, String.valueOf(op));
+    }
+    ProgramText.parse(ANON + "migrate-back m0 offset=0x0 pages=0x1 device=0x2\n", "t").op(1).model(model, 2);
+    assertTrue(model.releaseMayHang(2), "the page may stay behind its device-exclusive PTE");
+    ProgramText.parse(ANON + "load m0 offset=0x0 length=0x1\n", "t").op(1).model(model, 3);
+    ProgramText.parse(ANON + "migrate-back m0 offset=0x0 pages=0x1 device=0x2\n", "t").op(1).model(model, 4);
+    assertFalse(model.releaseMayHang(2), "the load restored the PTE, and the migration back took the page");
+  }
+
+  /**
+   * The device-exclusive PTE outlives the mirror's atomic entry: an mprotect (or the other device's
+   * migration) erases the entry but leaves the PTE, and an EXCLUSIVE that fails with EBUSY leaves the
+   * PTEs of the pages it took; a migrate-back does not collect such a page. The release stays avoided.
+   */
+  @Test
+  void aDeviceExclusivePteThatNoMirrorMapsStillMakesTheReleaseHang() throws Exception {
+    String file = "open f0 size=0x1\nmmap m0 file=f0 offset=0x0 length=0x2000" + ModelRuleTests.PRIVATE
+        + "store m0 offset=0x0 length=0x1\nmigrate m0 offset=0x0 pages=0x1 device=0x2\n";
+    for (String program : List.of(file + "exclusive m0 offset=0x0 pages=0x1\nmprotect m0 prot=r\n",
+        file + "exclusive m0 offset=0x0 pages=0x2\n",
+        file + "exclusive m0 offset=0x0 pages=0x1\nmigrate-back m0 offset=0x0 pages=0x1 device=0x2\n")) {
+      Model model = new Model(coherent());
+      List<Op> ops = ProgramText.parse(program, "t").ops();
+      Expected last = null;
+      for (Op op : ops) {
+        last = op.model(model, 0);
+      }
+      assertTrue(model.releaseMayHang(2), program);
+      if (program.endsWith("pages=0x2\n")) {
+        assertTrue(last.allows(Outcome.error(Errno.EBUSY, 16)), "page 1 is past EOF: EBUSY, page 0 taken all the same");
+      }
+    }
+  }
+
   @Test
   void theGeneratorNamesCoherentDevicesOnlyWhereTheTargetHasThem() throws Exception {
     for (boolean has : new boolean[] {false, true}) {

@@ -51,4 +51,14 @@ class KnownFindingsTests {
     assertEquals(List.of(), known(k, caps("6.12.117", FsKind.TMPFS, true)), "another kernel series may have fixed it");
     assertEquals(List.of(), known(k, caps("6.1.192", FsKind.TMPFS, false)), "its device op needs test_hmm");
   }
+
+  /** A hang names no code or rule: a reproducer of one masks no other hang, so it is never known. */
+  @Test
+  void aHangIsNeverKnown(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("hang.repro"), HEADER + "signature=hang finding=hang expect=divergence\n"
+        + "mmap m0 anon length=0x1000 prot=rw sharing=private\n");
+    Files.writeString(dir.resolve("oops.repro"), HEADER + "signature=kernel:BUG:_at_x finding=crash expect=divergence\n"
+        + "mmap m0 anon length=0x1000 prot=rw sharing=private\n");
+    assertEquals(List.of("kernel:BUG:_at_x"), known(KnownFindings.read(dir), caps("6.1.192", FsKind.TMPFS, true)));
+  }
 }

@@ -67,9 +67,9 @@ public final class ExecutorGuest implements AutoCloseable {
         boolean stalled = since != 0 && reportAt > since && now - reportAt > GuestVm.REPORT_STALL.toNanos();
         if (since != 0 && (now - since > hangTimeout.toNanos() || stalled)) {
           hung = true;
-          link.endedBecause(stalled
+          link.endedBecause((stalled
               ? "the guest was ended " + GuestVm.REPORT_STALL.toSeconds() + " s after a kernel report on its console"
-              : "the guest was ended after " + hangTimeout.toSeconds() + " s (the hang timeout)");
+              : "the guest was ended after " + hangTimeout.toSeconds() + " s (the hang timeout)") + stuckLine(qemu));
           p.destroyForcibly();
           return;
         }
@@ -245,6 +245,20 @@ public final class ExecutorGuest implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** The executor's last STUCK line on the console (its state, system call and wait channel), or "". */
+  private static String stuckLine(GuestVm.Qemu qemu) {
+    synchronized (qemu.tail()) {
+      for (int i = qemu.tail().size() - 1; i >= 0; i--) {
+        String l = qemu.tail().get(i);
+        int at = l.indexOf("STUCK");
+        if (at >= 0) {
+          return "; the executor said: " + l.substring(at);
+        }
+      }
+    }
+    return "";
   }
 
   /** Kernel reports on the console so far. */

@@ -564,6 +564,7 @@ public final class Model {
   public void faulted(ModelMapping m, long off, long len) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clear(p);
+      m.exclusivePte.remove(p);
       m.onDevice.clearDevices(p, DeviceMemory.PRIVATE_DEVICES);
     }
     notifiedUpTo(m, (off + len + page - 1) / page, -1);
@@ -581,6 +582,7 @@ public final class Model {
   public void deviceFaulted(ModelMapping m, long off, long len, int device) {
     for (long p = off / page; p < (off + len + page - 1) / page; p++) {
       m.exclusive.clear(p);
+      m.exclusivePte.remove(p);
       m.onDevice.clearDevices(p, DeviceMemory.PRIVATE_DEVICES & ~(1 << device));
     }
     notifiedUpTo(m, (off + len + page - 1) / page, -1);
@@ -725,6 +727,45 @@ public final class Model {
     return false;
   }
 
+  /**
+   * Whether test_hmm's RELEASE through {@code device} may hang (R121): the device has device-coherent
+   * memory and a page of a live mapping may be in it. The release evicts the chunk
+   * (dmirror_device_evict_chunk, migrate_device_range), which leaves in place every page it cannot
+   * migrate, and memunmap_pages then waits for that still-mapped page's last reference for ever: the
+   * executor sleeps in D state in memunmap_pages. Seen on 6.1.192 and 6.12.118 with a page behind a
+   * device-exclusive PTE (corpus kernel-6.*-tmpfs-test-hmm-release-of-coherent-page-held-exclusive-hangs),
+   * and in 6.1.192 bench hunts where the model knew of no such PTE: any extra reference makes the
+   * migration fail (migrate_vma_check_page), so the model cannot tell which release is safe. The model
+   * predicts nothing there; the generator steers clear. Device-private memory is evicted through its
+   * swap entries, which nothing else references.
+   */
+  public boolean releaseMayHang(int device) {
+    if (DeviceMemory.of(device) != DeviceMemory.COHERENT) {
+      return false;
+    }
+    for (ModelMapping m : liveMappings()) {
+      for (long p : m.onDevice.pages()) {
+        if (m.onDevice.may(p, device)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * make_device_exclusive_range may have replaced the PTE of page {@code pageIdx} of m with a
+   * device-exclusive entry (R92), which stays until a fault restores it.
+   */
+  public void markMaybeExclusivePte(ModelMapping m, long pageIdx) {
+    m.exclusivePte.add(pageIdx);
+  }
+
+  /** Whether page {@code pageIdx} of m may have a device-exclusive PTE ({@link #markMaybeExclusivePte}). */
+  public boolean maybeExclusivePte(ModelMapping m, long pageIdx) {
+    return m.exclusivePte.contains(pageIdx);
+  }
+
   /** The devices (bits) whose memory may hold a page of some live mapping. */
   public int devicesWithPages() {
     int bits = 0;
@@ -821,6 +862,7 @@ public final class Model {
         continue;
       }
       m.exclusive.clearAll();
+      m.exclusivePte.clear();
       m.forkProtected.addAll(m.cowPages.keySet());
       m.forkProtected.addAll(m.onDevice.pages());
       for (long p : m.onDevice.pages()) {

@@ -25,7 +25,7 @@ public final class ModelMapping {
   Prot prot;
   boolean live = true;
   final TreeMap<Long, Cells> cowPages = new TreeMap<>();
-  /** Per page, the devices whose private memory may hold it (R38). */
+  /** Per page, the devices whose memory may hold it (R38, R121). */
   final DeviceMarks onDevice = new DeviceMarks();
   /** Per page, the devices whose mirror may hold an atomic (exclusive) entry for it (R92). */
   final DeviceMarks exclusive = new DeviceMarks();
@@ -35,6 +35,14 @@ public final class ModelMapping {
    * outcome the model predicts, only what the generator steers clear of.
    */
   final DeviceMarks orphaned = new DeviceMarks();
+  /**
+   * Pages whose PTE may be a device-exclusive entry, whether or not a mirror kept its atomic entry
+   * ({@link #exclusive}): make_device_exclusive_range replaces the PTE of every page it took, also where
+   * the ioctl then fails with EBUSY, and mprotect, mremap and the other mirror's notifiers, which erase
+   * atomic entries, leave the PTE as it is. Only a fault restores it (R92). For the generator's avoidance
+   * of R121's hang.
+   */
+  final TreeSet<Long> exclusivePte = new TreeSet<>();
   /**
    * Pages whose anonymous PTE a fork write-protected in this (the parent's) page table (R113): no
    * writable PTE until the parent's next write fault on the page.
@@ -86,6 +94,7 @@ public final class ModelMapping {
     cowPages.tailMap(from, true).clear();
     onDevice.clearFrom(from);
     exclusive.clearFrom(from);
+    exclusivePte.tailSet(from, true).clear();
     orphaned.clearFrom(from);
     forkProtected.tailSet(from, true).clear();
     maybeZeroPage.tailSet(from, true).clear();
@@ -96,6 +105,7 @@ public final class ModelMapping {
     cowPages.subMap(from, true, to, false).clear();
     onDevice.clearRange(from, to);
     exclusive.clearRange(from, to);
+    exclusivePte.subSet(from, true, to, false).clear();
     orphaned.clearRange(from, to);
     forkProtected.subSet(from, true, to, false).clear();
     maybeZeroPage.subSet(from, true, to, false).clear();

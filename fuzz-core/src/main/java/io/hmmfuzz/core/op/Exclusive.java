@@ -38,6 +38,13 @@ public record Exclusive(MapId map, long offset, int pages, @Defaulted int device
       model.writeFault(m, off / page);
       faulted++;
     }
+    if (m.sharing() == Sharing.PRIVATE) {
+      // R92/R121: every page the walk took may now have a device-exclusive PTE, also where the ioctl
+      // then fails (the mirror maps none of them then, but the PTEs stay).
+      for (int p = 0; p < faulted; p++) {
+        model.markMaybeExclusivePte(m, offset / page + p);
+      }
+    }
     if (faulted < pages) {
       return Expected.error(Errno.EBUSY, "exclusive: get_user_pages(FOLL_WRITE) stopped at page " + faulted
           + " (no VM_WRITE or beyond EOF)");

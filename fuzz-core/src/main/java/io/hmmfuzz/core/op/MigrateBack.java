@@ -29,7 +29,11 @@ public record MigrateBack(MapId map, long offset, int pages, @Defaulted int devi
       long idx = offset / page + p;
       if (model.maybeOnDevice(m, idx, device)) {
         onDevice++;
-        model.backFromDevice(m, idx, device);
+        if (!model.maybeExclusivePte(m, idx)) {
+          // A page behind a device-exclusive PTE is not collected (migrate_vma_collect_pmd selects no
+          // such entry): it may stay (R121).
+          model.backFromDevice(m, idx, device);
+        }
       }
     }
     model.migrationNotified(m, offset, (long) pages * page, device);

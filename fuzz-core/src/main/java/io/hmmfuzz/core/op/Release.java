@@ -43,7 +43,8 @@ public record Release(MapId map, long offset, int pages, @Defaulted int device) 
 
   /**
    * Over a generated range, through a device whose memory may hold pages two times in three where one
-   * may (a release of an empty device only checks R33).
+   * may (a release of an empty device only checks R33); none through a device whose release may hang
+   * ({@link io.hmmfuzz.core.model.Model#releaseMayHang}).
    */
   public static Op generate(Generation g) {
     DeviceRange.Pages r = DeviceRange.generate(g);
@@ -53,8 +54,13 @@ public record Release(MapId map, long offset, int pages, @Defaulted int device) 
     int holding = g.model().devicesWithPages();
     int device = r.device();
     if (holding != 0 && g.nextInt(3) != 0) {
-      device = holding == 3 ? g.nextInt(2) : Integer.numberOfTrailingZeros(holding);
+      int pick = g.nextInt(Integer.bitCount(holding));
+      for (int k = 0; k < pick; k++) {
+        holding &= holding - 1;
+      }
+      device = Integer.numberOfTrailingZeros(holding);
     }
-    return new Release(r.map(), r.offset(), r.pages(), device);
+    // R121: not where the release may hang the kernel (a coherent page held exclusive).
+    return g.model().releaseMayHang(device) ? null : new Release(r.map(), r.offset(), r.pages(), device);
   }
 }
