@@ -112,7 +112,7 @@ final class DeviceRange {
   }
 
   /** The index of the {@code n}th set bit of {@code bits}, from the lowest. */
-  private static int nthBit(int bits, int n) {
+  static int nthBit(int bits, int n) {
     for (int i = 0; i < n; i++) {
       bits &= bits - 1;
     }

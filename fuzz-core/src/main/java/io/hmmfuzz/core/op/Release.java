@@ -54,11 +54,7 @@ public record Release(MapId map, long offset, int pages, @Defaulted int device) 
     int holding = g.model().devicesWithPages();
     int device = r.device();
     if (holding != 0 && g.nextInt(3) != 0) {
-      int pick = g.nextInt(Integer.bitCount(holding));
-      for (int k = 0; k < pick; k++) {
-        holding &= holding - 1;
-      }
-      device = Integer.numberOfTrailingZeros(holding);
+      device = DeviceRange.nthBit(holding, g.nextInt(Integer.bitCount(holding)));
     }
     // R121: not where the release may hang the kernel (a coherent page held exclusive).
     return g.model().releaseMayHang(device) ? null : new Release(r.map(), r.offset(), r.pages(), device);
