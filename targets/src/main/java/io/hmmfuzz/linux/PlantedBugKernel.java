@@ -387,9 +387,14 @@ public final class PlantedBugKernel implements Kernel {
   /** The buggy device mirror's pages by address (DEVICE bug). */
   private final Map<Long, byte[]> mirror = new HashMap<>();
   /** Per device, the entries its mirror kept for the pages a release evicted, by address (RELEASE bug). */
-  private final List<Map<Long, byte[]>> released = List.of(new HashMap<>(), new HashMap<>());
+  private final List<Map<Long, byte[]>> released = perDevice(HashMap::new);
   /** Per device, the pages whose atomic entry its mirror kept when the other device took them (EXCLUSIVE bug). */
-  private final List<java.util.Set<Long>> ghosts = List.of(new java.util.HashSet<>(), new java.util.HashSet<>());
+  private final List<java.util.Set<Long>> ghosts = perDevice(java.util.HashSet::new);
+
+  /** One of {@code make}'s per test_hmm device a program may name ({@link io.hmmfuzz.core.exec.DeviceMemory#DEVICES}). */
+  private static <T> List<T> perDevice(java.util.function.Supplier<T> make) {
+    return java.util.stream.Stream.generate(make).limit(io.hmmfuzz.core.exec.DeviceMemory.DEVICES).toList();
+  }
   /** Each program file's fd by its name (createFile), and the file fd of each O_DIRECT fd (openDirect). */
   private final Map<String, Integer> fdOfName = new HashMap<>();
   private final Map<Integer, Integer> fileOfDirect = new HashMap<>();
