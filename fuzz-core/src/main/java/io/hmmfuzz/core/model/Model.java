@@ -740,17 +740,7 @@ public final class Model {
    * swap entries, which nothing else references.
    */
   public boolean releaseMayHang(int device) {
-    if (DeviceMemory.of(device) != DeviceMemory.COHERENT) {
-      return false;
-    }
-    for (ModelMapping m : liveMappings()) {
-      for (long p : m.onDevice.pages()) {
-        if (m.onDevice.may(p, device)) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return DeviceMemory.of(device) == DeviceMemory.COHERENT && (devicesWithPages() & (1 << device)) != 0;
   }
 
   /**
