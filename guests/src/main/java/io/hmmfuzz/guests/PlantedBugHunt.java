@@ -1,5 +1,6 @@
 package io.hmmfuzz.guests;
 
+import io.hmmfuzz.core.exec.InfrastructureException;
 import io.hmmfuzz.core.repro.ProgramText;
 import io.hmmfuzz.core.repro.ReproducerSyntaxException;
 import io.hmmfuzz.core.run.Program;
@@ -74,6 +75,8 @@ public final class PlantedBugHunt {
     Path work = ScratchFilesystem.workDirectory("planted");
     List<Campaign.Finding> found = new ArrayList<>();
     double[] firstAt = {Double.NaN, Double.NaN};
+    Program[] running = {null};
+    int[] runningViewEvery = {0};
     Campaign.Stats stats;
     try {
       stats = new Campaign(new PlantedBugTarget(real, bug), new Campaign.Settings(profile(bug), seed, limit, 8, work, 3,
@@ -81,6 +84,12 @@ public final class PlantedBugHunt {
             @Override
             public void status(Campaign.Stats s) {
               status.accept(s);
+            }
+
+            @Override
+            public void starting(Program program, int viewEvery) {
+              running[0] = program;
+              runningViewEvery[0] = viewEvery;
             }
 
             @Override
@@ -93,6 +102,13 @@ public final class PlantedBugHunt {
               found.add(f);
             }
           }, () -> false);
+    } catch (InfrastructureException e) {
+      // The target died or hung under the hunt (a guest's watchdog, a kernel that stopped answering):
+      // the hunt ends, but the program it was running is what a developer needs to tell a harness
+      // failure from a kernel hang the generator should have avoided, so it goes with the error.
+      throw running[0] == null ? e : new InfrastructureException(e.getMessage() + "\n" + bug + " seed " + seed
+          + ": the program running then (views every " + runningViewEvery[0] + " ops):\n"
+          + ProgramText.print(running[0]), e);
     } finally {
       ScratchFilesystem.deleteTree(work);
     }
