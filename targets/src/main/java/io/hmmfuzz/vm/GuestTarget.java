@@ -68,7 +68,10 @@ public final class GuestTarget implements KernelTarget {
       tool(link, List.of("mkdir", "-p", root.toString()), kind);
     } else {
       if (!kind.dax() && !fsInKernel(link, kind)) {
-        throw new TargetUnavailableException("the guest kernel has no " + kind.id() + " (not in /proc/filesystems)");
+        // The kernel the tool builds (hmmfuzz.config) has XFS and ext4; a user's kernel may lack either.
+        throw new TargetUnavailableException("the guest kernel has no " + kind.type() + " (not in /proc/filesystems):"
+            + " boot one built with CONFIG_" + kind.type().toUpperCase(java.util.Locale.ROOT) + "_FS=y (hmmfuzz kernel"
+            + " build builds xfs and ext4 in; --base-config FILE starts from a config of yours)");
       }
       String mnt = base + "/mnt";
       String image = kind.dax() ? ScratchFilesystem.PMEM.toString() : base + "/scratch.img";
