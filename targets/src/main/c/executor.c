@@ -883,6 +883,7 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[2], "--stuck-after") == 0)
 		stuck_watch_start(atoi(argv[3]));
 	cpu_fault_handlers();
+	no_transparent_huge_pages();
 	kernel_log_open();
 	if (argc > 1)
 		answer(EXEC_MAGIC, 0, NULL, 0); /* over a channel: say that the executor is up */

@@ -19,9 +19,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -310,6 +312,23 @@ static void cpu_fault_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
+}
+
+/*
+ * No transparent huge pages in this process (and its fork children). A program's mappings are a few
+ * pages and the model predicts no PMD-mapped page (R37, R38): an anonymous mapping that lands next to
+ * our own anonymous memory (a 1 MiB malloc) merges with it into one VMA, and where that VMA covers an
+ * aligned 2 MiB range a kernel whose THP mode is "always" (the tool's guest kernels) has khugepaged
+ * collapse it behind the program's back. The page is then PMD-mapped (a snapshot reads 0x06) or a tail
+ * page of a huge folio (EXCLUSIVE fails with EBUSY), depending on where the executor's own memory fell.
+ * PR_SET_THP_DISABLE (Linux 3.15) keeps every VMA of the process out of khugepaged and THP faults.
+ */
+static void no_transparent_huge_pages(void)
+{
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+		fprintf(stderr, "hmmfuzz: prctl(PR_SET_THP_DISABLE): %s\n", strerror(errno));
+		exit(3);
+	}
 }
 
 /* Copies len bytes; 0, or the signal that ended the copy. */

@@ -780,6 +780,7 @@ static void repro_start(struct program *p, const struct reproducer *r, int argc,
 		printf("note: /dev/kmsg is not readable (%s): kernel reports (WARNING, BUG, Oops) cannot be judged\n",
 		       strerror(errno));
 	cpu_fault_handlers();
+	no_transparent_huge_pages();
 	memset(p, 0, sizeof(*p));
 	p->dir = open(repro_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	p->page = r->page;

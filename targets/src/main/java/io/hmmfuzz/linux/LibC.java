@@ -69,6 +69,9 @@ final class LibC {
 
   static native int madvise(long address, long length, int advice);
 
+  /** prctl(2), variadic in glibc: its four further arguments go where fixed ones go on x86-64. */
+  static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
   /**
    * mremap(2): glibc declares new_address as a variadic argument, which the x86-64 calling convention
    * passes where a fifth fixed one goes (r8).

@@ -44,6 +44,8 @@ final class LinuxAbi {
    * bytes; stx_attributes at 8, stx_attributes_mask at 56), STATX_ATTR_DAX (since 5.8).
    */
   static final int AT_FDCWD = -100;
+  /** prctl(2) PR_SET_THP_DISABLE (linux/prctl.h, Linux 3.15). */
+  static final int PR_SET_THP_DISABLE = 41;
   static final int STATX_BASIC_STATS = 0x7ff;
   static final int STATX_SIZE = 256;
   static final int STATX_ATTRIBUTES_OFFSET = 8;

@@ -40,6 +40,24 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
 
   public LinuxKernel(Path dir) {
     this.dir = dir;
+    noTransparentHugePages();
+  }
+
+  private static boolean hugePagesOff;
+
+  /**
+   * No transparent huge pages in this process, as the C executor (hmm_ops.h no_transparent_huge_pages):
+   * a program's small anonymous mapping merges with the JVM's anonymous memory next to it, and where
+   * that VMA covers an aligned 2 MiB range a kernel whose THP mode is "always" has khugepaged make its
+   * page a PMD-mapped tail page, which the model does not predict (R37, R38).
+   */
+  private static synchronized void noTransparentHugePages() {
+    if (!hugePagesOff) {
+      if (LibC.prctl(LinuxAbi.PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+        throw new InfrastructureException("prctl(PR_SET_THP_DISABLE): errno " + Native.getLastError());
+      }
+      hugePagesOff = true;
+    }
   }
 
   private static SysResult result(long r) {

@@ -41,6 +41,9 @@ class ExecutorLinkTests {
       assertEquals(new ExecutorLink.ToolRun(0, "hello guest\n"), echo);
       assertEquals(3, link.run(List.of("sh", "-c", "exit 3")).exit());
       assertTrue(link.readText("/proc/self/mounts").contains(" / "));
+      // No transparent huge pages in the executor (hmm_ops.h no_transparent_huge_pages, R37).
+      assertTrue(link.readText("/proc/self/status").contains("\nTHP_enabled:\t0\n"),
+          "the executor runs with transparent huge pages");
       assertEquals(LinuxKernel.pageSize(), link.pageSize());
       assertEquals(LinuxKernel.blockSize(dir), link.blockSize(dir.toString()));
       // A session in a directory the executor makes, and removes with the program's files.

@@ -55,6 +55,15 @@ class LinuxKernelTests {
     }
   }
 
+  /** The JNA executor's process has no transparent huge pages, as the C executor's (R37). */
+  @Test
+  void theJnaExecutorsProcessHasNoTransparentHugePages() throws Exception {
+    try (Target.Session s = target.openSession()) {
+      assertTrue(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/status"))
+          .contains("\nTHP_enabled:\t0\n"), "the JVM running the JNA executor has transparent huge pages");
+    }
+  }
+
   @Test
   void errnoAndFlagValuesReachTheKernel() {
     try (Target.Session s = target.openSession()) {

@@ -17,8 +17,9 @@ import java.util.Set;
  * HMM_DMIRROR_SNAPSHOT of {@code pages} pages at {@code offset}: one byte per page describing the CPU
  * page table entry, without faulting (R37). PTE state moves with fault-around, writeback and reclaim,
  * so per page the model allows a set, with exact parts: 0xFF exactly when the VMA is not readable, only
- * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. Mappings here are at most
- * a few pages, never a PMD, so no PMD bit.
+ * 0x00 wholly beyond EOF, WRITE only where the CPU could have a writable PTE. No PMD bit: mappings here
+ * are a few pages, and the executors turn transparent huge pages off for their process, without which
+ * khugepaged may collapse a mapping merged with the executor's own memory (R37).
  */
 public record Snapshot(MapId map, long offset, int pages, @Defaulted int device) implements DevicePages {
   static final byte ERROR = (byte) 0xff;
