@@ -86,12 +86,33 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
    * past the old EOF reads zero (xfs_reflink_zero_posteof, btrfs_cont_expand); the size only grows.
    * The destination's page cache over the range is dropped and re-read; its post-EOF bytes are already
    * "may read zero" on disk filesystems (Model.markPostEofUncertain), the only ones with reflink.
+   * On fs-dax a remap to the source's EOF shares the source's whole EOF block, and the destination's
+   * mappings then map that block itself: the destination's post-EOF bytes are the source's
+   * ({@link #sharedEofTail}).
    */
   static void remap(Model model, ModelFile dst, ModelFile src, long srcOff, long dstOff, long count, int index) {
-    Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count));
+    long tail = sharedEofTail(model, src, srcOff + count);
+    Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count + tail));
     model.fileRangeNotified(dst, dstOff, dstOff + count);
     model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
-    dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
+    dst.cache().copyFrom(data, 0, (int) dstOff, (int) (count + tail));
+  }
+
+  /**
+   * R22 on fs-dax: the bytes after {@code srcEnd} that a remap (or a dedupe that shares) carries with
+   * the source's EOF block when it ends at the source's unaligned EOF, else 0. The remap shares whole
+   * blocks (xfs_reflink_remap_blocks rounds the length up to the block at EOF), and a DAX mapping maps
+   * the block itself: no page cache is re-read and zeroed past EOF (iomap's read path does that on
+   * the page cache), so the source's post-EOF bytes, exact on DAX (U1), are the destination's. The
+   * remap's own checks (R21) make the destination's new EOF that of the range, so these bytes land past
+   * it. Met by the 6.12.118 xfs-dax campaign: a clone of a 1-byte file onto a mapped file with a stored
+   * post-EOF byte reads zero there; and the two xfs-dax corpus entries of clone/cpu-view/bytes-of-store.
+   */
+  static long sharedEofTail(Model model, ModelFile src, long srcEnd) {
+    if (!model.caps().dax() || srcEnd != src.size()) {
+      return 0;
+    }
+    return model.roundUpPage(srcEnd) - srcEnd;
   }
 
   @Override
