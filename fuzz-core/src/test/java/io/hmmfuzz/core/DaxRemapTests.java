@@ -48,6 +48,17 @@ class DaxRemapTests {
     assertFalse(carried.maybeZero(2), "exact on DAX (U1)");
   }
 
+  /** Within one file the extension's zeroing of the old post-EOF bytes comes first (xfs_reflink_zero_posteof). */
+  @Test
+  void withinOneFileTheRemapCarriesThePostEofBytesAsTheExtensionZeroedThem() throws Exception {
+    Cells c = f0After(FsKind.XFS_DAX, "open f0 size=0x1\n"
+        + "mmap m0 file=f0 offset=0x0 length=0x1001 prot=rw sharing=shared sync=false\n"
+        + "store m0 offset=0x0 length=0x2\n"
+        + "copy-file-range f0 src=f0 srcOffset=0x0 dstOffset=0x1000 length=0x1\n");
+    assertEquals(0, c.value(0x1), "inside the file now, zeroed by the extension");
+    assertEquals(0, c.value(0x1001), "the shared block carries that zero past the new EOF");
+  }
+
   @Test
   void onThePageCacheTheWritebackBeforeTheRemapZeroesTheDestinationsPostEofBytes() throws Exception {
     Cells c = f0After(FsKind.XFS, STORED_PAST_EOF + "open f1 size=0x1\n"

@@ -91,11 +91,20 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
    * ({@link #sharedEofTail}).
    */
   static void remap(Model model, ModelFile dst, ModelFile src, long srcOff, long dstOff, long count, int index) {
-    long tail = sharedEofTail(model, src, srcOff + count);
-    Cells data = src.cache().slice((int) srcOff, (int) (srcOff + count + tail));
+    long srcEnd = srcOff + count;
+    long tail = sharedEofTail(model, src, srcEnd);
+    Cells data = src.cache().slice((int) srcOff, (int) srcEnd);
     model.fileRangeNotified(dst, dstOff, dstOff + count);
     model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
-    dst.cache().copyFrom(data, 0, (int) dstOff, (int) (count + tail));
+    dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
+    if (tail > 0) {
+      // Taken after the extension: within one file, xfs_reflink_remap_prep zeroes the old post-EOF
+      // bytes up to the destination offset (xfs_reflink_zero_posteof) before it shares the block, and
+      // the block then carries those zeros (6.12.118 xfs-dax campaign, copy_file_range of a file's one
+      // byte to its second block).
+      Cells carried = src.cache().slice((int) srcEnd, (int) (srcEnd + tail));
+      dst.cache().copyFrom(carried, 0, (int) (dstOff + count), (int) tail);
+    }
   }
 
   /**
