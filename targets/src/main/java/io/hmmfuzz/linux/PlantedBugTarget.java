@@ -14,9 +14,18 @@ public final class PlantedBugTarget implements Target {
     this.bug = bug;
   }
 
+  /**
+   * The real target's, without test_hmm's device-coherent devices except for the coherent bug's hunt:
+   * no other planted bug needs them, and a RELEASE of one can hang for good in the kernel (corpus
+   * kernel-6.{1,12}-tmpfs-test-hmm-release-of-coherent-page-held-exclusive-hangs). The generator avoids
+   * the trigger it knows (Model.releaseMayHang), but CI's selftest at 1d96d28 met another in
+   * RELEASE_KEEPS_MIRROR's release-heavy hunt (wchan memunmap_pages): not yet explained, so the hunts that
+   * do not need the devices leave them alone.
+   */
   @Override
   public Capabilities capabilities() {
-    return real.capabilities();
+    Capabilities c = real.capabilities();
+    return bug == PlantedBugKernel.Bug.COHERENT_MIGRATE_BACK_TAKES_OTHERS ? c : c.withoutCoherentDevices();
   }
 
   @Override

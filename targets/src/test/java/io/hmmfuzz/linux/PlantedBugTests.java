@@ -52,6 +52,49 @@ class PlantedBugTests {
         false, false, true, true, true, madvise);
   }
 
+  /** Only the coherent bug's hunt sees test_hmm's device-coherent devices (a RELEASE of one may hang). */
+  @Test
+  void onlyTheCoherentBugsHuntSeesTheCoherentDevices() {
+    io.hmmfuzz.core.Capabilities coherent = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.1.192"),
+        FsKind.TMPFS, 4096, 4096, false, false, false, false, true, true, true, true);
+    KernelTarget real = new KernelTarget() {
+      @Override
+      public io.hmmfuzz.core.Capabilities capabilities() {
+        return coherent;
+      }
+
+      @Override
+      public Session openSession() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public List<String> evidence() {
+        return List.of();
+      }
+
+      @Override
+      public boolean kernelLogWatched() {
+        return false;
+      }
+
+      @Override
+      public void logToKernel(String line) {}
+
+      @Override
+      public String describe() {
+        return "capabilities only";
+      }
+
+      @Override
+      public void close() {}
+    };
+    for (PlantedBugKernel.Bug bug : PlantedBugKernel.Bug.values()) {
+      boolean seen = new PlantedBugTarget(real, bug).capabilities().coherentDevices();
+      assertEquals(bug == PlantedBugKernel.Bug.COHERENT_MIGRATE_BACK_TAKES_OTHERS, seen, bug.name());
+    }
+  }
+
   @Test
   void plantedBugsTheKernelCannotTellApartAreSkippedSayingWhy() {
     PlantedBugKernel.Bug fallocate = PlantedBugKernel.Bug.FALLOCATE_KEEPS_POST_EOF;
