@@ -101,13 +101,11 @@ public record Dedupe(FileId dst, FileId src, long srcOffset, long dstOffset, lon
       // copy right after such a dedupe, not shrunk).
       model.fileRangeNotified(d, dstOffset, dstOffset + bcount);
     }
-    long tail = Reflink.sharedEofTail(model, s, srcOffset + count);
-    if (found == Comparison.SAME && bcount > count && tail > 0) {
+    if (found == Comparison.SAME && bcount > count) {
       // R22 on fs-dax: the shared EOF block carries the source's post-EOF bytes to the destination.
       // (Where the compare may go either way the destination's keep the value they had: a divergence
       // there would be the model's, and none has been met.)
-      d.cache().copyFrom(s.cache().slice((int) (srcOffset + count), (int) (srcOffset + count + tail)), 0,
-          (int) (dstOffset + count), (int) tail);
+      Reflink.carryTail(d, dstOffset + count, s, srcOffset + count, Reflink.sharedEofTail(model, s, srcOffset + count));
     }
     return switch (found) {
       case SAME -> same;

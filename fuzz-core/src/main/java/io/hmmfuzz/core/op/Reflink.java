@@ -97,13 +97,17 @@ public record Reflink(FileId dst, FileId src, long srcOffset, long dstOffset, lo
     model.fileRangeNotified(dst, dstOff, dstOff + count);
     model.extend(dst, Math.max(dst.size(), dstOff + count), dstOff, index);
     dst.cache().copyFrom(data, 0, (int) dstOff, (int) count);
+    // Carried after the extension: within one file, xfs_reflink_remap_prep zeroes the old post-EOF
+    // bytes up to the destination offset (xfs_reflink_zero_posteof) before it shares the block, and the
+    // block then carries those zeros (6.12.118 xfs-dax campaign, copy_file_range of a file's one byte to
+    // its second block).
+    carryTail(dst, dstOff + count, src, srcEnd, tail);
+  }
+
+  /** Copies the {@code tail} bytes after {@code srcEnd} of src to dst at {@code dstEnd} ({@link #sharedEofTail}). */
+  static void carryTail(ModelFile dst, long dstEnd, ModelFile src, long srcEnd, long tail) {
     if (tail > 0) {
-      // Taken after the extension: within one file, xfs_reflink_remap_prep zeroes the old post-EOF
-      // bytes up to the destination offset (xfs_reflink_zero_posteof) before it shares the block, and
-      // the block then carries those zeros (6.12.118 xfs-dax campaign, copy_file_range of a file's one
-      // byte to its second block).
-      Cells carried = src.cache().slice((int) srcEnd, (int) (srcEnd + tail));
-      dst.cache().copyFrom(carried, 0, (int) (dstOff + count), (int) tail);
+      dst.cache().copyFrom(src.cache().slice((int) srcEnd, (int) (srcEnd + tail)), 0, (int) dstEnd, (int) tail);
     }
   }
 
