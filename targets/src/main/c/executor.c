@@ -884,6 +884,7 @@ int main(int argc, char **argv)
 		stuck_watch_start(atoi(argv[3]));
 	cpu_fault_handlers();
 	no_transparent_huge_pages();
+	one_cpu();
 	kernel_log_open();
 	if (argc > 1)
 		answer(EXEC_MAGIC, 0, NULL, 0); /* over a channel: say that the executor is up */

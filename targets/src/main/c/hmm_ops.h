@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -327,6 +328,29 @@ static void no_transparent_huge_pages(void)
 {
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
 		fprintf(stderr, "hmmfuzz: prctl(PR_SET_THP_DISABLE): %s\n", strerror(errno));
+		exit(3);
+	}
+}
+
+/*
+ * This process (and its fork children) runs on one CPU, the one it starts on. Per-CPU batches hold page
+ * references until their own CPU drains them: an EXCLUSIVE of a page in an mlocked range
+ * (page_make_device_exclusive_one's page_remove_rmap puts it in this CPU's munlock batch) or the CPU
+ * fault that restores it (restore_exclusive_pte, the mlock batch). test_hmm's RELEASE drains only the
+ * CPU it runs on before it evicts its device's pages (migrate_device_unmap's lru_add_drain), so with the
+ * ops spread over two CPUs a batch on the other one keeps a device-coherent page from being evicted and
+ * memunmap_pages waits for it for ever (R121; corpus/c/). Which CPU the scheduler ran each op on is not
+ * part of a program, and a program's outcome must not depend on it.
+ */
+static void one_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		fprintf(stderr, "hmmfuzz: sched_setaffinity(CPU %d): %s\n", cpu < 0 ? 0 : cpu, strerror(errno));
 		exit(3);
 	}
 }

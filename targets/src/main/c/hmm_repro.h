@@ -781,6 +781,7 @@ static void repro_start(struct program *p, const struct reproducer *r, int argc,
 		       strerror(errno));
 	cpu_fault_handlers();
 	no_transparent_huge_pages();
+	one_cpu();
 	memset(p, 0, sizeof(*p));
 	p->dir = open(repro_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	p->page = r->page;

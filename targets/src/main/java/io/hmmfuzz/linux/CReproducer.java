@@ -104,11 +104,20 @@ public final class CReproducer {
   }
 
   private static final Pattern FS = Pattern.compile("(?m)^\\t\\.fs = \"([a-z0-9-]+)\",$");
+  /** A hand-written C reproducer's first line (corpus/c): the scratch filesystem replay-c makes for it. */
+  private static final Pattern HAND_WRITTEN = Pattern.compile("\\A/\\* hmmfuzz replay-c: fs=([a-z0-9-]+) \\*/\n");
 
-  /** The filesystem kind a C program written by {@link #export} runs on, or null for another program. */
+  /**
+   * The filesystem kind a C program written by {@link #export}, or a hand-written one whose first line is
+   * {@code /}{@code * hmmfuzz replay-c: fs=KIND *}{@code /}, runs on; null for another program.
+   */
   public static io.hmmfuzz.core.FsKind fsOf(String cProgram) {
     Matcher m = FS.matcher(cProgram);
-    return m.find() ? io.hmmfuzz.core.FsKind.parse(m.group(1)) : null;
+    if (m.find()) {
+      return io.hmmfuzz.core.FsKind.parse(m.group(1));
+    }
+    Matcher hand = HAND_WRITTEN.matcher(cProgram);
+    return hand.find() ? io.hmmfuzz.core.FsKind.parse(hand.group(1)) : null;
   }
 
   private static final Pattern OP_KINDS =

@@ -44,6 +44,9 @@ class ExecutorLinkTests {
       // No transparent huge pages in the executor (hmm_ops.h no_transparent_huge_pages, R37).
       assertTrue(link.readText("/proc/self/status").contains("\nTHP_enabled:\t0\n"),
           "the executor runs with transparent huge pages");
+      // On one CPU (hmm_ops.h one_cpu, R121): a list of one CPU, not a range or several.
+      assertTrue(java.util.regex.Pattern.compile("\nCpus_allowed_list:\t\\d+\n")
+          .matcher(link.readText("/proc/self/status")).find(), "the executor may run on several CPUs");
       assertEquals(LinuxKernel.pageSize(), link.pageSize());
       assertEquals(LinuxKernel.blockSize(dir), link.blockSize(dir.toString()));
       // A session in a directory the executor makes, and removes with the program's files.

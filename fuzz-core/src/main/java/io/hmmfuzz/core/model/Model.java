@@ -737,7 +737,9 @@ public final class Model {
    * and in 6.1.192 bench hunts where the model knew of no such PTE: any extra reference makes the
    * migration fail (migrate_vma_check_page), so the model cannot tell which release is safe. The model
    * predicts nothing there; the generator steers clear. Device-private memory is evicted through its
-   * swap entries, which nothing else references.
+   * swap entries, which nothing else references. A reference in another CPU's mlock batch hangs it too,
+   * even after the program that filled the batch (corpus/c/): the executors run on one CPU, so the
+   * release's own drain empties those batches, and this check is about the program's live mappings alone.
    */
   public boolean releaseMayHang(int device) {
     return DeviceMemory.of(device) == DeviceMemory.COHERENT && (devicesWithPages() & (1 << device)) != 0;
