@@ -28,7 +28,7 @@ final class KernelCommand implements Runnable {
   }
 
   @Command(name = "build", mixinStandardHelpOptions = true,
-      description = "Build a bzImage with test_hmm, device-private memory, fs-dax, pmem, XFS, ext4 and 9p; cached"
+      description = "Build a bzImage with test_hmm, device-private memory, fs-dax, pmem, XFS, ext4, btrfs and 9p; cached"
           + " outside the repository by source and config. The last line printed is the bzImage's path.")
   static final class Build implements Callable<Integer> {
     @Spec
@@ -78,10 +78,12 @@ final class KernelCommand implements Runnable {
             + " cannot tell what it supports without booting it");
         return ExitCode.SKIPPED;
       }
-      List<String> missing = KernelBuild.missing(config.get(), null);
+      List<String> missing = KernelBuild.missing(config.get(), null, false);
       if (missing.isEmpty()) {
         w.println(image + ": has every option the VM target needs (test_hmm, DEVICE_PRIVATE, FS_DAX, pmem, XFS, ext4,"
             + " 9p)");
+        List<String> oneFs = KernelBuild.missing(config.get(), null, true);
+        oneFs.forEach(m -> w.println("  " + m + ": only --fs of that filesystem needs it, and is skipped in its guests"));
         return ExitCode.OK;
       }
       w.println(image + ": lacks options the VM target needs:");

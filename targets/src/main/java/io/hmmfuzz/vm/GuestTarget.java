@@ -68,10 +68,11 @@ public final class GuestTarget implements KernelTarget {
       tool(link, List.of("mkdir", "-p", root.toString()), kind);
     } else {
       if (!kind.dax() && !fsInKernel(link, kind)) {
-        // The kernel the tool builds (hmmfuzz.config) has XFS and ext4; a user's kernel may lack either.
+        // The kernel the tool builds (hmmfuzz.config) has XFS, ext4 and btrfs; a kernel built before btrfs was
+        // in the fragment, or a user's, may lack one.
         throw new TargetUnavailableException("the guest kernel has no " + kind.type() + " (not in /proc/filesystems):"
             + " boot one built with CONFIG_" + kind.type().toUpperCase(java.util.Locale.ROOT) + "_FS=y (hmmfuzz kernel"
-            + " build builds xfs and ext4 in; --base-config FILE starts from a config of yours)");
+            + " build builds xfs, ext4 and btrfs in; --base-config FILE starts from a config of yours)");
       }
       String mnt = base + "/mnt";
       String image = kind.dax() ? ScratchFilesystem.PMEM.toString() : base + "/scratch.img";

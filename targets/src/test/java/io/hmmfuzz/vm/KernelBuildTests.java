@@ -21,4 +21,13 @@ class KernelBuildTests {
     assertTrue(missing.get(0).startsWith("CONFIG_FS_DAX=y is not set"), missing.toString());
     assertTrue(missing.get(1).startsWith("CONFIG_TEST_HMM=y is n"), missing.toString());
   }
+
+  @Test
+  void aKernelWithoutBtrfsLacksNothingTheTargetNeedsButNamesItWhenAllAreAsked() throws Exception {
+    String config = KernelBuild.fragment().replace("CONFIG_BTRFS_FS=y", "# CONFIG_BTRFS_FS is not set");
+    assertEquals(List.of(), KernelBuild.missing(config, null, false));
+    List<String> all = KernelBuild.missing(config, null);
+    assertEquals(1, all.size(), all.toString());
+    assertTrue(all.get(0).startsWith("CONFIG_BTRFS_FS=y is n"), all.toString());
+  }
 }
