@@ -175,8 +175,7 @@ public final class PlantedBugKernel implements Kernel {
      * answer 0. The entry goes with the next CPU access of the page or any other change.
      */
     SECOND_EXCLUSIVE_KEEPS_FIRST("""
-        open f0 size=0x1
-        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=private sync=false
+        mmap m0 anon length=0x1000 prot=rw sharing=private
         exclusive m0 offset=0x0 pages=0x1
         exclusive m0 offset=0x0 pages=0x1 device=0x1
         check-exclusive m0 offset=0x0 pages=0x1
