@@ -210,21 +210,19 @@ public final class PlantedBugKernel implements Kernel {
      * truncate or copy shows through pages the model holds copied.
      */
     MLOCK_FORGETS_LOCK("""
-        open f0 size=0x0
-        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mmap m0 anon length=0x1 prot=rw sharing=shared
         mlock m0 offset=0x0 length=0x1
-        msync m0 mode=invalidate
+        madvise m0 offset=0x0 length=0x1 advice=dontneed
         """, "*", 0),
     /**
-     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78). Any op may
+     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78), MADV_PAGEOUT EINVAL (R66). Any op may
      * be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of locked private pages).
      */
     MUNLOCK_KEEPS_LOCK("""
-        open f0 size=0x0
-        mmap m0 file=f0 offset=0x0 length=0x1 prot=rw sharing=shared sync=false
+        mmap m0 anon length=0x1 prot=rw sharing=shared
         mlock m0 offset=0x0 length=0x1
         munlock m0 offset=0x0 length=0x1
-        msync m0 mode=invalidate
+        madvise m0 offset=0x0 length=0x1 advice=pageout
         """, "*", 0),
     /**
      * mremap's move copies a private mapping's page-table entries instead of moving them (R84, R85): the

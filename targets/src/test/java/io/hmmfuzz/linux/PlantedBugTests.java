@@ -161,6 +161,26 @@ class PlantedBugTests {
   }
 
   /**
+   * The lock bugs' known programs over an anonymous mapping (3 and 4 ops, what CI's guest selftest shrank
+   * them to) diverge with the bug planted and pass on the real kernel (mlock as root, R79).
+   */
+  @Test
+  void theLockBugsKnownProgramsDivergeOnlyWithTheBug() throws Exception {
+    try (LinuxTarget t = LinuxTarget.create(FsKind.TMPFS)) {
+      assumeTrue(t.capabilities().root(), "mlock is generated only as root (R79)");
+      assumeTrue(t.capabilities().madvise(), "no madvise(2) here (R60)");
+      for (PlantedBugKernel.Bug bug : List.of(PlantedBugKernel.Bug.MLOCK_FORGETS_LOCK,
+          PlantedBugKernel.Bug.MUNLOCK_KEEPS_LOCK)) {
+        io.hmmfuzz.core.run.Program known = ProgramText.parse(bug.minimalProgram(), bug.name());
+        assertTrue(new io.hmmfuzz.core.run.Runner(new PlantedBugTarget(t, bug), 1).run(known).diverged(),
+            bug + "'s known program does not show it");
+        assertFalse(new io.hmmfuzz.core.run.Runner(t, 1).run(known).diverged(), bug + "'s known program diverges"
+            + " on the real kernel");
+      }
+    }
+  }
+
+  /**
    * drop-caches that orphans mapped pages, emulated in the decorator (the local kernel's caches are never
    * dropped): found by a default campaign of the planted target, which owns its drop-caches, and shrunk
    * to the known 4 ops (a file with a byte, a mapping, the drop, a change the orphan does not follow).
