@@ -347,10 +347,12 @@ static void one_cpu(void)
 	cpu_set_t set;
 	int cpu = sched_getcpu();
 
+	if (cpu < 0)
+		cpu = 0;
 	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		fprintf(stderr, "hmmfuzz: sched_setaffinity(CPU %d): %s\n", cpu < 0 ? 0 : cpu, strerror(errno));
+		fprintf(stderr, "hmmfuzz: sched_setaffinity(CPU %d): %s\n", cpu, strerror(errno));
 		exit(3);
 	}
 }

@@ -28,8 +28,8 @@ final class KernelCommand implements Runnable {
   }
 
   @Command(name = "build", mixinStandardHelpOptions = true,
-      description = "Build a bzImage with test_hmm, device-private memory, fs-dax, pmem, XFS, ext4, btrfs and 9p; cached"
-          + " outside the repository by source and config. The last line printed is the bzImage's path.")
+      description = "Build a bzImage with test_hmm, device-private memory, fs-dax, pmem, XFS, ext4, btrfs and 9p;"
+          + " cached outside the repository by source and config. The last line printed is the bzImage's path.")
   static final class Build implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -82,8 +82,9 @@ final class KernelCommand implements Runnable {
       if (missing.isEmpty()) {
         w.println(image + ": has every option the VM target needs (test_hmm, DEVICE_PRIVATE, FS_DAX, pmem, XFS, ext4,"
             + " 9p)");
-        List<String> oneFs = KernelBuild.missing(config.get(), null, true);
-        oneFs.forEach(m -> w.println("  " + m + ": only --fs of that filesystem needs it, and is skipped in its guests"));
+        for (String m : KernelBuild.missing(config.get(), null, true)) {
+          w.println("  " + m + ": only --fs of that filesystem needs it, and is skipped in its guests");
+        }
         return ExitCode.OK;
       }
       w.println(image + ": lacks options the VM target needs:");

@@ -69,8 +69,8 @@ final class ReplayCCommand implements Callable<Integer> {
         } else if (Files.isRegularFile(input)) {
           String c = Files.readString(input);
           if (CReproducer.fsOf(c) == null) {
-            err.println("hmmfuzz: " + input + " is not a C reproducer written by hmmfuzz export-c, nor one whose first line is"
-                + " /* hmmfuzz replay-c: fs=KIND */");
+            err.println("hmmfuzz: " + input + " is not a C reproducer written by hmmfuzz export-c, nor one whose"
+                + " first line is /* hmmfuzz replay-c: fs=KIND */");
             return ExitCode.USAGE;
           }
           sources.add(new Source(input.toString(), c, CReproducer.fsOf(c)));
@@ -113,7 +113,8 @@ final class ReplayCCommand implements Callable<Integer> {
         for (int i = 0; i < results.size(); i++) {
           CReplay.Result r = results.get(i);
           out.print(r.output());
-          r.consoleReports().forEach(rep -> out.println("console: KERNEL REPORT: " + rep.title() + "\n" + rep.excerpt().strip()));
+          r.consoleReports().forEach(rep -> out.println("console: KERNEL REPORT: " + rep.title() + "\n"
+              + rep.excerpt().strip()));
           String fs = r.job().kind().id();
           String how;
           if (!r.ran()) {

@@ -215,8 +215,9 @@ public final class PlantedBugKernel implements Kernel {
         madvise m0 offset=0x0 length=0x1 advice=dontneed
         """, "*", 0),
     /**
-     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78), MADV_PAGEOUT EINVAL (R66). Any op may
-     * be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of locked private pages).
+     * munlock answers 0 and leaves the range VM_LOCKED (R80): MS_INVALIDATE stays EBUSY (R78), MADV_PAGEOUT
+     * EINVAL (R66). Any op may be its culprit, as for MLOCK_FORGETS_LOCK (the copies an mprotect makes of
+     * locked private pages).
      */
     MUNLOCK_KEEPS_LOCK("""
         mmap m0 anon length=0x1 prot=rw sharing=shared

@@ -19,8 +19,9 @@ public final class PlantedBugTarget implements Target {
    * no other planted bug needs them, and a RELEASE of one can hang for good in the kernel (corpus
    * kernel-6.{1,12}-tmpfs-test-hmm-release-of-coherent-page-held-exclusive-hangs). The generator avoids
    * the trigger it knows (Model.releaseMayHang), but CI's selftest at 1d96d28 met another in
-   * RELEASE_KEEPS_MIRROR's release-heavy hunt (wchan memunmap_pages): not yet explained, so the hunts that
-   * do not need the devices leave them alone.
+   * RELEASE_KEEPS_MIRROR's release-heavy hunt (wchan memunmap_pages), most likely a reference in the
+   * other CPU's mlock batch (R121, corpus/c/), which the executor's one CPU now rules out; the hunts that
+   * do not need the devices still leave them alone.
    */
   @Override
   public Capabilities capabilities() {

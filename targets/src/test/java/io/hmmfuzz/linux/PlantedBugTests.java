@@ -55,8 +55,8 @@ class PlantedBugTests {
   /** Only the coherent bug's hunt sees test_hmm's device-coherent devices (a RELEASE of one may hang). */
   @Test
   void onlyTheCoherentBugsHuntSeesTheCoherentDevices() {
-    io.hmmfuzz.core.Capabilities coherent = new io.hmmfuzz.core.Capabilities(io.hmmfuzz.core.KernelVersion.parse("6.1.192"),
-        FsKind.TMPFS, 4096, 4096, false, false, false, false, true, true, true, true);
+    io.hmmfuzz.core.Capabilities coherent = new io.hmmfuzz.core.Capabilities(
+        io.hmmfuzz.core.KernelVersion.parse("6.1.192"), FsKind.TMPFS, 4096, 4096, false, false, false, false, true, true, true, true);
     KernelTarget real = new KernelTarget() {
       @Override
       public io.hmmfuzz.core.Capabilities capabilities() {
